@@ -1,0 +1,140 @@
+"""The whole-site model: which briefs exist, their addresses, topics and years.
+
+Built from validated `Brief`s before any Markdown is rendered, because rendering needs to know
+where every other brief lives to rewrite links between them. It does no I/O.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from . import urls
+from .frontmatter import Brief, default_slug
+from .problems import Problem, error
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic and the briefs filed under it, newest first."""
+
+    name: str
+    slug: str
+    path: str
+    briefs: tuple[Brief, ...]
+
+
+@dataclass(frozen=True)
+class Year:
+    """A year of publication and its briefs, newest first."""
+
+    year: int
+    briefs: tuple[Brief, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every published brief and the ways readers find them."""
+
+    briefs: tuple[Brief, ...]  # newest first, then by title: the order of every listing
+    by_source: Mapping[str, Brief]  # "briefs/land-offer.md" -> Brief, for link rewriting
+    topics: tuple[Topic, ...]  # alphabetical
+    years: tuple[Year, ...]  # newest first
+
+    def brief_for_link(self, from_source: str, href_path: str) -> Brief | None:
+        """The brief a relative Markdown link such as `land-offer.md` points at, if any."""
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(from_source), href_path))
+        return self.by_source.get(target)
+
+    def topic_path(self, name: str) -> str:
+        """The page of a topic by its name as written in front matter."""
+        return urls.topic_path(topic_slug(name))
+
+
+def topic_slug(name: str) -> str:
+    """The address part for a topic name; names with no Latin letters keep a stable fallback."""
+    return default_slug(name) or "topic-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
+
+
+def listing_order(brief: Brief) -> tuple[int, str, str]:
+    """Newest first, then by title, then by slug so ties never depend on file order."""
+    return (-brief.date.toordinal(), brief.title.casefold(), brief.slug)
+
+
+def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
+    """Index the briefs, reporting slugs and topic names that collide."""
+    ordered = tuple(sorted(briefs, key=listing_order))
+    problems = _slug_collisions(ordered)
+    problems += _topic_collisions(ordered)
+    by_topic: dict[str, list[Brief]] = defaultdict(list)
+    names: dict[str, str] = {}
+    by_year: dict[int, list[Brief]] = defaultdict(list)
+    for brief in ordered:
+        for name in brief.topics:
+            slug = topic_slug(name)
+            names.setdefault(slug, name)
+            if brief not in by_topic[slug]:
+                by_topic[slug].append(brief)
+        by_year[brief.date.year].append(brief)
+    topics = tuple(
+        Topic(names[slug], slug, urls.topic_path(slug), tuple(items))
+        for slug, items in sorted(by_topic.items(), key=lambda kv: names[kv[0]].casefold())
+    )
+    years = tuple(Year(year, tuple(items)) for year, items in sorted(by_year.items(), reverse=True))
+    catalog = Catalog(
+        briefs=ordered,
+        by_source={b.source_path: b for b in ordered},
+        topics=topics,
+        years=years,
+    )
+    return catalog, problems
+
+
+def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:
+    """Two briefs with one address: name every file involved, in each file."""
+    by_slug: dict[str, list[Brief]] = defaultdict(list)
+    for brief in briefs:
+        by_slug[brief.slug].append(brief)
+    problems = []
+    for slug, group in by_slug.items():
+        if len(group) < 2:
+            continue
+        files = sorted(b.source_path for b in group)
+        for path in files:
+            others = ", ".join(f for f in files if f != path)
+            problems.append(
+                error(
+                    path,
+                    1,
+                    1,
+                    f"slug '{slug}' is also used by {others}",
+                    "give one of the briefs a different 'slug:' or file name",
+                )
+            )
+    return problems
+
+
+def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
+    """Topic names that differ only in case or punctuation would share one page: ask for one."""
+    spellings: dict[str, dict[str, str]] = defaultdict(dict)
+    for brief in briefs:
+        for name in brief.topics:
+            spellings[topic_slug(name)].setdefault(name, brief.source_path)
+    problems = []
+    for found in spellings.values():
+        if len(found) < 2:
+            continue
+        names = sorted(found)
+        for name in names[1:]:
+            problems.append(
+                error(
+                    found[name],
+                    1,
+                    1,
+                    f"topic '{name}' is spelt differently from '{names[0]}' in {found[names[0]]}",
+                    "write the topic the same way in every brief",
+                )
+            )
+    return problems

@@ -1,0 +1,145 @@
+"""`site.yml` to a validated, frozen `SiteConfig`. Defaults live here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .frontmatter import Split, parse_yaml, problem_at
+from .problems import Problem, error
+from .source import decode
+
+CONFIG_NAME = "site.yml"
+BRIEFS_DIR = "briefs"
+TEMPLATES_DIR = "templates"
+# The templates shipped with this repository: a site without its own uses these.
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
+
+RAW_HTML_CHOICES = ("sanitize", "escape", "allow")
+SEVERITY_CHOICES = ("error", "warning")
+
+SITE_FIELDS: tuple[schema.Field, ...] = (
+    schema.Field(
+        "title", schema.Text(), "the site's name, shown in every page header", required=True
+    ),
+    schema.Field(
+        "base_url",
+        schema.Url(),
+        "where the site is published, e.g. "
+        "https://example.org/briefs-site/; used for canonical links",
+        required=True,
+    ),
+    schema.Field("description", schema.Text(), "one line under the home page heading", default=""),
+    schema.Field(
+        "language",
+        schema.Pattern(schema.LANG_RE, "en", "e.g. 'en' or 'zh-Hans'", "language (en)"),
+        "the default language of briefs",
+        default="en",
+    ),
+    schema.Field("publisher", schema.Text(), "the organisation publishing the briefs", default=""),
+    schema.Field("licence", schema.Text(), "the licence line in the footer", default=""),
+    schema.Field("licence_url", schema.Url(), "a link for the licence line"),
+    schema.Field(
+        "latest_count", schema.Integer(1), "how many briefs the home page lists", default=10
+    ),
+    schema.Field(
+        "max_brief_bytes", schema.Integer(1), "the largest brief file accepted", default=2_000_000
+    ),
+    schema.Field(
+        "raw_html",
+        schema.Choice(RAW_HTML_CHOICES, " or ".join(RAW_HTML_CHOICES)),
+        "what to do with HTML typed into a brief's text",
+        default="sanitize",
+    ),
+    schema.Field(
+        "broken_links",
+        schema.Choice(SEVERITY_CHOICES, "error or warning"),
+        "whether a link to a missing brief or anchor stops the build",
+        default="error",
+    ),
+    schema.Field("repo_url", schema.Url(), "the repository holding the briefs, if public"),
+    schema.Field(
+        "directory_urls",
+        schema.Bool(),
+        "true: /briefs/slug/; false: links end in "
+        "index.html, for opening the files without a server",
+        default=True,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything a build needs to know besides the briefs themselves."""
+
+    root: Path  # the site folder: site.yml, briefs/, optional templates/
+    output: Path
+    template_dirs: tuple[Path, ...]  # searched in order: the site's own, then the built-in
+    title: str
+    base_url: str  # always ends with "/"
+    description: str = ""
+    language: str = "en"
+    publisher: str = ""
+    licence: str = ""
+    licence_url: str | None = None
+    latest_count: int = 10
+    max_brief_bytes: int = 2_000_000
+    raw_html: str = "sanitize"
+    broken_links: str = "error"
+    repo_url: str | None = None
+    directory_urls: bool = True
+
+    @property
+    def briefs_dir(self) -> Path:
+        """Where the brief files live."""
+        return self.root / BRIEFS_DIR
+
+
+def load_config(
+    root: Path, output: Path | None = None, overrides: dict[str, Any] | None = None
+) -> SiteConfig | list[Problem]:
+    """Read and validate `site.yml` in `root`; `overrides` come from command-line options."""
+    path = root / CONFIG_NAME
+    shown = CONFIG_NAME if root == Path.cwd() else path.as_posix()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [
+            error(
+                shown,
+                0,
+                0,
+                "site settings file not found",
+                f"create {CONFIG_NAME} with at least 'title:' and 'base_url:'",
+            )
+        ]
+    except OSError as exc:
+        return [error(shown, 0, 0, f"cannot read site settings: {exc.strerror or exc}")]
+    source = decode(shown, data)
+    if isinstance(source, Problem):
+        return [source]
+    part = Split(yaml_text=source.text, yaml_line=1, body="", body_line=0)
+    node, values, problems = parse_yaml(source, part)
+    if problems:
+        return problems
+    if node is None:
+        return [
+            error(shown, 1, 1, f"{CONFIG_NAME} is empty", "add at least 'title:' and 'base_url:'")
+        ]
+    checked, issues = schema.check_mapping(SITE_FIELDS, node, values, prefix="")
+    problems = [problem_at(source, i.node.start_mark, 0, i.message, i.hint) for i in issues]
+    if problems or checked is None:
+        return problems
+    checked.update(overrides or {})
+    base = checked["base_url"]
+    checked["base_url"] = base if base.endswith("/") else base + "/"
+    own_templates = root / TEMPLATES_DIR
+    dirs = tuple(d for d in (own_templates, BUILTIN_TEMPLATES) if d.is_dir())
+    return SiteConfig(
+        root=root,
+        output=output if output is not None else root / "site",
+        template_dirs=tuple(dict.fromkeys(d.resolve() for d in dirs)),
+        **checked,
+    )

@@ -1,0 +1,306 @@
+"""From a `SourceFile` to a validated `Brief`, or to `Problem`s that point into the file.
+
+Three steps, each able to fail with a precise position: split the `---` block from the body,
+parse it as YAML (safe loading only, no aliases, bounded depth), and check it against
+`schema.BRIEF_FIELDS`. YAML positions are relative to the block; they are shifted here so every
+message names the line and column in the brief file itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from . import schema, urls
+from .problems import Problem, error
+from .source import SourceFile
+
+FENCE = "---"
+CLOSERS = ("---", "...")
+MAX_DEPTH = 20  # front matter is a few levels deep; deeper is a mistake or an attack
+
+_SAFE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader, but an impossible date (2020-02-30) stays text for a clear error."""
+
+
+def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
+    """Construct a YAML timestamp, or keep the text when it names no real date."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A brief whose front matter passed validation: everything later stages may trust."""
+
+    source_path: str
+    slug: str
+    lang: str
+    title: str
+    date: dt.date
+    summary: str
+    body_markdown: str
+    body_line: int  # the file line the body starts on, to place body problems
+    number: str | None = None
+    topics: tuple[str, ...] = ()
+    region: str | None = None
+    issuing_body: str | None = None
+    authors: tuple[str, ...] = ()
+    status: str | None = None
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    updates: tuple[schema.Update, ...] = ()
+    figures: tuple[schema.Figure, ...] = ()
+    sources: tuple[schema.SourceRef, ...] = ()
+    draft: bool = False
+
+    @property
+    def path(self) -> str:
+        """The brief's page address, decided by `urls`."""
+        return urls.brief_path(self.slug)
+
+    @property
+    def last_updated(self) -> dt.date:
+        """The newest change-note date, or the publication date when there is none."""
+        return max((u.date for u in self.updates), default=self.date)
+
+
+@dataclass(frozen=True)
+class Split:
+    """The front-matter text, the body, and where each starts in the file (1-based lines)."""
+
+    yaml_text: str
+    yaml_line: int
+    body: str
+    body_line: int
+
+
+def split(source: SourceFile) -> Split | Problem:
+    """Separate the `---` block from the Markdown body."""
+    text = source.text
+    lines = text.split("\n")
+    if not text.strip():
+        return error(
+            source.path,
+            1,
+            1,
+            "file is empty",
+            "start the file with a '---' line, the front-matter fields, another '---' line, "
+            "then the text of the brief",
+        )
+    if lines[0].rstrip() != FENCE:
+        return error(
+            source.path,
+            1,
+            1,
+            "front matter not opened: the first line must be '---'",
+            "did you forget to add '---' above 'title:'? See README, 'Writing a brief'",
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in CLOSERS:
+            return Split(
+                yaml_text="\n".join(lines[1:index]) + "\n",
+                yaml_line=2,
+                body="\n".join(lines[index + 1 :]),
+                body_line=index + 2,
+            )
+    return error(
+        source.path,
+        1,
+        1,
+        "front matter opened on line 1 is never closed",
+        "add a line with just '---' after the last front-matter field",
+    )
+
+
+def parse_yaml(source: SourceFile, part: Split) -> tuple[yaml.Node | None, Any, list[Problem]]:
+    """Parse the front matter into a node tree (for positions) and Python values (for checks)."""
+    shift = part.yaml_line - 1
+    try:
+        _check_events(part.yaml_text)
+        loader = _Loader(part.yaml_text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                bad = _first_unsafe_tag(node)
+                if bad is not None:
+                    return (
+                        None,
+                        None,
+                        [problem_at(source, bad.start_mark, shift, _tag_message(bad.tag))],
+                    )
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except _Refused as exc:
+        return None, None, [problem_at(source, exc.mark, shift, exc.message, exc.hint)]
+    except yaml.MarkedYAMLError as exc:
+        return None, None, [_yaml_problem(source, exc, shift)]
+    except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
+        return None, None, [error(source.path, part.yaml_line, 1, f"front matter: {exc}")]
+    return node, data, []
+
+
+class _Refused(Exception):
+    """YAML that parses but that we refuse before building anything from it."""
+
+    def __init__(self, mark: Any, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.mark, self.message, self.hint = mark, message, hint
+
+
+def _check_events(text: str) -> None:
+    """Refuse aliases (the "billion laughs" attack) and deep nesting, before composing a tree.
+
+    Scanning events is linear in the text and keeps no tree, so a hostile file costs no more
+    than its size.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(
+                event.start_mark,
+                f"YAML aliases (*{event.anchor}) are not allowed in front matter",
+                "write the value out in full",
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _Refused(event.start_mark, "front matter is nested too deeply")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _first_unsafe_tag(node: yaml.Node) -> yaml.Node | None:
+    """The first node with a tag that would construct something other than plain data."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.tag not in _SAFE_TAGS:
+            return current
+        if isinstance(current, yaml.MappingNode):
+            for key, value in reversed(current.value):
+                stack.extend((value, key))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+    return None
+
+
+def _tag_message(tag: str) -> str:
+    """Name a refused tag the way it was written."""
+    shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+    return f"YAML tag '{shown}' is not allowed: front matter holds plain text, numbers and dates"
+
+
+def _yaml_problem(source: SourceFile, exc: yaml.MarkedYAMLError, shift: int) -> Problem:
+    """Turn a PyYAML error into a Problem at YAML's own position in the brief file.
+
+    For an unclosed quote or bracket the useful place is where it was opened (the context mark),
+    not the end of the block where the parser gave up.
+    """
+    context = (exc.context or "").strip()
+    problem = (exc.problem or "").strip()
+    opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
+    mark = exc.context_mark if opened and exc.context_mark is not None else exc.problem_mark
+    message = f"front matter is not valid YAML: {problem}"
+    if context:
+        message += f" ({context})"
+    hint = _yaml_hint(problem, opened)
+    return problem_at(source, mark, shift, message, hint)
+
+
+def _yaml_hint(problem: str, opened: bool) -> str:
+    """A plain-language suggestion for the common YAML mistakes editors make."""
+    if "\\t" in problem or "tab" in problem:
+        return "indent with spaces, not tabs"
+    if opened:
+        return "close the quote or bracket that starts here"
+    if "mapping values are not allowed" in problem:
+        return "put text that contains ': ' in quotes"
+    return "check the indentation and quoting of this line"
+
+
+def problem_at(source: SourceFile, mark: Any, shift: int, message: str, hint: str = "") -> Problem:
+    """A Problem at a YAML mark, shifted from block coordinates to file coordinates."""
+    if mark is None:
+        return error(source.path, shift + 1, 1, message, hint)
+    return error(source.path, mark.line + shift + 1, mark.column + 1, message, hint)
+
+
+def default_slug(stem: str) -> str:
+    """A slug from a file name: NFC, accents folded to ASCII, lowercase words joined by '-'."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFC", stem))
+    ascii_only = folded.encode("ascii", "ignore").decode("ascii").lower()
+    words = "".join(ch if ch.isalnum() else " " for ch in ascii_only).split()
+    return "-".join(words)
+
+
+def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
+    """The whole edge of the pipeline for one file: split, parse, validate, build a `Brief`."""
+    part = split(source)
+    if isinstance(part, Problem):
+        return [part]
+    node, data, problems = parse_yaml(source, part)
+    if problems:
+        return problems
+    shift = part.yaml_line - 1
+    if node is None:  # an empty block: every required field is missing
+        node = yaml.MappingNode("tag:yaml.org,2002:map", [], _FileStart())
+        data = {}
+    values, issues = schema.check_mapping(schema.BRIEF_FIELDS, node, data)
+    problems = [
+        problem_at(source, issue.node.start_mark, shift, issue.message, issue.hint)
+        for issue in issues
+    ]
+    if values is None:
+        return problems
+    # Missing fields are reported at the opening '---', where the editor will add them.
+    problems = [
+        error(p.path, 1, 1, p.message, p.hint) if p.message.startswith("missing ") else p
+        for p in problems
+    ]
+    slug = values["slug"] or default_slug(source.stem)
+    if not values["slug"] and not schema.SLUG_RE.fullmatch(slug):
+        problems.append(
+            error(
+                source.path,
+                1,
+                1,
+                f"cannot make an address from the file name '{source.stem}'",
+                "add a 'slug:' field with lowercase letters, digits and hyphens, "
+                "e.g. slug: land-offer",
+            )
+        )
+    if problems:
+        return problems
+    values["slug"] = slug
+    values["lang"] = values["lang"] or default_lang
+    return Brief(
+        source_path=source.path,
+        body_markdown=part.body,
+        body_line=part.body_line,
+        **values,
+    )
+
+
+class _FileStart:
+    """A stand-in YAML mark for the start of an empty front-matter block."""
+
+    line = 0
+    column = 0

@@ -1,0 +1,117 @@
+"""The build recipe, stage after stage, to be read top to bottom.
+
+Everything is gathered and validated first (MkDocs' `build` and Zola's `Site::load` are the
+models); only a build without errors renders pages, and only a fully rendered site is handed to
+`output.sync`. So one run reports every problem in every file, and a failed build writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import urls
+from .catalog import Catalog, build_catalog
+from .check import check_links
+from .config import SiteConfig
+from .frontmatter import Brief, load_brief
+from .markup import Markup, RenderedBrief, pygments_css
+from .output import Output, SyncReport, check_outputs, sync
+from .pages import build_pages
+from .problems import Problem, Severity, has_errors, sort_problems
+from .render import make_environment, render_page
+from .source import find_briefs, read_assets, read_brief
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """Choices made per run on the command line rather than in site.yml."""
+
+    drafts: bool = False  # include briefs marked `draft: true`
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """The outcome of building in memory: files to write (none on error) and every problem."""
+
+    outputs: tuple[Output, ...]
+    problems: tuple[Problem, ...]
+    brief_count: int = 0
+    page_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the site may be written."""
+        return not has_errors(self.problems)
+
+
+def load_briefs(config: SiteConfig) -> tuple[list[Brief], list[Problem]]:
+    """Stages `source` and `frontmatter`: every brief file read and validated."""
+    paths, problems = find_briefs(config.root, config.briefs_dir.name)
+    briefs: list[Brief] = []
+    for path in paths:
+        source = read_brief(config.root, path, config.max_brief_bytes)
+        if isinstance(source, Problem):
+            problems.append(source)
+            continue
+        loaded = load_brief(source, config.language)
+        if isinstance(loaded, Brief):
+            briefs.append(loaded)
+        else:
+            problems.extend(loaded)
+    return briefs, problems
+
+
+def render_briefs(config: SiteConfig, catalog: Catalog) -> dict[str, RenderedBrief]:
+    """Stage `markup`: each brief's body to HTML, one reusable renderer per language."""
+    renderers: dict[str, Markup] = {}
+    rendered: dict[str, RenderedBrief] = {}
+    for brief in catalog.briefs:
+        renderer = renderers.get(brief.lang)
+        if renderer is None:
+            renderer = renderers[brief.lang] = Markup(config.raw_html, brief.lang)
+        rendered[brief.slug] = renderer.render(brief, catalog, config.directory_urls)
+    return rendered
+
+
+def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Build the whole site in memory."""
+    briefs, problems = load_briefs(config)
+    published = [b for b in briefs if options.drafts or not b.draft]
+    catalog, found = build_catalog(published)
+    problems += found
+    if has_errors(problems):
+        # Rendering briefs whose slugs collide would only add confusing follow-on errors.
+        return BuildResult((), sort_problems(problems), len(published))
+    rendered = render_briefs(config, catalog)
+    link_severity = Severity(config.broken_links)
+    problems += check_links(rendered, link_severity)
+    if has_errors(problems):
+        return BuildResult((), sort_problems(problems), len(published))
+
+    env = make_environment(config.template_dirs)
+    pages = build_pages(config, catalog, rendered)
+    outputs: list[Output] = []
+    for page in pages:
+        result = render_page(env, config, page)
+        if isinstance(result, Problem):
+            problems.append(result)
+        else:
+            outputs.append(result)
+    outputs += [
+        Output(urls.asset_path(name), data)
+        for name, data in read_assets(config.template_dirs).items()
+    ]
+    outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    problems += check_outputs(outputs)
+    if has_errors(problems):
+        return BuildResult((), sort_problems(problems), len(published))
+    ordered = tuple(sorted(outputs, key=lambda o: o.path))
+    return BuildResult(ordered, sort_problems(problems), len(published), len(pages))
+
+
+def publish(result: BuildResult, folder: Path) -> SyncReport:
+    """Stage `output`: write a successful build into the output folder."""
+    if not result.ok:
+        raise ValueError("refusing to publish a build with errors")
+    return sync(result.outputs, folder)

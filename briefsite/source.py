@@ -1,0 +1,189 @@
+"""Finding brief files and reading them safely.
+
+This is one of the two places that touch the disk (the other is `output`). Everything it hands on
+is plain text with Unix line endings and no BOM, plus a way to turn an offset into line:column,
+so later stages never think about encodings or platforms.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import Problem, error
+
+BRIEF_SUFFIX = ".md"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A brief as read from disk: its display path, normalised text and line start offsets."""
+
+    path: str  # relative to the site folder, with forward slashes, e.g. "briefs/land-offer.md"
+    text: str
+    line_starts: tuple[int, ...] = field(repr=False)
+
+    @property
+    def stem(self) -> str:
+        """The file name without `.md`, NFC-normalised (macOS file systems hand out NFD)."""
+        name = self.path.rsplit("/", 1)[-1]
+        return unicodedata.normalize("NFC", name[: -len(BRIEF_SUFFIX)])
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset in `text`."""
+        index = bisect.bisect_right(self.line_starts, offset) - 1
+        return index + 1, offset - self.line_starts[index] + 1
+
+
+def make_source(path: str, text: str) -> SourceFile:
+    """Build a `SourceFile` from decoded text: drop a BOM and turn CRLF and CR into LF."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    starts = [0]
+    starts.extend(i + 1 for i, ch in enumerate(text) if ch == "\n")
+    return SourceFile(path=path, text=text, line_starts=tuple(starts))
+
+
+def decode(path: str, data: bytes) -> SourceFile | Problem:
+    """Decode UTF-8 bytes, or explain exactly where the first invalid byte is."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return error(
+            path,
+            line,
+            col,
+            f"file is not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            "save the file with UTF-8 encoding (most editors offer it under 'Save with encoding')",
+        )
+    return make_source(path, text)
+
+
+def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Problem]]:
+    """List every brief file under `briefs_dir`, sorted, refusing links that leave the folder.
+
+    Symbolic links are followed only while they stay inside the briefs folder; links that point
+    outside it, dangling links and link loops are reported, never read.
+    """
+    root = site_root / briefs_dir
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(
+            error(
+                _display(site_root, root),
+                0,
+                0,
+                "the briefs folder does not exist",
+                f"create '{briefs_dir}/' and put one Markdown file per brief in it",
+            )
+        )
+        return [], problems
+    real_root = Path(os.path.realpath(root))
+    found: list[Path] = []
+    for path in _walk(root, real_root, set(), site_root, problems):
+        found.append(path)
+    return sorted(found), problems
+
+
+def _walk(
+    folder: Path, real_root: Path, seen: set[str], site_root: Path, problems: list[Problem]
+) -> Iterator[Path]:
+    """Yield brief files below `folder`, following only in-tree links, each real folder once."""
+    real = os.path.realpath(folder)
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(error(_display(site_root, folder), 0, 0, f"cannot list folder: {exc}"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue  # editor swap files, .DS_Store and the like are never briefs
+        path = Path(entry.path)
+        if entry.is_symlink():
+            reason = _link_escape(path, real_root)
+            if reason:
+                problems.append(
+                    error(
+                        _display(site_root, path),
+                        0,
+                        0,
+                        f"refusing to follow symbolic link: {reason}",
+                        "copy the file into the briefs folder instead of linking to it",
+                    )
+                )
+                continue
+        if entry.is_dir():
+            yield from _walk(path, real_root, seen, site_root, problems)
+        elif entry.name.endswith(BRIEF_SUFFIX) and entry.is_file():
+            yield path
+
+
+def _link_escape(path: Path, real_root: Path) -> str:
+    """Why a symbolic link may not be followed, or "" when it stays inside the tree."""
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return "it is part of a link loop"
+    except OSError as exc:
+        if "loop" in str(exc).lower() or getattr(exc, "errno", None) == 40:
+            return "it is part of a link loop"
+        return "it points to a file that does not exist"
+    if target != real_root and real_root not in target.parents:
+        return "it points outside the briefs folder"
+    return ""
+
+
+def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Problem:
+    """Read one brief, enforcing the size limit before reading it all into memory."""
+    shown = _display(site_root, path)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return error(shown, 0, 0, f"cannot read file: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return error(
+            shown,
+            0,
+            0,
+            f"file is larger than the limit of {max_bytes:,} bytes",
+            "split the brief, or raise 'max_brief_bytes' in site.yml",
+        )
+    return decode(shown, data)
+
+
+def _display(site_root: Path, path: Path) -> str:
+    """The path as editors see it: relative to the site folder, with forward slashes."""
+    try:
+        return path.relative_to(site_root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_assets(template_dirs: tuple[Path, ...], folder: str = "assets") -> dict[str, bytes]:
+    """Static files under each template folder's `assets/`; earlier folders win on a clash."""
+    found: dict[str, bytes] = {}
+    for base in reversed(template_dirs):  # built-in first, so the site's own files override
+        root = base / folder
+        if not root.is_dir():
+            continue
+        for current, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                path = Path(current) / name
+                if path.is_symlink():
+                    continue  # theme files are real files; a link could reach anywhere
+                found[path.relative_to(root).as_posix()] = path.read_bytes()
+    return dict(sorted(found.items()))

@@ -1,0 +1,70 @@
+"""Every address in the site, decided in one place.
+
+A *site path* names a page or file relative to the site root, without a leading slash:
+"" is the home page, "briefs/land-offer/" a brief, "assets/site.css" a file. Pages are folders
+with an `index.html`, so addresses stay short and stable ("pretty URLs").
+
+Links between pages are written relative to the page they appear on, so the same files work at
+https://example.org/, under a sub-path such as /briefs-site/, and, with `directory_urls: false`,
+straight from disk over file://. Only the 404 page, which a host serves at any address, links
+from the site root, using the path part of `base_url`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import urlsplit
+
+HOME = ""
+ARCHIVE = "briefs/"
+TOPICS = "topics/"
+NOT_FOUND = "404.html"
+ASSETS = "assets/"
+
+
+def brief_path(slug: str) -> str:
+    """The page of one brief."""
+    return f"briefs/{slug}/"
+
+
+def topic_path(topic_slug: str) -> str:
+    """The page listing the briefs filed under one topic."""
+    return f"topics/{topic_slug}/"
+
+
+def asset_path(name: str) -> str:
+    """A stylesheet or other static file."""
+    return ASSETS + name
+
+
+def output_file(path: str) -> str:
+    """The file a site path is written to: folders get their `index.html`."""
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def relative(target: str, current: str, directory_urls: bool = True) -> str:
+    """The href that leads from page `current` to site path `target` (which may carry '#frag')."""
+    path, _, fragment = target.partition("#")
+    suffix = "#" + fragment if fragment else ""
+    if path == current and suffix:
+        return suffix  # a place on the same page needs only the fragment
+    here = posixpath.dirname(output_file(current)) or "."
+    if directory_urls and (path == "" or path.endswith("/")):
+        rel = posixpath.relpath(path.rstrip("/") or ".", here)
+        href = "./" if rel == "." else rel + "/"
+    else:
+        href = posixpath.relpath(output_file(path), here)
+    return href + suffix
+
+
+def root_relative(target: str, base_url: str) -> str:
+    """An href from the site root, for pages served at unknown addresses (the 404 page)."""
+    base_path = urlsplit(base_url).path or "/"
+    if not base_path.endswith("/"):
+        base_path += "/"
+    return base_path + target
+
+
+def absolute(target: str, base_url: str) -> str:
+    """The full public address of a site path, for canonical links, feeds and sitemaps."""
+    return base_url + target

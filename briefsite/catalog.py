@@ -102,13 +102,12 @@ def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:
         if len(group) < 2:
             continue
         files = sorted(b.source_path for b in group)
-        for path in files:
-            others = ", ".join(f for f in files if f != path)
+        for brief in group:
+            others = ", ".join(f for f in files if f != brief.source_path)
             problems.append(
                 error(
-                    path,
-                    1,
-                    1,
+                    brief.source_path,
+                    *brief.position("slug"),
                     f"slug '{slug}' is also used by {others}",
                     "give one of the briefs a different 'slug:' or file name",
                 )
@@ -118,10 +117,10 @@ def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:
 
 def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
     """Topic names that differ only in case or punctuation would share one page: ask for one."""
-    spellings: dict[str, dict[str, str]] = defaultdict(dict)
+    spellings: dict[str, dict[str, Brief]] = defaultdict(dict)
     for brief in briefs:
         for name in brief.topics:
-            spellings[topic_slug(name)].setdefault(name, brief.source_path)
+            spellings[topic_slug(name)].setdefault(name, brief)
     problems = []
     for found in spellings.values():
         if len(found) < 2:
@@ -130,10 +129,10 @@ def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
         for name in names[1:]:
             problems.append(
                 error(
-                    found[name],
-                    1,
-                    1,
-                    f"topic '{name}' is spelt differently from '{names[0]}' in {found[names[0]]}",
+                    found[name].source_path,
+                    *found[name].position("topics"),
+                    f"topic '{name}' is spelt differently from '{names[0]}' "
+                    f"in {found[names[0]].source_path}",
                     "write the topic the same way in every brief",
                 )
             )

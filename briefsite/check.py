@@ -6,7 +6,8 @@ import difflib
 import posixpath
 from collections.abc import Iterable, Mapping
 
-from .markup import PAGE_IDS, RenderedBrief
+from .markup import RenderedBrief
+from .pages import brief_page_ids
 from .problems import Problem, Severity
 
 
@@ -39,7 +40,7 @@ def check_links(
                 )
                 continue
             target_item = rendered[link.target_slug]
-            ids = target_item.ids | set(PAGE_IDS)
+            ids = brief_page_ids(target_item)
             if link.fragment and link.fragment not in ids:
                 where = "this brief" if target_item is item else target_item.brief.source_path
                 close = difflib.get_close_matches(link.fragment, sorted(ids), n=1)

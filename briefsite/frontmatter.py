@@ -69,6 +69,16 @@ class Brief:
     figures: tuple[schema.Figure, ...] = ()
     sources: tuple[schema.SourceRef, ...] = ()
     draft: bool = False
+    # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
+    # one slug, one figure with two values) can point at the exact place in each file.
+    positions: tuple[tuple[str, int, int], ...] = ()
+
+    def position(self, name: str) -> tuple[int, int]:
+        """Line and column of a front-matter field's value; the opening '---' when absent."""
+        for key, line, col in self.positions:
+            if key == name:
+                return line, col
+        return 1, 1
 
     @property
     def path(self) -> str:
@@ -264,17 +274,16 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
         node = yaml.MappingNode("tag:yaml.org,2002:map", [], _FileStart())
         data = {}
     values, issues = schema.check_mapping(schema.BRIEF_FIELDS, node, data)
+    # A field missing from the whole block is reported at the opening '---', where the editor
+    # will add it; every other issue sits at its own key or value.
     problems = [
-        problem_at(source, issue.node.start_mark, shift, issue.message, issue.hint)
+        error(source.path, 1, 1, issue.message, issue.hint)
+        if issue.node is node
+        else problem_at(source, issue.node.start_mark, shift, issue.message, issue.hint)
         for issue in issues
     ]
     if values is None:
         return problems
-    # Missing fields are reported at the opening '---', where the editor will add them.
-    problems = [
-        error(p.path, 1, 1, p.message, p.hint) if p.message.startswith("missing ") else p
-        for p in problems
-    ]
     slug = values["slug"] or default_slug(source.stem)
     if not values["slug"] and not schema.SLUG_RE.fullmatch(slug):
         problems.append(
@@ -291,8 +300,14 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
         return problems
     values["slug"] = slug
     values["lang"] = values["lang"] or default_lang
+    positions = tuple(
+        (key.value, value.start_mark.line + shift + 1, value.start_mark.column + 1)
+        for key, value in node.value
+        if isinstance(key, yaml.ScalarNode)
+    )
     return Brief(
         source_path=source.path,
+        positions=positions,
         body_markdown=part.body,
         body_line=part.body_line,
         **values,

@@ -48,6 +48,7 @@ def _context(**values: Any) -> Mapping[str, Any]:
     return MappingProxyType(values)
 
 
+CONTENTS_MIN = 3  # h2 headings a brief needs before it gets a contents list
 HOME_CRUMB = Crumb("Home", urls.HOME)
 ARCHIVE_CRUMB = Crumb("Briefs", urls.ARCHIVE)
 TOPICS_CRUMB = Crumb("Topics", urls.TOPICS)
@@ -134,12 +135,16 @@ def _brief_page(item: RenderedBrief, catalog: Catalog) -> Page:
             rendered=item,
             topics=topics,
             related=_related(brief, topics),
-            # GOV.UK shows contents only for pages long enough to need them.
-            contents=tuple(h for h in item.toc if h.level == 2),
+            contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
             updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
         ),
         breadcrumbs=(HOME_CRUMB, ARCHIVE_CRUMB),
     )
+
+
+def _has_contents(item: RenderedBrief) -> bool:
+    """GOV.UK shows a contents list only on pages long enough to need one."""
+    return sum(1 for h in item.toc if h.level == 2) >= CONTENTS_MIN
 
 
 def _related(brief: Brief, topics: Sequence[Topic], limit: int = 5) -> tuple[Brief, ...]:
@@ -155,3 +160,21 @@ def _related(brief: Brief, topics: Sequence[Topic], limit: int = 5) -> tuple[Bri
         key=lambda pair: (-pair[0], -pair[1].date.toordinal(), pair[1].title.casefold()),
     )
     return tuple(b for _, b in ranked[:limit])
+
+
+def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
+    """Ids a link may target on a brief's page: the body's, plus the template's own sections.
+
+    Must agree with `templates/brief.html`; the end-to-end tests compare the two.
+    """
+    brief = item.brief
+    ids = {"main-content", "history"}
+    if brief.figures:
+        ids.add("key-figures")
+    if brief.sources or brief.figures:
+        ids.add("sources")
+    if item.notes_html:
+        ids.add("notes")
+    if _has_contents(item):
+        ids.add("contents")
+    return item.ids | ids

@@ -265,21 +265,22 @@ def check_mapping(
         seen.add(key)
         field = by_name[key]
         raw = value[key]
-        if raw is None and not field.required:
-            continue  # `expires:` left empty means "not set", as editors write it
+        if raw is None:
+            if field.required:
+                issues.append(Issue(value_node, f"'{prefix}{key}' must not be empty", field.help))
+            else:
+                result[key] = field.default  # `expires:` left empty means "not set"
+            continue
         clean, found = field.kind.check(prefix + key, value_node, raw)
         issues.extend(found)
         result[key] = clean
     for field in fields:
-        if field.name not in seen:
-            if field.required:
-                issues.append(
-                    Issue(node, f"missing required field '{prefix}{field.name}'", field.help)
-                )
-            else:
-                result[field.name] = field.default
-        elif result.get(field.name) is None and field.required:
-            issues.append(Issue(node, f"'{prefix}{field.name}' must not be empty", field.help))
+        if field.name in seen:
+            continue
+        if field.required:
+            issues.append(Issue(node, f"missing required field '{prefix}{field.name}'", field.help))
+        else:
+            result[field.name] = field.default
     return result, issues
 
 

@@ -361,7 +361,7 @@ BRIEF_FIELDS: tuple[Field, ...] = (
             "use lowercase letters, digits and single hyphens",
             "slug (land-offer)",
         ),
-        "the brief's address: /briefs/<slug>/; defaults to the file name",
+        "the last part of the brief's address (/briefs/land-offer/); defaults to the file name",
     ),
     Field("number", Text(), "the brief's report number, e.g. QB-2020-01"),
     Field("topics", ListOf(Text(), "list of text"), "topics the brief is filed under", default=()),

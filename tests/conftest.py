@@ -1,0 +1,157 @@
+"""Shared fixtures: real sites in temporary folders, real builds, real HTML parsing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Mapping
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+SITE_YML = """\
+title: Test briefs
+base_url: https://example.org/briefs-site/
+"""
+
+GOOD_BRIEF = """\
+---
+title: Land offer
+date: 2020-03-26
+summary: Qingdao offers 37.3 km² of net industrial land.
+---
+## Terms
+
+Text.
+"""
+
+
+def write_site(root: Path, briefs: Mapping[str, str | bytes], site_yml: str = SITE_YML) -> Path:
+    """Create a site folder: site.yml plus briefs/<name> for each entry (text is dedented)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "site.yml").write_text(site_yml, encoding="utf-8")
+    briefs_dir = root / "briefs"
+    briefs_dir.mkdir(exist_ok=True)
+    for name, content in briefs.items():
+        path = briefs_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: make_site({"a.md": "..."}) -> a site folder in a fresh temporary directory."""
+    counter = iter(range(1000))
+
+    def factory(briefs: Mapping[str, str | bytes], site_yml: str = SITE_YML) -> Path:
+        return write_site(tmp_path / f"site{next(counter)}", briefs, site_yml)
+
+    return factory
+
+
+def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py ARGS` as a real process, as an editor would."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own sample site, built once into a temporary folder."""
+    out = tmp_path_factory.mktemp("sample") / "site"
+    result = run_build("build", "--source", REPO, "--output", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder with its bytes, to compare trees exactly."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+class Page(HTMLParser):
+    """A parsed HTML page: elements with attributes and text, enough for content assertions."""
+
+    VOID = frozenset(
+        [
+            "area",
+            "base",
+            "br",
+            "col",
+            "embed",
+            "hr",
+            "img",
+            "input",
+            "link",
+            "meta",
+            "source",
+            "track",
+            "wbr",
+        ]
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[dict[str, object]] = []
+        self._open: list[dict[str, object]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element: dict[str, object] = {"tag": tag, "attrs": dict(attrs), "text": []}
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index]["tag"] == tag:
+                del self._open[index:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element["text"].append(data)  # type: ignore[union-attr]
+
+    def find_all(self, tag: str, **attrs: str) -> list[dict[str, object]]:
+        """Elements with this tag whose attributes include the given ones (class_ for class)."""
+        wanted = {k.rstrip("_"): v for k, v in attrs.items()}
+        found = []
+        for element in self.elements:
+            if element["tag"] != tag:
+                continue
+            have = element["attrs"]
+            if all(
+                (have.get(k) == v) or (k == "class" and v in (have.get(k) or "").split())
+                for k, v in wanted.items()
+            ):
+                found.append(element)
+        return found
+
+    @staticmethod
+    def text(element: dict[str, object]) -> str:
+        """An element's text content with whitespace collapsed."""
+        return " ".join("".join(element["text"]).split())  # type: ignore[arg-type]
+
+
+def parse(path: Path) -> Page:
+    """Parse an HTML file."""
+    return Page(path.read_text(encoding="utf-8"))

@@ -47,7 +47,7 @@ def check_links(
                 hint = (
                     f"did you mean '#{close[0]}'?"
                     if close
-                    else ("headings get ids from their text: '## Terms' is #terms")
+                    else "headings get ids from their text: '## Terms' is #terms"
                 )
                 problems.append(
                     Problem(
@@ -55,8 +55,8 @@ def check_links(
                         link.line,
                         link.col,
                         severity,
-                        f"link '{link.href}' points to '#{link.fragment}', "
-                        f"which is not a heading or anchor in {where}",
+                        f"link '{link.href}': there is no heading or anchor "
+                        f"'#{link.fragment}' in {where}",
                         hint,
                     )
                 )

@@ -85,6 +85,12 @@ class Brief:
         """The brief's page address, decided by `urls`."""
         return urls.brief_path(self.slug)
 
+    def in_force_on(self, day: dt.date) -> bool:
+        """False once the policy has expired: by its status, or because `expires` has passed."""
+        if self.status == "expired":
+            return False
+        return self.expires is None or self.expires >= day
+
     @property
     def last_updated(self) -> dt.date:
         """The newest change-note date, or the publication date when there is none."""

@@ -41,6 +41,7 @@ _UNIT_WORDS = (
     "percentage points|projects|companies"
 )
 _NUMBER_UNIT = re.compile(rf"(?<=\d) (?=(?:{_UNIT_WORDS})\b)")
+_NUMERIC_CELL = re.compile(r"[-+\u2212]?[\d.,]+\s*(%|km²|percentage points)?")
 _SCALE_UNIT = re.compile(r"(?<=million|billion) (?=yuan\b)|(?<=trillion) (?=yuan\b)")
 
 _ALLOWED_TAGS = {
@@ -161,10 +162,19 @@ def _wrap_table(table: ET.Element, number: int) -> ET.Element:
     )  # fmt: skip
     for th in table.iter("th"):
         th.set("scope", "col")
-    for td in table.iter("td"):
-        text = "".join(td.itertext()).strip()
-        if re.fullmatch(r"[-+\u2212]?[\d.,]+\s*(%|km²)?", text):
-            td.set("class", "num")
+    numeric_columns: dict[int, bool] = {}
+    for row in table.iter("tr"):
+        for column, cell in enumerate(c for c in row if c.tag == "td"):
+            text = "".join(cell.itertext()).strip()
+            is_number = bool(_NUMERIC_CELL.fullmatch(text))
+            if is_number:
+                cell.set("class", "num")
+            numeric_columns[column] = numeric_columns.get(column, True) and is_number
+    header = next(table.iter("thead"), None)
+    for row in header.iter("tr") if header is not None else ():
+        for column, cell in enumerate(row):
+            if numeric_columns.get(column):
+                cell.set("class", "num")  # the heading lines up with its right-aligned numbers
     wrapper.append(table)
     return wrapper
 

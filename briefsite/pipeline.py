@@ -7,7 +7,10 @@ models); only a build without errors renders pages, and only a fully rendered si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import urls
@@ -22,12 +25,38 @@ from .problems import Problem, Severity, has_errors, sort_problems
 from .render import make_environment, render_page
 from .source import find_briefs, read_assets, read_brief
 
+Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    """The default progress reporter: silence."""
+
+
+def today_for_build() -> dt.date:
+    """The build's idea of today: SOURCE_DATE_EPOCH when set (reproducible builds), else now.
+
+    It decides which briefs are scheduled for the future and which have expired.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
+    return dt.date.today()
+
 
 @dataclass(frozen=True)
 class BuildOptions:
     """Choices made per run on the command line rather than in site.yml."""
 
     drafts: bool = False  # include briefs marked `draft: true`
+    future: bool = False  # include briefs dated after `today`
+    today: dt.date = field(default_factory=today_for_build)
+    progress: Progress = _no_progress
+
+    def publishes(self, brief: Brief) -> bool:
+        """Whether a brief belongs in this build: not a draft, not scheduled for later."""
+        if brief.draft and not self.drafts:
+            return False
+        return self.future or brief.date <= self.today
 
 
 @dataclass(frozen=True)
@@ -45,11 +74,14 @@ class BuildResult:
         return not has_errors(self.problems)
 
 
-def load_briefs(config: SiteConfig) -> tuple[list[Brief], list[Problem]]:
+def load_briefs(
+    config: SiteConfig, progress: Progress = _no_progress
+) -> tuple[list[Brief], list[Problem]]:
     """Stages `source` and `frontmatter`: every brief file read and validated."""
     paths, problems = find_briefs(config.root, config.briefs_dir.name)
     briefs: list[Brief] = []
-    for path in paths:
+    for done, path in enumerate(paths, 1):
+        progress("reading", done, len(paths))
         source = read_brief(config.root, path, config.max_brief_bytes)
         if isinstance(source, Problem):
             problems.append(source)
@@ -62,11 +94,14 @@ def load_briefs(config: SiteConfig) -> tuple[list[Brief], list[Problem]]:
     return briefs, problems
 
 
-def render_briefs(config: SiteConfig, catalog: Catalog) -> dict[str, RenderedBrief]:
+def render_briefs(
+    config: SiteConfig, catalog: Catalog, progress: Progress = _no_progress
+) -> dict[str, RenderedBrief]:
     """Stage `markup`: each brief's body to HTML, one reusable renderer per language."""
     renderers: dict[str, Markup] = {}
     rendered: dict[str, RenderedBrief] = {}
-    for brief in catalog.briefs:
+    for done, brief in enumerate(catalog.briefs, 1):
+        progress("rendering", done, len(catalog.briefs))
         renderer = renderers.get(brief.lang)
         if renderer is None:
             renderer = renderers[brief.lang] = Markup(config.raw_html, brief.lang)
@@ -76,14 +111,14 @@ def render_briefs(config: SiteConfig, catalog: Catalog) -> dict[str, RenderedBri
 
 def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build the whole site in memory."""
-    briefs, problems = load_briefs(config)
-    published = [b for b in briefs if options.drafts or not b.draft]
+    briefs, problems = load_briefs(config, options.progress)
+    published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)
     problems += found
     if has_errors(problems):
         # Rendering briefs whose slugs collide would only add confusing follow-on errors.
         return BuildResult((), sort_problems(problems), len(published))
-    rendered = render_briefs(config, catalog)
+    rendered = render_briefs(config, catalog, options.progress)
     link_severity = Severity(config.broken_links)
     problems += check_links(rendered, link_severity)
     if has_errors(problems):
@@ -92,8 +127,9 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     env = make_environment(config.template_dirs)
     pages = build_pages(config, catalog, rendered)
     outputs: list[Output] = []
-    for page in pages:
-        result = render_page(env, config, page)
+    for done, page in enumerate(pages, 1):
+        options.progress("writing pages", done, len(pages))
+        result = render_page(env, config, page, options.today)
         if isinstance(result, Problem):
             problems.append(result)
         else:

@@ -148,11 +148,17 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
     return env
 
 
-def render_page(env: jinja2.Environment, site: SiteConfig, page: Page) -> Output | Problem:
-    """Render one page to the bytes of its file, or a Problem naming the template line."""
+def render_page(
+    env: jinja2.Environment, site: SiteConfig, page: Page, today: dt.date | None = None
+) -> Output | Problem:
+    """Render one page to the bytes of its file, or a Problem naming the template line.
+
+    `today` is the build's date (see `pipeline.today_for_build`): templates compare expiry
+    dates with it, never with the clock.
+    """
     try:
         template = env.get_template(page.template)
-        html = template.render(site=site, page=page, **page.context)
+        html = template.render(site=site, page=page, today=today or dt.date.today(), **page.context)
     except jinja2.TemplateSyntaxError as exc:
         return error(
             _template_name(exc.filename, exc.name, env),

@@ -7,6 +7,7 @@ where every other brief lives to rewrite links between them. It does no I/O.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -46,11 +47,16 @@ class Catalog:
     def brief_for_link(self, from_source: str, href_path: str) -> Brief | None:
         """The brief a relative Markdown link such as `land-offer.md` points at, if any."""
         target = posixpath.normpath(posixpath.join(posixpath.dirname(from_source), href_path))
-        return self.by_source.get(target)
+        return self.by_source.get(nfc(target))
 
     def topic_path(self, name: str) -> str:
         """The page of a topic by its name as written in front matter."""
         return urls.topic_path(topic_slug(name))
+
+
+def nfc(path: str) -> str:
+    """A path in composed form: macOS stores 'é' decomposed, editors type it composed."""
+    return unicodedata.normalize("NFC", path)
 
 
 def topic_slug(name: str) -> str:
@@ -85,7 +91,7 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     years = tuple(Year(year, tuple(items)) for year, items in sorted(by_year.items(), reverse=True))
     catalog = Catalog(
         briefs=ordered,
-        by_source={b.source_path: b for b in ordered},
+        by_source={nfc(b.source_path): b for b in ordered},
         topics=topics,
         years=years,
     )

@@ -1,14 +1,18 @@
-"""Whole-site checks that need every brief rendered: links between briefs and their anchors."""
+"""Whole-site checks: links between briefs and their anchors, and facts that disagree."""
 
 from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 
+from .frontmatter import Brief
 from .markup import RenderedBrief
 from .pages import brief_page_ids
-from .problems import Problem, Severity
+from .problems import Problem, Severity, warning
+from .render import format_quantity, format_unit
+from .schema import Figure
 
 
 def check_links(
@@ -67,3 +71,52 @@ def _relative_names(from_path: str, sources: Iterable[str]) -> list[str]:
     """Brief file names as a relative link from `from_path` would write them."""
     folder = posixpath.dirname(from_path) or "."
     return [posixpath.relpath(source, folder) for source in sources]
+
+
+def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:
+    """Warnings about facts across briefs: duplicate titles, one figure with two values.
+
+    Readers compare briefs; two briefs saying "37.3 km²" and "37 km²" for the same label is
+    a mistake in one of them, so both places are named.
+    """
+    problems: list[Problem] = []
+    by_title: dict[str, list[Brief]] = defaultdict(list)
+    for brief in briefs:
+        by_title[brief.title.casefold().strip()].append(brief)
+    for group in by_title.values():
+        for brief in group if len(group) > 1 else ():
+            others = ", ".join(b.source_path for b in group if b is not brief)
+            problems.append(
+                warning(
+                    brief.source_path,
+                    *brief.position("title"),
+                    f"title '{brief.title}' is also used by {others}",
+                    "readers tell briefs apart by their titles; make each one distinct",
+                )
+            )
+    figures: dict[str, list[tuple[Brief, int, Figure]]] = defaultdict(list)
+    for brief in briefs:
+        for index, figure in enumerate(brief.figures):
+            figures[" ".join(figure.label.casefold().split())].append((brief, index, figure))
+    for entries in figures.values():
+        stated = {(float(f.value), format_unit(f.unit)) for _, _, f in entries}
+        if len(stated) < 2:
+            continue
+        for brief, index, figure in entries:
+            others = "; ".join(
+                f"{format_quantity(f.value, f.unit)} in {b.source_path}:{b.figure_position(i)[0]}"
+                for b, i, f in entries
+                if (float(f.value), format_unit(f.unit))
+                != (float(figure.value), format_unit(figure.unit))
+            )
+            problems.append(
+                warning(
+                    brief.source_path,
+                    *brief.figure_position(index),
+                    f"figure '{figure.label}' is {format_quantity(figure.value, figure.unit)} "
+                    f"here but {others}",
+                    "check the source and make the briefs agree, or give the figures "
+                    "different labels if they measure different things",
+                )
+            )
+    return problems

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import schema
 from .frontmatter import Split, parse_yaml, problem_at
 from .problems import Problem, error
@@ -59,7 +61,19 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         "whether a link to a missing brief or anchor stops the build",
         default="error",
     ),
-    schema.Field("repo_url", schema.Url(), "the repository holding the briefs, if public"),
+    schema.Field(
+        "repo_url",
+        schema.Url(),
+        "the public repository holding the briefs (GitHub or GitLab); adds 'View source' and "
+        "'Suggest a change' links to each brief",
+    ),
+    schema.Field("repo_branch", schema.Text(), "the branch the site is built from", default="main"),
+    schema.Field(
+        "repo_folder",
+        schema.Text(),
+        "where this site folder sits inside the repository, if not at its top",
+        default="",
+    ),
     schema.Field(
         "directory_urls",
         schema.Bool(),
@@ -68,6 +82,18 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         default=True,
     ),
 )
+
+
+def _check_overrides(overrides: dict[str, Any]) -> list[Problem]:
+    """Command-line values get the same checks as site.yml (a --base-url of 'javascript:' too)."""
+    by_name = {f.name: f for f in SITE_FIELDS}
+    problems = []
+    for name, value in overrides.items():
+        node = yaml.ScalarNode("tag:yaml.org,2002:str", str(value))
+        _, issues = by_name[name].kind.check(name, node, value)
+        option = "--" + name.replace("_", "-")
+        problems += [error(f"option {option}", 0, 0, i.message, i.hint) for i in issues]
+    return problems
 
 
 @dataclass(frozen=True)
@@ -89,6 +115,8 @@ class SiteConfig:
     raw_html: str = "sanitize"
     broken_links: str = "error"
     repo_url: str | None = None
+    repo_branch: str = "main"
+    repo_folder: str = ""
     directory_urls: bool = True
 
     @property
@@ -121,16 +149,19 @@ def load_config(
     if isinstance(source, Problem):
         return [source]
     part = Split(yaml_text=source.text, yaml_line=1, body="", body_line=0)
-    node, values, problems = parse_yaml(source, part)
+    node, values, problems = parse_yaml(source, part, what=CONFIG_NAME)
     if problems:
         return problems
     if node is None:
         return [
             error(shown, 1, 1, f"{CONFIG_NAME} is empty", "add at least 'title:' and 'base_url:'")
         ]
-    checked, issues = schema.check_mapping(SITE_FIELDS, node, values, prefix="")
+    checked, issues = schema.check_mapping(SITE_FIELDS, node, values, what=CONFIG_NAME)
     problems = [problem_at(source, i.node.start_mark, 0, i.message, i.hint) for i in issues]
     if problems or checked is None:
+        return problems
+    problems = _check_overrides(overrides or {})
+    if problems:
         return problems
     checked.update(overrides or {})
     base = checked["base_url"]

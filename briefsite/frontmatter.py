@@ -2,7 +2,7 @@
 
 Three steps, each able to fail with a precise position: split the `---` block from the body,
 parse it as YAML (safe loading only, no aliases, bounded depth), and check it against
-`schema.BRIEF_FIELDS`. YAML positions are relative to the block; they are shifted here so every
+`schema.BRIEF_FIELDS`. YAML positions are relative to the block; they are placed here so every
 message names the line and column in the brief file itself.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,14 @@ class Brief:
     # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
     # one slug, one figure with two values) can point at the exact place in each file.
     positions: tuple[tuple[str, int, int], ...] = ()
+
+    def figure_position(self, index: int) -> tuple[int, int]:
+        """Line and column of the `index`-th figure (from 0), or of `figures:` if unknown."""
+        name = f"figures[{index + 1}]"
+        for key, line, col in self.positions:
+            if key == name:
+                return line, col
+        return self.position("figures")
 
     def position(self, name: str) -> tuple[int, int]:
         """Line and column of a front-matter field's value; the opening '---' when absent."""
@@ -145,9 +154,14 @@ def split(source: SourceFile) -> Split | Problem:
     )
 
 
-def parse_yaml(source: SourceFile, part: Split) -> tuple[yaml.Node | None, Any, list[Problem]]:
-    """Parse the front matter into a node tree (for positions) and Python values (for checks)."""
-    shift = part.yaml_line - 1
+def parse_yaml(
+    source: SourceFile, part: Split, what: str = "front matter"
+) -> tuple[yaml.Node | None, Any, list[Problem]]:
+    """Parse YAML into a node tree (for positions) and Python values (for checks).
+
+    `what` names the YAML in messages: "front matter" for briefs, "site.yml" for settings.
+    """
+    base = source.line_starts[part.yaml_line - 1]
     try:
         _check_events(part.yaml_text)
         loader = _Loader(part.yaml_text)
@@ -159,17 +173,17 @@ def parse_yaml(source: SourceFile, part: Split) -> tuple[yaml.Node | None, Any, 
                     return (
                         None,
                         None,
-                        [problem_at(source, bad.start_mark, shift, _tag_message(bad.tag))],
+                        [problem_at(source, bad.start_mark, base, _tag_message(bad.tag))],
                     )
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
     except _Refused as exc:
-        return None, None, [problem_at(source, exc.mark, shift, exc.message, exc.hint)]
+        return None, None, [problem_at(source, exc.mark, base, exc.message, exc.hint)]
     except yaml.MarkedYAMLError as exc:
-        return None, None, [_yaml_problem(source, exc, shift)]
+        return None, None, [_yaml_problem(source, exc, base, what)]
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
-        return None, None, [error(source.path, part.yaml_line, 1, f"front matter: {exc}")]
+        return None, None, [error(source.path, part.yaml_line, 1, f"{what}: {exc}")]
     return node, data, []
 
 
@@ -224,8 +238,8 @@ def _tag_message(tag: str) -> str:
     return f"YAML tag '{shown}' is not allowed: front matter holds plain text, numbers and dates"
 
 
-def _yaml_problem(source: SourceFile, exc: yaml.MarkedYAMLError, shift: int) -> Problem:
-    """Turn a PyYAML error into a Problem at YAML's own position in the brief file.
+def _yaml_problem(source: SourceFile, exc: yaml.MarkedYAMLError, base: int, what: str) -> Problem:
+    """Turn a PyYAML error into a Problem at YAML's own position in the file.
 
     For an unclosed quote or bracket the useful place is where it was opened (the context mark),
     not the end of the block where the parser gave up.
@@ -234,16 +248,19 @@ def _yaml_problem(source: SourceFile, exc: yaml.MarkedYAMLError, shift: int) -> 
     problem = (exc.problem or "").strip()
     opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
     mark = exc.context_mark if opened and exc.context_mark is not None else exc.problem_mark
-    message = f"front matter is not valid YAML: {problem}"
+    message = f"{what} is not valid YAML: {problem}"
     if context:
         message += f" ({context})"
-    hint = _yaml_hint(problem, opened)
-    return problem_at(source, mark, shift, message, hint)
+    line = source.position(base + (mark.index if mark is not None else 0))[0]
+    line_text = source.text[source.line_starts[line - 1] :].split("\n", 1)[0]
+    # libyaml's messages do not mention tabs, so look at the line itself.
+    hint = _yaml_hint(problem, opened, "\t" in line_text)
+    return problem_at(source, mark, base, message, hint)
 
 
-def _yaml_hint(problem: str, opened: bool) -> str:
+def _yaml_hint(problem: str, opened: bool, tab_on_line: bool) -> str:
     """A plain-language suggestion for the common YAML mistakes editors make."""
-    if "\\t" in problem or "tab" in problem:
+    if tab_on_line or "tab" in problem:
         return "indent with spaces, not tabs"
     if opened:
         return "close the quote or bracket that starts here"
@@ -252,11 +269,15 @@ def _yaml_hint(problem: str, opened: bool) -> str:
     return "check the indentation and quoting of this line"
 
 
-def problem_at(source: SourceFile, mark: Any, shift: int, message: str, hint: str = "") -> Problem:
-    """A Problem at a YAML mark, shifted from block coordinates to file coordinates."""
-    if mark is None:
-        return error(source.path, shift + 1, 1, message, hint)
-    return error(source.path, mark.line + shift + 1, mark.column + 1, message, hint)
+def problem_at(source: SourceFile, mark: Any, base: int, message: str, hint: str = "") -> Problem:
+    """A Problem at a YAML mark, placed in the file.
+
+    `base` is where the YAML text starts in the file. The mark's character index is used, not
+    its line: YAML also breaks lines at U+2028, U+2029 and NEL, which editors do not see as
+    line breaks, so YAML's line numbers can run ahead of the file's.
+    """
+    offset = base + (mark.index if mark is not None else 0)
+    return error(source.path, *source.position(offset), message, hint)
 
 
 def default_slug(stem: str) -> str:
@@ -275,7 +296,7 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     node, data, problems = parse_yaml(source, part)
     if problems:
         return problems
-    shift = part.yaml_line - 1
+    base = source.line_starts[part.yaml_line - 1]
     if node is None:  # an empty block: every required field is missing
         node = yaml.MappingNode("tag:yaml.org,2002:map", [], _FileStart())
         data = {}
@@ -285,7 +306,7 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     problems = [
         error(source.path, 1, 1, issue.message, issue.hint)
         if issue.node is node
-        else problem_at(source, issue.node.start_mark, shift, issue.message, issue.hint)
+        else problem_at(source, issue.node.start_mark, base, issue.message, issue.hint)
         for issue in issues
     ]
     if values is None:
@@ -306,11 +327,7 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
         return problems
     values["slug"] = slug
     values["lang"] = values["lang"] or default_lang
-    positions = tuple(
-        (key.value, value.start_mark.line + shift + 1, value.start_mark.column + 1)
-        for key, value in node.value
-        if isinstance(key, yaml.ScalarNode)
-    )
+    positions = tuple(_positions(node, source, base))
     return Brief(
         source_path=source.path,
         positions=positions,
@@ -320,8 +337,22 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     )
 
 
+def _positions(
+    node: yaml.MappingNode, source: SourceFile, base: int
+) -> Iterator[tuple[str, int, int]]:
+    """(field, line, col) of each top-level value, and of each figure as `figures[N]`."""
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        yield (key.value, *source.position(base + value.start_mark.index))
+        if key.value == "figures" and isinstance(value, yaml.SequenceNode):
+            for index, item in enumerate(value.value, 1):
+                yield (f"figures[{index}]", *source.position(base + item.start_mark.index))
+
+
 class _FileStart:
     """A stand-in YAML mark for the start of an empty front-matter block."""
 
     line = 0
     column = 0
+    index = 0

@@ -33,6 +33,7 @@ PAGE_IDS = (
     "draft-title", "expired-title",
 )  # fmt: skip
 HIGHLIGHT_CLASS = "highlight"
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 FOOTNOTES_OPEN = '<div class="footnote">'
 
 # Units and scale words that must not be split from their number at a line end.
@@ -145,9 +146,38 @@ class _Finish(Treeprocessor):
         for element in root.iter():
             if "id" in element.attrib:
                 job.ids.add(element.attrib["id"])
-            if element.tag == "a" and "href" in element.attrib:
+            _align_by_class(element)
+            if self.owner.raw_html != "allow":
+                _drop_unsafe_urls(element)
+            generated = element.get("class") in ("footnote-ref", "footnote-backref")
+            if element.tag == "a" and "href" in element.attrib and not generated:
                 element.set("href", self.owner.rewrite(element.attrib["href"], job))
         _bind_units(root)
+
+
+def _align_by_class(element: ET.Element) -> None:
+    """Table alignment as a class: the sanitiser drops `style`, and `align` is obsolete HTML."""
+    style = element.get("style", "")
+    match = re.fullmatch(r"text-align:\s*(left|right|center);?", style.strip())
+    if match and element.tag in ("td", "th"):
+        del element.attrib["style"]
+        classes = [*element.get("class", "").split(), f"align-{match.group(1)}"]
+        element.set("class", " ".join(classes))
+
+
+def _drop_unsafe_urls(element: ET.Element) -> None:
+    """Remove `javascript:` and other non-web URLs from links and images Markdown made.
+
+    The sanitiser does this for raw HTML; Markdown's own `[x](javascript:...)` needs it too,
+    including in `escape` mode, where no sanitiser runs.
+    """
+    for name in ("href", "src"):
+        value = element.get(name)
+        if value is None:
+            continue
+        scheme = urlsplit(value.strip()).scheme.lower()
+        if scheme and scheme not in SAFE_SCHEMES:
+            del element.attrib[name]
 
 
 def _wrap_table(table: ET.Element, number: int) -> ET.Element:
@@ -309,7 +339,7 @@ def _sanitize(html: str) -> str:
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=set(SAFE_SCHEMES),
         link_rel=None,
         strip_comments=True,
     )
@@ -330,14 +360,19 @@ def _plain(text: str) -> str:
 
 
 def _place_links(brief: Brief, found: list[tuple[str, str | None, str]]) -> Iterator[Link]:
-    """Find where each link is written in the file, for messages that name line and column."""
+    """Find where each link is written in the file, for messages that name line and column.
+
+    Links are found in the order Markdown met them, each search starting after the previous
+    match of the same target, and only where a link target can stand (`](` or `]: `), so
+    `#terms` is not mistaken for the end of an earlier `land-offer.md#terms`.
+    """
     body = brief.body_markdown
     search_from: dict[str, int] = {}
     for href, slug, fragment in found:
         start = search_from.get(href, 0)
-        offset = body.find(href, start)
-        if offset < 0:
-            offset = body.find(href)
+        pattern = re.compile(r"(?:\]\(\s*<?|\]:\s*<?)(" + re.escape(href) + r")(?=[\s)>\"']|$)")
+        match = pattern.search(body, start) or pattern.search(body)
+        offset = match.start(1) if match else body.find(href)
         search_from[href] = offset + 1 if offset >= 0 else 0
         line, col = _line_col(body, offset) if offset >= 0 else (0, 0)
         yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col)

@@ -79,8 +79,7 @@ def sync(outputs: Iterable[Output], folder: Path) -> SyncReport:
     written: list[str] = []
     unchanged = 0
     for path in sorted(wanted):
-        target = folder.joinpath(*path.split("/"))
-        _make_parents(target.parent, folder, real_root)
+        target = _make_parents(folder, path, real_root)
         if _same_content(target, wanted[path]):
             unchanged += 1
             continue
@@ -107,12 +106,27 @@ def _claim(folder: Path) -> None:
         _replace(marker, MARKER_TEXT)
 
 
-def _make_parents(parent: Path, folder: Path, real_root: Path) -> None:
-    """Create parent folders, never through a link that leads out of the output folder."""
-    parent.mkdir(parents=True, exist_ok=True)
-    real = Path(os.path.realpath(parent))
-    if real != real_root and real_root not in real.parents:
-        raise OutputError(f"{parent} leads outside {folder} through a symbolic link; remove it")
+def _make_parents(folder: Path, path: str, real_root: Path) -> Path:
+    """Create the folders above `path` one by one and return the file's full path.
+
+    Each step is checked before anything is created in it, so a symbolic link leading out of
+    the output folder is refused before a single folder appears outside. A file standing where
+    a folder is now needed (an old page) is replaced by the folder.
+    """
+    current = folder
+    for part in path.split("/")[:-1]:
+        current = current / part
+        if current.is_symlink():
+            real = Path(os.path.realpath(current))
+            if real != real_root and real_root not in real.parents:
+                raise OutputError(
+                    f"{current} leads outside {folder} through a symbolic link; remove it"
+                )
+        elif current.exists() and not current.is_dir():
+            current.unlink()
+        if not current.exists():
+            current.mkdir()
+    return current / path.split("/")[-1]
 
 
 def _same_content(target: Path, data: bytes) -> bool:
@@ -164,6 +178,9 @@ def _remove_stale(folder: Path, wanted: set[str]) -> list[str]:
                 os.unlink(os.path.join(current, name))
                 removed.append(rel)
     for current, _dirs, _files in os.walk(folder, topdown=False):
+        relative = Path(current).relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
         # Listed afresh: the walk's own lists predate the removals below this folder.
         if Path(current) != folder and not os.listdir(current):
             os.rmdir(current)

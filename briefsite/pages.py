@@ -102,7 +102,7 @@ def build_pages(
         ),
     ]
     pages.extend(_topic_page(topic, lang) for topic in catalog.topics)
-    pages.extend(_brief_page(rendered[b.slug], catalog) for b in catalog.briefs)
+    pages.extend(_brief_page(rendered[b.slug], catalog, config) for b in catalog.briefs)
     return tuple(pages)
 
 
@@ -120,7 +120,25 @@ def _topic_page(topic: Topic, lang: str) -> Page:
     )
 
 
-def _brief_page(item: RenderedBrief, catalog: Catalog) -> Page:
+@dataclass(frozen=True)
+class RepositoryLinks:
+    """Where a brief's file can be read and edited in its public repository."""
+
+    view: str
+    edit: str
+
+
+def _repository_links(config: SiteConfig, brief: Brief) -> RepositoryLinks | None:
+    """'View source' and 'Suggest a change' addresses, when `repo_url` is set."""
+    if not config.repo_url:
+        return None
+    parts = (config.repo_url, config.repo_branch, config.repo_folder, brief.source_path)
+    return RepositoryLinks(
+        urls.repository_file(*parts, edit=False), urls.repository_file(*parts, edit=True)
+    )
+
+
+def _brief_page(item: RenderedBrief, catalog: Catalog, config: SiteConfig) -> Page:
     """One brief's page, with its topics resolved to pages and related briefs listed."""
     brief = item.brief
     topics = tuple(t for t in catalog.topics if brief in t.briefs)
@@ -135,6 +153,7 @@ def _brief_page(item: RenderedBrief, catalog: Catalog) -> Page:
             rendered=item,
             topics=topics,
             related=_related(brief, topics),
+            repository=_repository_links(config, brief),
             contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
             updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
         ),

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import urls
-from .catalog import Catalog, build_catalog
+from .catalog import Catalog, build_catalog, nfc
 from .check import check_links
 from .config import SiteConfig
+from .feeds import build_feed
 from .frontmatter import Brief, load_brief
+from .history import FileHistory, read_history
 from .markup import Markup, RenderedBrief, pygments_css
 from .output import Output, SyncReport, check_outputs, sync
 from .pages import build_pages
 from .problems import Problem, Severity, has_errors, sort_problems
 from .render import make_environment, render_page
+from .sitemap import build_sitemap
 from .source import find_briefs, read_assets, read_brief
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
@@ -51,6 +54,7 @@ class BuildOptions:
     future: bool = False  # include briefs dated after `today`
     today: dt.date = field(default_factory=today_for_build)
     progress: Progress = _no_progress
+    git: bool = True  # read commit dates for sitemap and feed when the briefs are in git
 
     def publishes(self, brief: Brief) -> bool:
         """Whether a brief belongs in this build: not a draft, not scheduled for later."""
@@ -65,8 +69,15 @@ class BuildResult:
 
     outputs: tuple[Output, ...]
     problems: tuple[Problem, ...]
-    brief_count: int = 0
+    catalog: Catalog = field(default_factory=lambda: build_catalog(())[0])
+    rendered: Mapping[str, RenderedBrief] = field(default_factory=dict)
+    history: Mapping[str, FileHistory] = field(default_factory=dict)
     page_count: int = 0
+
+    @property
+    def brief_count(self) -> int:
+        """How many briefs the site publishes."""
+        return len(self.catalog.briefs)
 
     @property
     def ok(self) -> bool:
@@ -110,20 +121,25 @@ def render_briefs(
 
 
 def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the whole site in memory."""
+    """Build the whole site in memory: validate everything, then render, then list outputs."""
     briefs, problems = load_briefs(config, options.progress)
     published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)
     problems += found
     if has_errors(problems):
         # Rendering briefs whose slugs collide would only add confusing follow-on errors.
-        return BuildResult((), sort_problems(problems), len(published))
+        return BuildResult((), sort_problems(problems), catalog)
     rendered = render_briefs(config, catalog, options.progress)
-    link_severity = Severity(config.broken_links)
-    problems += check_links(rendered, link_severity)
+    problems += check_links(rendered, Severity(config.broken_links))
     if has_errors(problems):
-        return BuildResult((), sort_problems(problems), len(published))
+        return BuildResult((), sort_problems(problems), catalog, rendered)
 
+    history = read_history(config.root, config.briefs_dir.name) if options.git else {}
+    modified = {
+        catalog.by_source[nfc(path)].slug: item.date
+        for path, item in history.items()
+        if nfc(path) in catalog.by_source
+    }
     env = make_environment(config.template_dirs)
     pages = build_pages(config, catalog, rendered)
     outputs: list[Output] = []
@@ -134,6 +150,8 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
             problems.append(result)
         else:
             outputs.append(result)
+    outputs.append(build_feed(config, catalog, modified))
+    outputs.extend(build_sitemap(config, catalog, pages, modified))
     outputs += [
         Output(urls.asset_path(name), data)
         for name, data in read_assets(config.template_dirs).items()
@@ -141,9 +159,9 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
     problems += check_outputs(outputs)
     if has_errors(problems):
-        return BuildResult((), sort_problems(problems), len(published))
+        return BuildResult((), sort_problems(problems), catalog, rendered, history)
     ordered = tuple(sorted(outputs, key=lambda o: o.path))
-    return BuildResult(ordered, sort_problems(problems), len(published), len(pages))
+    return BuildResult(ordered, sort_problems(problems), catalog, rendered, history, len(pages))
 
 
 def publish(result: BuildResult, folder: Path) -> SyncReport:

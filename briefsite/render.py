@@ -135,6 +135,7 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
         topics=urls.TOPICS,
         stylesheet=urls.asset_path("site.css"),
         pygments=urls.asset_path("pygments.css"),
+        feed=urls.FEED,
     )
     env.filters.update(
         href=_href,

@@ -244,12 +244,19 @@ class Record:
 
 
 def check_mapping(
-    fields: Sequence[Field], node: yaml.Node, value: Any, prefix: str = ""
+    fields: Sequence[Field],
+    node: yaml.Node,
+    value: Any,
+    prefix: str = "",
+    what: str = "the front matter",
 ) -> tuple[dict[str, Any] | None, list[Issue]]:
-    """Validate a mapping against declared fields: unknown keys, missing keys, each value."""
+    """Validate a mapping against declared fields: unknown keys, missing keys, each value.
+
+    `what` names the whole mapping in messages when there is no `prefix` (a nested record).
+    """
     if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
-        what = prefix.rstrip(".") or "the front matter"
-        return None, [Issue(node, f"{what} must be a mapping of 'key: value' lines")]
+        shown = f"'{prefix.rstrip('.')}'" if prefix else what
+        return None, [Issue(node, f"{shown} must be a mapping of 'key: value' lines")]
     by_name = {f.name: f for f in fields}
     issues: list[Issue] = []
     result: dict[str, Any] = {}

@@ -54,8 +54,9 @@ def decode(path: str, data: bytes) -> SourceFile | Problem:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # Count lines and columns in characters, as editors show them, over the valid part.
+        before = make_source(path, data[: exc.start].decode("utf-8", "replace"))
+        line, col = before.position(len(before.text))
         return error(
             path,
             line,

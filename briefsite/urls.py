@@ -19,6 +19,9 @@ HOME = ""
 ARCHIVE = "briefs/"
 TOPICS = "topics/"
 NOT_FOUND = "404.html"
+FEED = "feed.xml"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
 ASSETS = "assets/"
 
 
@@ -63,6 +66,13 @@ def root_relative(target: str, base_url: str) -> str:
     if not base_path.endswith("/"):
         base_path += "/"
     return base_path + target
+
+
+def repository_file(repo_url: str, branch: str, folder: str, path: str, edit: bool) -> str:
+    """A brief's page on GitHub or GitLab: to read (`blob`) or to propose an edit (`edit`)."""
+    inside = "/".join(part.strip("/") for part in (folder, path) if part.strip("/"))
+    action = "edit" if edit else "blob"
+    return f"{repo_url.rstrip('/')}/{action}/{branch}/{inside}"
 
 
 def absolute(target: str, base_url: str) -> str:

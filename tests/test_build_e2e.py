@@ -212,7 +212,7 @@ def test_file_urls_make_links_work_without_a_server(tmp_path: Path) -> None:
     assert "../../index.html" in hrefs
     for href, target, _ in _internal_targets(out, page):
         path = urlsplit(href).path
-        assert not path or path.endswith((".html", ".css")), href
+        assert not path or path.endswith((".html", ".css", ".xml")), href
         assert target.is_file()
 
 

@@ -1,0 +1,114 @@
+"""What git knows about the briefs: when each last changed, and whether its text did.
+
+One `git log` process reads the history of the whole briefs folder (never one process per
+file, which would be slow for thousands of briefs). Outside a git repository, in a shallow
+clone (whose oldest commit claims to have added every file) or without git installed, this
+returns nothing and the site uses front-matter dates only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_COMMIT = "\x00commit "
+
+
+@dataclass(frozen=True)
+class FileHistory:
+    """The newest commit that touched a brief: its date and the file lines it changed."""
+
+    date: dt.date
+    changed_lines: tuple[tuple[int, int], ...]  # (first, count) in the committed file
+
+
+def read_history(root: Path, briefs_dir: str) -> Mapping[str, FileHistory]:
+    """The newest commit of each brief, keyed by path relative to `root` ("briefs/a.md")."""
+    if not _is_full_repository(root):
+        return {}
+    try:
+        process = subprocess.Popen(
+            ["git", "-c", "core.quotePath=false", "log", "--no-renames", "-p", "-U0",
+             "--no-color", "--no-ext-diff", "--format=%x00commit %cs", "--relative",
+             "--", f"{briefs_dir}/"],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )  # fmt: skip
+    except OSError:
+        return {}
+    assert process.stdout is not None
+    try:
+        return parse_log(process.stdout, prefix="")
+    finally:
+        process.stdout.close()
+        process.kill()  # we may stop reading before git finishes old history
+        process.wait()
+
+
+def parse_log(lines: Iterable[str], prefix: str = "") -> dict[str, FileHistory]:
+    """Parse `git log -p -U0 --format=<NUL>commit %cs` output, newest commit first.
+
+    Only the first (newest) commit seen for each file is kept.
+    """
+    found: dict[str, FileHistory] = {}
+    date: dt.date | None = None
+    current: str | None = None
+    hunks: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if current is not None and date is not None and current not in found:
+            found[current] = FileHistory(date, tuple(hunks))
+
+    for line in lines:
+        if line.startswith(_COMMIT):
+            flush()
+            current, hunks = None, []
+            date = dt.date.fromisoformat(line[len(_COMMIT) :].strip())
+        elif line.startswith("diff --git "):
+            flush()
+            current, hunks = None, []
+        elif line.startswith("+++ "):
+            name = line[4:].rstrip("\n")
+            current = None if name == "/dev/null" else prefix + name.removeprefix("b/")
+        elif current is not None and (match := _HUNK.match(line)):
+            start, count = int(match.group(1)), int(match.group(2) or "1")
+            hunks.append((start, count))
+    flush()
+    return found
+
+
+def _is_full_repository(root: Path) -> bool:
+    """True inside a git work tree that is not a shallow clone."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree", "--is-shallow-repository"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and result.stdout.split() == ["true", "false"]
+
+
+def body_changed(history: FileHistory, body_line: int) -> bool:
+    """Whether the newest commit changed lines at or after where the body starts.
+
+    A hunk that only removes lines (count 0) sits after line `start`, so it counts as touching
+    the line after it.
+    """
+    for start, count in history.changed_lines:
+        last = start + max(count, 1) - 1
+        if last >= body_line:
+            return True
+    return False

@@ -1,0 +1,50 @@
+"""`sitemap.xml` and `robots.txt`, so search engines find every brief and its last change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from xml.sax.saxutils import escape
+
+from . import urls
+from .catalog import Catalog
+from .config import SiteConfig
+from .output import Output
+from .pages import Page
+
+
+def build_sitemap(
+    config: SiteConfig,
+    catalog: Catalog,
+    pages: Sequence[Page],
+    modified: Mapping[str, dt.date],
+) -> tuple[Output, Output]:
+    """The sitemap of every indexable page, and a robots.txt that points to it.
+
+    A brief's `lastmod` is its git commit date when known, else its newest change note; a
+    listing page's is the newest of the briefs it lists.
+    """
+    changed = {b.path: max(b.last_updated, modified.get(b.slug, b.date)) for b in catalog.briefs}
+    newest = max(changed.values(), default=None)
+    topic_dates = {
+        t.path: max(changed[b.path] for b in t.briefs) for t in catalog.topics if t.briefs
+    }
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for page in pages:
+        if page.noindex:
+            continue
+        lastmod = changed.get(page.path) or topic_dates.get(page.path) or newest
+        lines.append("<url>")
+        lines.append(f"<loc>{escape(urls.absolute(page.path, config.base_url))}</loc>")
+        if lastmod:
+            lines.append(f"<lastmod>{lastmod.isoformat()}</lastmod>")
+        lines.append("</url>")
+    lines.append("</urlset>")
+    sitemap = Output(urls.SITEMAP, ("\n".join(lines) + "\n").encode("utf-8"))
+    robots_text = (
+        f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(urls.SITEMAP, config.base_url)}\n"
+    )
+    return sitemap, Output(urls.ROBOTS, robots_text.encode("utf-8"))

@@ -1,0 +1,190 @@
+"""Shared pieces for the tests that use real readers' tools: Chromium and the Nu Html Checker.
+
+Loaded as a pytest plugin (``pytest_plugins = ["browser_support"]``) by the test modules that
+need it, so its session fixtures exist once per run however many modules use them:
+
+- ``briefs_site``: the repository's sample site, built once into ``<tmp>/briefs-site``;
+- ``site_url``: that folder served over HTTP on 127.0.0.1 under the sub-path /briefs-site/;
+- ``chromium``: one headless Debian Chromium driven by Playwright for the whole run;
+- ``new_page``: a fresh browser context and page per call, closed after the test;
+- ``axe``: axe-core (bundled by axe-playwright-python) to run in a page;
+- ``nu_checker``: the command that runs the Nu Html Checker, ``[java, "-jar", vnu.jar]``.
+
+When a tool is missing, ``require`` skips with what to install; when the ``CI`` environment
+variable is set it fails instead, so CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+from conftest import REPO, run_build
+
+SUB_PATH = "briefs-site"
+CHROMIUM = Path(os.environ.get("BRIEFSITE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VNU_JAR = Path(
+    os.environ.get(
+        "BRIEFSITE_VNU_JAR", REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    )
+)
+
+
+def missing(what: str, how: str) -> NoReturn:
+    """Skip (locally) or fail (in CI, where CI is set) because a tool is not installed."""
+    message = f"{what} is not installed, so this test cannot run. {how}"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+def require(ok: bool, what: str, how: str) -> None:
+    """Carry on when ``ok``; otherwise skip with a clear message, or fail in CI."""
+    if not ok:
+        missing(what, how)
+
+
+def require_chromium() -> None:
+    require(
+        CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
+        f"Chromium ({CHROMIUM})",
+        "On Debian: `apt-get install chromium` (or set BRIEFSITE_CHROMIUM to a Chromium "
+        "binary), then `python -m pip install -r requirements-dev.txt` for Playwright.",
+    )
+
+
+@pytest.fixture(scope="session")
+def nu_checker() -> list[str]:
+    """The command running the Nu Html Checker, or skip/fail saying what is missing."""
+    java = shutil.which("java")
+    require(
+        java is not None,
+        "A Java runtime (java)",
+        "On Debian: `apt-get install default-jre-headless`.",
+    )
+    require(
+        VNU_JAR.is_file(),
+        f"The Nu Html Checker ({VNU_JAR})",
+        "Run `npm ci --ignore-scripts` in the repository root (it installs the pinned "
+        "vnu-jar package into node_modules/), or set BRIEFSITE_VNU_JAR to a vnu.jar.",
+    )
+    return [str(java), "-jar", str(VNU_JAR)]
+
+
+@pytest.fixture(scope="session")
+def briefs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample site built with the default site.yml into ``<tmp>/briefs-site``.
+
+    site.yml's base_url is https://example.org/briefs-site/, so the root-relative links of the
+    404 page point at /briefs-site/, the sub-path the server below publishes it under.
+    """
+    out = tmp_path_factory.mktemp("browser") / SUB_PATH
+    result = run_build("build", "--source", REPO, "--output", out, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+class _SubPathHandler(SimpleHTTPRequestHandler):
+    """Serves the parent folder, but only what lies under /briefs-site/: any other path is a
+    404, so a link that escapes the sub-path fails instead of reaching a directory listing."""
+
+    def do_GET(self) -> None:
+        if not self.path.startswith(f"/{SUB_PATH}/"):
+            self.send_error(404, "outside the site's sub-path")
+            return
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if not self.path.startswith(f"/{SUB_PATH}/"):
+            self.send_error(404, "outside the site's sub-path")
+            return
+        super().do_HEAD()
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:  # type: ignore[override]
+        self.send_error(404, "no index.html here")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep the test output clean
+
+
+@pytest.fixture(scope="session")
+def site_url(briefs_site: Path) -> Iterator[str]:
+    """http://127.0.0.1:<free port>/briefs-site/ serving the built sample site."""
+    handler = functools.partial(_SubPathHandler, directory=str(briefs_site.parent))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{SUB_PATH}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole run (Playwright never downloads a browser)."""
+    require_chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing(
+            "Playwright for Python",
+            "Run `python -m pip install -r requirements-dev.txt`.",
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Any:
+    """axe-playwright-python's Axe, which injects the axe-core it bundles into a page."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        missing(
+            "axe-playwright-python",
+            "Run `python -m pip install -r requirements-dev.txt`.",
+        )
+    return Axe()
+
+
+@pytest.fixture
+def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
+    """Factory: new_page(viewport=..., color_scheme=...) -> a page in a fresh browser context.
+
+    Keyword arguments go to ``browser.new_context``; every context is closed after the test.
+    """
+    contexts: list[Any] = []
+
+    def factory(**context_options: Any) -> Any:
+        context = chromium.new_context(**context_options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()

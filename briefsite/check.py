@@ -7,7 +7,9 @@ import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
+from .catalog import nfc
 from .frontmatter import Brief
+from .history import FileHistory, body_changed
 from .markup import RenderedBrief
 from .pages import brief_page_ids
 from .problems import Problem, Severity, warning
@@ -119,4 +121,33 @@ def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:
                     "different labels if they measure different things",
                 )
             )
+    return problems
+
+
+def check_change_notes(
+    briefs: Sequence[Brief], history: Mapping[str, FileHistory]
+) -> list[Problem]:
+    """Warn when git shows a brief's text changed after its last change note.
+
+    GOV.UK's model: a change readers should know about gets a dated note in `updates`; a typo
+    fix stays silent. So this is a warning, a reminder for editors, not an error.
+    """
+    problems = []
+    for brief in briefs:
+        commit = history.get(brief.source_path) or history.get(nfc(brief.source_path))
+        if commit is None or commit.date <= brief.last_updated:
+            continue
+        if not body_changed(commit, brief.body_line):
+            continue
+        where = brief.position("updates") if brief.updates else brief.position("date")
+        problems.append(
+            warning(
+                brief.source_path,
+                *where,
+                f"the text changed in git on {commit.date.isoformat()}, after the last change "
+                f"note ({brief.last_updated.isoformat()})",
+                "add an 'updates' entry with the date and what changed, if readers should "
+                "know; minor fixes need none",
+            )
+        )
     return problems

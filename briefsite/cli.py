@@ -1,8 +1,12 @@
-"""The command line: sub-commands, options, printing problems, exit codes. No build logic."""
+"""The command line: sub-commands, options, printing problems, progress, colour, exit codes.
+
+No build logic lives here: each command calls `pipeline` (or `serve`) and reports.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -11,12 +15,46 @@ from typing import TextIO
 
 from . import __version__
 from .config import SiteConfig, load_config
+from .frontmatter import default_slug
 from .output import OutputError
-from .pipeline import BuildOptions, build, publish
-from .problems import Problem, Severity
+from .pipeline import BuildOptions, build, check_site, load_briefs, publish, today_for_build
+from .problems import Problem, Severity, format_json
+from .scaffold import new_brief
 
-COMMANDS = ("build",)
+COMMANDS = ("build", "check", "new", "serve")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+PROGRESS_AFTER = 1.0  # seconds: quick builds never flash a bar
+
+
+def _source_option(parser: argparse.ArgumentParser) -> None:
+    """--source, shared by every command."""
+    parser.add_argument(
+        "--source",
+        metavar="DIR",
+        type=Path,
+        default=Path("."),
+        help="the site folder holding site.yml, briefs/ and optionally templates/ "
+        "(default: the current folder); without its own templates, the built-in ones are used",
+    )
+
+
+def _chatter_options(parser: argparse.ArgumentParser) -> None:
+    """--quiet and --verbose, shared by the commands that report."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="also list every file written or removed"
+    )
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    """--drafts and --future, shared by build and check."""
+    parser.add_argument("--drafts", action="store_true", help="include briefs marked 'draft: true'")
+    parser.add_argument(
+        "--future",
+        action="store_true",
+        help="include briefs dated after today (they are held back until their date)",
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -27,10 +65,11 @@ def make_parser() -> argparse.ArgumentParser:
             "Build a policy-brief website from Markdown briefs with YAML front matter. "
             "With no command, 'build' runs."
         ),
-        epilog="Run 'python build.py build --help' for the build options.",
+        epilog="Run 'python build.py COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"briefsite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
     build_parser = commands.add_parser(
         "build",
         help="build the site into site/ (the default command)",
@@ -40,14 +79,7 @@ def make_parser() -> argparse.ArgumentParser:
             "is written: the previous site stays as it was."
         ),
     )
-    build_parser.add_argument(
-        "--source",
-        metavar="DIR",
-        type=Path,
-        default=Path("."),
-        help="the site folder holding site.yml, briefs/ and optionally templates/ "
-        "(default: the current folder); without its own templates, the built-in ones are used",
-    )
+    _source_option(build_parser)
     build_parser.add_argument(
         "--output",
         metavar="DIR",
@@ -55,9 +87,7 @@ def make_parser() -> argparse.ArgumentParser:
         help="where to write the site (default: site/ inside the source folder); it must be "
         "empty or a folder briefsite wrote before",
     )
-    build_parser.add_argument(
-        "--drafts", action="store_true", help="include briefs marked 'draft: true'"
-    )
+    _selection_options(build_parser)
     build_parser.add_argument(
         "--base-url",
         metavar="URL",
@@ -68,60 +98,214 @@ def make_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="make links end in index.html, so the site can be opened from disk without a server",
     )
-    build_parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print only problems, no summary"
+    _chatter_options(build_parser)
+
+    check_parser = commands.add_parser(
+        "check",
+        help="check every brief without writing anything",
+        description=(
+            "Everything a build checks (front matter, links, #anchors, templates), plus "
+            "warnings a build does not stop for: duplicate titles, the same figure with "
+            "different values in two briefs, and text changed in git without a change note. "
+            "Nothing is written. Exit status 1 on errors, and on warnings with --strict."
+        ),
     )
+    _source_option(check_parser)
+    _selection_options(check_parser)
+    check_parser.add_argument(
+        "--strict", action="store_true", help="fail on warnings as well as errors"
+    )
+    check_parser.add_argument(
+        "--format",
+        choices=("text", "github", "json"),
+        default="text",
+        help="text for people (default); github for GitHub Actions annotations on the pull "
+        "request; json for tools",
+    )
+
+    new_parser = commands.add_parser(
+        "new",
+        help="start a new brief from a template",
+        description=(
+            "Create briefs/<slug>.md with every front-matter field present and explained, "
+            "today's date, and placeholder text. It starts as a draft, so it builds at once. "
+            "An existing brief is never overwritten."
+        ),
+    )
+    _source_option(new_parser)
+    new_parser.add_argument("title", help='the brief\'s title, in quotes: "Title of the brief"')
+    new_parser.add_argument(
+        "--topic",
+        action="append",
+        default=[],
+        metavar="TOPIC",
+        help="a topic to file the brief under (repeat for several)",
+    )
+    new_parser.add_argument("--slug", help="the address to use (default: made from the title)")
+
+    serve_parser = commands.add_parser(
+        "serve",
+        help="preview the site, rebuilding and reloading the browser on every change",
+        description=(
+            "Build the site with drafts and future briefs into a temporary folder, serve it on "
+            "127.0.0.1, and rebuild whenever briefs/, templates/ or site.yml change; the open "
+            "page reloads by itself. A broken edit shows its problems in the terminal and over "
+            "the page, and the next good save recovers. The published site/ is never touched. "
+            "Ctrl-C stops."
+        ),
+    )
+    _source_option(serve_parser)
+    serve_parser.add_argument(
+        "--port", type=int, default=8000, help="the port to serve on (default: 8000; 0: any)"
+    )
+    _chatter_options(serve_parser)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or (
-        args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help", "--version")
-    ):
+    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "build")
     args = make_parser().parse_args(args_list)
+    out, err = sys.stdout, sys.stderr
     try:
-        return run_build(args, sys.stdout, sys.stderr)
+        if args.command == "check":
+            return run_check(args, out, err)
+        if args.command == "new":
+            return run_new(args, out, err)
+        if args.command == "serve":
+            from .serve import run_serve  # the watcher and server load only when needed
+
+            return run_serve(args, out, err)
+        return run_build(args, out, err)
     except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{paint('error', 'error', err)}: {exc}", file=err)
         return EXIT_PROBLEMS
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{paint('error', 'error', err)}: {exc.filename or ''}: {exc.strerror or exc}",
+              file=err)  # fmt: skip
         return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("Stopped.", file=err)
+        return 130
+
+
+def load_site(args: argparse.Namespace, err: TextIO, **overrides: object) -> SiteConfig | None:
+    """Read site.yml from --source, printing problems; None when the build cannot start."""
+    root: Path = args.source
+    if not root.is_dir():
+        print(f"{paint('error', 'error', err)}: source folder '{root}' does not exist", file=err)
+        return None
+    output = getattr(args, "output", None)
+    config = load_config(root, output, {k: v for k, v in overrides.items() if v is not None})
+    if not isinstance(config, SiteConfig):
+        report(config, err)
+        return None
+    return config
 
 
 def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `build` command."""
     started = time.perf_counter()
-    root = args.source
-    if not root.is_dir():
-        print(f"error: source folder '{root}' does not exist", file=err)
+    config = load_site(
+        args,
+        err,
+        base_url=args.base_url,
+        directory_urls=False if args.file_urls else None,
+    )
+    if config is None:
         return EXIT_PROBLEMS
-    overrides: dict[str, object] = {}
-    if args.base_url:
-        overrides["base_url"] = args.base_url
-    if args.file_urls:
-        overrides["directory_urls"] = False
-    config = load_config(root, args.output, overrides)
-    if not isinstance(config, SiteConfig):
-        report(config, err)
-        return EXIT_PROBLEMS
-    result = build(config, BuildOptions(drafts=args.drafts))
+    bar = ProgressBar(err, enabled=not args.quiet)
+    options = BuildOptions(drafts=args.drafts, future=args.future, progress=bar.update)
+    result = build(config, options)
+    bar.clear()
     report(result.problems, err)
     if not result.ok:
         print(f"Build failed; nothing was written to {config.output}.", file=err)
         return EXIT_PROBLEMS
     sync = publish(result, config.output)
+    if args.verbose:
+        for path in sync.written:
+            print(f"  wrote   {path}", file=out)
+        for path in sync.removed:
+            print(f"  removed {path}", file=out)
     if not args.quiet:
         seconds = time.perf_counter() - started
         print(
-            f"Built {result.brief_count} briefs, {result.page_count} pages into "
-            f"{config.output} in {seconds:.2f} s: {len(sync.written)} written, "
+            f"Built {_plural(result.brief_count, 'brief')}, {_plural(result.page_count, 'page')}"
+            f" into {config.output} in {seconds:.2f} s: {len(sync.written)} written, "
             f"{sync.unchanged} unchanged, {len(sync.removed)} removed.",
             file=out,
         )
+    return EXIT_OK
+
+
+def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The `check` command: validate everything, write nothing."""
+    config = load_site(args, err)
+    if config is None:
+        if args.format == "text":
+            return EXIT_PROBLEMS
+        # Tools reading json or GitHub output still get the settings problems in their format.
+        problems = load_config(args.source, None)
+        assert not isinstance(problems, SiteConfig)
+        _print_formatted(problems, args.format, out)
+        return EXIT_PROBLEMS
+    options = BuildOptions(drafts=args.drafts, future=args.future)
+    result = check_site(config, options)
+    problems = result.problems
+    if args.format == "text":
+        report(problems, err)
+        if not problems:
+            print(f"Checked {_plural(result.brief_count, 'brief')}: no problems.", file=out)
+    else:
+        _print_formatted(problems, args.format, out)
+    errors = any(p.severity is Severity.ERROR for p in problems)
+    return EXIT_PROBLEMS if errors or (args.strict and problems) else EXIT_OK
+
+
+def _print_formatted(problems: Sequence[Problem], style: str, out: TextIO) -> None:
+    """Machine-readable problem output: GitHub annotations or JSON."""
+    if style == "json":
+        print(format_json(sorted(problems)), file=out)
+    else:
+        for problem in sorted(problems):
+            print(problem.format_github(), file=out)
+
+
+def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The `new` command: write a new draft brief, never over an existing one."""
+    config = load_site(args, err)
+    if config is None:
+        return EXIT_PROBLEMS
+    slug = args.slug or default_slug(args.title)
+    from .schema import SLUG_RE
+
+    if not SLUG_RE.fullmatch(slug):
+        print(
+            f"{paint('error', 'error', err)}: cannot make an address from '{args.title}'; "
+            "give one with --slug, e.g. --slug land-offer",
+            file=err,
+        )
+        return EXIT_PROBLEMS
+    target = config.briefs_dir / f"{slug}.md"
+    briefs, _ = load_briefs(config)
+    taken = [b.source_path for b in briefs if b.slug == slug]
+    if target.exists() or taken:
+        where = taken[0] if taken else target.relative_to(config.root).as_posix()
+        print(
+            f"{paint('error', 'error', err)}: a brief with the address '{slug}' already exists: "
+            f"{where}; choose another title or --slug",
+            file=err,
+        )
+        return EXIT_PROBLEMS
+    config.briefs_dir.mkdir(parents=True, exist_ok=True)
+    text = new_brief(args.title, slug, args.topic, today_for_build())
+    with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite
+        handle.write(text)
+    shown = target.relative_to(config.root).as_posix()
+    print(f"Created {shown}. It is a draft: preview it with 'python build.py serve'.", file=out)
     return EXIT_OK
 
 
@@ -129,7 +313,7 @@ def report(problems: Sequence[Problem], stream: TextIO) -> None:
     """Print problems sorted, then a count, so the editor sees the size of the job."""
     ordered = sorted(problems)
     for problem in ordered:
-        print(problem.format(), file=stream)
+        print(colour_problem(problem, stream), file=stream)
     errors = sum(1 for p in ordered if p.severity is Severity.ERROR)
     warnings = len(ordered) - errors
     if ordered:
@@ -144,3 +328,73 @@ def report(problems: Sequence[Problem], stream: TextIO) -> None:
 def _plural(count: int, word: str) -> str:
     """'1 error', '2 errors'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# ------------------------------------------------------------------- terminal niceties
+
+_COLOURS = {"error": "1;31", "warning": "1;33", "path": "1", "hint": "2"}
+
+
+def wants_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, never when NO_COLOR is set (no-color.org) or TERM=dumb."""
+    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def paint(text: str, kind: str, stream: TextIO) -> str:
+    """Wrap text in an ANSI colour when the stream wants colour."""
+    if not wants_colour(stream):
+        return text
+    return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m"
+
+
+def colour_problem(problem: Problem, stream: TextIO) -> str:
+    """A problem as text, with the place in bold and the severity coloured on terminals."""
+    text = problem.format()
+    if not wants_colour(stream):
+        return text
+    first, _, rest = text.partition("\n")
+    place, _, message = first.partition(f": {problem.severity}: ")
+    line = (
+        f"{paint(place, 'path', stream)}: "
+        f"{paint(str(problem.severity), str(problem.severity), stream)}: {message}"
+    )
+    return line + ("\n" + paint(rest, "hint", stream) if rest else "")
+
+
+class ProgressBar:
+    """A one-line progress bar on terminals, for builds long enough to need one.
+
+    Shown only after PROGRESS_AFTER seconds, only on a terminal, never in CI logs.
+    """
+
+    def __init__(self, stream: TextIO, enabled: bool = True) -> None:
+        self.stream = stream
+        self.enabled = (
+            enabled
+            and bool(getattr(stream, "isatty", lambda: False)())
+            and not os.environ.get("CI")
+        )
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        """Redraw the bar (cheaply: at most once per percent)."""
+        if not self.enabled or time.perf_counter() - self.started < PROGRESS_AFTER:
+            return
+        if total > 100 and done % (total // 100) and done != total:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(
+            f"\r{stage:<14} [{'#' * filled}{' ' * (width - filled)}] {done}/{total}\x1b[K"
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Remove the bar before printing results."""
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import urls
 from .catalog import Catalog, build_catalog, nfc
-from .check import check_links
+from .check import check_change_notes, check_consistency, check_links
 from .config import SiteConfig
 from .feeds import build_feed
 from .frontmatter import Brief, load_brief
@@ -162,6 +162,18 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
         return BuildResult((), sort_problems(problems), catalog, rendered, history)
     ordered = tuple(sorted(outputs, key=lambda o: o.path))
     return BuildResult(ordered, sort_problems(problems), catalog, rendered, history, len(pages))
+
+
+def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Everything a build validates, plus whole-site checks a build does not need to stop for:
+    duplicate titles, figures that disagree across briefs, and missing change notes."""
+    result = build(config, options)
+    briefs = result.catalog.briefs
+    history = result.history or (
+        read_history(config.root, config.briefs_dir.name) if options.git else {}
+    )
+    extra = check_consistency(briefs) + check_change_notes(briefs, history)
+    return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 
 
 def publish(result: BuildResult, folder: Path) -> SyncReport:

@@ -16,8 +16,20 @@ from .source import decode
 CONFIG_NAME = "site.yml"
 BRIEFS_DIR = "briefs"
 TEMPLATES_DIR = "templates"
-# The templates shipped with this repository: a site without its own uses these.
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
+
+
+def _builtin_templates() -> Path:
+    """The templates shipped with briefsite: a site without its own uses these.
+
+    In an installed package (pip, pre-commit) they sit inside it as briefsite/templates; in a
+    checkout they are the top-level templates/ folder beside the package.
+    """
+    package = Path(__file__).resolve().parent
+    installed = package / TEMPLATES_DIR
+    return installed if (installed / "base.html").is_file() else package.parent / TEMPLATES_DIR
+
+
+BUILTIN_TEMPLATES = _builtin_templates()
 
 RAW_HTML_CHOICES = ("sanitize", "escape", "allow")
 SEVERITY_CHOICES = ("error", "warning")

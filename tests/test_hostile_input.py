@@ -199,6 +199,18 @@ def test_script_in_front_matter_is_escaped_everywhere(tmp_path: Path) -> None:
     assert scripts_in(site / "site") == []
     page = (site / "site" / "briefs" / "evil" / "index.html").read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown as text, not dropped
+    # The feed is real XML whose entry title is the hostile text itself, as text.
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feed = ET.parse(site / "site" / "feed.xml").getroot()
+    entry = feed.find(f"{atom}entry")
+    assert entry is not None
+    assert entry.findtext(f"{atom}title") == HOSTILE.strip('"')
+    assert entry.findtext(f"{atom}summary") == HOSTILE.strip('"')
+    assert not list(feed.iter("script")) and not list(feed.iter(f"{atom}script"))
+    categories = [c.get("term") for c in entry.iter(f"{atom}category")]
+    assert categories == [HOSTILE.strip('"')]
 
 
 RAW = (

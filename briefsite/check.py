@@ -27,46 +27,36 @@ def check_links(
         path = item.brief.source_path
         for link in item.links:
             if link.target_slug is None:
-                target = link.href.partition("#")[0]
-                close = difflib.get_close_matches(target, _relative_names(path, sources), n=1)
-                hint = (
-                    f"did you mean '{close[0]}'?"
-                    if close
-                    else ("link to another brief by its file name, e.g. [offer](land-offer.md)")
+                message = f"link '{link.href}' leads to no brief"
+                hint = _suggest(
+                    link.href.partition("#")[0],
+                    _relative_names(path, sources),
+                    "link to another brief by its file name, e.g. [offer](land-offer.md)",
                 )
-                problems.append(
-                    Problem(
-                        path,
-                        link.line,
-                        link.col,
-                        severity,
-                        f"link '{link.href}' leads to no brief",
-                        hint,
-                    )
+            else:
+                target = rendered[link.target_slug]
+                ids = brief_page_ids(target)
+                if not link.fragment or link.fragment in ids:
+                    continue
+                where = "this brief" if target is item else target.brief.source_path
+                message = (
+                    f"link '{link.href}': there is no heading or anchor '#{link.fragment}' "
+                    f"in {where}"
                 )
-                continue
-            target_item = rendered[link.target_slug]
-            ids = brief_page_ids(target_item)
-            if link.fragment and link.fragment not in ids:
-                where = "this brief" if target_item is item else target_item.brief.source_path
-                close = difflib.get_close_matches(link.fragment, sorted(ids), n=1)
-                hint = (
-                    f"did you mean '#{close[0]}'?"
-                    if close
-                    else "headings get ids from their text: '## Terms' is #terms"
+                hint = _suggest(
+                    link.fragment,
+                    sorted(ids),
+                    "headings get ids from their text: '## Terms' is #terms",
+                    prefix="#",
                 )
-                problems.append(
-                    Problem(
-                        path,
-                        link.line,
-                        link.col,
-                        severity,
-                        f"link '{link.href}': there is no heading or anchor "
-                        f"'#{link.fragment}' in {where}",
-                        hint,
-                    )
-                )
+            problems.append(Problem(path, link.line, link.col, severity, message, hint))
     return problems
+
+
+def _suggest(word: str, options: Sequence[str], otherwise: str, prefix: str = "") -> str:
+    """'did you mean …?' with the closest option, or general advice when none is close."""
+    close = difflib.get_close_matches(word, options, n=1)
+    return f"did you mean '{prefix}{close[0]}'?" if close else otherwise
 
 
 def _relative_names(from_path: str, sources: Iterable[str]) -> list[str]:

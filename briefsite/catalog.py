@@ -10,7 +10,7 @@ import posixpath
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import urls
 from .frontmatter import Brief, default_slug
@@ -43,6 +43,11 @@ class Catalog:
     by_source: Mapping[str, Brief]  # "briefs/land-offer.md" -> Brief, for link rewriting
     topics: tuple[Topic, ...]  # alphabetical
     years: tuple[Year, ...]  # newest first
+    topics_by_slug: Mapping[str, tuple[Topic, ...]] = field(default_factory=dict)
+
+    def topics_of(self, brief: Brief) -> tuple[Topic, ...]:
+        """The topic pages a brief is listed on, alphabetical."""
+        return self.topics_by_slug.get(brief.slug, ())
 
     def brief_for_link(self, from_source: str, href_path: str) -> Brief | None:
         """The brief a relative Markdown link such as `land-offer.md` points at, if any."""
@@ -78,22 +83,27 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     names: dict[str, str] = {}
     by_year: dict[int, list[Brief]] = defaultdict(list)
     for brief in ordered:
+        # A brief listing one topic twice (or two spellings of it) is filed once.
+        for slug in dict.fromkeys(topic_slug(name) for name in brief.topics):
+            by_topic[slug].append(brief)
         for name in brief.topics:
-            slug = topic_slug(name)
-            names.setdefault(slug, name)
-            if brief not in by_topic[slug]:
-                by_topic[slug].append(brief)
+            names.setdefault(topic_slug(name), name)
         by_year[brief.date.year].append(brief)
     topics = tuple(
         Topic(names[slug], slug, urls.topic_path(slug), tuple(items))
         for slug, items in sorted(by_topic.items(), key=lambda kv: names[kv[0]].casefold())
     )
     years = tuple(Year(year, tuple(items)) for year, items in sorted(by_year.items(), reverse=True))
+    topics_of: dict[str, list[Topic]] = defaultdict(list)
+    for topic in topics:
+        for brief in topic.briefs:
+            topics_of[brief.slug].append(topic)
     catalog = Catalog(
         briefs=ordered,
         by_source={nfc(b.source_path): b for b in ordered},
         topics=topics,
         years=years,
+        topics_by_slug={slug: tuple(found) for slug, found in topics_of.items()},
     )
     return catalog, problems
 

@@ -9,6 +9,7 @@ Links between briefs are written as relative paths to their Markdown files
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -370,12 +371,18 @@ def _place_links(brief: Brief, found: list[tuple[str, str | None, str]]) -> Iter
     search_from: dict[str, int] = {}
     for href, slug, fragment in found:
         start = search_from.get(href, 0)
-        pattern = re.compile(r"(?:\]\(\s*<?|\]:\s*<?)(" + re.escape(href) + r")(?=[\s)>\"']|$)")
+        pattern = _link_target_pattern(href)
         match = pattern.search(body, start) or pattern.search(body)
         offset = match.start(1) if match else body.find(href)
         search_from[href] = offset + 1 if offset >= 0 else 0
         line, col = _line_col(body, offset) if offset >= 0 else (0, 0)
         yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col)
+
+
+@functools.lru_cache(maxsize=4096)
+def _link_target_pattern(href: str) -> re.Pattern[str]:
+    """Where `href` stands as a link target: after `](` or `]: `, ending the target."""
+    return re.compile(r"(?:\]\(\s*<?|\]:\s*<?)(" + re.escape(href) + r")(?=[\s)>\"']|$)")
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:

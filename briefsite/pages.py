@@ -141,7 +141,7 @@ def _repository_links(config: SiteConfig, brief: Brief) -> RepositoryLinks | Non
 def _brief_page(item: RenderedBrief, catalog: Catalog, config: SiteConfig) -> Page:
     """One brief's page, with its topics resolved to pages and related briefs listed."""
     brief = item.brief
-    topics = tuple(t for t in catalog.topics if brief in t.briefs)
+    topics = catalog.topics_of(brief)
     return Page(
         path=brief.path,
         template="brief.html",
@@ -166,11 +166,18 @@ def _has_contents(item: RenderedBrief) -> bool:
     return sum(1 for h in item.toc if h.level == 2) >= CONTENTS_MIN
 
 
+RELATED_CANDIDATES = 50  # newest briefs looked at per topic: keeps large topics linear
+
+
 def _related(brief: Brief, topics: Sequence[Topic], limit: int = 5) -> tuple[Brief, ...]:
-    """Other briefs sharing the most topics with this one, newest first."""
+    """Other recent briefs sharing the most topics with this one, newest first.
+
+    Only the newest RELATED_CANDIDATES briefs of each topic are candidates; otherwise a topic
+    holding every brief would make this quadratic in the size of the site.
+    """
     shared: dict[str, tuple[int, Brief]] = {}
     for topic in topics:
-        for other in topic.briefs:
+        for other in topic.briefs[:RELATED_CANDIDATES]:
             if other.slug != brief.slug:
                 count, _ = shared.get(other.slug, (0, other))
                 shared[other.slug] = (count + 1, other)

@@ -6,6 +6,7 @@ import difflib
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from .catalog import nfc
 from .frontmatter import Brief
@@ -18,15 +19,27 @@ from .schema import Figure
 
 
 def check_links(
-    rendered: Mapping[str, RenderedBrief], severity: Severity = Severity.ERROR
+    rendered: Mapping[str, RenderedBrief],
+    severity: Severity = Severity.ERROR,
+    unpublished: Mapping[str, str] = MappingProxyType({}),
 ) -> list[Problem]:
-    """Every link to a brief must reach one, and every '#anchor' an id on that page."""
+    """Every link to a brief must reach one, and every '#anchor' an id on that page.
+
+    `unpublished` maps source paths of briefs that exist but are not in this build to why:
+    "invalid" (its own errors are reported already), "draft", or "scheduled for DATE".
+    """
     problems: list[Problem] = []
     sources = sorted(r.brief.source_path for r in rendered.values())
     for item in rendered.values():
         path = item.brief.source_path
         for link in item.links:
-            if link.target_slug is None:
+            reason = unpublished.get(link.target_path) if link.target_slug is None else None
+            if reason == "invalid":
+                continue  # the target's own problems say what to fix; no echo here
+            if reason:
+                message = f"link '{link.href}' leads to a brief that is not published: {reason}"
+                hint = "publish that brief first, or link to it later"
+            elif link.target_slug is None:
                 message = f"link '{link.href}' leads to no brief"
                 hint = _suggest(
                     link.href.partition("#")[0],

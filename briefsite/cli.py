@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -200,7 +201,7 @@ def load_site(args: argparse.Namespace, err: TextIO, **overrides: object) -> Sit
     output = getattr(args, "output", None)
     config = load_config(root, output, {k: v for k, v in overrides.items() if v is not None})
     if not isinstance(config, SiteConfig):
-        report(config, err)
+        report(shown_from_here(config, root), err)
         return None
     return config
 
@@ -220,7 +221,7 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = BuildOptions(drafts=args.drafts, future=args.future, progress=bar.update)
     result = build(config, options)
     bar.clear()
-    report(result.problems, err)
+    report(shown_from_here(result.problems, config.root), err)
     if not result.ok:
         print(f"Build failed; nothing was written to {config.output}.", file=err)
         return EXIT_PROBLEMS
@@ -250,11 +251,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # Tools reading json or GitHub output still get the settings problems in their format.
         problems = load_config(args.source, None)
         assert not isinstance(problems, SiteConfig)
-        _print_formatted(problems, args.format, out)
+        _print_formatted(shown_from_here(problems, args.source), args.format, out)
         return EXIT_PROBLEMS
     options = BuildOptions(drafts=args.drafts, future=args.future)
     result = check_site(config, options)
-    problems = result.problems
+    problems = shown_from_here(result.problems, config.root)
     if args.format == "text":
         report(problems, err)
         if not problems:
@@ -283,9 +284,14 @@ def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .schema import SLUG_RE
 
     if not SLUG_RE.fullmatch(slug):
+        problem = (
+            f"--slug '{args.slug}' is not a valid address"
+            if args.slug
+            else f"cannot make an address from '{args.title}'"
+        )
         print(
-            f"{paint('error', 'error', err)}: cannot make an address from '{args.title}'; "
-            "give one with --slug, e.g. --slug land-offer",
+            f"{paint('error', 'error', err)}: {problem}; use lowercase letters, digits and "
+            "hyphens, e.g. --slug land-offer",
             file=err,
         )
         return EXIT_PROBLEMS
@@ -307,6 +313,26 @@ def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     shown = target.relative_to(config.root).as_posix()
     print(f"Created {shown}. It is a draft: preview it with 'python build.py serve'.", file=out)
     return EXIT_OK
+
+
+def shown_from_here(problems: Sequence[Problem], root: Path) -> list[Problem]:
+    """Problems with paths as seen from the working folder, sorted.
+
+    Stages name files relative to the site folder ("briefs/x.md"). Run from a repository
+    with `--source sites/q`, editors' terminals and GitHub's annotations need
+    "sites/q/briefs/x.md" instead. A site folder outside the working folder keeps its own
+    relative paths; absolute paths (built-in templates elsewhere) stay as they are.
+    """
+    try:
+        prefix = root.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        prefix = "."
+    if prefix == ".":
+        return sorted(problems)
+    return sorted(
+        p if p.path.startswith(("/", "option ")) else replace(p, path=f"{prefix}/{p.path}")
+        for p in problems
+    )
 
 
 def report(problems: Sequence[Problem], stream: TextIO) -> None:
@@ -336,8 +362,8 @@ _COLOURS = {"error": "1;31", "warning": "1;33", "path": "1", "hint": "2"}
 
 
 def wants_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, never when NO_COLOR is set (no-color.org) or TERM=dumb."""
-    if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
+    """Colour only on a terminal, never when NO_COLOR is set and not empty (no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     return bool(getattr(stream, "isatty", lambda: False)())
 

@@ -142,7 +142,7 @@ def load_config(
 ) -> SiteConfig | list[Problem]:
     """Read and validate `site.yml` in `root`; `overrides` come from command-line options."""
     path = root / CONFIG_NAME
-    shown = CONFIG_NAME if root == Path.cwd() else path.as_posix()
+    shown = CONFIG_NAME  # like every problem path, relative to the site folder
     try:
         data = path.read_bytes()
     except FileNotFoundError:

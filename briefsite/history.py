@@ -25,6 +25,7 @@ class FileHistory:
 
     date: dt.date
     changed_lines: tuple[tuple[int, int], ...]  # (first, count) in the committed file
+    created: bool = False  # the newest commit is the one that added the file
 
 
 def read_history(root: Path, briefs_dir: str) -> Mapping[str, FileHistory]:
@@ -63,27 +64,66 @@ def parse_log(lines: Iterable[str], prefix: str = "") -> dict[str, FileHistory]:
     date: dt.date | None = None
     current: str | None = None
     hunks: list[tuple[int, int]] = []
+    created = False
 
     def flush() -> None:
         if current is not None and date is not None and current not in found:
-            found[current] = FileHistory(date, tuple(hunks))
+            found[current] = FileHistory(date, tuple(hunks), created)
 
     for line in lines:
         if line.startswith(_COMMIT):
             flush()
-            current, hunks = None, []
+            current, hunks, created = None, [], False
             date = dt.date.fromisoformat(line[len(_COMMIT) :].strip())
         elif line.startswith("diff --git "):
             flush()
-            current, hunks = None, []
+            current, hunks, created = None, [], False
+        elif line.startswith("--- "):
+            created = _diff_path(line) is None
         elif line.startswith("+++ "):
-            name = line[4:].rstrip("\n")
-            current = None if name == "/dev/null" else prefix + name.removeprefix("b/")
+            name = _diff_path(line)
+            current = None if name is None else prefix + name.removeprefix("b/")
         elif current is not None and (match := _HUNK.match(line)):
             start, count = int(match.group(1)), int(match.group(2) or "1")
             hunks.append((start, count))
     flush()
     return found
+
+
+def _diff_path(line: str) -> str | None:
+    """The path on a '--- a/x' or '+++ b/x' line; None for /dev/null.
+
+    git ends the line with a tab when the name holds a space, and writes names with quotes,
+    backslashes or control characters C-quoted ("...").
+    """
+    name = line[4:].rstrip("\n").removesuffix("\t")
+    if name == "/dev/null":
+        return None
+    if name.startswith('"') and name.endswith('"'):
+        name = _unquote_c(name[1:-1])
+    return name
+
+
+def _unquote_c(text: str) -> str:
+    """Undo git's C-style quoting of a path (octal escapes are UTF-8 bytes)."""
+    escapes = {"n": b"\n", "t": b"\t", '"': b'"', "\\": b"\\", "a": b"\a", "b": b"\b",
+               "f": b"\f", "r": b"\r", "v": b"\v"}  # fmt: skip
+    out = bytearray()
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text):
+            following = text[index + 1]
+            if following in "01234567" and index + 3 < len(text) + 1:
+                out.append(int(text[index + 1 : index + 4], 8))
+                index += 4
+                continue
+            out += escapes.get(following, following.encode())
+            index += 2
+            continue
+        out += char.encode()
+        index += 1
+    return out.decode("utf-8", "replace")
 
 
 def _is_full_repository(root: Path) -> bool:
@@ -107,8 +147,10 @@ def body_changed(history: FileHistory, body_line: int) -> bool:
     A hunk that only removes lines (count 0) sits after line `start`, so it counts as touching
     the line after it.
     """
+    if history.created:
+        return False  # adding a brief is publishing it, not changing it
     for start, count in history.changed_lines:
-        last = start + max(count, 1) - 1
+        last = start + count - 1 if count else start + 1
         if last >= body_line:
             return True
     return False

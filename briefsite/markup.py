@@ -24,7 +24,7 @@ from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 
 from . import urls
-from .catalog import Catalog
+from .catalog import Catalog, link_target_path
 from .frontmatter import Brief
 
 # Ids the brief template gives its own sections. Body headings are kept off them, so a
@@ -80,10 +80,11 @@ class Link:
     """A link from a brief's body to a brief (possibly itself), with where it is written."""
 
     href: str  # as the editor wrote it
-    target_slug: str | None  # None: no brief lives at that path
+    target_slug: str | None  # None: no published brief lives at that path
     fragment: str
     line: int
     col: int
+    target_path: str = ""  # the source file the link names, e.g. "briefs/land-offer.md"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class _Job:
     brief: Brief
     catalog: Catalog
     directory_urls: bool
-    links: list[tuple[str, str | None, str]] = field(default_factory=list)
+    links: list[tuple[str, str | None, str, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
 
 
@@ -287,15 +288,16 @@ class Markup:
         fragment = unquote(parts.fragment)
         if not parts.path:
             if fragment:
-                job.links.append((href, job.brief.slug, fragment))
+                job.links.append((href, job.brief.slug, fragment, job.brief.source_path))
             return href
         if not parts.path.endswith(".md"):
             return href
-        target = job.catalog.brief_for_link(job.brief.source_path, unquote(parts.path))
+        path = link_target_path(job.brief.source_path, unquote(parts.path))
+        target = job.catalog.by_source.get(path)
         if target is None:
-            job.links.append((href, None, fragment))
+            job.links.append((href, None, fragment, path))
             return href
-        job.links.append((href, target.slug, fragment))
+        job.links.append((href, target.slug, fragment, path))
         site_path = target.path + ("#" + fragment if fragment else "")
         return urls.relative(site_path, job.brief.path, job.directory_urls)
 
@@ -360,7 +362,7 @@ def _plain(text: str) -> str:
     return html.unescape(text)
 
 
-def _place_links(brief: Brief, found: list[tuple[str, str | None, str]]) -> Iterator[Link]:
+def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) -> Iterator[Link]:
     """Find where each link is written in the file, for messages that name line and column.
 
     Links are found in the order Markdown met them, each search starting after the previous
@@ -369,14 +371,14 @@ def _place_links(brief: Brief, found: list[tuple[str, str | None, str]]) -> Iter
     """
     body = brief.body_markdown
     search_from: dict[str, int] = {}
-    for href, slug, fragment in found:
+    for href, slug, fragment, path in found:
         start = search_from.get(href, 0)
         pattern = _link_target_pattern(href)
         match = pattern.search(body, start) or pattern.search(body)
         offset = match.start(1) if match else body.find(href)
         search_from[href] = offset + 1 if offset >= 0 else 0
         line, col = _line_col(body, offset) if offset >= 0 else (0, 0)
-        yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col)
+        yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col, path)
 
 
 @functools.lru_cache(maxsize=4096)

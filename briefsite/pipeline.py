@@ -58,9 +58,15 @@ class BuildOptions:
 
     def publishes(self, brief: Brief) -> bool:
         """Whether a brief belongs in this build: not a draft, not scheduled for later."""
+        return not self.held_back(brief)
+
+    def held_back(self, brief: Brief) -> str:
+        """Why a valid brief stays out of this build, or "" when it is published."""
         if brief.draft and not self.drafts:
-            return False
-        return self.future or brief.date <= self.today
+            return "it is a draft"
+        if brief.date > self.today and not self.future:
+            return f"it is scheduled for {brief.date.isoformat()}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -126,11 +132,17 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)
     problems += found
-    if has_errors(problems):
-        # Rendering briefs whose slugs collide would only add confusing follow-on errors.
+    if has_errors(found):
+        # Links cannot be resolved while two briefs claim one address: stop here.
         return BuildResult((), sort_problems(problems), catalog)
+    # Briefs with their own errors are left out, but every other brief is still rendered and
+    # its links checked, so one run reports every problem in every file.
+    unpublished = {nfc(p.path): "invalid" for p in problems}
+    unpublished |= {
+        nfc(b.source_path): options.held_back(b) for b in briefs if options.held_back(b)
+    }
     rendered = render_briefs(config, catalog, options.progress)
-    problems += check_links(rendered, Severity(config.broken_links))
+    problems += check_links(rendered, Severity(config.broken_links), unpublished)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered)
 

@@ -162,7 +162,7 @@ def render_page(
         html = template.render(site=site, page=page, today=today or dt.date.today(), **page.context)
     except jinja2.TemplateSyntaxError as exc:
         return error(
-            _template_name(exc.filename, exc.name, env),
+            _template_name(exc.filename, exc.name, site.root),
             exc.lineno or 0,
             1,
             f"template error: {exc.message}",
@@ -176,19 +176,19 @@ def render_page(
             "the template folder is missing a file the site needs",
         )
     except jinja2.TemplateError as exc:
-        path, line = _template_position(exc, env)
+        path, line = _template_position(exc, env, site.root)
         # No page name in the message: one template bug on every page is reported once.
         return error(path, line, 1 if line else 0, f"template error: {exc.message or exc}")
     return Output(urls.output_file(page.path), html.encode("utf-8"))
 
 
-def _template_position(exc: BaseException, env: jinja2.Environment) -> tuple[str, int]:
+def _template_position(exc: BaseException, env: jinja2.Environment, root: Path) -> tuple[str, int]:
     """The innermost template file and line in a runtime error's traceback."""
     dirs = _search_dirs(env)
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         filename = frame.filename or ""
         if any(filename.startswith(d) for d in dirs):
-            return _template_name(filename, None, env), frame.lineno or 0
+            return _template_name(filename, None, root), frame.lineno or 0
     return "templates", 0
 
 
@@ -198,12 +198,13 @@ def _search_dirs(env: jinja2.Environment) -> list[str]:
     return list(getattr(loader, "searchpath", [])) if loader else []
 
 
-def _template_name(filename: str | None, name: str | None, env: jinja2.Environment) -> str:
-    """A template's path as an editor would find it: relative to the working folder if inside."""
+def _template_name(filename: str | None, name: str | None, root: Path) -> str:
+    """A template's path as problems name files: relative to the site folder when inside it
+    (like briefs), else in full (the built-in templates of another checkout)."""
     if filename:
-        path = Path(filename)
+        path = Path(filename).resolve()
         try:
-            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+            return path.relative_to(root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
     return f"templates/{name}" if name else "templates"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -28,12 +29,13 @@ from .problems import Problem, has_errors
 
 STATUS_PATH = "/__briefsite/status"
 SCRIPT_PATH = "/__briefsite/reload.js"
-SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" defer></script>'
+SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" data-version="0" defer></script>'
 
 # Polls the status; reloads on a new good build; shows problems over the page otherwise.
 RELOAD_JS = """\
 (() => {
-  let seen = null;
+  // The build this page came from: any newer good build reloads it.
+  let seen = Number(document.currentScript.dataset.version);
   const overlay = (problems) => {
     let box = document.getElementById("briefsite-problems");
     if (!problems.length) { if (box) box.remove(); return; }
@@ -53,11 +55,10 @@ RELOAD_JS = """\
     try {
       const reply = await fetch("/__briefsite/status", {cache: "no-store"});
       const status = await reply.json();
-      if (seen !== null && status.version !== seen && !status.problems.length) {
+      if (status.version !== seen && !status.problems.length) {
         location.reload();
         return;
       }
-      seen = status.version;
       overlay(status.problems);
     } catch (error) { /* the server is restarting: try again */ }
     setTimeout(poll, 1000);
@@ -67,12 +68,21 @@ RELOAD_JS = """\
 """
 
 
+WAITING_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Preview: waiting for a good build</title>
+</head><body><main><h1>Waiting for a good build</h1>
+<p>The site has not built yet. Its problems are listed below and in the terminal; this page
+reloads by itself once they are fixed.</p></main>{SCRIPT_TAG}</body></html>
+""".encode()
+
+
 @dataclass
 class PreviewState:
     """What the status endpoint reports: the build number and the last build's problems."""
 
     version: int = 0
     problems: list[str] = field(default_factory=list)
+    built: bool = False  # whether any build has succeeded yet
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> bytes:
@@ -85,14 +95,16 @@ class PreviewState:
         with self.lock:
             self.version += 1
             self.problems = problems
+            self.built = self.built or not problems
 
 
-def inject_reload(outputs: tuple[Output, ...]) -> tuple[Output, ...]:
-    """Add the reload script to every HTML page (preview only)."""
+def inject_reload(outputs: tuple[Output, ...], version: int) -> tuple[Output, ...]:
+    """Add the reload script, stamped with the build number, to every HTML page (preview only)."""
+    tag = SCRIPT_TAG.replace('data-version="0"', f'data-version="{version}"').encode()
     injected = []
     for output in outputs:
         if output.path.endswith(".html") and b"</body>" in output.data:
-            data = output.data.replace(b"</body>", SCRIPT_TAG.encode() + b"\n</body>", 1)
+            data = output.data.replace(b"</body>", tag + b"\n</body>", 1)
             output = Output(output.path, data)
         injected.append(output)
     return tuple(injected)
@@ -111,6 +123,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             self._send(HTTPStatus.OK, "application/json", self.state.snapshot())
         elif path == SCRIPT_PATH:
             self._send(HTTPStatus.OK, "text/javascript", RELOAD_JS.encode())
+        elif not self.state.built:
+            # No good build yet: a page that shows the problems and reloads once fixed.
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", WAITING_PAGE)
         else:
             super().do_GET()
 
@@ -143,7 +158,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
 
 def rebuild(root: Path, folder: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
     """One preview build into `folder`; True when it succeeded."""
-    from .cli import report  # printing lives in cli
+    from .cli import report, shown_from_here  # printing lives in cli
 
     config = load_config(root, folder, {"base_url": base_url})
     if not isinstance(config, SiteConfig):
@@ -153,9 +168,10 @@ def rebuild(root: Path, folder: Path, base_url: str, state: PreviewState, err: T
         result = build(config, BuildOptions(drafts=True, future=True, git=False))
         problems, result_ok = result.problems, result.ok
         if result_ok:
-            sync(inject_reload(result.outputs), folder)
-    report(problems, err)
-    state.record([] if result_ok else [p.format() for p in sorted(problems)])
+            sync(inject_reload(result.outputs, state.version + 1), folder)
+    shown = shown_from_here(problems, root)
+    report(shown, err)
+    state.record([] if result_ok else [p.format() for p in shown])
     return result_ok and not has_errors(problems)
 
 
@@ -183,6 +199,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     workspace = Path(tempfile.mkdtemp(prefix="briefsite-preview-"))
     folder = workspace / "site"
+    folder.mkdir()
     state = PreviewState()
     handler = partial(
         type("Handler", (PreviewHandler,), {"state": state, "verbose": args.verbose}),
@@ -195,14 +212,27 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"error: cannot serve on port {args.port}: {exc.strerror or exc}", file=err)
         print("  hint: choose another with --port, e.g. --port 8001", file=err)
         return 1
-    port = server.server_address[1]
-    base_url = f"http://127.0.0.1:{port}/"
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up as Ctrl-C does
+    # Serving starts at once: until the first good build, pages show the problems instead.
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        folder.mkdir()
+        # The watcher starts before the first build, so a save made during it is not lost;
+        # the short timeout makes the first step return as soon as the watcher is running.
+        changes_seen = watch(
+            *watched_paths(root),
+            debounce=200,
+            step=50,
+            watch_filter=_relevant,
+            yield_on_timeout=True,
+            rust_timeout=200,
+        )
+        next(changes_seen)
         rebuild(root, folder, base_url, state, err)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
         print(f"Serving a preview at {base_url} (Ctrl-C to stop).", file=out, flush=True)
-        for changes in watch(*watched_paths(root), debounce=200, step=50, watch_filter=_relevant):
+        for changes in changes_seen:
+            if not changes:
+                continue
             if not args.quiet:
                 names = sorted({Path(p).name for _, p in changes})
                 print(f"Changed: {', '.join(names)}; rebuilding.", file=out, flush=True)
@@ -215,5 +245,11 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         server.shutdown()
         server.server_close()
         shutil.rmtree(workspace, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous_term)
     print("Stopped the preview.", file=out, flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Turn SIGTERM into the same clean stop as Ctrl-C."""
+    raise KeyboardInterrupt

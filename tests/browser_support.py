@@ -1,7 +1,7 @@
 """Shared pieces for the tests that use real readers' tools: Chromium and the Nu Html Checker.
 
-Loaded as a pytest plugin (``pytest_plugins = ["browser_support"]``) by the test modules that
-need it, so its session fixtures exist once per run however many modules use them:
+Loaded as a pytest plugin for the whole session (``-p browser_support`` in pyproject.toml), so
+its session fixtures exist once per run however many modules use them:
 
 - ``briefs_site``: the repository's sample site, built once into ``<tmp>/briefs-site``;
 - ``site_url``: that folder served over HTTP on 127.0.0.1 under the sub-path /briefs-site/;

@@ -15,8 +15,6 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
 from conftest import REPO, run_build, write_site
 
-pytest_plugins = ["browser_support"]
-
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 # One page of each kind, as paths below the site's root.

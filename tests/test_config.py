@@ -19,7 +19,8 @@ def site_yml(tmp_path, text):
         path.write_bytes(text)
     else:
         path.write_text(text, encoding="utf-8")
-    return f"{tmp_path.as_posix()}/site.yml"
+    # Problems name files relative to the site folder, site.yml as much as briefs.
+    return "site.yml"
 
 
 def problems_for(tmp_path, text):
@@ -91,7 +92,7 @@ def test_bom_and_crlf_settings_load(tmp_path):
 def test_missing_settings_file(tmp_path):
     assert load_config(tmp_path) == [
         error(
-            f"{tmp_path.as_posix()}/site.yml",
+            "site.yml",
             0,
             0,
             "site settings file not found",
@@ -220,7 +221,7 @@ def test_cli_reports_missing_settings_file(tmp_path):
     proc = run_build("build", "--source", tmp_path)
     assert proc.returncode == 1
     assert proc.stderr == (
-        f"{tmp_path.as_posix()}/site.yml: error: site settings file not found\n"
+        "site.yml: error: site settings file not found\n"
         "  hint: create site.yml with at least 'title:' and 'base_url:'\n"
         "1 error, 0 warnings in 1 file.\n"
     )

@@ -11,8 +11,6 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-pytest_plugins = ["browser_support"]
-
 
 def _location(url: str, site: Path) -> str:
     """vnu's file:/… URL as a path relative to the site folder."""

@@ -391,9 +391,15 @@ def test_links_are_recorded_with_their_position_in_the_file():
     rendered = Markup().render(brief, catalog)
 
     assert rendered.links == (
-        Link("land-offer.md#terms", "land-offer", "terms", *position(text, "land-offer.md#terms")),
-        Link("missing.md", None, "", *position(text, "missing.md")),
-        Link("#intro", "a", "intro", *position(text, "#intro")),
+        Link(
+            "land-offer.md#terms",
+            "land-offer",
+            "terms",
+            *position(text, "land-offer.md#terms"),
+            "briefs/land-offer.md",
+        ),
+        Link("missing.md", None, "", *position(text, "missing.md"), "briefs/missing.md"),
+        Link("#intro", "a", "intro", *position(text, "#intro"), "briefs/a.md"),
     )
     assert rendered.links[0].line == 10  # 5 lines of front matter, then the body's 5th line
 

@@ -1,0 +1,460 @@
+"""`build.py serve` in a real process: real HTTP, real file edits, real Ctrl-C (SIGINT).
+
+Each preview runs with its own TMPDIR, so the temporary preview folder it makes
+(`briefsite-preview-*`) is found without guessing, and its removal on exit can be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, run_build, snapshot, write_site
+
+DEADLINE = 20.0  # seconds to wait for anything the preview does by itself
+# The reload script, stamped with the build number the page came from.
+SCRIPT_TAG = re.compile(
+    r'<script src="/__briefsite/reload\.js" data-version="(\d+)" defer></script>'
+)
+SERVING = re.compile(r"Serving a preview at (http://127\.0\.0\.1:(\d+)/)")
+# Straight to 127.0.0.1, whatever proxy the environment names.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def brief(title: str, date: str = "2020-03-26", extra: str = "") -> str:
+    """A valid brief; its `date:` value is on line 3, column 7."""
+    front = f"---\ntitle: {title}\ndate: {date}\nsummary: What it says.\n{extra}---\n"
+    return front + "## Terms\n\nText.\n"
+
+
+def within(condition: Callable[[], Any], seconds: float) -> bool:
+    """Whether `condition` becomes truthy within `seconds` (no failure when it does not)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def poll(condition: Callable[[], Any], what: str, timeout: float = DEADLINE) -> Any:
+    """Call `condition` until it returns something truthy; fail saying `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+class Preview:
+    """One `python build.py serve` process and what it printed."""
+
+    def __init__(self, site: Path, workdir: Path, *extra: str) -> None:
+        self.site = site
+        self.tmpdir = workdir / "tmpdir"
+        self.tmpdir.mkdir(parents=True)
+        self.out_file = workdir / "stdout.txt"
+        self.err_file = workdir / "stderr.txt"
+        env = {**os.environ, "TMPDIR": str(self.tmpdir)}
+        with self.out_file.open("wb") as out, self.err_file.open("wb") as err:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(REPO / "build.py"), "serve", "--source", str(site), *extra],
+                stdout=out,
+                stderr=err,
+                env=env,
+                cwd=workdir,
+            )
+        self.url = ""
+
+    @property
+    def stdout(self) -> str:
+        return self.out_file.read_text(encoding="utf-8")
+
+    @property
+    def stderr(self) -> str:
+        return self.err_file.read_text(encoding="utf-8")
+
+    def workspaces(self) -> list[Path]:
+        """The temporary preview folders this process made (and has not removed)."""
+        return sorted(self.tmpdir.glob("briefsite-preview-*"))
+
+    def wait_until_serving(self) -> str:
+        """The URL from the 'Serving a preview at ...' line."""
+
+        def announced() -> str | None:
+            if self.proc.poll() is not None:
+                pytest.fail(f"serve exited with {self.proc.returncode}:\n{self.stderr}")
+            match = SERVING.search(self.stdout)
+            return match.group(1) if match else None
+
+        self.url = poll(announced, "'Serving a preview at ...'")
+        return self.url
+
+    def get(self, path: str) -> tuple[int, str, dict[str, str]]:
+        """GET a path below the preview's root: (status, body, headers)."""
+        try:
+            with OPENER.open(self.url + path, timeout=10) as reply:
+                return reply.status, reply.read().decode("utf-8"), dict(reply.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8"), dict(exc.headers)
+
+    def status(self) -> dict[str, Any]:
+        code, body, headers = self.get("__briefsite/status")
+        assert code == 200
+        assert headers["Content-Type"] == "application/json"
+        return json.loads(body)
+
+    def wait_for_version_after(self, version: int) -> dict[str, Any]:
+        """The status once a build newer than `version` has finished."""
+        return poll(
+            lambda: (s := self.status())["version"] > version and s,
+            f"a build newer than number {version}",
+        )
+
+    def wait_until_watching(self) -> int:
+        """Save site.yml unchanged until a rebuild shows the watcher is running; its version.
+
+        (The announcement comes before the watcher starts, so a save made at once can be lost:
+        see test_a_save_during_the_first_build_is_picked_up.)
+        """
+        first = self.status()["version"]
+        config = self.site / "site.yml"
+        text = config.read_text(encoding="utf-8")
+
+        def rebuilt() -> bool:
+            config.write_text(text, encoding="utf-8")
+            return within(lambda: self.status()["version"] > first, 1.0)
+
+        poll(rebuilt, "the watcher to notice a save of site.yml")
+        return self.status()["version"]
+
+    def stop(self, timeout: float = 10) -> int:
+        """Ctrl-C, as an editor would; the exit status."""
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(timeout=timeout)
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Callable[..., Preview]]:
+    """Factory: preview(site, *extra_args) -> a started Preview; killed after the test if alive."""
+    started: list[Preview] = []
+
+    def factory(site: Path, *extra: str, wait: bool = True) -> Preview:
+        server = Preview(site, tmp_path / f"preview{len(started)}", "--port", "0", *extra)
+        started.append(server)
+        if wait:
+            server.wait_until_serving()
+        return server
+
+    yield factory
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait(timeout=10)
+        for workspace in server.workspaces():
+            shutil.rmtree(workspace, ignore_errors=True)
+
+
+def assert_stopped_cleanly(server: Preview) -> None:
+    """Ctrl-C stops with status 0, says so, and removes the temporary preview folder."""
+    assert server.stop() == 0, server.stderr
+    assert "Stopped the preview." in server.stdout
+    assert server.workspaces() == []
+    assert "Traceback" not in server.stderr
+
+
+def test_preview_serves_the_site_with_the_reload_script_never_into_site(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(
+        tmp_path / "s",
+        {
+            "x.md": brief("Alpha"),
+            "d.md": brief("Work in progress", extra="draft: true\n"),
+            "later.md": brief("Scheduled", date="2999-01-01"),
+        },
+    )
+    server = preview(site)
+    assert server.workspaces(), "the preview builds into a temporary folder"
+    [workspace] = server.workspaces()
+    assert (workspace / "site" / "briefs" / "x" / "index.html").is_file()
+
+    code, page, headers = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Alpha</h1>" in page
+    tags = list(SCRIPT_TAG.finditer(page))
+    assert len(tags) == 1
+    assert tags[0].end() < page.index("</body>")
+    assert int(tags[0].group(1)) == server.status()["version"]
+    assert headers["Cache-Control"] == "no-store"
+    assert server.status() == {"version": 1, "problems": []}
+
+    code, script, headers = server.get("__briefsite/reload.js")
+    assert code == 200
+    assert headers["Content-Type"] == "text/javascript"
+    assert "/__briefsite/status" in script
+    assert "briefsite-problems" in script
+    assert "location.reload()" in script
+
+    # Drafts and future briefs are part of the preview; drafts carry their banner.
+    code, draft, _ = server.get("briefs/d/")
+    assert code == 200
+    assert "This brief is a draft" in draft
+    assert "This brief is a draft" not in page
+    assert server.get("briefs/later/")[0] == 200
+
+    # A missing address gets the site's own 404 page, with the reload script too.
+    code, missing, _ = server.get("no/such/page/")
+    assert code == 404
+    assert "Page not found" in missing
+    assert SCRIPT_TAG.search(missing)
+
+    assert not (site / "site").exists(), "serve must never write the published site/"
+    assert_stopped_cleanly(server)
+    assert not (site / "site").exists()
+
+
+def test_edit_rebuilds_a_broken_edit_keeps_serving_and_the_next_save_recovers(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    assert run_build("--source", site, "--quiet").returncode == 0
+    published = snapshot(site / "site")
+    source = site / "briefs" / "x.md"
+
+    server = preview(site)
+    version = server.wait_until_watching()
+
+    source.write_text(brief("Beta"), encoding="utf-8")
+    poll(lambda: "<h1>Beta</h1>" in server.get("briefs/x/")[1], "the page to show the new title")
+    status = server.wait_for_version_after(version)
+    assert status["problems"] == []
+    version = status["version"]
+    assert "Rebuilt." in server.stdout
+    assert "x.md" in server.stdout  # "Changed: x.md; rebuilding."
+
+    source.write_text(brief("Gamma", date="March"), encoding="utf-8")
+    status = poll(
+        lambda: (s := server.status())["problems"] and s, "the broken save to be reported"
+    )
+    assert status["version"] > version
+    [problem] = status["problems"]
+    assert problem.startswith("briefs/x.md:3:7: error: 'date' must be a date"), problem
+    assert "briefs/x.md:3:7: error: 'date' must be a date" in server.stderr
+    # Still running, still serving the last good build.
+    assert server.proc.poll() is None
+    code, page, _ = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Beta</h1>" in page
+
+    source.write_text(brief("Delta"), encoding="utf-8")
+    poll(lambda: server.status()["problems"] == [], "the next good save to clear the problems")
+    poll(lambda: "<h1>Delta</h1>" in server.get("briefs/x/")[1], "the fixed page")
+
+    assert_stopped_cleanly(server)
+    assert snapshot(site / "site") == published, "the published site/ must stay untouched"
+
+
+def test_a_new_brief_shows_up_in_the_running_preview_with_its_draft_banner(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    server = preview(site)
+    server.wait_until_watching()
+    assert server.get("briefs/a-fresh-brief/")[0] == 404
+
+    created = run_build("new", "A fresh brief", "--source", site)
+    assert created.returncode == 0, created.stderr
+
+    def served() -> str | None:
+        code, page, _ = server.get("briefs/a-fresh-brief/")
+        return page if code == 200 else None
+
+    page = poll(served, "the new brief's page")
+    assert "<h1>A fresh brief</h1>" in page
+    assert "This brief is a draft" in page
+    assert SCRIPT_TAG.search(page)
+    assert server.status()["problems"] == []
+    assert_stopped_cleanly(server)
+
+
+def test_site_yml_and_template_changes_rebuild(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    (site / "templates").mkdir()
+    builtin_404 = (REPO / "templates" / "404.html").read_text(encoding="utf-8")
+    (site / "templates" / "404.html").write_text(builtin_404, encoding="utf-8")
+    server = preview(site)
+    server.wait_until_watching()
+
+    config = site / "site.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("Test briefs", "Renamed briefs"),
+        encoding="utf-8",
+    )
+    poll(lambda: "Renamed briefs" in server.get("")[1], "the new site title on the home page")
+
+    marked = builtin_404.replace("{% block main %}", "{% block main %}<p>marker-404</p>", 1)
+    assert marked != builtin_404
+    (site / "templates" / "404.html").write_text(marked, encoding="utf-8")
+    poll(lambda: "marker-404" in server.get("missing/")[1], "the edited site template")
+    assert_stopped_cleanly(server)
+
+
+def test_a_site_broken_at_start_recovers_on_the_next_good_save(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha", date="March")})
+    server = preview(site)
+    [problem] = server.status()["problems"]
+    assert problem.startswith("briefs/x.md:3:7: error:")
+    assert "briefs/x.md:3:7: error:" in server.stderr
+    assert server.proc.poll() is None
+
+    # The watcher's start is not announced; keep saving the fix until it is noticed.
+    fixed = brief("Alpha")
+
+    def recovered() -> bool:
+        (site / "briefs" / "x.md").write_text(fixed, encoding="utf-8")
+        return within(lambda: server.status()["problems"] == [], 1.0)
+
+    poll(recovered, "recovery after the fix")
+    code, page, _ = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Alpha</h1>" in page
+    assert_stopped_cleanly(server)
+
+
+def test_a_site_broken_at_start_shows_its_problems_in_the_page(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    # Editors open the announced address. When the first build fails, that page must show
+    # the problem (and carry the reload script, so the next good save reloads it by itself).
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha", date="March")})
+    server = preview(site)
+    assert server.status()["problems"]
+    _, home, _ = server.get("")
+    # The script shows the problems over the page and reloads it after the next good save.
+    assert SCRIPT_TAG.search(home), f"after a failed first build, / is:\n{home[:200]}"
+    assert_stopped_cleanly(server)
+
+
+def test_a_save_during_the_first_build_is_picked_up(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    # An editor saves while the first build is still writing its pages (or just after
+    # "Serving a preview at ..."): that save must be rebuilt, not lost because the watcher
+    # only starts after the first build.
+    briefs = {f"b{i:04d}.md": brief(f"Brief {i}") for i in range(1000)}
+    site = write_site(tmp_path / "s", briefs)
+    server = preview(site, wait=False)
+    [workspace] = poll(server.workspaces, "the preview folder")
+    # Pages are written only after every brief was read: the build has read b0000.md.
+    poll((workspace / "site" / "404.html").exists, "the first build to write its pages")
+    (site / "briefs" / "b0000.md").write_text(brief("Saved meanwhile"), encoding="utf-8")
+    server.wait_until_serving()
+    within(lambda: server.status()["version"] > 1, 4.0)
+    assert "<h1>Saved meanwhile</h1>" in server.get("briefs/b0000/")[1], (
+        "a save made while the first build was writing its pages was never rebuilt"
+    )
+    assert_stopped_cleanly(server)
+
+
+def test_ctrl_c_during_the_first_build_stops_cleanly(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    # A site big enough that its first build takes most of a second.
+    briefs = {f"b{i:04d}.md": brief(f"Brief {i}") for i in range(1000)}
+    site = write_site(tmp_path / "s", briefs)
+    server = preview(site, wait=False)
+    poll(server.workspaces, "the preview folder (the first build starts right after)")
+    server.proc.send_signal(signal.SIGINT)
+    try:
+        code = server.proc.wait(timeout=4)
+    except subprocess.TimeoutExpired:
+        pytest.fail(
+            "Ctrl-C during the first build: serve did not exit within 4 s (it hangs) and "
+            f"left {[p.name for p in server.workspaces()]} behind; stdout: {server.stdout!r}"
+        )
+    assert code == 0, server.stderr
+    assert server.workspaces() == []
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        tmpdir = tmp_path / "tmpdir"
+        tmpdir.mkdir()
+        command = [sys.executable, str(REPO / "build.py"), "serve", "--source", str(site)]
+        result = subprocess.run(
+            [*command, "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={**os.environ, "TMPDIR": str(tmpdir)},
+        )
+    assert result.returncode == 1
+    assert f"error: cannot serve on port {port}: Address already in use" in result.stderr
+    assert "--port" in result.stderr  # the hint says how to choose another
+    assert "Serving" not in result.stdout
+    assert "Traceback" not in result.stderr
+    assert list(tmpdir.iterdir()) == [], "no temporary preview folder is left behind"
+    assert not (site / "site").exists()
+
+
+def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
+    tmp_path: Path, preview: Callable[..., Preview], new_page: Callable[..., Any]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    source = site / "briefs" / "x.md"
+    server = preview(site)
+    server.wait_until_watching()
+
+    page = new_page()
+    # Open the page and let its script ask for the build number once, before any edit.
+    with page.expect_response(lambda r: r.url.endswith("/__briefsite/status")):
+        page.goto(server.url + "briefs/x/")
+    assert page.locator("h1").inner_text() == "Alpha"
+    page.evaluate("window.__sameDocument = true")
+
+    source.write_text(brief("Beta"), encoding="utf-8")
+    page.wait_for_function(
+        "document.querySelector('h1')?.textContent === 'Beta'", timeout=DEADLINE * 1000
+    )
+    assert page.evaluate("window.__sameDocument === undefined"), "the page reloaded by itself"
+
+    source.write_text(brief("Gamma", date="March"), encoding="utf-8")
+    overlay = page.locator("#briefsite-problems")
+    overlay.wait_for(state="visible", timeout=DEADLINE * 1000)
+    text = overlay.inner_text()
+    assert "briefs/x.md:3:7: error: 'date' must be a date" in text
+    assert "previous build" in text
+    assert overlay.get_attribute("role") == "alert"
+    assert page.locator("h1").inner_text() == "Beta"  # the last good build stays visible
+
+    source.write_text(brief("Delta"), encoding="utf-8")
+    page.wait_for_function(
+        "document.querySelector('h1')?.textContent === 'Delta'", timeout=DEADLINE * 1000
+    )
+    assert page.locator("#briefsite-problems").count() == 0
+    assert_stopped_cleanly(server)

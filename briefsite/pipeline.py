@@ -77,7 +77,7 @@ class BuildResult:
     problems: tuple[Problem, ...]
     catalog: Catalog = field(default_factory=lambda: build_catalog(())[0])
     rendered: Mapping[str, RenderedBrief] = field(default_factory=dict)
-    history: Mapping[str, FileHistory] = field(default_factory=dict)
+    history: Mapping[str, FileHistory] | None = None  # None: the build stopped before reading it
     page_count: int = 0
 
     @property
@@ -181,9 +181,9 @@ def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> Bu
     duplicate titles, figures that disagree across briefs, and missing change notes."""
     result = build(config, options)
     briefs = result.catalog.briefs
-    history = result.history or (
-        read_history(config.root, config.briefs_dir.name) if options.git else {}
-    )
+    history = result.history
+    if history is None:  # the build stopped early; the warnings still need git's view
+        history = read_history(config.root, config.briefs_dir.name) if options.git else {}
     extra = check_consistency(briefs) + check_change_notes(briefs, history)
     return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 

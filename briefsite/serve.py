@@ -197,26 +197,28 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not root.is_dir():
         print(f"error: source folder '{root}' does not exist", file=err)
         return 1
-    workspace = Path(tempfile.mkdtemp(prefix="briefsite-preview-"))
-    folder = workspace / "site"
-    folder.mkdir()
-    state = PreviewState()
-    handler = partial(
-        type("Handler", (PreviewHandler,), {"state": state, "verbose": args.verbose}),
-        directory=str(folder),
-    )
-    try:
-        server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
-    except OSError as exc:
-        shutil.rmtree(workspace, ignore_errors=True)
-        print(f"error: cannot serve on port {args.port}: {exc.strerror or exc}", file=err)
-        print("  hint: choose another with --port, e.g. --port 8001", file=err)
-        return 1
-    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
     previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up as Ctrl-C does
-    # Serving starts at once: until the first good build, pages show the problems instead.
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    workspace = Path(tempfile.mkdtemp(prefix="briefsite-preview-"))
+    server: ThreadingHTTPServer | None = None
+    serving = False
+    try:  # from here on, however it stops (Ctrl-C at any moment), the workspace is removed
+        folder = workspace / "site"
+        folder.mkdir()
+        state = PreviewState()
+        handler = partial(
+            type("Handler", (PreviewHandler,), {"state": state, "verbose": args.verbose}),
+            directory=str(folder),
+        )
+        try:
+            server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+        except OSError as exc:
+            print(f"error: cannot serve on port {args.port}: {exc.strerror or exc}", file=err)
+            print("  hint: choose another with --port, e.g. --port 8001", file=err)
+            return 1
+        base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        # Serving starts at once: until the first good build, pages show the problems instead.
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        serving = True
         # The watcher starts before the first build, so a save made during it is not lost;
         # the short timeout makes the first step return as soon as the watcher is running.
         changes_seen = watch(
@@ -242,8 +244,10 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
-        server.server_close()
+        if server is not None:
+            if serving:
+                server.shutdown()
+            server.server_close()
         shutil.rmtree(workspace, ignore_errors=True)
         signal.signal(signal.SIGTERM, previous_term)
     print("Stopped the preview.", file=out, flush=True)

@@ -34,6 +34,16 @@ class Year:
     year: int
     briefs: tuple[Brief, ...]
 
+    @property
+    def anchor(self) -> str:
+        """The id of this year's section on the archive page."""
+        return urls.year_anchor(self.year)
+
+    @property
+    def path(self) -> str:
+        """Where this year's briefs are listed."""
+        return urls.year_path(self.year)
+
 
 @dataclass(frozen=True)
 class Catalog:

@@ -35,6 +35,16 @@ def topic_path(topic_slug: str) -> str:
     return f"topics/{topic_slug}/"
 
 
+def year_anchor(year: int) -> str:
+    """The id of a year's section on the archive page."""
+    return f"year-{year}"
+
+
+def year_path(year: int) -> str:
+    """A year's section of the archive page."""
+    return f"{ARCHIVE}#{year_anchor(year)}"
+
+
 def asset_path(name: str) -> str:
     """A stylesheet or other static file."""
     return ASSETS + name

@@ -19,6 +19,18 @@ title: Test briefs
 base_url: https://example.org/briefs-site/
 """
 
+# A brief for unit tests of stages: a heading with the id #terms for links to land on.
+LAND_OFFER = """\
+---
+title: Land offer
+date: 2020-04-07
+summary: Qingdao offers land.
+---
+## Terms
+
+The terms.
+"""
+
 GOOD_BRIEF = """\
 ---
 title: Land offer

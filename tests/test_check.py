@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
+from conftest import LAND_OFFER
+
 from briefsite.catalog import build_catalog
 from briefsite.check import check_links
 from briefsite.frontmatter import Brief, load_brief
 from briefsite.markup import Markup
 from briefsite.problems import Problem, Severity
 from briefsite.source import make_source
-
-LAND_OFFER = """\
----
-title: Land offer
-date: 2020-04-07
-summary: Qingdao offers land.
----
-## Terms
-
-The terms.
-"""
 
 FIGURES = """\
 figures:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import Page
+from conftest import LAND_OFFER, Page
 
 from briefsite.catalog import build_catalog
 from briefsite.frontmatter import Brief, load_brief
@@ -13,16 +13,6 @@ from briefsite.markup import PAGE_IDS, Heading, Link, Markup, RenderedBrief
 from briefsite.source import make_source
 
 NBSP = "\u00a0"
-LAND_OFFER = """\
----
-title: Land offer
-date: 2020-04-07
-summary: Qingdao offers land.
----
-## Terms
-
-The terms.
-"""
 
 
 def brief_text(body: str, front: str = "") -> str:

@@ -59,14 +59,6 @@ class Catalog:
         """The topic pages a brief is listed on, alphabetical."""
         return self.topics_by_slug.get(brief.slug, ())
 
-    def brief_for_link(self, from_source: str, href_path: str) -> Brief | None:
-        """The brief a relative Markdown link such as `land-offer.md` points at, if any."""
-        return self.by_source.get(link_target_path(from_source, href_path))
-
-    def topic_path(self, name: str) -> str:
-        """The page of a topic by its name as written in front matter."""
-        return urls.topic_path(topic_slug(name))
-
 
 def link_target_path(from_source: str, href_path: str) -> str:
     """The file a relative link in `from_source` names, as a source path ("briefs/x.md")."""

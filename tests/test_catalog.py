@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from briefsite.catalog import build_catalog
+from briefsite import urls
+from briefsite.catalog import build_catalog, link_target_path, topic_slug
 from briefsite.frontmatter import Brief, load_brief
 from briefsite.problems import Severity
 from briefsite.schema import SLUG_RE
@@ -80,7 +81,7 @@ def test_topic_has_a_slug_and_page_address():
     (topic,) = catalog.topics
     assert topic.slug == "land-and-planning"
     assert topic.path == "topics/land-and-planning/"
-    assert catalog.topic_path("Land and planning") == "topics/land-and-planning/"
+    assert urls.topic_path(topic_slug("Land and planning")) == "topics/land-and-planning/"
 
 
 def test_a_topic_written_twice_in_one_brief_lists_it_once():
@@ -103,7 +104,7 @@ def test_topics_without_latin_letters_get_distinct_usable_addresses():
     assert len(set(topic_slugs)) == 2
     assert all(SLUG_RE.fullmatch(slug) for slug in topic_slugs)
     assert {t.path for t in catalog.topics} == {f"topics/{s}/" for s in topic_slugs}
-    assert catalog.topic_path("土地") in {t.path for t in catalog.topics}
+    assert urls.topic_path(topic_slug("土地")) in {t.path for t in catalog.topics}
 
 
 def test_years_are_newest_first_with_their_briefs():
@@ -193,28 +194,33 @@ def test_same_topic_spelt_the_same_way_is_fine():
     assert [slugs(t.briefs) for t in catalog.topics] == [["a", "b"]]
 
 
-def test_brief_for_link_resolves_relative_paths():
+def test_link_targets_resolve_relative_paths():
     top = make_brief("briefs/land-offer.md")
     nested = make_brief("briefs/sub/deep.md")
     catalog, _ = build_catalog([top, nested])
 
-    assert catalog.brief_for_link("briefs/other.md", "land-offer.md") is top
-    assert catalog.brief_for_link("briefs/other.md", "./land-offer.md") is top
-    assert catalog.brief_for_link("briefs/other.md", "sub/deep.md") is nested
-    assert catalog.brief_for_link("briefs/sub/deep.md", "../land-offer.md") is top
-    assert catalog.brief_for_link("briefs/sub/deep.md", "deep.md") is nested
-    assert catalog.brief_for_link("briefs/sub/deep.md", "../sub/./deep.md") is nested
+    assert catalog.by_source.get(link_target_path("briefs/other.md", "land-offer.md")) is top
+    assert catalog.by_source.get(link_target_path("briefs/other.md", "./land-offer.md")) is top
+    assert catalog.by_source.get(link_target_path("briefs/other.md", "sub/deep.md")) is nested
+    assert catalog.by_source.get(link_target_path("briefs/sub/deep.md", "../land-offer.md")) is top
+    assert catalog.by_source.get(link_target_path("briefs/sub/deep.md", "deep.md")) is nested
+    assert (
+        catalog.by_source.get(link_target_path("briefs/sub/deep.md", "../sub/./deep.md")) is nested
+    )
 
 
-def test_brief_for_link_is_none_for_files_that_are_not_briefs():
+def test_link_targets_that_are_not_briefs_find_none():
     top = make_brief("briefs/land-offer.md")
     catalog, _ = build_catalog([top])
 
-    assert catalog.brief_for_link("briefs/other.md", "missing.md") is None
+    assert catalog.by_source.get(link_target_path("briefs/other.md", "missing.md")) is None
     # From a subfolder, a bare name is looked up in that subfolder.
-    assert catalog.brief_for_link("briefs/sub/deep.md", "land-offer.md") is None
-    assert catalog.brief_for_link("briefs/other.md", "../land-offer.md") is None
-    assert catalog.brief_for_link("briefs/other.md", "../../briefs/land-offer.md") is None
+    assert catalog.by_source.get(link_target_path("briefs/sub/deep.md", "land-offer.md")) is None
+    assert catalog.by_source.get(link_target_path("briefs/other.md", "../land-offer.md")) is None
+    assert (
+        catalog.by_source.get(link_target_path("briefs/other.md", "../../briefs/land-offer.md"))
+        is None
+    )
 
 
 def test_by_source_maps_every_file_to_its_brief():

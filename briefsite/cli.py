@@ -19,7 +19,7 @@ from .config import SiteConfig, load_config
 from .frontmatter import default_slug
 from .output import OutputError
 from .pipeline import BuildOptions, build, check_site, load_briefs, publish, today_for_build
-from .problems import Problem, Severity, format_json
+from .problems import Problem, Severity, error, format_json
 from .scaffold import new_brief
 
 COMMANDS = ("build", "check", "new", "serve")
@@ -192,30 +192,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def load_site(args: argparse.Namespace, err: TextIO, **overrides: object) -> SiteConfig | None:
-    """Read site.yml from --source, printing problems; None when the build cannot start."""
+def load_site(args: argparse.Namespace, **overrides: object) -> SiteConfig | list[Problem]:
+    """Read site.yml from --source (with command-line overrides), or say why it cannot be."""
     root: Path = args.source
     if not root.is_dir():
-        print(f"{paint('error', 'error', err)}: source folder '{root}' does not exist", file=err)
-        return None
+        return [error(root.resolve().as_posix(), 0, 0, "source folder does not exist")]
     output = getattr(args, "output", None)
-    config = load_config(root, output, {k: v for k, v in overrides.items() if v is not None})
-    if not isinstance(config, SiteConfig):
-        report(shown_from_here(config, root), err)
-        return None
-    return config
+    return load_config(root, output, {k: v for k, v in overrides.items() if v is not None})
 
 
 def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `build` command."""
     started = time.perf_counter()
     config = load_site(
-        args,
-        err,
-        base_url=args.base_url,
-        directory_urls=False if args.file_urls else None,
+        args, base_url=args.base_url, directory_urls=False if args.file_urls else None
     )
-    if config is None:
+    if not isinstance(config, SiteConfig):
+        report(shown_from_here(config, args.source), err)
         return EXIT_PROBLEMS
     bar = ProgressBar(err, enabled=not args.quiet)
     options = BuildOptions(drafts=args.drafts, future=args.future, progress=bar.update)
@@ -244,22 +237,17 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `check` command: validate everything, write nothing."""
-    config = load_site(args, err)
-    if config is None:
-        if args.format == "text":
-            return EXIT_PROBLEMS
-        # Tools reading json or GitHub output still get the settings problems in their format.
-        problems = load_config(args.source, None)
-        assert not isinstance(problems, SiteConfig)
-        _print_formatted(shown_from_here(problems, args.source), args.format, out)
-        return EXIT_PROBLEMS
-    options = BuildOptions(drafts=args.drafts, future=args.future)
-    result = check_site(config, options)
-    problems = shown_from_here(result.problems, config.root)
+    config = load_site(args)
+    if isinstance(config, SiteConfig):
+        result = check_site(config, BuildOptions(drafts=args.drafts, future=args.future))
+        problems, briefs = result.problems, result.brief_count
+    else:
+        problems, briefs = tuple(config), 0  # settings problems, in the format asked for
+    problems = shown_from_here(problems, args.source)
     if args.format == "text":
         report(problems, err)
         if not problems:
-            print(f"Checked {_plural(result.brief_count, 'brief')}: no problems.", file=out)
+            print(f"Checked {_plural(briefs, 'brief')}: no problems.", file=out)
     else:
         _print_formatted(problems, args.format, out)
     errors = any(p.severity is Severity.ERROR for p in problems)
@@ -277,8 +265,9 @@ def _print_formatted(problems: Sequence[Problem], style: str, out: TextIO) -> No
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `new` command: write a new draft brief, never over an existing one."""
-    config = load_site(args, err)
-    if config is None:
+    config = load_site(args)
+    if not isinstance(config, SiteConfig):
+        report(shown_from_here(config, args.source), err)
         return EXIT_PROBLEMS
     slug = args.slug or default_slug(args.title)
     from .schema import SLUG_RE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,7 +12,7 @@ from .frontmatter import Brief
 from .history import FileHistory, body_changed
 from .markup import RenderedBrief
 from .pages import brief_page_ids
-from .problems import Problem, Severity, warning
+from .problems import Problem, Severity, did_you_mean, warning
 from .render import format_quantity, format_unit
 from .schema import Figure
 
@@ -41,7 +40,7 @@ def check_links(
                 hint = "publish that brief first, or link to it later"
             elif link.target_slug is None:
                 message = f"link '{link.href}' leads to no brief"
-                hint = _suggest(
+                hint = did_you_mean(
                     link.href.partition("#")[0],
                     _relative_names(path, sources),
                     "link to another brief by its file name, e.g. [offer](land-offer.md)",
@@ -56,7 +55,7 @@ def check_links(
                     f"link '{link.href}': there is no heading or anchor '#{link.fragment}' "
                     f"in {where}"
                 )
-                hint = _suggest(
+                hint = did_you_mean(
                     link.fragment,
                     sorted(ids),
                     "headings get ids from their text: '## Terms' is #terms",
@@ -64,12 +63,6 @@ def check_links(
                 )
             problems.append(Problem(path, link.line, link.col, severity, message, hint))
     return problems
-
-
-def _suggest(word: str, options: Sequence[str], otherwise: str, prefix: str = "") -> str:
-    """'did you mean …?' with the closest option, or general advice when none is close."""
-    close = difflib.get_close_matches(word, options, n=1)
-    return f"did you mean '{prefix}{close[0]}'?" if close else otherwise
 
 
 def _relative_names(from_path: str, sources: Iterable[str]) -> list[str]:

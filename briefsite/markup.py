@@ -14,6 +14,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -357,9 +358,7 @@ def _headings(tokens: list[dict[str, Any]]) -> Iterator[Heading]:
 
 def _plain(text: str) -> str:
     """A heading's text without entities Markdown left in (smart quotes come as entities)."""
-    import html
-
-    return html.unescape(text)
+    return unescape(text)
 
 
 def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) -> Iterator[Link]:

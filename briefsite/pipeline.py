@@ -139,7 +139,7 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     # its links checked, so one run reports every problem in every file.
     unpublished = {nfc(p.path): "invalid" for p in problems}
     unpublished |= {
-        nfc(b.source_path): options.held_back(b) for b in briefs if options.held_back(b)
+        nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))
     }
     rendered = render_briefs(config, catalog, options.progress)
     problems += check_links(rendered, Severity(config.broken_links), unpublished)

@@ -6,6 +6,7 @@ command line prints them sorted so an editor sees every mistake in one run.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,6 +70,12 @@ def error(path: str, line: int, col: int, message: str, hint: str = "") -> Probl
 def warning(path: str, line: int, col: int, message: str, hint: str = "") -> Problem:
     """Shorthand for a warning-level `Problem`."""
     return Problem(path, line, col, Severity.WARNING, message, hint)
+
+
+def did_you_mean(word: str, options: Iterable[str], otherwise: str, prefix: str = "") -> str:
+    """A hint naming the closest option ("did you mean 'topics'?"), or `otherwise`."""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f"did you mean '{prefix}{close[0]}'?" if close else otherwise
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

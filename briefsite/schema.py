@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import yaml
 
+from .problems import did_you_mean
+
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # A language tag as BCP 47 writes the common cases: en, zh, zh-Hans, en-GB.
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
@@ -293,14 +295,9 @@ def check_mapping(
 
 def _unknown_key(prefix: str, key_node: yaml.Node, key: Any, by_name: dict[str, Field]) -> Issue:
     """Explain an unknown key, suggesting the nearest known one."""
-    import difflib
-
     shown = key if isinstance(key, str) else _shown(getattr(key_node, "value", key))
-    close = difflib.get_close_matches(str(shown), list(by_name), n=1, cutoff=0.6)
-    hint = f"did you mean '{prefix}{close[0]}'?" if close else ""
-    known = ", ".join(sorted(by_name))
-    if not hint:
-        hint = f"known fields are: {known}"
+    known = f"known fields are: {', '.join(sorted(by_name))}"
+    hint = did_you_mean(str(shown), by_name, known, prefix)
     return Issue(key_node, f"unknown field '{prefix}{shown}'", hint)
 
 

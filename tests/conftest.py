@@ -164,6 +164,15 @@ class Page(HTMLParser):
         return " ".join("".join(element["text"]).split())  # type: ignore[arg-type]
 
 
+def position(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
+    """1-based line and column of the nth occurrence of `needle` in a file's text."""
+    offset = -1
+    for _ in range(nth + 1):
+        offset = text.index(needle, offset + 1)
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def parse(path: Path) -> Page:
     """Parse an HTML file."""
     return Page(path.read_text(encoding="utf-8"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LAND_OFFER
+from conftest import LAND_OFFER, position
 
 from briefsite.catalog import build_catalog
 from briefsite.check import check_links
@@ -39,15 +39,6 @@ def check(
     markup = Markup()
     rendered = {b.slug: markup.render(b, catalog, directory_urls) for b in catalog.briefs}
     return check_links(rendered, severity)
-
-
-def position(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
-    """1-based line and column of the nth occurrence of `needle` in a file's text."""
-    offset = -1
-    for _ in range(nth + 1):
-        offset = text.index(needle, offset + 1)
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def assert_anchor_message(problem: Problem, href: str, fragment: str, where: str) -> None:

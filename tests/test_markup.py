@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import LAND_OFFER, Page
+from conftest import LAND_OFFER, Page, position
 
 from briefsite.catalog import build_catalog
 from briefsite.frontmatter import Brief, load_brief
@@ -40,15 +40,6 @@ def render(
     catalog, problems = build_catalog([brief, load("briefs/land-offer.md", LAND_OFFER)])
     assert problems == []
     return (markup or Markup(raw_html)).render(brief, catalog, directory_urls)
-
-
-def position(text: str, needle: str, nth: int = 0) -> tuple[int, int]:
-    """1-based line and column of the nth occurrence of `needle` in a file's text."""
-    offset = -1
-    for _ in range(nth + 1):
-        offset = text.index(needle, offset + 1)
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def hrefs(html: str) -> list[str]:

@@ -138,9 +138,7 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     # Briefs with their own errors are left out, but every other brief is still rendered and
     # its links checked, so one run reports every problem in every file.
     unpublished = {nfc(p.path): "invalid" for p in problems}
-    unpublished |= {
-        nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))
-    }
+    unpublished |= {nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))}
     rendered = render_briefs(config, catalog, options.progress)
     problems += check_links(rendered, Severity(config.broken_links), unpublished)
     if has_errors(problems):

@@ -18,7 +18,15 @@ from . import __version__
 from .config import SiteConfig, load_config
 from .frontmatter import default_slug
 from .output import OutputError
-from .pipeline import BuildOptions, build, check_site, load_briefs, publish, today_for_build
+from .pipeline import (
+    BuildOptions,
+    build,
+    check_site,
+    load_briefs,
+    output_problems,
+    publish,
+    today_for_build,
+)
 from .problems import Problem, Severity, error, format_json
 from .scaffold import new_brief
 
@@ -210,6 +218,11 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not isinstance(config, SiteConfig):
         report(shown_from_here(config, args.source), err)
         return EXIT_PROBLEMS
+    unsafe = output_problems(config)
+    if unsafe:
+        report(shown_from_here(unsafe, config.root), err)
+        print(f"Nothing was built or written to {config.output}.", file=err)
+        return EXIT_PROBLEMS
     bar = ProgressBar(err, enabled=not args.quiet)
     options = BuildOptions(drafts=args.drafts, future=args.future, progress=bar.update)
     result = build(config, options)
@@ -218,18 +231,22 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not result.ok:
         print(f"Build failed; nothing was written to {config.output}.", file=err)
         return EXIT_PROBLEMS
-    sync = publish(result, config.output)
+    sync = publish(result, config)
     if args.verbose:
         for path in sync.written:
             print(f"  wrote   {path}", file=out)
         for path in sync.removed:
             print(f"  removed {path}", file=out)
+        for path in sync.kept:
+            print(f"  kept    {path} (not written by briefsite)", file=out)
     if not args.quiet:
         seconds = time.perf_counter() - started
         print(
             f"Built {_plural(result.brief_count, 'brief')}, {_plural(result.page_count, 'page')}"
             f" into {config.output} in {seconds:.2f} s: {len(sync.written)} written, "
-            f"{sync.unchanged} unchanged, {len(sync.removed)} removed.",
+            f"{sync.unchanged} unchanged, {len(sync.removed)} removed"
+            + (f", {len(sync.kept)} kept (not written by briefsite)" if sync.kept else "")
+            + ".",
             file=out,
         )
     return EXIT_OK

@@ -1,28 +1,48 @@
-"""Writing the built site: the only module that changes files, and only inside the output folder.
+"""Writing the built site: the only module that changes files, and only files it wrote.
 
 The pipeline hands over the complete list of `Output`s only after every stage succeeded, so a
-failed build never touches the published site. Syncing then replaces each changed file
-atomically (write a temporary file beside it, then rename), leaves unchanged files alone (their
-modification times stay, so hosts and rsync see no change), and removes files of briefs that no
-longer exist. Every path is checked to stay inside the output folder, even through symbolic links.
+failed build never touches the published site. Publishing then follows three rules:
+
+1. **Only our own files are ever removed or replaced.** The output folder holds a manifest,
+   `.briefsite`, listing every file a build wrote with its SHA-256 and size, and bound to the
+   folder's own device and inode. A manifest copied or committed into another folder (a pull
+   request adding `site/.briefsite`) does not match that folder, so it proves nothing. A file
+   that is not listed, or no longer holds what was listed, is never removed: it is carried
+   over into the new site, and if a page needs its place the build stops and names it.
+2. **The switch is atomic.** The new site is assembled in a hidden folder beside the output
+   folder (unchanged files are hard links to the published ones, so they keep their
+   timestamps and cost no copying), then the two folders are swapped in one step
+   (`folders.exchange`). At every moment, even right after a kill, the output folder is the
+   complete old site or the complete new one. A build that changes nothing writes nothing.
+3. **One build at a time, and never through a symbolic link.** The output's parent folder is
+   locked for the duration; the output folder, and each folder between the site folder and
+   it, must be real folders; new files are created exclusively, so nothing is written
+   through a link planted in the tree.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import json
 import os
 import posixpath
+import shutil
+import stat
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import folders
 from .problems import Problem, error
 
-# Written into every output folder. Its presence says "briefsite owns this folder", which is what
-# allows removing stale files; a non-empty folder without it is refused rather than emptied.
-MARKER = ".briefsite"
-MARKER_TEXT = b"This folder is written by briefsite. Every build replaces its contents.\n"
-_TEMP_SUFFIX = ".briefsite-tmp"
+MARKER = ".briefsite"  # the manifest's file name inside the output folder
+MANIFEST_FORMAT = "briefsite-output/1"
+_NEW_SUFFIX = ".briefsite-new"  # .<name>.briefsite-new: the next site, while it is assembled
+_OLD_SUFFIX = ".briefsite-old"  # only without RENAME_EXCHANGE: the previous site, briefly
+_BLOCK = 4096  # file systems allocate whole blocks: count them when estimating space
+_MAX_LISTED = 10  # conflicts named in one message; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -35,15 +55,16 @@ class Output:
 
 @dataclass(frozen=True)
 class SyncReport:
-    """What a sync changed, for the summary line."""
+    """What publishing changed, for the summary line."""
 
     written: tuple[str, ...]
     unchanged: int
     removed: tuple[str, ...]
+    kept: tuple[str, ...] = ()  # files in the folder that briefsite did not write, left alone
 
 
 class OutputError(Exception):
-    """The output folder cannot be written safely."""
+    """The output folder cannot be written safely; nothing was changed."""
 
 
 def check_outputs(outputs: Sequence[Output]) -> list[Problem]:
@@ -71,117 +92,469 @@ def is_safe_relative(path: str) -> bool:
     return not any(part in ("", ".", "..") or part.startswith(".") for part in path.split("/"))
 
 
-def sync(outputs: Iterable[Output], folder: Path) -> SyncReport:
-    """Make `folder` hold exactly `outputs` (plus the marker), changing as little as possible."""
-    wanted = {o.path: o.data for o in outputs}
-    _claim(folder)
-    real_root = Path(os.path.realpath(folder))
-    written: list[str] = []
-    unchanged = 0
-    for path in sorted(wanted):
-        target = _make_parents(folder, path, real_root)
-        if _same_content(target, wanted[path]):
-            unchanged += 1
-            continue
-        _replace(target, wanted[path])
-        written.append(path)
-    removed = _remove_stale(folder, set(wanted))
-    return SyncReport(tuple(written), unchanged, tuple(removed))
+# ------------------------------------------------------------------------ where it may go
 
 
-def _claim(folder: Path) -> None:
-    """Create the folder, or check it is ours before replacing anything in it."""
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder} exists and is not a folder")
-    if folder.is_dir() and not (folder / MARKER).exists():
-        visible = [p for p in folder.iterdir() if not p.name.startswith(".")]
-        if visible:
-            raise OutputError(
-                f"{folder} is not empty and was not written by briefsite; "
-                "choose an empty or new folder with --output"
-            )
-    folder.mkdir(parents=True, exist_ok=True)
-    marker = folder / MARKER
-    if not _same_content(marker, MARKER_TEXT):
-        _replace(marker, MARKER_TEXT)
+def check_location(output: Path, root: Path, protected: Sequence[Path]) -> list[Problem]:
+    """Problems with writing the site into `output` for the site folder `root`.
 
-
-def _make_parents(folder: Path, path: str, real_root: Path) -> Path:
-    """Create the folders above `path` one by one and return the file's full path.
-
-    Each step is checked before anything is created in it, so a symbolic link leading out of
-    the output folder is refused before a single folder appears outside. A file standing where
-    a folder is now needed (an old page) is replaced by the folder.
+    The output folder may not be reached through a symbolic link (a `site -> .` link in a pull
+    request would aim the build at the repository), may not be or contain the site folder,
+    and may not be, contain or sit inside any `protected` folder (`briefs/`, the templates),
+    empty or not: an empty `briefs/` used as output would lose the first brief added to it.
     """
-    current = folder
-    for part in path.split("/")[:-1]:
+    shown = output.as_posix()
+    absolute = Path(os.path.abspath(output))
+    problems = []
+    link = _symlink_on_the_way(absolute, Path(os.path.abspath(root)))
+    if link is not None:
+        problems.append(
+            error(
+                shown,
+                0,
+                0,
+                f"the output folder is reached through a symbolic link: {link.as_posix()}",
+                "build into a real folder; remove the link or name the real folder with --output",
+            )
+        )
+        return problems
+    real = Path(os.path.realpath(absolute))
+    real_root = Path(os.path.realpath(root))
+    if real == real_root or real in real_root.parents:
+        problems.append(
+            error(
+                shown,
+                0,
+                0,
+                "the output folder would hold the site's own files (site.yml, briefs/)",
+                "build into a folder of its own, e.g. --output site",
+            )
+        )
+    for folder in protected:
+        real_folder = Path(os.path.realpath(folder))
+        if real == real_folder or real_folder in real.parents or real in real_folder.parents:
+            problems.append(
+                error(
+                    shown,
+                    0,
+                    0,
+                    f"the output folder overlaps {folder.as_posix()}, which the build reads",
+                    "build into a folder of its own, e.g. --output site",
+                )
+            )
+    return problems
+
+
+def _symlink_on_the_way(output: Path, root: Path) -> Path | None:
+    """The first symbolic link among the output folder and the folders from `root` to it.
+
+    Folders above the site folder belong to the machine (a home folder may be a link); the
+    ones inside it come from the repository, which pull requests change.
+    """
+    if output.is_symlink():
+        return output
+    if root not in output.parents:
+        return None
+    current = root
+    for part in output.relative_to(root).parts:
         current = current / part
         if current.is_symlink():
-            real = Path(os.path.realpath(current))
-            if real != real_root and real_root not in real.parents:
-                raise OutputError(
-                    f"{current} leads outside {folder} through a symbolic link; remove it"
-                )
-        elif current.exists() and not current.is_dir():
-            current.unlink()
-        if not current.exists():
-            current.mkdir()
-    return current / path.split("/")[-1]
+            return current
+    return None
 
 
-def _same_content(target: Path, data: bytes) -> bool:
-    """True when the file already holds exactly these bytes."""
+# ----------------------------------------------------------------------------- the manifest
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One file a build wrote: its content hash and the status it had when written."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    inode: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What the build that wrote a folder put in it, bound to that folder's identity."""
+
+    folder: tuple[int, int]  # device and inode of the folder this manifest describes
+    files: Mapping[str, Listed]
+
+    def to_bytes(self) -> bytes:
+        """Compact JSON, one file a line so a person can read it."""
+        rows = ",\n".join(
+            f'  {json.dumps(path)}: ["{item.sha256}", {item.size}, {item.mtime_ns}, {item.inode}]'
+            for path, item in sorted(self.files.items())
+        )
+        return (
+            "{\n"
+            f'"about": "This folder is written by briefsite: it lists the files it wrote.",\n'
+            f'"format": "{MANIFEST_FORMAT}",\n'
+            f'"folder": [{self.folder[0]}, {self.folder[1]}],\n'
+            f'"files": {{\n{rows}\n}}\n}}\n'
+        ).encode()
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    """The folder's manifest when it is valid and written for this very folder, else None."""
     try:
-        if target.is_symlink() or not target.is_file() or target.stat().st_size != len(data):
-            return False
-        return target.read_bytes() == data
+        status = os.lstat(folder / MARKER)
+        if not _is_regular(status) or status.st_size > 512 * 1024 * 1024:
+            return None
+        data = json.loads((folder / MARKER).read_bytes())
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            return None
+        device, inode = data["folder"]
+        files = {
+            path: Listed(str(row[0]), int(row[1]), int(row[2]), int(row[3]))
+            for path, row in data["files"].items()
+            if isinstance(path, str) and is_safe_relative(path)
+        }
+        manifest = Manifest((int(device), int(inode)), files)
+    except (OSError, ValueError, TypeError, KeyError, IndexError):
+        return None
+    return manifest if manifest.folder == folders.identity(folder) else None
+
+
+def _is_regular(status: os.stat_result) -> bool:
+    """A plain file (not a link, folder, socket or device)."""
+    return stat.S_ISREG(status.st_mode)
+
+
+# ------------------------------------------------------------------------------- publishing
+
+
+def sync(outputs: Iterable[Output], folder: Path) -> SyncReport:
+    """Make `folder` hold `outputs`, switching from the old site to the new in one step."""
+    wanted = {o.path: o.data for o in outputs}
+    folder = Path(os.path.abspath(folder))
+    if folder.is_symlink():
+        raise OutputError(f"{folder} is a symbolic link; build into a real folder")
+    parent = folder.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot create the folder: {exc.strerror or exc}") from exc
+    try:
+        with folders.locked(parent):
+            _recover(folder)
+            return _publish(wanted, folder)
+    except folders.Busy:
+        raise OutputError(
+            f"another build is writing into {parent} right now; "
+            "wait for it to finish, then build again"
+        ) from None
+
+
+def _new_path(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}{_NEW_SUFFIX}")
+
+
+def _old_path(folder: Path) -> Path:
+    return folder.with_name(f".{folder.name}{_OLD_SUFFIX}")
+
+
+def _recover(folder: Path) -> None:
+    """Finish what a killed build left: put the old site back, or remove the half-built one."""
+    old, new = _old_path(folder), _new_path(folder)
+    if os.path.lexists(old):
+        _require_ours(old)
+        if not os.path.lexists(folder):
+            os.rename(old, folder)  # killed between the two renames: the old site returns
+        else:
+            _remove_ours(old)
+    if os.path.lexists(new):
+        _require_ours(new)
+        _remove_ours(new)  # every file in it is either new or a hard link of a live one
+
+
+def _remove_ours(path: Path) -> None:
+    """Remove a folder of ours, its manifest last: killed half-way, it is still recognisable."""
+    with os.scandir(path) as listing:
+        entries = [entry for entry in listing if entry.name != MARKER]
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path)  # never follows links (rmtree's fd-based walk on Linux)
+        else:
+            os.unlink(entry.path)
+    if os.path.lexists(path / MARKER):
+        os.unlink(path / MARKER)
+    os.rmdir(path)
+
+
+def _require_ours(path: Path) -> None:
+    """Refuse to remove a leftover folder that an earlier build of ours did not make."""
+    if path.is_dir() and not path.is_symlink():
+        if read_manifest(path) is not None:
+            return
+        if all(entry.name == MARKER for entry in os.scandir(path)):
+            return  # killed before its manifest was complete: nothing else in it
+    raise OutputError(
+        f"{path} is in the way: briefsite assembles the new site under that name; "
+        "move it elsewhere, then build again"
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    """Everything in the current output folder, without following links."""
+
+    entries: Mapping[str, os.stat_result]  # every non-folder entry: files, links, others
+    empty_folders: tuple[str, ...]
+
+
+def _scan(folder: Path) -> _Found:
+    """List the tree below `folder`; symbolic links are listed, never followed."""
+    entries: dict[str, os.stat_result] = {}
+    empty: list[str] = []
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        with os.scandir(folder / relative if relative else folder) as listing:
+            items = list(listing)
+        if relative and not items:
+            empty.append(relative)
+        for item in items:
+            path = f"{relative}/{item.name}" if relative else item.name
+            if item.is_dir(follow_symlinks=False):
+                stack.append(path)
+            elif path != MARKER:
+                entries[path] = item.stat(follow_symlinks=False)
+    return _Found(entries, tuple(sorted(empty)))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the next site is made of."""
+
+    write: Mapping[str, bytes]  # new or changed files
+    link: Mapping[str, Listed]  # unchanged files of ours, hard-linked from the old site
+    removed: tuple[str, ...]  # our files no page produces any more
+    kept: tuple[str, ...]  # entries we did not write (or that changed since), carried over
+    kept_folders: tuple[str, ...]  # empty folders we did not make, carried over
+    hashes: Mapping[str, str]  # SHA-256 of every wanted file
+
+    @property
+    def changes_nothing(self) -> bool:
+        return not self.write and not self.removed
+
+
+def _plan(wanted: Mapping[str, bytes], folder: Path) -> tuple[_Plan, os.stat_result | None]:
+    """Compare the wanted site with the folder; refuse what would lose someone's file."""
+    try:
+        status = os.lstat(folder)
+    except FileNotFoundError:
+        hashes = {path: _sha256(data) for path, data in wanted.items()}
+        return _Plan(dict(wanted), {}, (), (), (), hashes), None
+    if not os.path.isdir(folder):
+        raise OutputError(f"{folder} exists and is not a folder; choose another --output")
+    found = _scan(folder)
+    manifest = read_manifest(folder)
+    if manifest is None and (found.entries or found.empty_folders or _has_marker(folder)):
+        raise OutputError(
+            f"{folder} is not empty and was not written by briefsite (or was copied from "
+            "elsewhere); choose an empty or new folder with --output, or empty it yourself"
+        )
+    listed = manifest.files if manifest else {}
+    ours = {
+        path: item
+        for path, item in listed.items()
+        if path in found.entries and _still_ours(folder / path, found.entries[path], item)
+    }
+    write: dict[str, bytes] = {}
+    link: dict[str, Listed] = {}
+    hashes = {path: _sha256(data) for path, data in wanted.items()}
+    for path, data in wanted.items():
+        item = ours.get(path)
+        if item is not None and item.size == len(data) and item.sha256 == hashes[path]:
+            link[path] = item
+        else:
+            write[path] = data
+    kept = tuple(sorted(p for p in found.entries if p not in ours))
+    _refuse_clashes(folder, wanted, kept, found.empty_folders, listed)
+    removed = tuple(sorted(p for p in ours if p not in wanted))
+    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes)
+    return plan, status
+
+
+def _has_marker(folder: Path) -> bool:
+    return os.path.lexists(folder / MARKER)
+
+
+def _still_ours(path: Path, status: os.stat_result, item: Listed) -> bool:
+    """Whether a listed file still holds what the build wrote (re-hashed only if touched)."""
+    if not _is_regular(status) or status.st_size != item.size:
+        return False
+    if (status.st_mtime_ns, status.st_ino) == (item.mtime_ns, item.inode):
+        return True
+    try:
+        return _sha256(path.read_bytes()) == item.sha256
     except OSError:
         return False
 
 
-def _replace(target: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: readers never see half a file."""
-    if target.is_dir() and not target.is_symlink():
-        _remove_tree(target)
-    temp = target.with_name(target.name + _TEMP_SUFFIX)
-    with open(temp, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, target)
+def _refuse_clashes(
+    folder: Path,
+    wanted: Mapping[str, bytes],
+    kept: Sequence[str],
+    kept_folders: Sequence[str],
+    listed: Mapping[str, Listed],
+) -> None:
+    """Stop when a page needs the place of a file (or folder) that briefsite did not write."""
+    wanted_folders = {posixpath.dirname(p) for p in wanted}
+    wanted_folders |= {f for p in list(wanted_folders) for f in _ancestors(p)}
+    clashes = []
+    for path in [*kept, *kept_folders]:
+        is_folder = path in kept_folders
+        blocked = path in wanted or (not is_folder and path in wanted_folders)
+        blocked = blocked or any(a in wanted for a in _ancestors(path))
+        if blocked:
+            why = "changed since briefsite wrote it" if path in listed else "not written by it"
+            clashes.append(f"{path} ({why})")
+    if clashes:
+        shown = ", ".join(clashes[:_MAX_LISTED])
+        more = f" and {len(clashes) - _MAX_LISTED} more" if len(clashes) > _MAX_LISTED else ""
+        raise OutputError(
+            f"{folder}: the new site needs the place of {shown}{more}; briefsite never "
+            "overwrites files it did not write: move them out of the folder, then build again"
+        )
 
 
-def _remove_tree(path: Path) -> None:
-    """Remove a folder that a file must replace, without following links."""
-    for current, dirs, files in os.walk(path, topdown=False):
-        for name in files + [d for d in dirs if os.path.islink(os.path.join(current, d))]:
-            os.unlink(os.path.join(current, name))
-        for name in dirs:
-            full = os.path.join(current, name)
-            if not os.path.islink(full):
-                os.rmdir(full)
-    os.rmdir(path)
+def _ancestors(path: str) -> list[str]:
+    """'a/b/c' -> ['a', 'a/b']."""
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def _remove_stale(folder: Path, wanted: set[str]) -> list[str]:
-    """Delete files no page produces any more, then the folders they leave empty.
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
-    Hidden files and folders (the marker, a `.git` of a deployment checkout) are left alone.
-    """
-    removed: list[str] = []
-    for current, dirs, files in os.walk(folder, topdown=True):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_dir = Path(current).relative_to(folder).as_posix()
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            if rel not in wanted:
-                os.unlink(os.path.join(current, name))
-                removed.append(rel)
-    for current, _dirs, _files in os.walk(folder, topdown=False):
-        relative = Path(current).relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        # Listed afresh: the walk's own lists predate the removals below this folder.
-        if Path(current) != folder and not os.listdir(current):
-            os.rmdir(current)
-    return removed
+
+def _publish(wanted: Mapping[str, bytes], folder: Path) -> SyncReport:
+    """Assemble the new site beside the old one and swap them, or change nothing at all."""
+    plan, status = _plan(wanted, folder)
+    report = SyncReport(tuple(sorted(plan.write)), len(plan.link), plan.removed, plan.kept)
+    if status is not None and plan.changes_nothing:
+        return report
+    _check_space(folder, plan)
+    new = _new_path(folder)
+    try:
+        _assemble(new, folder, plan, status)
+        if status is None:
+            folders.move_into_place(new, folder)
+            return report
+        previous = folders.exchange(new, folder, _old_path(folder))
+    except BaseException:
+        if os.path.lexists(new) and not os.path.islink(new):
+            shutil.rmtree(new, ignore_errors=True)
+        raise
+    _remove_ours(previous)  # the old site: our files, and links to what was carried over
+    return report
+
+
+def _check_space(folder: Path, plan: _Plan) -> None:
+    """Refuse before writing anything when the disk cannot hold the new files."""
+    needed = sum(-(-len(data) // _BLOCK) * _BLOCK for data in plan.write.values())
+    needed += _BLOCK * (len(plan.write) + len(plan.link)) // 8  # folders and the manifest
+    free = shutil.disk_usage(folder.parent).free
+    if needed > free:
+        raise OutputError(
+            f"{folder}: not enough disk space: the new files need about {_size(needed)}, and "
+            f"{_size(free)} is free; free some space, then build again (nothing was changed)"
+        )
+
+
+def _size(count: int) -> str:
+    """Bytes for people: '1.2 MB'."""
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _assemble(new: Path, folder: Path, plan: _Plan, status: os.stat_result | None) -> None:
+    """Build the complete new site in `new`: written files, hard links, what is carried over."""
+    os.mkdir(new)
+    if status is not None:
+        os.chmod(new, status.st_mode & 0o7777)  # the served folder keeps its permissions
+    identity = folders.identity(new)
+    # A manifest first, so a leftover of a killed build is recognisably ours.
+    _create(new / MARKER, Manifest(identity, {}).to_bytes(), folder / MARKER)
+    made: set[str] = set()
+    listed: dict[str, Listed] = {}
+    for path in sorted(plan.write):
+        _parents(new, path, made)
+        written = _create(new / path, plan.write[path], folder / path)
+        listed[path] = Listed(
+            plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
+        )
+    for path, item in sorted(plan.link.items()):
+        _parents(new, path, made)
+        _carry(folder / path, new / path, folder / path)
+        listed[path] = item
+    manifest = Manifest(identity, {p: listed[p] for p in sorted(listed)}).to_bytes()
+    temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
+    _create(temp, manifest, folder / MARKER)
+    os.replace(temp, new / MARKER)
+    for path in plan.kept:
+        _parents(new, path, made)
+        _carry(folder / path, new / path, folder / path)
+    for path in plan.kept_folders:
+        os.makedirs(new / path, exist_ok=True)
+
+
+def _parents(root: Path, path: str, made: set[str]) -> None:
+    """Create the folders above `path` inside the new site (each once)."""
+    for folder in _ancestors(path):
+        if folder not in made:
+            made.add(folder)
+            os.mkdir(root / folder)
+
+
+def _create(target: Path, data: bytes, shown: Path) -> os.stat_result:
+    """Create a new file exclusively (never through a planted link) and return its status."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            return os.fstat(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _write_error(exc, shown, len(data)) from exc
+
+
+def _write_error(exc: OSError, shown: Path, size: int) -> OutputError:
+    """Name the file and, when the disk is full, how much room there is."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        try:
+            free = _size(shutil.disk_usage(shown.parent.parent).free)
+        except OSError:
+            free = "unknown"
+        return OutputError(
+            f"{shown}: no space left on the disk while writing {_size(size)} ({free} free); "
+            "free some space, then build again (nothing was changed)"
+        )
+    return OutputError(f"{shown}: cannot write: {exc.strerror or exc}; nothing was changed")
+
+
+def _carry(source: Path, target: Path, shown: Path) -> None:
+    """Bring an entry of the old site into the new one: a hard link, or a copy if links fail."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+        return
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+            raise _write_error(exc, shown, 0) from exc
+    try:
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target, follow_symlinks=False)
+    except OSError as exc:
+        raise _write_error(exc, shown, 0) from exc

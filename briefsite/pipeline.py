@@ -11,7 +11,6 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from . import urls
 from .catalog import Catalog, build_catalog, nfc
@@ -21,7 +20,7 @@ from .feeds import build_feed
 from .frontmatter import Brief, load_brief
 from .history import FileHistory, read_history
 from .markup import Markup, RenderedBrief, pygments_css
-from .output import Output, SyncReport, check_outputs, sync
+from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import build_pages
 from .problems import Problem, Severity, has_errors, sort_problems
 from .render import make_environment, render_page
@@ -186,8 +185,18 @@ def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> Bu
     return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 
 
-def publish(result: BuildResult, folder: Path) -> SyncReport:
-    """Stage `output`: write a successful build into the output folder."""
+def output_problems(config: SiteConfig) -> list[Problem]:
+    """Why the site may not be written to `config.output`: checked before building, so a
+    mistaken `--output` (the site folder itself, `briefs/`, a symbolic link) costs nothing."""
+    protected = (config.briefs_dir, *config.template_dirs)
+    return check_location(config.output, config.root, protected)
+
+
+def publish(result: BuildResult, config: SiteConfig) -> SyncReport:
+    """Stage `output`: write a successful build into the output folder, in one atomic step."""
     if not result.ok:
         raise ValueError("refusing to publish a build with errors")
-    return sync(result.outputs, folder)
+    problems = output_problems(config)
+    if problems:
+        raise OutputError("; ".join(p.message for p in problems))
+    return sync(result.outputs, config.output)

@@ -99,6 +99,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
+def site_files(folder: Path) -> dict[str, bytes]:
+    """The files of a built site, without `.briefsite`: the build's record of what it wrote is
+    bound to its folder (device and inode), so two folders holding one site differ there."""
+    return {path: data for path, data in snapshot(folder).items() if path != ".briefsite"}
+
+
 class Page(HTMLParser):
     """A parsed HTML page: elements with attributes and text, enough for content assertions."""
 

@@ -11,7 +11,7 @@ import os
 import shutil
 
 import pytest
-from conftest import FIXTURES, GOOD_BRIEF, run_build, snapshot
+from conftest import FIXTURES, GOOD_BRIEF, run_build, site_files, snapshot
 
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.pipeline import build
@@ -408,7 +408,7 @@ def built_pages(site):
     proc = run_build("build", "--source", site)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    return snapshot(site / "site")
+    return site_files(site / "site")
 
 
 def test_bom_and_crlf_brief_builds_the_same_site_as_lf(make_site):

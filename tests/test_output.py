@@ -1,20 +1,26 @@
-"""Writing the site: minimal changes, stale files removed, never outside the output folder."""
+"""Writing the site: only our own files change, atomically, never outside the output folder."""
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import snapshot
 
+from briefsite import folders
 from briefsite.output import (
     MARKER,
-    MARKER_TEXT,
     Output,
     OutputError,
+    check_location,
     check_outputs,
     is_safe_relative,
+    read_manifest,
     sync,
 )
 from briefsite.problems import Severity
@@ -33,6 +39,11 @@ def tree(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
 
 
+def pages(folder: Path) -> dict[str, bytes]:
+    """The site's files with their bytes, without the manifest."""
+    return {k: v for k, v in snapshot(folder).items() if k != MARKER}
+
+
 def age(folder: Path) -> None:
     """Give every file an old modification time, so a rewrite is visible."""
     for path in folder.rglob("*"):
@@ -40,16 +51,27 @@ def age(folder: Path) -> None:
             os.utime(path, (OLD_TIME, OLD_TIME))
 
 
+def listed(folder: Path) -> dict[str, list[object]]:
+    """The manifest's file list, parsed as JSON."""
+    data = json.loads((folder / MARKER).read_bytes())
+    assert data["format"] == "briefsite-output/1"
+    return data["files"]
+
+
+def leftovers(out: Path) -> list[str]:
+    """Anything beside the output folder that a build may have left (temporary folders)."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
 # ------------------------------------------------------------------------------- writing
 
 
-def test_sync_writes_every_output(tmp_path):
+def test_sync_writes_every_output_and_a_manifest_of_them(tmp_path):
     out = tmp_path / "site"
 
     report = sync(SITE, out)
 
-    assert snapshot(out) == {
-        MARKER: MARKER_TEXT,
+    assert pages(out) == {
         "assets/site.css": b"body {}\n",
         "briefs/land-offer/index.html": b"<p>land</p>\n",
         "index.html": b"<p>home</p>\n",
@@ -57,30 +79,42 @@ def test_sync_writes_every_output(tmp_path):
     assert report.written == ("assets/site.css", "briefs/land-offer/index.html", "index.html")
     assert report.unchanged == 0
     assert report.removed == ()
+    files = listed(out)
+    assert sorted(files) == sorted(o.path for o in SITE)
+    import hashlib
+
+    assert files["index.html"][0] == hashlib.sha256(b"<p>home</p>\n").hexdigest()
+    assert leftovers(out) == []
 
 
-def test_sync_writes_the_marker(tmp_path):
+def test_the_manifest_is_bound_to_its_own_folder(tmp_path):
     out = tmp_path / "site"
-
     sync(SITE, out)
 
-    assert (out / ".briefsite").read_bytes() == MARKER_TEXT
+    assert read_manifest(out) is not None
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / MARKER).write_bytes((out / MARKER).read_bytes())
+    assert read_manifest(copy) is None
 
 
-def test_second_sync_with_the_same_outputs_rewrites_nothing(tmp_path):
+def test_second_sync_with_the_same_outputs_changes_nothing_at_all(tmp_path):
     out = tmp_path / "site"
     sync(SITE, out)
     age(out)
+    before = {p: (p.stat().st_ino, p.stat().st_mtime) for p in out.rglob("*")}
+    folder_inode = out.stat().st_ino
 
     report = sync(SITE, out)
 
     assert report.written == ()
     assert report.unchanged == 3
     assert report.removed == ()
-    assert all(p.stat().st_mtime == OLD_TIME for p in out.rglob("*") if p.is_file())
+    assert out.stat().st_ino == folder_inode  # not even swapped
+    assert {p: (p.stat().st_ino, p.stat().st_mtime) for p in out.rglob("*")} == before
 
 
-def test_sync_rewrites_only_changed_files(tmp_path):
+def test_sync_rewrites_only_changed_files_and_others_keep_their_times(tmp_path):
     out = tmp_path / "site"
     sync(SITE, out)
     age(out)
@@ -93,6 +127,17 @@ def test_sync_rewrites_only_changed_files(tmp_path):
     assert (out / "assets/site.css").read_bytes() == b"body { margin: 0 }\n"
     assert (out / "assets/site.css").stat().st_mtime != OLD_TIME
     assert (out / "index.html").stat().st_mtime == OLD_TIME
+    assert leftovers(out) == []
+
+
+def test_a_file_touched_but_not_changed_still_counts_as_ours(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    age(out)  # a different mtime than the manifest recorded: the content is checked instead
+
+    report = sync(SITE[:2], out)
+
+    assert report.removed == ("assets/site.css",)
 
 
 def test_sync_leaves_no_temporary_files(tmp_path):
@@ -100,23 +145,34 @@ def test_sync_leaves_no_temporary_files(tmp_path):
     sync(SITE, out)
     sync([*SITE[:2], Output("assets/site.css", b"changed\n")], out)
 
-    assert not [name for name in tree(out) if "tmp" in name]
+    assert not [name for name in tree(out) if "tmp" in name or "next" in name]
+    assert leftovers(out) == []
 
 
-def test_sync_into_an_existing_empty_folder(tmp_path):
+def test_sync_into_an_existing_empty_folder_keeps_its_permissions(tmp_path):
     out = tmp_path / "site"
     out.mkdir()
+    out.chmod(0o750)
+    sync(SITE, out)  # the first build into an empty folder
 
-    report = sync(SITE, out)
+    sync(SITE[:1], out)  # a build that swaps folders
 
-    assert len(report.written) == 3
+    assert (out.stat().st_mode & 0o777) == 0o750
     assert (out / MARKER).is_file()
+
+
+def test_sync_creates_missing_parent_folders(tmp_path):
+    out = tmp_path / "deep" / "er" / "site"
+
+    sync(SITE, out)
+
+    assert pages(out)["index.html"] == b"<p>home</p>\n"
 
 
 # ---------------------------------------------------------------------------- stale files
 
 
-def test_stale_files_and_their_empty_folders_are_removed(tmp_path):
+def test_stale_files_of_ours_and_their_empty_folders_are_removed(tmp_path):
     out = tmp_path / "site"
     sync(
         [*SITE, Output("briefs/old/index.html", b"old"), Output("topics/gone/index.html", b"x")],
@@ -137,17 +193,43 @@ def test_stale_files_and_their_empty_folders_are_removed(tmp_path):
     ]
 
 
-def test_stray_files_in_an_owned_folder_are_removed(tmp_path):
+def test_files_briefsite_did_not_write_are_never_removed(tmp_path):
     out = tmp_path / "site"
     sync(SITE, out)
-    (out / "briefs" / "notes.txt").write_text("left over")
+    (out / "briefs" / "notes.txt").write_text("the editor's notes")
     (out / "empty" / "deeper").mkdir(parents=True)
 
-    report = sync(SITE, out)
+    report = sync(SITE[:1], out)
 
-    assert report.removed == ("briefs/notes.txt",)
-    assert not (out / "briefs" / "notes.txt").exists()
-    assert not (out / "empty").exists()
+    assert report.kept == ("briefs/notes.txt",)
+    assert (out / "briefs" / "notes.txt").read_text() == "the editor's notes"
+    assert (out / "empty" / "deeper").is_dir()
+    assert "briefs/notes.txt" not in listed(out)
+
+
+def test_a_listed_file_changed_by_someone_else_is_kept_not_removed(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    (out / "assets" / "site.css").write_bytes(b"hand-edited {}\n")
+
+    report = sync(SITE[:2], out)
+
+    assert report.removed == ()
+    assert report.kept == ("assets/site.css",)
+    assert (out / "assets" / "site.css").read_bytes() == b"hand-edited {}\n"
+
+
+def test_a_listed_file_changed_by_someone_else_is_not_overwritten(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    (out / "index.html").write_bytes(b"hand-edited home\n")
+    before = snapshot(out)
+
+    with pytest.raises(OutputError, match=r"index.html \(changed since briefsite wrote it\)"):
+        sync([Output("index.html", b"new home\n"), *SITE[1:]], out)
+
+    assert snapshot(out) == before
+    assert leftovers(out) == []
 
 
 def test_hidden_files_and_folders_are_kept(tmp_path):
@@ -173,10 +255,22 @@ def test_empty_folders_inside_hidden_folders_are_kept(tmp_path):
     (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n")
     (out / ".well-known").mkdir()
 
-    sync(SITE, out)
+    sync(SITE[:2], out)
 
     assert (out / ".git" / "refs" / "tags").is_dir()
     assert (out / ".well-known").is_dir()
+
+
+def test_a_file_not_ours_in_a_pages_place_stops_the_build(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    (out / "topics").write_text("someone's file where a folder must go")
+    before = snapshot(out)
+
+    with pytest.raises(OutputError, match=r"topics \(not written by it\)"):
+        sync([*SITE, Output("topics/index.html", b"topics")], out)
+
+    assert snapshot(out) == before
 
 
 # ---------------------------------------------------------------------------- ownership
@@ -196,16 +290,47 @@ def test_a_non_empty_folder_without_the_marker_is_refused_and_left_alone(tmp_pat
     assert tree(out) == ["index.html", "thesis.docx"]
 
 
-def test_a_folder_holding_only_hidden_files_may_be_claimed(tmp_path):
-    out = tmp_path / "checkout"
-    (out / ".git").mkdir(parents=True)
-    (out / ".git" / "config").write_text("[core]\n")
+def test_a_folder_holding_only_hidden_files_is_refused(tmp_path):
+    home = tmp_path / "home"  # `--output ~`: dotfiles only
+    (home / ".config").mkdir(parents=True)
+    (home / ".bashrc").write_text("alias ll='ls -l'\n")
+    before = snapshot(home)
 
-    report = sync(SITE, out)
+    with pytest.raises(OutputError, match="not empty"):
+        sync(SITE, home)
 
-    assert len(report.written) == 3
-    assert (out / ".git" / "config").read_text() == "[core]\n"
-    assert (out / MARKER).read_bytes() == MARKER_TEXT
+    assert snapshot(home) == before
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [b"", b"This folder is written by briefsite. Every build replaces its contents.\n", b"{}"],
+)
+def test_a_planted_marker_proves_nothing(tmp_path, marker):
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / MARKER).write_bytes(marker)  # `touch D/.briefsite; build --output D`
+    (out / "thesis.docx").write_bytes(b"precious")
+    before = snapshot(out)
+
+    with pytest.raises(OutputError, match="not written by briefsite"):
+        sync(SITE, out)
+
+    assert snapshot(out) == before
+
+
+def test_a_manifest_copied_from_a_real_site_proves_nothing(tmp_path):
+    real = tmp_path / "real"
+    sync([Output("index.html", b"<p>home</p>\n"), Output("thesis.docx", b"x")], real)
+    forged = tmp_path / "forged"
+    forged.mkdir()
+    (forged / MARKER).write_bytes((real / MARKER).read_bytes())
+    (forged / "thesis.docx").write_bytes(b"precious")
+
+    with pytest.raises(OutputError, match="not written by briefsite"):
+        sync(SITE, forged)
+
+    assert (forged / "thesis.docx").read_bytes() == b"precious"
 
 
 def test_an_output_path_that_is_a_file_is_refused(tmp_path):
@@ -228,44 +353,83 @@ def outside_folder(tmp_path: Path) -> Path:
     return outside
 
 
-def test_symlinked_folder_leading_outside_is_refused(tmp_path):
-    out = tmp_path / "site"
-    sync(SITE, out)
+def test_the_output_folder_may_not_be_a_symbolic_link(tmp_path):
     outside = outside_folder(tmp_path)
-    (out / "topics").symlink_to(outside, target_is_directory=True)
+    out = tmp_path / "site"
+    out.symlink_to(outside, target_is_directory=True)
 
     with pytest.raises(OutputError, match="symbolic link"):
-        sync([*SITE, Output("topics/index.html", b"topics")], out)
+        sync(SITE, out)
 
     assert tree(outside) == ["secret.txt"]
-    assert (outside / "secret.txt").read_text() == "keep"
 
 
-def test_symlinked_folder_leading_outside_gets_no_new_subfolders(tmp_path):
+def test_symlinked_folder_leading_outside_is_never_written_through(tmp_path):
     out = tmp_path / "site"
     sync(SITE, out)
     outside = outside_folder(tmp_path)
     (out / "topics").symlink_to(outside, target_is_directory=True)
 
-    with pytest.raises(OutputError, match="symbolic link"):
+    with pytest.raises(OutputError, match="topics"):
         sync([*SITE, Output("topics/land/index.html", b"land")], out)
 
     assert tree(outside) == ["secret.txt"]
+    assert (out / "topics").is_symlink()
 
 
-def test_symlinked_file_is_replaced_not_written_through(tmp_path):
+def test_a_symlinked_file_is_not_ours_and_not_written_through(tmp_path):
     out = tmp_path / "site"
     sync(SITE, out)
     outside = outside_folder(tmp_path)
     (out / "index.html").unlink()
     (out / "index.html").symlink_to(outside / "secret.txt")
 
-    report = sync(SITE, out)
+    with pytest.raises(OutputError, match=r"index\.html"):
+        sync(SITE, out)
 
-    assert "index.html" in report.written
-    assert not (out / "index.html").is_symlink()
-    assert (out / "index.html").read_bytes() == b"<p>home</p>\n"
+    assert (out / "index.html").is_symlink()
     assert (outside / "secret.txt").read_text() == "keep"
+
+
+def test_links_planted_at_temporary_names_are_never_followed(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    outside = outside_folder(tmp_path)
+    for name in ("index.html.briefsite-tmp", ".briefsite.next", "assets/site.css.tmp"):
+        (out / name).symlink_to(outside / "secret.txt")
+
+    sync([Output("index.html", b"new"), *SITE[1:2], Output("assets/site.css", b"new")], out)
+
+    assert (outside / "secret.txt").read_text() == "keep"
+    assert tree(outside) == ["secret.txt"]
+    assert (out / "index.html").read_bytes() == b"new"
+
+
+def test_a_link_at_the_assembly_name_is_refused(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    outside = outside_folder(tmp_path)
+    (tmp_path / ".site.briefsite-new").symlink_to(outside, target_is_directory=True)
+    before = snapshot(out)
+
+    with pytest.raises(OutputError, match="in the way"):
+        sync(SITE[:1], out)
+
+    assert tree(outside) == ["secret.txt"]
+    assert snapshot(out) == before
+
+
+def test_a_foreign_folder_at_the_assembly_name_is_left_alone(tmp_path):
+    out = tmp_path / "site"
+    planted = tmp_path / ".site.briefsite-new"
+    planted.mkdir()
+    (planted / MARKER).write_bytes(b"{}")  # a committed folder with a marker
+    (planted / "keep.txt").write_text("keep")
+
+    with pytest.raises(OutputError, match="in the way"):
+        sync(SITE, out)
+
+    assert (planted / "keep.txt").read_text() == "keep"
 
 
 # ---------------------------------------------------------------------- files and folders
@@ -287,6 +451,215 @@ def test_a_file_is_replaced_by_a_folder_of_the_same_name(tmp_path):
     sync([Output("feed/index.html", b"now a page")], out)
 
     assert (out / "feed" / "index.html").read_bytes() == b"now a page"
+
+
+# ------------------------------------------------------------------- one build at a time
+
+
+def test_a_second_build_into_a_locked_folder_is_refused(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    before = snapshot(out)
+
+    with folders.locked(tmp_path), pytest.raises(OutputError, match="another build"):
+        sync(SITE[:1], out)
+
+    assert snapshot(out) == before
+
+
+def test_the_lock_is_released_after_a_build(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+
+    with folders.locked(tmp_path):
+        pass  # would raise Busy if the build still held it
+
+
+# --------------------------------------------------------------------- full disk, errors
+
+
+def test_a_write_error_names_the_file_and_changes_nothing(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    before = snapshot(out)
+    real_write = os.write
+    calls = iter(range(10**6))
+
+    def full_disk(fd: int, data: object) -> int:
+        if next(calls) >= 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "write", full_disk)
+    changed = [Output(o.path, o.data + b"changed") for o in SITE]
+
+    with pytest.raises(OutputError) as raised:
+        sync(changed, out)
+
+    message = str(raised.value)
+    assert str(out) in message
+    assert ".html" in message or ".css" in message
+    assert "no space left" in message and "free" in message
+    monkeypatch.undo()
+    assert snapshot(out) == before
+    assert leftovers(out) == []
+
+
+def test_a_disk_too_small_is_refused_before_writing(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        out = disk / "site"
+        sync(SITE, out)
+        before = snapshot(out)
+        big = [*SITE, Output("big.pdf", b"x" * 400_000)]
+
+        with pytest.raises(OutputError, match=r"not enough disk space.*kB is free"):
+            sync(big, out)
+
+        assert snapshot(out) == before
+        assert leftovers(out) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+# --------------------------------------------------------------- killed at every moment
+
+# Audit events for every file-system step sync takes (see the `sys.audit` events table).
+STEPS = frozenset(
+    {"open", "os.mkdir", "os.link", "os.rename", "os.remove", "os.rmdir", "os.chmod",
+     "shutil.rmtree", "ctypes.call_function", "os.symlink"}
+)  # fmt: skip
+OLD = [*SITE, Output("briefs/old/index.html", b"<p>old</p>\n")]
+NEW = [
+    Output("index.html", b"<p>new home</p>\n"),
+    SITE[1],
+    Output("assets/site.css", b"body { margin: 0 }\n"),
+    Output("briefs/new/index.html", b"<p>new</p>\n"),
+]
+
+
+def killed_at(step: int, outputs: list[Output], out: Path) -> bool:
+    """Sync in a forked child that dies (as with SIGKILL: no cleanup) at its `step`-th
+    file-system call. True when it was killed, False when it finished first."""
+    pid = os.fork()
+    if pid == 0:  # the child
+        seen = 0
+
+        def die(event: str, args: object) -> None:
+            nonlocal seen
+            if event in STEPS:
+                seen += 1
+                if seen == step:
+                    os._exit(99)
+
+        sys.addaudithook(die)
+        try:
+            sync(outputs, out)
+        except BaseException:
+            os._exit(98)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    assert code in (0, 99), f"the build failed instead of dying at step {step}"
+    return code == 99
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["rename-exchange", "two-renames"])
+def test_a_kill_at_any_moment_leaves_the_old_site_or_the_new_one(tmp_path, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(folders, "_renameat2", lambda *args: False)
+    expected_new = {o.path: o.data for o in NEW} | {"notes.txt": b"mine"}
+    expected_old = {o.path: o.data for o in OLD} | {"notes.txt": b"mine"}
+    step = 0
+    outcomes = set()
+    while True:
+        step += 1
+        case = tmp_path / f"case{step}"
+        out = case / "site"
+        sync(OLD, out)
+        (out / "notes.txt").write_bytes(b"mine")  # not ours: must survive every kill
+        if not killed_at(step, NEW, out):
+            break
+        seen = pages(out) if out.exists() else {}
+        if not exchange and not out.exists():
+            seen = {}  # between the two renames; recovery must bring the old site back
+        else:
+            assert seen in (expected_old, expected_new), f"a mixed site after a kill at {step}"
+        outcomes.add("new" if seen == expected_new else "old" if seen else "gap")
+
+        sync(NEW, out)  # the next build recovers and finishes
+
+        assert pages(out) == expected_new
+        assert leftovers(out) == []
+    assert step > 10  # the trial really reached into the sync
+    assert "old" in outcomes and "new" in outcomes
+
+
+# ----------------------------------------------------------------- where the site may go
+
+
+def site_folder(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "briefs").mkdir(parents=True)
+    (root / "templates").mkdir()
+    (root / "site.yml").write_text("title: x\n")
+    return root
+
+
+def location(root: Path, output: Path) -> list[str]:
+    problems = check_location(output, root, (root / "briefs", root / "templates"))
+    return [p.message for p in problems]
+
+
+def test_the_usual_output_folder_is_fine(tmp_path):
+    root = site_folder(tmp_path)
+
+    assert location(root, root / "site") == []
+    assert location(root, tmp_path / "elsewhere" / "public") == []
+
+
+@pytest.mark.parametrize(
+    "relative, expected",
+    [
+        (".", "would hold the site's own files"),
+        ("..", "would hold the site's own files"),
+        ("briefs", "overlaps"),
+        ("briefs/site", "overlaps"),
+        ("templates", "overlaps"),
+        ("templates/assets/x", "overlaps"),
+    ],
+)
+def test_the_output_may_not_overlap_what_the_build_reads(tmp_path, relative, expected):
+    root = site_folder(tmp_path)
+
+    (message, *_) = location(root, root / relative)
+
+    assert expected in message
+
+
+def test_an_output_reached_through_a_symbolic_link_is_refused(tmp_path):
+    root = site_folder(tmp_path)
+    (root / "site").symlink_to(".", target_is_directory=True)  # `site -> .` in a pull request
+    (root / "public").symlink_to(tmp_path, target_is_directory=True)
+
+    assert "symbolic link" in location(root, root / "site")[0]
+    assert "symbolic link" in location(root, root / "public" / "site")[0]
+    assert "symbolic link" in location(root, root / "public")[0]
+
+
+def test_the_problem_is_an_error_naming_the_output(tmp_path):
+    root = site_folder(tmp_path)
+
+    (problem,) = check_location(root / "briefs", root, (root / "briefs",))
+
+    assert problem.severity is Severity.ERROR
+    assert problem.path == (root / "briefs").as_posix()
 
 
 # ------------------------------------------------------------------------- checking paths

@@ -1,0 +1,183 @@
+"""Benchmark briefsite's builds on generated sites: medians, spread and ratios to a bare floor.
+
+    python benchmarks/run.py --n 1000 10000 [--runs 3] [--only cold no-change ...]
+
+For each N it generates a deterministic corpus (benchmarks/corpus.py), then times real
+`python build.py` processes for each scenario below, several runs each, and prints one
+Markdown table: the median, the spread (min-max) and the peak memory (RSS) of the build
+process. In the same run it times the bare floor (benchmarks/floor.py) on the same briefs, so
+the ratios survive a noisy machine. Quote medians and ratios, never single runs.
+
+Scenarios, each starting from a site already built by the previous step:
+  cold        no output folder and no cache: everything from scratch
+  no-change   nothing changed since the last build
+  body        one brief's body edited
+  title       one brief's title edited (its listings change too)
+  template    one template edited (base.html: every page changes)
+  settings    site.yml edited (the description)
+  add         one brief added
+  delete      one brief deleted (one no other brief links to)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus import brief_name, brief_text, write_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = ".briefsite-cache"
+SCENARIOS = ("cold", "no-change", "body", "title", "template", "settings", "add", "delete")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One timed process."""
+
+    seconds: float
+    peak_rss_mb: float
+
+
+def timed(command: list[str]) -> Sample:
+    """Run a command; its wall time and the peak resident memory of the process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed with status {process.returncode}")
+    return Sample(seconds, usage.ru_maxrss / 1024)  # Linux reports KiB
+
+
+def build(site: Path) -> Sample:
+    """One `python build.py` of the site, as an editor runs it."""
+    return timed([sys.executable, str(REPO / "build.py"), "--source", str(site), "--quiet"])
+
+
+def floor(site: Path, scratch: Path) -> Sample:
+    """One run of the bare floor into a fresh folder."""
+    target = scratch / "floor-out"
+    shutil.rmtree(target, ignore_errors=True)
+    script = Path(__file__).with_name("floor.py")
+    return timed([sys.executable, str(script), str(site), str(target)])
+
+
+def _edit_body(site: Path, count: int, run: int) -> None:
+    path = site / "briefs" / brief_name(run % count)
+    path.write_text(path.read_text(encoding="utf-8") + f"\nEdited in run {run}.\n", "utf-8")
+
+
+def _edit_title(site: Path, count: int, run: int) -> None:
+    index = (run * 37) % count
+    text = brief_text(index, count, title=f"Retitled brief {index}, run {run}")
+    (site / "briefs" / brief_name(index)).write_text(text, encoding="utf-8")
+
+
+def _edit_template(site: Path, count: int, run: int) -> None:
+    path = site / "templates" / "base.html"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("</body>", f"<!-- edit {run} -->\n</body>", 1), "utf-8")
+
+
+def _edit_settings(site: Path, count: int, run: int) -> None:
+    path = site / "site.yml"
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("description:")]
+    path.write_text("\n".join([*lines, f"description: Edited in run {run}.", ""]), "utf-8")
+
+
+def _add(site: Path, count: int, run: int) -> None:
+    index = count + run
+    text = brief_text(index, count)
+    (site / "briefs" / brief_name(index)).write_text(text, encoding="utf-8")
+
+
+def _delete(site: Path, count: int, run: int) -> None:
+    # Every brief of the corpus is linked from others; one added for the purpose is not.
+    extra = site / "briefs" / brief_name(count + 1000 + run)
+    extra.write_text(brief_text(count + 1000 + run, count), encoding="utf-8")
+    build(site)  # untimed: the site with the extra brief
+    extra.unlink()
+
+
+def _cold(site: Path, count: int, run: int) -> None:
+    shutil.rmtree(site / "site", ignore_errors=True)
+    shutil.rmtree(site / CACHE, ignore_errors=True)
+
+
+EDITS: dict[str, Callable[[Path, int, int], None]] = {
+    "cold": _cold,
+    "no-change": lambda site, count, run: None,
+    "body": _edit_body,
+    "title": _edit_title,
+    "template": _edit_template,
+    "settings": _edit_settings,
+    "add": _add,
+    "delete": _delete,
+}
+
+
+def measure(count: int, runs: int, only: tuple[str, ...], scratch: Path) -> list[str]:
+    """Table rows for one corpus size."""
+    site = write_corpus(scratch / f"site-{count}", count)
+    floors = [floor(site, scratch) for _ in range(runs)]
+    floor_median = statistics.median(s.seconds for s in floors)
+    rows = [_row(count, "floor (both cores)", floors, floor_median)]
+    build(site)  # every scenario starts from a built site
+    for name in only:
+        samples = []
+        for run in range(runs):
+            EDITS[name](site, count, run)
+            samples.append(build(site))
+        rows.append(_row(count, name, samples, floor_median))
+        print(rows[-1], flush=True)
+    return rows
+
+
+def _row(count: int, name: str, samples: list[Sample], floor_median: float) -> str:
+    times = [s.seconds for s in samples]
+    median = statistics.median(times)
+    return (
+        f"| {count:,} | {name} | {median:.2f} s | {min(times):.2f}-{max(times):.2f} s "
+        f"| {median / floor_median:.2f} | {max(s.peak_rss_mb for s in samples):.0f} MB |"
+    )
+
+
+def main() -> int:
+    """Parse options, run every size, print the table."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, nargs="+", default=[1000], help="corpus sizes")
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (default: 3)")
+    parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--keep", type=Path, help="generate the corpora here and keep them")
+    args = parser.parse_args()
+    header = [
+        "| briefs | scenario | median | spread | ratio to floor | peak RSS |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ]
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} runs each")
+    print("\n".join(header), flush=True)
+    rows: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="briefsite-bench-") as tmp:
+        scratch = args.keep or Path(tmp)
+        for count in args.n:
+            rows += measure(count, args.runs, tuple(args.only), scratch)
+    print("\n" + "\n".join(header + rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

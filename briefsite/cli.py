@@ -159,7 +159,7 @@ def make_parser() -> argparse.ArgumentParser:
         "serve",
         help="preview the site, rebuilding and reloading the browser on every change",
         description=(
-            "Build the site with drafts and future briefs into a temporary folder, serve it on "
+            "Build the site with drafts and future briefs in memory, serve it on "
             "127.0.0.1, and rebuild whenever briefs/, templates/ or site.yml change; the open "
             "page reloads by itself. A broken edit shows its problems in the terminal and over "
             "the page, and the next good save recovers. The published site/ is never touched. "

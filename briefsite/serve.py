@@ -9,7 +9,8 @@ cannot read drafts through it.
 
 A tiny script, added only to preview pages, asks the server for the build number once a second:
 a new number reloads the page, and a failed build shows its problems over the page until the
-next good save. The terminal shows the same problems. Ctrl-C stops the server.
+next good save. The terminal shows the same problems. A rebuild that crashes (a bug in
+briefsite) is reported the same way and the preview keeps running. Ctrl-C stops the server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import mimetypes
 import signal
 import threading
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -295,8 +297,30 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
 
 
-def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
-    """One preview build; True when it succeeded."""
+def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO, verbose: bool) -> bool:
+    """One preview build; True when it succeeded. It never raises an Exception.
+
+    A crash in one build is a bug in briefsite (bad input gives problems, not exceptions), but
+    it must not end the preview: it is reported like a problem, and the next save tries again.
+    Ctrl-C (KeyboardInterrupt, not an Exception) still stops the preview.
+    """
+    try:
+        return _build_once(root, base_url, state, err)
+    except Exception as exc:
+        from .cli import paint
+
+        message = f"internal error while building: {type(exc).__name__}: {exc}; please report it"
+        print(f"{paint('error', 'error', err)}: {message}", file=err)
+        if verbose:
+            traceback.print_exception(exc, file=err)
+        else:
+            print("  hint: run with --verbose to see where it happened", file=err)
+        state.record([f"error: {message}"])
+        return False
+
+
+def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
+    """Build, report the problems, and serve the result if it is good."""
     from .cli import report, shown_from_here  # printing lives in cli
 
     config = load_config(root, None, {"base_url": base_url})
@@ -362,7 +386,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             rust_timeout=200,
         )
         next(changes_seen)
-        rebuild(root, base_url, state, err)
+        rebuild(root, base_url, state, err, args.verbose)
         print(f"Serving a preview at {base_url} (Ctrl-C to stop).", file=out, flush=True)
         for changes in changes_seen:
             if not changes:
@@ -370,7 +394,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not args.quiet:
                 names = sorted({Path(p).name for _, p in changes})
                 print(f"Changed: {', '.join(names)}; rebuilding.", file=out, flush=True)
-            if rebuild(root, base_url, state, err) and not args.quiet:
+            if rebuild(root, base_url, state, err, args.verbose) and not args.quiet:
                 print("Rebuilt.", file=out, flush=True)
             err.flush()
     except KeyboardInterrupt:

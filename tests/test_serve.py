@@ -482,3 +482,66 @@ def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
     )
     assert page.locator("#briefsite-problems").count() == 0
     assert_stopped_cleanly(server)
+
+
+INTERNAL = "error: internal error while building: RuntimeError: boom; please report it"
+
+
+def test_a_crashing_rebuild_is_shown_over_the_page_and_the_next_good_save_recovers(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    # A bug in briefsite (not a problem in the brief) makes one rebuild raise: the preview
+    # must report it like a problem, keep serving the last good build, and recover.
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    source = site / "briefs" / "x.md"
+    prelude = wrap_build(
+        f"    if 'Crash' in pathlib.Path({str(source)!r}).read_text():\n"
+        "        raise RuntimeError('boom')\n"
+        "    return real_build(*args, **kwargs)"
+    )
+    server = preview(site, prelude=prelude)
+    version = server.wait_until_watching()
+
+    source.write_text(brief("Crash"), encoding="utf-8")
+    status = poll(lambda: (s := server.status())["problems"] and s, "the crash to be reported")
+    assert status["version"] > version
+    assert status["problems"] == [INTERNAL]
+    assert INTERNAL in server.stderr
+    assert "--verbose" in server.stderr  # the hint says how to see the traceback
+    assert "Traceback" not in server.stderr
+    assert server.proc.poll() is None, "a crashing rebuild stopped the preview"
+    code, page, _ = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Alpha</h1>" in page  # the last good build is still served
+
+    source.write_text(brief("Beta"), encoding="utf-8")
+    poll(lambda: server.status()["problems"] == [], "the next good save to clear the crash")
+    poll(lambda: "<h1>Beta</h1>" in server.get("briefs/x/")[1], "the fixed page")
+    assert_stopped_cleanly(server)
+
+
+def test_a_crashing_first_build_is_shown_with_its_traceback_in_verbose_mode(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    prelude = wrap_build(
+        "    if len(calls) == 1:\n"
+        "        raise RuntimeError('boom')\n"
+        "    return real_build(*args, **kwargs)"
+    )
+    server = preview(site, "--verbose", prelude=prelude)
+    assert server.status()["problems"] == [INTERNAL]
+    assert INTERNAL in server.stderr
+    assert "Traceback (most recent call last)" in server.stderr
+    assert "RuntimeError: boom" in server.stderr
+    code, home, _ = server.get("")
+    assert code == 503  # the waiting page, which shows the problem and reloads when fixed
+    assert SCRIPT_TAG.search(home)
+
+    server.wait_until_watching()  # saves site.yml: the second build does not crash
+    assert server.status()["problems"] == []
+    code, page, _ = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Alpha</h1>" in page
+    assert server.stop() == 0
+    assert "Stopped the preview." in server.stdout

@@ -56,6 +56,17 @@ def _chatter_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def port_number(text: str) -> int:
+    """--port's value: checked here, so a bad one is a usage error, not a traceback from bind."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 65535, not '{text}'")
+    return port
+
+
 def _selection_options(parser: argparse.ArgumentParser) -> None:
     """--drafts and --future, shared by build and check."""
     parser.add_argument("--drafts", action="store_true", help="include briefs marked 'draft: true'")
@@ -156,7 +167,7 @@ def make_parser() -> argparse.ArgumentParser:
         "serve",
         help="preview the site, rebuilding and reloading the browser on every change",
         description=(
-            "Build the site with drafts and future briefs into a temporary folder, serve it on "
+            "Build the site with drafts and future briefs in memory, serve it on "
             "127.0.0.1, and rebuild whenever briefs/, templates/ or site.yml change; the open "
             "page reloads by itself. A broken edit shows its problems in the terminal and over "
             "the page, and the next good save recovers. The published site/ is never touched. "
@@ -165,7 +176,10 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _source_option(serve_parser)
     serve_parser.add_argument(
-        "--port", type=int, default=8000, help="the port to serve on (default: 8000; 0: any)"
+        "--port",
+        type=port_number,
+        default=8000,
+        help="the port to serve on, 0 to 65535 (default: 8000; 0: any free port)",
     )
     _chatter_options(serve_parser)
     return parser

@@ -1,35 +1,51 @@
 """`build.py serve`: a local preview that rebuilds on every save and reloads the browser.
 
-The preview is a normal build (drafts and future briefs included) written into a temporary
-folder, never into the published `site/`. A tiny script, added only to preview pages, asks the
-server for the build number once a second: a new number reloads the page, and a failed build
-shows its problems over the page until the next good save. The terminal shows the same
-problems. Ctrl-C stops the server and removes the temporary folder.
+The preview is a normal build (drafts and future briefs included) kept in memory, never written
+to disk and never into the published `site/`. The server answers only with the files the last
+good build produced (plus its two endpoints below), so nothing else on disk can ever be served:
+no directory listings, no marker file, no stray file beside the output. It answers only requests
+addressed to 127.0.0.1 or localhost, so a web page that rebinds its own domain name to 127.0.0.1
+cannot read drafts through it.
+
+A tiny script, added only to preview pages, asks the server for the build number once a second:
+a new number reloads the page, and a failed build shows its problems over the page until the
+next good save. The terminal shows the same problems. A rebuild that crashes (a bug in
+briefsite) is reported the same way and the preview keeps running. Ctrl-C stops the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import mimetypes
 import signal
-import tempfile
 import threading
+import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
+from urllib.parse import quote, unquote
 
 from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
-from .output import Output, sync
+from .output import Output, is_safe_relative
 from .pipeline import BuildOptions, build
 from .problems import Problem, has_errors
 
 STATUS_PATH = "/__briefsite/status"
 SCRIPT_PATH = "/__briefsite/reload.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" data-version="0" defer></script>'
+# The addresses a browser uses for this server; the port is added by `allowed_hosts`.
+LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
+# Seconds a connection may stay silent before it is closed: a browser sends its request at once,
+# and idle connections would otherwise hold a thread each for ever.
+IDLE_TIMEOUT = 15.0
+# Connections the kernel queues before the server accepts them: a page and its assets arrive
+# together, and the default of 5 drops connections under a burst (the browser then waits
+# seconds to retry). The kernel caps it at net.core.somaxconn.
+BACKLOG = 256
 
 # Polls the status; reloads on a new good build; shows problems over the page otherwise.
 RELOAD_JS = """\
@@ -75,14 +91,23 @@ WAITING_PAGE = f"""<!DOCTYPE html>
 reloads by itself once they are fixed.</p></main>{SCRIPT_TAG}</body></html>
 """.encode()
 
+NOT_FOUND = b"Not found.\n"  # only for a site whose templates make no 404.html
+
+# Python's built-in table only, not the machine's /etc/mime.types: the same answer everywhere.
+_TYPES = mimetypes.MimeTypes()
+
 
 @dataclass
 class PreviewState:
-    """What the status endpoint reports: the build number and the last build's problems."""
+    """What the server shows: the last good build's files, its number and the last problems.
+
+    Only the preview loop records builds; request threads read. The lock keeps the files and
+    the number they are stamped with a consistent pair.
+    """
 
     version: int = 0
     problems: list[str] = field(default_factory=list)
-    built: bool = False  # whether any build has succeeded yet
+    files: Mapping[str, bytes] | None = None  # None until a build has succeeded
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> bytes:
@@ -90,12 +115,19 @@ class PreviewState:
         with self.lock:
             return json.dumps({"version": self.version, "problems": self.problems}).encode()
 
-    def record(self, problems: list[str]) -> None:
-        """Note a finished build."""
+    def site(self) -> Mapping[str, bytes] | None:
+        """The files of the last good build (never changed in place: each build swaps them)."""
+        with self.lock:
+            return self.files
+
+    def record(self, problems: list[str], outputs: tuple[Output, ...] | None = None) -> None:
+        """Note a finished build; a good one (with `outputs`) replaces the files served."""
+        files = None if outputs is None else {o.path: o.data for o in outputs}
         with self.lock:
             self.version += 1
             self.problems = problems
-            self.built = self.built or not problems
+            if files is not None:
+                self.files = files
 
 
 def inject_reload(outputs: tuple[Output, ...], version: int) -> tuple[Output, ...]:
@@ -110,69 +142,200 @@ def inject_reload(outputs: tuple[Output, ...], version: int) -> tuple[Output, ..
     return tuple(injected)
 
 
-class PreviewHandler(SimpleHTTPRequestHandler):
-    """Serves the preview folder, the status endpoint and the reload script."""
+@dataclass(frozen=True)
+class Found:
+    """A request names this file of the build."""
 
-    state: PreviewState
-    verbose: bool = False
+    path: str
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A request names a folder without its final slash: send the browser there."""
+
+    location: str
+
+
+def resolve(files: Mapping[str, bytes], target: str) -> Found | Redirect | None:
+    """What a request target names among the build's files, as a static host reads it.
+
+    `/` and `/briefs/x/` name the folder's index.html; `/briefs/x` redirects to `/briefs/x/`.
+    The path is percent-decoded first, then must be a clean relative path (no `.` or `..`
+    parts, empty parts, backslashes, NUL or hidden names: `is_safe_relative`, the rule every
+    output path already meets), so no spelling of a path reaches anything but a build output.
+    None: nothing there.
+    """
+    raw, _, query = target.partition("?")
+    try:
+        path = unquote(raw.partition("#")[0], errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if not path.startswith("/"):
+        return None
+    relative = path[1:]
+    if relative == "" or relative.endswith("/"):
+        relative += "index.html"
+    if not is_safe_relative(relative):
+        return None
+    if relative in files:
+        return Found(relative)
+    if f"{relative}/index.html" in files:
+        return Redirect(quote(path) + "/" + (f"?{query}" if query else ""))
+    return None
+
+
+def content_type(path: str) -> str:
+    """The Content-Type a static host sends for a file name; text is UTF-8, as the build writes."""
+    kind = _TYPES.guess_type(path)[0] or "application/octet-stream"
+    if kind == "application/javascript":
+        kind = "text/javascript"  # RFC 9239; Python 3.11's table still has the old name
+    if kind.startswith("text/") or kind in ("image/svg+xml", "application/json"):
+        kind += "; charset=utf-8"
+    return kind
+
+
+def allowed_hosts(port: int) -> frozenset[str]:
+    """The Host headers this server answers: its local names, with and without the port."""
+    return frozenset((*LOCAL_NAMES, *(f"{name}:{port}" for name in LOCAL_NAMES)))
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One complete HTTP answer."""
+
+    status: HTTPStatus
+    kind: str
+    body: bytes
+    location: str = ""
+
+
+FORBIDDEN = Reply(
+    HTTPStatus.FORBIDDEN,
+    "text/plain; charset=utf-8",
+    b"This preview answers only requests for 127.0.0.1 or localhost.\n",
+)
+
+
+def reply_for(state: PreviewState, target: str) -> Reply:
+    """The answer to a GET of `target` (the request's path and query) from a local browser."""
+    path = target.split("?", 1)[0]
+    if path == STATUS_PATH:
+        return Reply(HTTPStatus.OK, "application/json", state.snapshot())
+    if path == SCRIPT_PATH:
+        return Reply(HTTPStatus.OK, "text/javascript", RELOAD_JS.encode())
+    files = state.site()
+    if files is None:
+        # No good build yet: a page that shows the problems and reloads once fixed.
+        return Reply(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", WAITING_PAGE)
+    found = resolve(files, target)
+    if isinstance(found, Found):
+        return Reply(HTTPStatus.OK, content_type(found.path), files[found.path])
+    if isinstance(found, Redirect):
+        return Reply(HTTPStatus.MOVED_PERMANENTLY, "text/plain; charset=utf-8", b"", found.location)
+    if "404.html" in files:  # the site's own 404 page, as a static host would serve it
+        return Reply(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", files["404.html"])
+    return Reply(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", NOT_FOUND)
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A thread per connection, a deep accept queue, and the state the handlers serve."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True  # a stuck connection never keeps the process alive after Ctrl-C
+
+    def __init__(self, port: int, state: PreviewState, verbose: bool = False) -> None:
+        super().__init__(("127.0.0.1", port), PreviewHandler)
+        self.state = state
+        self.verbose = verbose
+        self.hosts = allowed_hosts(self.server_address[1])
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Serves the last good build from memory, the status endpoint and the reload script.
+
+    Not SimpleHTTPRequestHandler: that one serves whatever is on disk, folder listings included.
+    Other methods than GET and HEAD get 501 from the base class.
+    """
+
+    timeout = IDLE_TIMEOUT  # StreamRequestHandler applies it to every read and write
+    server_version = "briefsite-preview"
 
     def do_GET(self) -> None:
-        """Answer the two preview endpoints; anything else is a file of the site."""
-        path = self.path.split("?", 1)[0]
-        if path == STATUS_PATH:
-            self._send(HTTPStatus.OK, "application/json", self.state.snapshot())
-        elif path == SCRIPT_PATH:
-            self._send(HTTPStatus.OK, "text/javascript", RELOAD_JS.encode())
-        elif not self.state.built:
-            # No good build yet: a page that shows the problems and reloads once fixed.
-            self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", WAITING_PAGE)
-        else:
-            super().do_GET()
+        """GET: the answer with its body."""
+        self._send(self._reply(), with_body=True)
 
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Missing pages get the site's own 404 page, as a static host would serve it."""
-        page = Path(self.directory) / "404.html"
-        if code == HTTPStatus.NOT_FOUND and page.is_file():
-            self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", page.read_bytes())
-            return
-        super().send_error(code, message, explain)
+    def do_HEAD(self) -> None:
+        """HEAD: the same headers as GET, no body."""
+        self._send(self._reply(), with_body=False)
 
-    def end_headers(self) -> None:
-        """Never cache preview files: every reload must show the newest build."""
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
+    def _reply(self) -> Reply:
+        """The answer, for requests addressed to this machine only."""
+        server = cast(PreviewServer, self.server)
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1 or hosts[0].strip().lower() not in server.hosts:
+            # DNS rebinding: a page on another site whose name now points here. Its requests
+            # carry its own name as Host; answering them would hand it the drafts.
+            return FORBIDDEN
+        return reply_for(server.state, self.path)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Request logs only with --verbose."""
-        if self.verbose:
+        if cast(PreviewServer, self.server).verbose:
             super().log_message(format, *args)
 
-    def _send(self, status: HTTPStatus, kind: str, body: bytes) -> None:
-        """A complete response."""
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
+    def _send(self, reply: Reply, with_body: bool) -> None:
+        """A complete response, never cached: every reload must show the newest build."""
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.kind)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if reply.location:
+            self.send_header("Location", reply.location)
         self.end_headers()
-        self.wfile.write(body)
+        if with_body:
+            self.wfile.write(reply.body)
 
 
-def rebuild(root: Path, folder: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
-    """One preview build into `folder`; True when it succeeded."""
+def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO, verbose: bool) -> bool:
+    """One preview build; True when it succeeded. It never raises an Exception.
+
+    A crash in one build is a bug in briefsite (bad input gives problems, not exceptions), but
+    it must not end the preview: it is reported like a problem, and the next save tries again.
+    Ctrl-C (KeyboardInterrupt, not an Exception) still stops the preview.
+    """
+    try:
+        return _build_once(root, base_url, state, err)
+    except Exception as exc:
+        from .cli import paint
+
+        message = f"internal error while building: {type(exc).__name__}: {exc}; please report it"
+        print(f"{paint('error', 'error', err)}: {message}", file=err)
+        if verbose:
+            traceback.print_exception(exc, file=err)
+        else:
+            print("  hint: run with --verbose to see where it happened", file=err)
+        state.record([f"error: {message}"])
+        return False
+
+
+def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
+    """Build, report the problems, and serve the result if it is good."""
     from .cli import report, shown_from_here  # printing lives in cli
 
-    config = load_config(root, folder, {"base_url": base_url})
+    config = load_config(root, None, {"base_url": base_url})
+    outputs: tuple[Output, ...] | None = None
     if not isinstance(config, SiteConfig):
         problems: tuple[Problem, ...] = tuple(config)
-        result_ok = False
     else:
         result = build(config, BuildOptions(drafts=True, future=True, git=False))
-        problems, result_ok = result.problems, result.ok
-        if result_ok:
-            sync(inject_reload(result.outputs, state.version + 1), folder)
+        problems = result.problems
+        if result.ok:  # stamped with the number `record` is about to give this build
+            outputs = inject_reload(result.outputs, state.version + 1)
     shown = shown_from_here(problems, root)
     report(shown, err)
-    state.record([] if result_ok else [p.format() for p in shown])
-    return result_ok and not has_errors(problems)
+    state.record([] if outputs is not None else [p.format() for p in shown], outputs)
+    return outputs is not None and not has_errors(problems)
 
 
 def _relevant(change: object, path: str) -> bool:
@@ -197,20 +360,13 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not root.is_dir():
         print(f"error: source folder '{root}' does not exist", file=err)
         return 1
-    previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up as Ctrl-C does
-    workspace = Path(tempfile.mkdtemp(prefix="briefsite-preview-"))
-    server: ThreadingHTTPServer | None = None
+    previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
+    server: PreviewServer | None = None
     serving = False
-    try:  # from here on, however it stops (Ctrl-C at any moment), the workspace is removed
-        folder = workspace / "site"
-        folder.mkdir()
+    try:  # from here on, however it stops (Ctrl-C at any moment), the server is closed
         state = PreviewState()
-        handler = partial(
-            type("Handler", (PreviewHandler,), {"state": state, "verbose": args.verbose}),
-            directory=str(folder),
-        )
         try:
-            server = ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+            server = PreviewServer(args.port, state, args.verbose)
         except OSError as exc:
             print(f"error: cannot serve on port {args.port}: {exc.strerror or exc}", file=err)
             print("  hint: choose another with --port, e.g. --port 8001", file=err)
@@ -230,7 +386,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             rust_timeout=200,
         )
         next(changes_seen)
-        rebuild(root, folder, base_url, state, err)
+        rebuild(root, base_url, state, err, args.verbose)
         print(f"Serving a preview at {base_url} (Ctrl-C to stop).", file=out, flush=True)
         for changes in changes_seen:
             if not changes:
@@ -238,7 +394,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if not args.quiet:
                 names = sorted({Path(p).name for _, p in changes})
                 print(f"Changed: {', '.join(names)}; rebuilding.", file=out, flush=True)
-            if rebuild(root, folder, base_url, state, err) and not args.quiet:
+            if rebuild(root, base_url, state, err, args.verbose) and not args.quiet:
                 print("Rebuilt.", file=out, flush=True)
             err.flush()
     except KeyboardInterrupt:
@@ -248,7 +404,6 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             if serving:
                 server.shutdown()
             server.server_close()
-        shutil.rmtree(workspace, ignore_errors=True)
         signal.signal(signal.SIGTERM, previous_term)
     print("Stopped the preview.", file=out, flush=True)
     return 0

@@ -1,7 +1,9 @@
 """`build.py serve` in a real process: real HTTP, real file edits, real Ctrl-C (SIGINT).
 
-Each preview runs with its own TMPDIR, so the temporary preview folder it makes
-(`briefsite-preview-*`) is found without guessing, and its removal on exit can be checked.
+Each preview runs with its own empty TMPDIR, so a test can check that the preview writes no
+files at all (it keeps the build in memory). A test that must act at one exact moment of a
+build (a save or a Ctrl-C while it runs, a crash) gives the process a `prelude`: Python run
+before the command line starts, which wraps `briefsite.serve.build`.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +33,9 @@ SCRIPT_TAG = re.compile(
 SERVING = re.compile(r"Serving a preview at (http://127\.0\.0\.1:(\d+)/)")
 # Straight to 127.0.0.1, whatever proxy the environment names.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# How a Preview with a prelude runs: the repository's package, the prelude, then build.py's main.
+DRIVER = f"import sys\nsys.path.insert(0, {str(REPO)!r})"
+MAIN = "from briefsite.cli import main\nsys.exit(main())"
 
 
 def brief(title: str, date: str = "2020-03-26", extra: str = "") -> str:
@@ -65,16 +69,18 @@ def poll(condition: Callable[[], Any], what: str, timeout: float = DEADLINE) -> 
 class Preview:
     """One `python build.py serve` process and what it printed."""
 
-    def __init__(self, site: Path, workdir: Path, *extra: str) -> None:
+    def __init__(self, site: Path, workdir: Path, *extra: str, prelude: str = "") -> None:
         self.site = site
         self.tmpdir = workdir / "tmpdir"
         self.tmpdir.mkdir(parents=True)
         self.out_file = workdir / "stdout.txt"
         self.err_file = workdir / "stderr.txt"
         env = {**os.environ, "TMPDIR": str(self.tmpdir)}
+        # `python -c` with the prelude, then the command line, as build.py runs it.
+        program = ["-c", f"{DRIVER}\n{prelude}\n{MAIN}"] if prelude else [str(REPO / "build.py")]
         with self.out_file.open("wb") as out, self.err_file.open("wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, str(REPO / "build.py"), "serve", "--source", str(site), *extra],
+                [sys.executable, *program, "serve", "--source", str(site), *extra],
                 stdout=out,
                 stderr=err,
                 env=env,
@@ -90,9 +96,9 @@ class Preview:
     def stderr(self) -> str:
         return self.err_file.read_text(encoding="utf-8")
 
-    def workspaces(self) -> list[Path]:
-        """The temporary preview folders this process made (and has not removed)."""
-        return sorted(self.tmpdir.glob("briefsite-preview-*"))
+    def temporary_files(self) -> list[Path]:
+        """What this process wrote into its TMPDIR (the preview keeps its build in memory)."""
+        return sorted(self.tmpdir.iterdir())
 
     def wait_until_serving(self) -> str:
         """The URL from the 'Serving a preview at ...' line."""
@@ -155,8 +161,9 @@ def preview(tmp_path: Path) -> Iterator[Callable[..., Preview]]:
     """Factory: preview(site, *extra_args) -> a started Preview; killed after the test if alive."""
     started: list[Preview] = []
 
-    def factory(site: Path, *extra: str, wait: bool = True) -> Preview:
-        server = Preview(site, tmp_path / f"preview{len(started)}", "--port", "0", *extra)
+    def factory(site: Path, *extra: str, wait: bool = True, prelude: str = "") -> Preview:
+        workdir = tmp_path / f"preview{len(started)}"
+        server = Preview(site, workdir, "--port", "0", *extra, prelude=prelude)
         started.append(server)
         if wait:
             server.wait_until_serving()
@@ -167,15 +174,13 @@ def preview(tmp_path: Path) -> Iterator[Callable[..., Preview]]:
         if server.proc.poll() is None:
             server.proc.kill()
             server.proc.wait(timeout=10)
-        for workspace in server.workspaces():
-            shutil.rmtree(workspace, ignore_errors=True)
 
 
 def assert_stopped_cleanly(server: Preview) -> None:
-    """Ctrl-C stops with status 0, says so, and removes the temporary preview folder."""
+    """Ctrl-C stops with status 0, says so, and leaves no file behind."""
     assert server.stop() == 0, server.stderr
     assert "Stopped the preview." in server.stdout
-    assert server.workspaces() == []
+    assert server.temporary_files() == []
     assert "Traceback" not in server.stderr
 
 
@@ -191,9 +196,7 @@ def test_preview_serves_the_site_with_the_reload_script_never_into_site(
         },
     )
     server = preview(site)
-    assert server.workspaces(), "the preview builds into a temporary folder"
-    [workspace] = server.workspaces()
-    assert (workspace / "site" / "briefs" / "x" / "index.html").is_file()
+    assert server.temporary_files() == [], "the preview keeps its build in memory"
 
     code, page, headers = server.get("briefs/x/")
     assert code == 200
@@ -356,45 +359,66 @@ def test_a_site_broken_at_start_shows_its_problems_in_the_page(
     assert_stopped_cleanly(server)
 
 
+def wrap_build(body: str) -> str:
+    """A prelude that replaces the preview's `build` by one running `body` (Python, indented
+    by four spaces), which may call the real one as `real_build(*args, **kwargs)`."""
+    return (
+        "import pathlib, time\n"
+        "import briefsite.serve\n"
+        "real_build = briefsite.serve.build\n"
+        "calls = []\n"
+        "def build(*args, **kwargs):\n"
+        "    calls.append(1)\n"
+        f"{body}\n"
+        "briefsite.serve.build = build\n"
+    )
+
+
 def test_a_save_during_the_first_build_is_picked_up(
     tmp_path: Path, preview: Callable[..., Preview]
 ) -> None:
-    # An editor saves while the first build is still writing its pages (or just after
+    # An editor saves while the first build runs (after it has read the brief, before
     # "Serving a preview at ..."): that save must be rebuilt, not lost because the watcher
-    # only starts after the first build.
-    briefs = {f"b{i:04d}.md": brief(f"Brief {i}") for i in range(1000)}
-    site = write_site(tmp_path / "s", briefs)
-    server = preview(site, wait=False)
-    [workspace] = poll(server.workspaces, "the preview folder")
-    # Pages are written only after every brief was read: the build has read b0000.md.
-    poll((workspace / "site" / "404.html").exists, "the first build to write its pages")
-    (site / "briefs" / "b0000.md").write_text(brief("Saved meanwhile"), encoding="utf-8")
-    server.wait_until_serving()
-    within(lambda: server.status()["version"] > 1, 4.0)
-    assert "<h1>Saved meanwhile</h1>" in server.get("briefs/b0000/")[1], (
-        "a save made while the first build was writing its pages was never rebuilt"
+    # only starts after the first build. The prelude saves at exactly that moment.
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    source = site / "briefs" / "x.md"
+    prelude = wrap_build(
+        "    result = real_build(*args, **kwargs)\n"
+        "    if len(calls) == 1:\n"
+        f"        pathlib.Path({str(source)!r}).write_text({brief('Saved meanwhile')!r})\n"
+        "    return result"
+    )
+    server = preview(site, prelude=prelude)
+    assert "<h1>Alpha</h1>" in server.get("briefs/x/")[1]  # what the first build read
+    poll(
+        lambda: "<h1>Saved meanwhile</h1>" in server.get("briefs/x/")[1],
+        "the rebuild of a save made while the first build was running",
     )
     assert_stopped_cleanly(server)
 
 
-def test_ctrl_c_during_the_first_build_stops_cleanly(
+def test_ctrl_c_during_a_build_stops_cleanly(
     tmp_path: Path, preview: Callable[..., Preview]
 ) -> None:
-    # A site big enough that its first build takes most of a second.
-    briefs = {f"b{i:04d}.md": brief(f"Brief {i}") for i in range(1000)}
-    site = write_site(tmp_path / "s", briefs)
-    server = preview(site, wait=False)
-    poll(server.workspaces, "the preview folder (the first build starts right after)")
+    # A build that takes long (the prelude's sleeps for a minute), interrupted by Ctrl-C:
+    # the preview stops at once, although it survives any exception a build raises.
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    building = tmp_path / "building"
+    prelude = wrap_build(f"    pathlib.Path({str(building)!r}).touch()\n    time.sleep(60)")
+    server = preview(site, wait=False, prelude=prelude)
+    poll(building.exists, "the first build to start")
     server.proc.send_signal(signal.SIGINT)
     try:
         code = server.proc.wait(timeout=4)
     except subprocess.TimeoutExpired:
         pytest.fail(
-            "Ctrl-C during the first build: serve did not exit within 4 s (it hangs) and "
-            f"left {[p.name for p in server.workspaces()]} behind; stdout: {server.stdout!r}"
+            "Ctrl-C during a build: serve did not exit within 4 s (it hangs); "
+            f"stdout: {server.stdout!r}, stderr: {server.stderr!r}"
         )
     assert code == 0, server.stderr
-    assert server.workspaces() == []
+    assert "Stopped the preview." in server.stdout
+    assert "internal error" not in server.stderr
+    assert server.temporary_files() == []
 
 
 def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
@@ -458,3 +482,66 @@ def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
     )
     assert page.locator("#briefsite-problems").count() == 0
     assert_stopped_cleanly(server)
+
+
+INTERNAL = "error: internal error while building: RuntimeError: boom; please report it"
+
+
+def test_a_crashing_rebuild_is_shown_over_the_page_and_the_next_good_save_recovers(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    # A bug in briefsite (not a problem in the brief) makes one rebuild raise: the preview
+    # must report it like a problem, keep serving the last good build, and recover.
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    source = site / "briefs" / "x.md"
+    prelude = wrap_build(
+        f"    if 'Crash' in pathlib.Path({str(source)!r}).read_text():\n"
+        "        raise RuntimeError('boom')\n"
+        "    return real_build(*args, **kwargs)"
+    )
+    server = preview(site, prelude=prelude)
+    version = server.wait_until_watching()
+
+    source.write_text(brief("Crash"), encoding="utf-8")
+    status = poll(lambda: (s := server.status())["problems"] and s, "the crash to be reported")
+    assert status["version"] > version
+    assert status["problems"] == [INTERNAL]
+    assert INTERNAL in server.stderr
+    assert "--verbose" in server.stderr  # the hint says how to see the traceback
+    assert "Traceback" not in server.stderr
+    assert server.proc.poll() is None, "a crashing rebuild stopped the preview"
+    code, page, _ = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Alpha</h1>" in page  # the last good build is still served
+
+    source.write_text(brief("Beta"), encoding="utf-8")
+    poll(lambda: server.status()["problems"] == [], "the next good save to clear the crash")
+    poll(lambda: "<h1>Beta</h1>" in server.get("briefs/x/")[1], "the fixed page")
+    assert_stopped_cleanly(server)
+
+
+def test_a_crashing_first_build_is_shown_with_its_traceback_in_verbose_mode(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
+    prelude = wrap_build(
+        "    if len(calls) == 1:\n"
+        "        raise RuntimeError('boom')\n"
+        "    return real_build(*args, **kwargs)"
+    )
+    server = preview(site, "--verbose", prelude=prelude)
+    assert server.status()["problems"] == [INTERNAL]
+    assert INTERNAL in server.stderr
+    assert "Traceback (most recent call last)" in server.stderr
+    assert "RuntimeError: boom" in server.stderr
+    code, home, _ = server.get("")
+    assert code == 503  # the waiting page, which shows the problem and reloads when fixed
+    assert SCRIPT_TAG.search(home)
+
+    server.wait_until_watching()  # saves site.yml: the second build does not crash
+    assert server.status()["problems"] == []
+    code, page, _ = server.get("briefs/x/")
+    assert code == 200
+    assert "<h1>Alpha</h1>" in page
+    assert server.stop() == 0
+    assert "Stopped the preview." in server.stdout

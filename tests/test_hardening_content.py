@@ -85,6 +85,10 @@ def unsafe_urls(html: str) -> list[str]:
     return found
 
 
+def hrefs_of(html: str) -> list[str | None]:
+    return [a["attrs"].get("href") for a in Page(html).find_all("a")]  # type: ignore[union-attr]
+
+
 def build_site(root: Path, briefs: dict[str, str], extra_yml: str = "") -> dict[str, str]:
     """Build a site in memory through the real pipeline (drafts included); pages by path."""
     config = load_config(write_site(root, briefs, SITE_YML + extra_yml))
@@ -163,6 +167,16 @@ def test_an_anchor_written_with_entities_is_checked_as_the_browser_reads_it() ->
     rendered = render_all({"briefs/a.md": brief_text("## Terms\n\n[x](#&#116;erms)\n")})
 
     assert check_links(rendered) == []
+
+
+def test_a_link_with_backslash_escapes_is_followed_and_reported_as_written() -> None:
+    text = brief_text("See [x](land\\-offer.md#terms) and [y](nope\\_x.md).\n")
+    rendered = render_all({"briefs/a.md": text, "briefs/land-offer.md": LAND_OFFER})
+
+    assert hrefs_of(rendered["a"].body_html) == ["../land-offer/#terms", "nope_x.md"]
+    (problem,) = check_links(rendered)
+    assert (problem.line, problem.col) == (6, 39)
+    assert problem.message == "link 'nope\\_x.md' leads to no brief"
 
 
 # ------------------------------------------------------ ids and classes of the page itself

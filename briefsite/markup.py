@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
+from itertools import chain
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -542,7 +543,9 @@ def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) ->
     for href, slug, fragment, path in found:
         offset = _find_target(body, targets, href, search_from.get(href, 0))
         if offset < 0:
-            offset = anywhere.setdefault(href, body.find(href))
+            if href not in anywhere:
+                anywhere[href] = body.find(href)
+            offset = anywhere[href]
         search_from[href] = offset + 1 if offset >= 0 else 0
         line, col = _line_col(line_starts, offset) if offset >= 0 else (0, 0)
         yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col, path)
@@ -572,7 +575,8 @@ def _find_target(body: str, targets: dict[str, list[int]], href: str, start: int
     cut = _TARGET_END.search(href)
     places = targets.get(href[: cut.start()] if cut else href, [])
     index = bisect_left(places, start)
-    for place in (*places[index:], *places[:index]):
+    # Lazily: a target without spaces or quotes matches at its first place.
+    for place in map(places.__getitem__, chain(range(index, len(places)), range(index))):
         end = place + len(href)
         if body.startswith(href, place) and (end == len(body) or _TARGET_END.match(body, end)):
             return place

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import posixpath
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -12,9 +14,17 @@ from .frontmatter import Brief
 from .history import FileHistory, body_changed
 from .markup import RenderedBrief
 from .pages import brief_page_ids
-from .problems import Problem, Severity, did_you_mean, warning
+from .problems import Problem, Severity, warning
 from .render import format_quantity, format_unit
 from .schema import Figure
+
+# Options compared for "did you mean" hints in one check, over all broken links. difflib
+# compares a word with every option (30 ms a link among 2,000 briefs); once this many are
+# spent, further hints give the general advice, so a site with thousands of broken links and
+# thousands of briefs is still checked in seconds.
+SUGGESTION_BUDGET = 100_000
+SUGGESTION_CUTOFF = 0.6  # difflib's default: how alike a suggestion must be
+NAMED_AT_MOST = 3  # other briefs or values a consistency warning names; the rest are counted
 
 
 def check_links(
@@ -29,6 +39,11 @@ def check_links(
     """
     problems: list[Problem] = []
     sources = sorted(r.brief.source_path for r in rendered.values())
+    suggest = _Suggestions()
+    # Each page's ids and each folder's file names are worked out once, not once per link.
+    ids_of: dict[str, frozenset[str]] = {}
+    names_in: dict[str, _Options] = {}
+    id_options: dict[str, _Options] = {}
     for item in rendered.values():
         path = item.brief.source_path
         for link in item.links:
@@ -40,14 +55,19 @@ def check_links(
                 hint = "publish that brief first, or link to it later"
             elif link.target_slug is None:
                 message = f"link '{link.href}' leads to no brief"
-                hint = did_you_mean(
+                folder = posixpath.dirname(path) or "."
+                if folder not in names_in:
+                    names_in[folder] = _Options(_relative_names(path, sources))
+                hint = suggest(
                     link.href.partition("#")[0],
-                    _relative_names(path, sources),
+                    names_in[folder],
                     "link to another brief by its file name, e.g. [offer](land-offer.md)",
                 )
             else:
                 target = rendered[link.target_slug]
-                ids = brief_page_ids(target)
+                if link.target_slug not in ids_of:
+                    ids_of[link.target_slug] = brief_page_ids(target)
+                ids = ids_of[link.target_slug]
                 if not link.fragment or link.fragment in ids:
                     continue
                 where = "this brief" if target is item else target.brief.source_path
@@ -55,14 +75,59 @@ def check_links(
                     f"link '{link.href}': there is no heading or anchor '#{link.fragment}' "
                     f"in {where}"
                 )
-                hint = did_you_mean(
+                if link.target_slug not in id_options:
+                    id_options[link.target_slug] = _Options(ids)
+                hint = suggest(
                     link.fragment,
-                    sorted(ids),
+                    id_options[link.target_slug],
                     "headings get ids from their text: '## Terms' is #terms",
                     prefix="#",
                 )
             problems.append(Problem(path, link.line, link.col, severity, message, hint))
     return problems
+
+
+class _Options:
+    """Words a hint may suggest, sorted by length: difflib's first test of a pair compares
+    only lengths, so the options it would accept for a word are one slice of this list."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = sorted(set(words), key=lambda w: (len(w), w))
+        self.lengths = [len(w) for w in self.words]
+        self.hints: dict[tuple[str, str], str] = {}  # (word, prefix) -> the hint given
+
+    def near_in_length(self, word: str) -> list[str]:
+        """The options difflib's `real_quick_ratio` would let through for `word`.
+
+        Two lengths a and b pass when 2·min(a, b)/(a + b) >= cutoff, that is when each is at
+        least cutoff/(2 - cutoff) of the other; the bounds are widened by one and the exact
+        test (difflib's own arithmetic) is left to difflib.
+        """
+        size = len(word)
+        factor = SUGGESTION_CUTOFF / (2 - SUGGESTION_CUTOFF)
+        low = bisect_left(self.lengths, int(size * factor) - 1)
+        high = bisect_right(self.lengths, int(size / factor) + 1)
+        return self.words[low:high]
+
+
+class _Suggestions:
+    """'Did you mean' hints for one check: one answer per word and set of options, and no
+    more than `SUGGESTION_BUDGET` options compared in all."""
+
+    def __init__(self) -> None:
+        self.budget = SUGGESTION_BUDGET
+
+    def __call__(self, word: str, options: _Options, otherwise: str, prefix: str = "") -> str:
+        """The closest option ("did you mean '#terms'?"), or `otherwise`."""
+        key = (word, prefix)
+        if key not in options.hints:
+            candidates = options.near_in_length(word)
+            close: list[str] = []
+            if len(candidates) <= self.budget:
+                self.budget -= len(candidates)
+                close = difflib.get_close_matches(word, candidates, 1, SUGGESTION_CUTOFF)
+            options.hints[key] = f"did you mean '{prefix}{close[0]}'?" if close else otherwise
+        return options.hints[key]
 
 
 def _relative_names(from_path: str, sources: Iterable[str]) -> list[str]:
@@ -75,7 +140,9 @@ def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:
     """Warnings about facts across briefs: duplicate titles, one figure with two values.
 
     Readers compare briefs; two briefs saying "37.3 km²" and "37 km²" for the same label is
-    a mistake in one of them, so both places are named.
+    a mistake in one of them, so both places are named. Each warning names at most
+    `NAMED_AT_MOST` other briefs or values and counts the rest: a thousand figures with one
+    label give a thousand short warnings, not a million names, in linear time.
     """
     problems: list[Problem] = []
     by_title: dict[str, list[Brief]] = defaultdict(list)
@@ -83,41 +150,70 @@ def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:
         by_title[brief.title.casefold().strip()].append(brief)
     for group in by_title.values():
         for brief in group if len(group) > 1 else ():
-            others = ", ".join(b.source_path for b in group if b is not brief)
+            others = [b.source_path for b in group[: NAMED_AT_MOST + 1] if b is not brief]
             problems.append(
                 warning(
                     brief.source_path,
                     *brief.position("title"),
-                    f"title '{brief.title}' is also used by {others}",
+                    f"title '{brief.title}' is also used by "
+                    + _named(others[:NAMED_AT_MOST], len(group) - 1, "brief", ", "),
                     "readers tell briefs apart by their titles; make each one distinct",
                 )
             )
-    figures: dict[str, list[tuple[Brief, int, Figure]]] = defaultdict(list)
+    figures: dict[str, list[tuple[Brief, tuple[int, int], Figure]]] = defaultdict(list)
     for brief in briefs:
-        for index, figure in enumerate(brief.figures):
-            figures[" ".join(figure.label.casefold().split())].append((brief, index, figure))
+        for place, figure in zip(_figure_positions(brief), brief.figures, strict=True):
+            figures[" ".join(figure.label.casefold().split())].append((brief, place, figure))
     for entries in figures.values():
-        stated = {(float(f.value), format_unit(f.unit)) for _, _, f in entries}
-        if len(stated) < 2:
+        # Each distinct value once, where it is first stated, with how often it is stated.
+        values: dict[tuple[float, str], list[tuple[Brief, tuple[int, int], Figure]]] = {}
+        for entry in entries:
+            _, _, figure = entry
+            values.setdefault((float(figure.value), format_unit(figure.unit)), []).append(entry)
+        if len(values) < 2:
             continue
-        for brief, index, figure in entries:
-            others = "; ".join(
-                f"{format_quantity(f.value, f.unit)} in {b.source_path}:{b.figure_position(i)[0]}"
-                for b, i, f in entries
-                if (float(f.value), format_unit(f.unit))
-                != (float(figure.value), format_unit(figure.unit))
-            )
+        named = [(value, _stated(places)) for value, places in values.items()]
+        for brief, place, figure in entries:
+            own = (float(figure.value), format_unit(figure.unit))
+            others = [text for value, text in named[: NAMED_AT_MOST + 1] if value != own]
             problems.append(
                 warning(
                     brief.source_path,
-                    *brief.figure_position(index),
+                    *place,
                     f"figure '{figure.label}' is {format_quantity(figure.value, figure.unit)} "
-                    f"here but {others}",
+                    "here but " + _named(others[:NAMED_AT_MOST], len(values) - 1, "value", "; "),
                     "check the source and make the briefs agree, or give the figures "
                     "different labels if they measure different things",
                 )
             )
     return problems
+
+
+def _figure_positions(brief: Brief) -> list[tuple[int, int]]:
+    """Line and column of each of a brief's figures, in one pass over its positions.
+
+    `Brief.figure_position` searches every position, so calling it per figure is quadratic.
+    """
+    known = {key: (line, col) for key, line, col in brief.positions}
+    fallback = brief.position("figures")
+    return [known.get(f"figures[{n}]", fallback) for n in range(1, len(brief.figures) + 1)]
+
+
+def _stated(places: Sequence[tuple[Brief, tuple[int, int], Figure]]) -> str:
+    """A value and the first place it is stated: '37 km² in briefs/b.md:11 and 2 other places'."""
+    brief, (line, _), figure = places[0]
+    text = f"{format_quantity(figure.value, figure.unit)} in {brief.source_path}:{line}"
+    more = len(places) - 1
+    return text + (f" and {more:,} other place{'s' if more > 1 else ''}" if more else "")
+
+
+def _named(names: Sequence[str], total: int, noun: str, separator: str) -> str:
+    """Up to `NAMED_AT_MOST` names, then how many others: 'a.md, b.md and 3 other briefs'."""
+    rest = total - len(names)
+    if not rest:
+        return separator.join(names)
+    plural = "s" if rest > 1 else ""
+    return f"{separator.join(names)}{separator.rstrip()} and {rest:,} other {noun}{plural}"
 
 
 def check_change_notes(

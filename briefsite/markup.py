@@ -9,34 +9,65 @@ Links between briefs are written as relative paths to their Markdown files
 
 from __future__ import annotations
 
-import functools
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
+from html.parser import HTMLParser
+from itertools import chain
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
 from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
+from pygments.token import STANDARD_TYPES
 
 from . import urls
 from .catalog import Catalog, link_target_path
 from .frontmatter import Brief
 
-# Ids the brief template gives its own sections. Body headings are kept off them, so a
-# "## Sources" heading in a brief cannot produce a second id="sources" on the page.
+# Every id templates/base.html and templates/brief.html give their own elements (a test
+# parses built pages to keep this list complete). A second element with one of these ids would
+# take over the page's own links (the skip link, "See all updates"), so body headings are kept
+# off them and ids in editors' raw HTML are renamed (see `editor_id`).
 PAGE_IDS = (
     "main-content", "contents", "key-figures", "notes", "sources", "history", "related-title",
     "draft-title", "expired-title",
 )  # fmt: skip
+# What an editor's raw-HTML id that equals a page id becomes (GitHub's prefix).
+EDITOR_ID_PREFIX = "user-content-"
 HIGHLIGHT_CLASS = "highlight"
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-FOOTNOTES_OPEN = '<div class="footnote">'
+FOOTNOTES_CLASS = "footnote"
+FOOTNOTES_OPEN = f'<div class="{FOOTNOTES_CLASS}">'
+
+# Admonition types (reStructuredText's list): `!!! note` puts the class `note` on the box.
+ADMONITION_TYPES = frozenset(
+    {"attention", "caution", "danger", "error", "hint", "important", "note", "tip", "warning"}
+)
+# The only classes body content may carry: those Markdown, codehilite, Pygments and this module
+# make, which site.css styles inside the body. Any other class an editor writes (in raw HTML,
+# as an admonition type, on a code fence) is dropped, so a brief cannot borrow the page's own
+# classes (`notice--draft`, `tag`, `key-figures`, ...) to fake a "Draft" banner or a section.
+# The page templates use none of these names themselves (a test checks).
+_OWN_CLASSES = {
+    "admonition", "admonition-title", "align-left", "align-center", "align-right",
+    FOOTNOTES_CLASS, "footnote-ref", "footnote-backref", "num", "table-scroll", "toc", "hll",
+    HIGHLIGHT_CLASS,
+}  # fmt: skip
+BODY_CLASSES = (
+    frozenset(_OWN_CLASSES)
+    | ADMONITION_TYPES
+    | (frozenset(STANDARD_TYPES.values()) - {""})  # Pygments' token classes: "k", "nf", ...
+)
 
 # Units and scale words that must not be split from their number at a line end.
 _UNIT_WORDS = (
@@ -116,6 +147,7 @@ class _Job:
     directory_urls: bool
     links: list[tuple[str, str | None, str, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    has_notes: bool = False  # the footnotes extension made a notes section
 
 
 class _ReserveIds(Treeprocessor):
@@ -140,6 +172,9 @@ class _Finish(Treeprocessor):
         assert job is not None
         for placeholder in [el for el in root if "data-reserved" in el.attrib]:
             root.remove(placeholder)
+        # Raw HTML is not in the tree (it waits in the stash), so a `div.footnote` here is the
+        # footnotes extension's own, not an editor's look-alike.
+        job.has_notes = any(el.tag == "div" and el.get("class") == FOOTNOTES_CLASS for el in root)
         tables = 0
         for parent in list(root.iter()):
             for index, child in enumerate(list(parent)):
@@ -150,8 +185,8 @@ class _Finish(Treeprocessor):
             if "id" in element.attrib:
                 job.ids.add(element.attrib["id"])
             _align_by_class(element)
-            if self.owner.raw_html != "allow":
-                _drop_unsafe_urls(element)
+            _keep_body_classes(element)
+            _drop_unsafe_urls(element)  # in every mode: `allow` trusts raw HTML, not link syntax
             generated = element.get("class") in ("footnote-ref", "footnote-backref")
             if element.tag == "a" and "href" in element.attrib and not generated:
                 element.set("href", self.owner.rewrite(element.attrib["href"], job))
@@ -168,17 +203,78 @@ def _align_by_class(element: ET.Element) -> None:
         element.set("class", " ".join(classes))
 
 
+def _keep_body_classes(element: ET.Element) -> None:
+    """Drop classes body content may not carry (an admonition typed `!!! notice--draft`)."""
+    value = element.get("class")
+    if value is None:
+        return
+    kept = body_classes(value)
+    if kept:
+        element.set("class", kept)
+    else:
+        del element.attrib["class"]
+
+
+def body_classes(value: str) -> str:
+    """The classes in a `class` value that are in `BODY_CLASSES`, in their order."""
+    return " ".join(name for name in value.split() if name in BODY_CLASSES)
+
+
+def editor_id(value: str) -> str:
+    """The id an element of a brief's body gets for the id written on it.
+
+    Ids are kept as written, so `[see](#method)` reaches `<span id="method">` in the same brief
+    (GitHub prefixes every id and fixes links with script; pages here have no script). Only an
+    id the page itself uses (`PAGE_IDS`) is renamed, with `EDITOR_ID_PREFIX`: the page's skip
+    link and section links keep their targets, and the element still has a unique id.
+    """
+    return EDITOR_ID_PREFIX + value if value in PAGE_IDS else value
+
+
+# Markdown's placeholders that stand in a tree's attribute values until its postprocessors
+# run: a backslash-escaped character (STX + its code + ETX) and a `&` meant as an entity.
+_ESCAPED_CHAR = re.compile(f"{STX}([0-9]+){ETX}")
+# What browsers ignore in a URL before its scheme: C0 controls and spaces (tabs and newlines
+# anywhere). Removing all of them can only find a scheme a browser would not, never miss one.
+_URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
+def as_browser_reads(value: str) -> str:
+    """An attribute value from the Markdown tree as a browser will read it in the page.
+
+    The serializer keeps entities (`javascript&#58;`, `java&Tab;script:`) for the browser to
+    decode, so a check on the text as written misses what the browser follows.
+    """
+    value = value.replace(AMP_SUBSTITUTE, "&")
+    value = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), value)
+    return unescape(value)
+
+
+def _as_written(value: str) -> str:
+    """An attribute value from the Markdown tree as the editor typed it, for messages."""
+    value = value.replace(AMP_SUBSTITUTE, "&")
+    return _ESCAPED_CHAR.sub(lambda m: "\\" + chr(int(m.group(1))), value)
+
+
+def url_scheme(url: str) -> str:
+    """The scheme (lower case) a browser follows `url` with, once entities are decoded; "" for
+    a relative URL. `url` is as a browser reads it (see `as_browser_reads`)."""
+    match = _URL_SCHEME.match(_URL_IGNORED.sub("", url))
+    return match.group(1).lower() if match else ""
+
+
 def _drop_unsafe_urls(element: ET.Element) -> None:
     """Remove `javascript:` and other non-web URLs from links and images Markdown made.
 
     The sanitiser does this for raw HTML; Markdown's own `[x](javascript:...)` needs it too,
-    including in `escape` mode, where no sanitiser runs.
+    in every mode (in `escape` no sanitiser runs), and checked as the browser will read it.
     """
     for name in ("href", "src"):
         value = element.get(name)
         if value is None:
             continue
-        scheme = urlsplit(value.strip()).scheme.lower()
+        scheme = url_scheme(as_browser_reads(value))
         if scheme and scheme not in SAFE_SCHEMES:
             del element.attrib[name]
 
@@ -233,6 +329,23 @@ def _bind_units(root: ET.Element) -> None:
         walk(child)
 
 
+class _Fences(FencedBlockPreprocessor):
+    """Code fences that take a language and `hl_lines`, nothing else from `{...}`.
+
+    Python-Markdown passes a fence's other attributes on: `#main-content` becomes an id,
+    `.notice` a class, and `noclasses`, `css_class` or `lineanchors` turn into inline styles,
+    classes and ids written by Pygments. That HTML is stashed, out of reach of the tree
+    checks, and in `escape` mode no sanitiser sees it either.
+    """
+
+    def handle_attrs(
+        self, attrs: Iterable[tuple[str, str]]
+    ) -> tuple[str, list[str], dict[str, Any]]:
+        """(no id, only the first class: the language, only `hl_lines`)."""
+        _, classes, configs = super().handle_attrs(attrs)
+        return "", classes[:1], {k: v for k, v in configs.items() if k == "hl_lines"}
+
+
 class _BriefExtension(Extension):
     """Registers the two tree-processors around Python-Markdown's own `toc`."""
 
@@ -244,6 +357,9 @@ class _BriefExtension(Extension):
         """Run `_ReserveIds` just before `toc` (priority 5) and `_Finish` just after it."""
         md.treeprocessors.register(_ReserveIds(md), "briefsite-reserve-ids", 5.5)
         md.treeprocessors.register(_Finish(md, self.owner), "briefsite-finish", 4)
+        fenced = next(e for e in md.registeredExtensions if isinstance(e, FencedCodeExtension))
+        # Same name and priority as fenced_code's own (25), which this replaces.
+        md.preprocessors.register(_Fences(md, fenced.getConfigs()), "fenced_code_block", 25)
 
 
 class Markup:
@@ -282,23 +398,28 @@ class Markup:
             self.md.inlinePatterns.deregister("html")
 
     def rewrite(self, href: str, job: _Job) -> str:
-        """Turn a link to a brief's Markdown file into that brief's address; record the link."""
-        parts = urlsplit(href)
+        """Turn a link to a brief's Markdown file into that brief's address; record the link.
+
+        The address is read as the browser will (`#&#116;erms` is `#terms`), so the anchor
+        check tests what readers follow; the link is recorded as the editor wrote it.
+        """
+        parts = urlsplit(as_browser_reads(href))
         if parts.scheme or parts.netloc:
             return href  # an external address, left as written
+        written = _as_written(href)
         fragment = unquote(parts.fragment)
         if not parts.path:
             if fragment:
-                job.links.append((href, job.brief.slug, fragment, job.brief.source_path))
+                job.links.append((written, job.brief.slug, fragment, job.brief.source_path))
             return href
         if not parts.path.endswith(".md"):
             return href
         path = link_target_path(job.brief.source_path, unquote(parts.path))
         target = job.catalog.by_source.get(path)
         if target is None:
-            job.links.append((href, None, fragment, path))
+            job.links.append((written, None, fragment, path))
             return href
-        job.links.append((href, target.slug, fragment, path))
+        job.links.append((written, target.slug, fragment, path))
         site_path = target.path + ("#" + fragment if fragment else "")
         return urls.relative(site_path, job.brief.path, job.directory_urls)
 
@@ -312,21 +433,29 @@ class Markup:
             job = self.job
         finally:
             self.job = None
-        body, notes = _split_notes(html)
+        body, notes = _split_notes(html) if job.has_notes else (html, "")
+        ids = job.ids
         if self.raw_html == "sanitize":
-            body, notes = _sanitize(body), _sanitize(notes)
+            ids = set()  # what survives the sanitiser, renamed as it renames
+            body, notes = _sanitize(body, ids), _sanitize(notes, ids)
+        elif self.raw_html == "allow":
+            ids = ids | _html_ids(body) | _html_ids(notes)  # raw HTML's own ids too
         return RenderedBrief(
             brief=brief,
             body_html=body,
             notes_html=notes,
             toc=tuple(_headings(toc_tokens)),
-            ids=frozenset(job.ids),
+            ids=frozenset(ids),
             links=tuple(_place_links(brief, job.links)),
         )
 
 
 def _split_notes(html: str) -> tuple[str, str]:
-    """Separate the footnotes list (always last) so the page can put it under "Notes"."""
+    """Separate the footnotes list (always last) so the page can put it under "Notes".
+
+    Only called when Markdown made footnotes: an editor's `<div class="footnote">` at the end
+    of a brief without any must not become a "Notes" section.
+    """
     body, marker, notes = html.rpartition(FOOTNOTES_OPEN)
     if not marker:
         return html, ""
@@ -335,18 +464,54 @@ def _split_notes(html: str) -> tuple[str, str]:
     return body.rstrip() + "\n", notes + "\n"
 
 
-def _sanitize(html: str) -> str:
-    """Remove script, event handlers and unsafe URLs from HTML an editor typed, keep the rest."""
+def _sanitize(html: str, ids: set[str]) -> str:
+    """Remove script, event handlers and unsafe URLs from HTML an editor typed, keep the rest.
+
+    Classes outside `BODY_CLASSES` are dropped and ids the page uses renamed (`editor_id`),
+    so raw HTML cannot pose as the page's own parts. Every id kept is added to `ids`: what the
+    page really carries, for the anchor check.
+    """
     if not html:
         return html
+
+    def attribute(tag: str, name: str, value: str) -> str | None:
+        if name == "class":
+            return body_classes(value) or None
+        if name == "id":
+            value = editor_id(value)
+            if tag in _ALLOWED_TAGS:  # nh3 asks about a tag's attributes before removing it
+                ids.add(value)
+        return value
+
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
+        attribute_filter=attribute,
         url_schemes=set(SAFE_SCHEMES),
         link_rel=None,
         strip_comments=True,
     )
+
+
+class _IdCollector(HTMLParser):
+    """Every id in an HTML fragment, entities decoded as a browser decodes them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Record the element's id, if it has one."""
+        self.ids.update(value for name, value in attrs if name == "id" and value is not None)
+
+
+def _html_ids(html: str) -> set[str]:
+    """The ids in HTML passed through unchanged (`raw_html: allow`)."""
+    collector = _IdCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.ids
 
 
 def _headings(tokens: list[dict[str, Any]]) -> Iterator[Heading]:
@@ -364,35 +529,68 @@ def _plain(text: str) -> str:
 def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) -> Iterator[Link]:
     """Find where each link is written in the file, for messages that name line and column.
 
-    Links are found in the order Markdown met them, each search starting after the previous
-    match of the same target, and only where a link target can stand (`](` or `]: `), so
-    `#terms` is not mistaken for the end of an earlier `land-offer.md#terms`.
+    Links are found in the order Markdown met them, each at the first place after the previous
+    one of the same target, and only where a link target can stand (`](` or `]: `), so
+    `#terms` is not mistaken for the end of an earlier `land-offer.md#terms`. The body is
+    scanned once for every such place; each link is then a lookup, so a brief with many links
+    costs n log n, not n².
     """
     body = brief.body_markdown
+    targets = _link_targets(body)
+    line_starts = [0, *(m.end() for m in re.finditer("\n", body))]
     search_from: dict[str, int] = {}
+    anywhere: dict[str, int] = {}  # where the text of a link found nowhere as a target is
     for href, slug, fragment, path in found:
-        start = search_from.get(href, 0)
-        pattern = _link_target_pattern(href)
-        match = pattern.search(body, start) or pattern.search(body)
-        offset = match.start(1) if match else body.find(href)
+        offset = _find_target(body, targets, href, search_from.get(href, 0))
+        if offset < 0:
+            if href not in anywhere:
+                anywhere[href] = body.find(href)
+            offset = anywhere[href]
         search_from[href] = offset + 1 if offset >= 0 else 0
-        line, col = _line_col(body, offset) if offset >= 0 else (0, 0)
+        line, col = _line_col(line_starts, offset) if offset >= 0 else (0, 0)
         yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col, path)
 
 
-@functools.lru_cache(maxsize=4096)
-def _link_target_pattern(href: str) -> re.Pattern[str]:
-    """Where `href` stands as a link target: after `](` or `]: `, ending the target."""
-    return re.compile(r"(?:\]\(\s*<?|\]:\s*<?)(" + re.escape(href) + r")(?=[\s)>\"']|$)")
+# Where a link target starts (after `](` or `]:`), and what ends one.
+_TARGET_START = re.compile(r"\]\(\s*<?|\]:\s*<?")
+_TARGET_END = re.compile(r"[\s)>\"']")
 
 
-def _line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of an offset."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+def _link_targets(body: str) -> dict[str, list[int]]:
+    """Every place a link target starts, by its text up to the first character that can end
+    one (the whole target, unless it holds spaces, quotes or parentheses), in order."""
+    ends = [m.start() for m in _TARGET_END.finditer(body)]
+    targets: dict[str, list[int]] = defaultdict(list)
+    for match in _TARGET_START.finditer(body):
+        start = match.end()
+        index = bisect_left(ends, start)
+        end = ends[index] if index < len(ends) else len(body)
+        targets[body[start:end]].append(start)
+    return targets
+
+
+def _find_target(body: str, targets: dict[str, list[int]], href: str, start: int) -> int:
+    """Where `href` stands as a whole link target at or after `start`, else the first place
+    anywhere; -1 when nowhere."""
+    cut = _TARGET_END.search(href)
+    places = targets.get(href[: cut.start()] if cut else href, [])
+    index = bisect_left(places, start)
+    # Lazily: a target without spaces or quotes matches at its first place.
+    for place in map(places.__getitem__, chain(range(index, len(places)), range(index))):
+        end = place + len(href)
+        if body.startswith(href, place) and (end == len(body) or _TARGET_END.match(body, end)):
+            return place
+    return -1
+
+
+def _line_col(line_starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column of an offset, given where each line starts."""
+    line = bisect_right(line_starts, offset)
+    return line, offset - line_starts[line - 1] + 1
 
 
 def pygments_css() -> str:
     """The highlighting stylesheet, generated at build time from the installed Pygments."""
-    light = HtmlFormatter(style="default").get_style_defs(f".{HIGHLIGHT_CLASS}")
+    formatter: HtmlFormatter[str] = HtmlFormatter(style="default")
+    light = formatter.get_style_defs(f".{HIGHLIGHT_CLASS}")  # type: ignore[no-untyped-call]
     return f"/* Generated by Pygments for code blocks. */\n{light}\n"

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
 from .output import Output, sync
 from .pipeline import BuildOptions, build
-from .problems import Problem, has_errors
+from .problems import Problem, has_errors, visible
 
 STATUS_PATH = "/__briefsite/status"
 SCRIPT_PATH = "/__briefsite/reload.js"
@@ -195,7 +195,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root: Path = args.source
     if not root.is_dir():
-        print(f"error: source folder '{root}' does not exist", file=err)
+        print(f"error: source folder '{visible(str(root))}' does not exist", file=err)
         return 1
     previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up as Ctrl-C does
     workspace = Path(tempfile.mkdtemp(prefix="briefsite-preview-"))
@@ -237,7 +237,8 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             if not args.quiet:
                 names = sorted({Path(p).name for _, p in changes})
-                print(f"Changed: {', '.join(names)}; rebuilding.", file=out, flush=True)
+                shown = ", ".join(visible(name) for name in names)  # names are untrusted
+                print(f"Changed: {shown}; rebuilding.", file=out, flush=True)
             if rebuild(root, folder, base_url, state, err) and not args.quiet:
                 print("Rebuilt.", file=out, flush=True)
             err.flush()

@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import Problem, error
+from .problems import Problem, error, warning
 
 BRIEF_SUFFIX = ".md"
+# Other names editors give Markdown files. They are not read (one spelling keeps links and
+# addresses predictable) but are named, so a brief is never left out without a word.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,19 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
     """
     root = site_root / briefs_dir
     problems: list[Problem] = []
+    if root.is_symlink():
+        # Links inside the folder are checked against the folder's real place; a linked folder
+        # would make that place anywhere on the disk, so it is refused outright.
+        problems.append(
+            error(
+                _display(site_root, root),
+                0,
+                0,
+                "the briefs folder is a symbolic link",
+                f"make '{briefs_dir}' a real folder holding the brief files",
+            )
+        )
+        return [], problems
     if not root.is_dir():
         problems.append(
             error(
@@ -110,6 +126,19 @@ def _walk(
         if entry.name.startswith("."):
             continue  # editor swap files, .DS_Store and the like are never briefs
         path = Path(entry.path)
+        if not _is_utf8(entry.name):
+            # Python hands out such names with lone surrogates ('\udcff'), which no later
+            # stage can print, link to or write: refuse them here, once, with the bytes shown.
+            problems.append(
+                error(
+                    _display(site_root, path),
+                    0,
+                    0,
+                    "file name is not valid UTF-8",
+                    "rename it, using only UTF-8 characters",
+                )
+            )
+            continue
         if entry.is_symlink():
             reason = _link_escape(path, real_root)
             if reason:
@@ -127,6 +156,26 @@ def _walk(
             yield from _walk(path, real_root, seen, site_root, problems)
         elif entry.name.endswith(BRIEF_SUFFIX) and entry.is_file():
             yield path
+        elif entry.name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
+            stem = entry.name[: entry.name.rindex(".")]
+            problems.append(
+                warning(
+                    _display(site_root, path),
+                    0,
+                    0,
+                    "not read: only files ending in '.md' are briefs",
+                    f"rename it to end in .md ({stem}.md) if it is a brief",
+                )
+            )
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a file name from the operating system was valid UTF-8 (no surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _link_escape(path: Path, real_root: Path) -> str:
@@ -164,11 +213,18 @@ def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Prob
 
 
 def _display(site_root: Path, path: Path) -> str:
-    """The path as editors see it: relative to the site folder, with forward slashes."""
+    """The path as editors see it: relative to the site folder, with forward slashes.
+
+    Bytes that are not UTF-8 are shown as `\\xff`, so the name can be printed anywhere.
+    """
     try:
-        return path.relative_to(site_root).as_posix()
+        shown = path.relative_to(site_root).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    try:
+        return os.fsencode(shown).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a surrogate no file system gave us; escape it all the same
+        return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def read_assets(template_dirs: tuple[Path, ...], folder: str = "assets") -> dict[str, bytes]:

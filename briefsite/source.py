@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from .problems import Problem, error, warning
 BRIEF_SUFFIX = ".md"
 # Other names editors give Markdown files. They are not read (one spelling keeps links and
 # addresses predictable) but are named, so a brief is never left out without a word.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a real name
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
 
 
@@ -126,18 +128,9 @@ def _walk(
         if entry.name.startswith("."):
             continue  # editor swap files, .DS_Store and the like are never briefs
         path = Path(entry.path)
-        if not _is_utf8(entry.name):
-            # Python hands out such names with lone surrogates ('\udcff'), which no later
-            # stage can print, link to or write: refuse them here, once, with the bytes shown.
-            problems.append(
-                error(
-                    _display(site_root, path),
-                    0,
-                    0,
-                    "file name is not valid UTF-8",
-                    "rename it, using only UTF-8 characters",
-                )
-            )
+        refused = _refused_name(entry.name)
+        if refused:
+            problems.append(error(_display(site_root, path), 0, 0, *refused))
             continue
         if entry.is_symlink():
             reason = _link_escape(path, real_root)
@@ -169,13 +162,24 @@ def _walk(
             )
 
 
-def _is_utf8(name: str) -> bool:
-    """Whether a file name from the operating system was valid UTF-8 (no surrogates)."""
+def _refused_name(name: str) -> tuple[str, str] | None:
+    """(message, hint) for a file name no later stage can handle safely, else None.
+
+    Python hands out names that are not UTF-8 with lone surrogates ('\\udcff'), which cannot
+    be printed, linked to or written; names with control characters (a line break, ESC) end
+    up in messages and in repository links. Both are refused here, once, where they are found.
+    """
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return False
-    return True
+        return "file name is not valid UTF-8", "rename it, using only UTF-8 characters"
+    control = _CONTROL.search(name)
+    if control:
+        return (
+            f"file name holds a control character (U+{ord(control[0]):04X})",
+            "rename it, using only letters, digits, spaces and punctuation",
+        )
+    return None
 
 
 def _link_escape(path: Path, real_root: Path) -> str:

@@ -624,7 +624,10 @@ def test_keys_and_file_names_cannot_forge_workflow_commands_or_terminal_escapes(
         "briefs/a.md:5:1: error: unknown field 'x\\n::error file=README.md,line=1::forged"
         "\\n::set-output name=ok::yes\\x1b[2J\\x1b]0;title\\x07'"
     ) in text
-    assert "briefs/evil\\n::error file=x::forged\\x1b[2J\\x1b]0;pwned\\x07.md:1:1: error:" in text
+    assert (
+        "briefs/evil\\n::error file=x::forged\\x1b[2J\\x1b]0;pwned\\x07.md: error: file name "
+        "holds a control character (U+000A)"
+    ) in text
 
 
 def test_problem_text_escapes_controls_but_keeps_its_own_hint_line() -> None:

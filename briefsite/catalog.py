@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import urls
-from .frontmatter import Brief, default_slug
+from .frontmatter import Brief, topic_slug
 from .problems import Problem, error
 
 
@@ -68,11 +68,6 @@ def link_target_path(from_source: str, href_path: str) -> str:
 def nfc(path: str) -> str:
     """A path in composed form: macOS stores 'é' decomposed, editors type it composed."""
     return unicodedata.normalize("NFC", path)
-
-
-def topic_slug(name: str) -> str:
-    """The address part for a topic name; names with no Latin letters keep a stable fallback."""
-    return default_slug(name) or "topic-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
 
 
 def listing_order(brief: Brief) -> tuple[int, str, str]:

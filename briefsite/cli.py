@@ -27,8 +27,9 @@ from .pipeline import (
     publish,
     today_for_build,
 )
-from .problems import Problem, Severity, error, format_json
-from .scaffold import new_brief
+from .problems import Problem, Severity, error, format_json, visible
+from .scaffold import argument_problems, new_brief, round_trip_problems, write_new
+from .schema import MAX_SLUG, SLUG_RE
 
 COMMANDS = ("build", "check", "new", "serve")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -203,11 +204,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_serve(args, out, err)
         return run_build(args, out, err)
     except OutputError as exc:
-        print(f"{paint('error', 'error', err)}: {exc}", file=err)
+        print(f"{paint('error', 'error', err)}: {visible(str(exc))}", file=err)
         return EXIT_PROBLEMS
     except OSError as exc:
-        print(f"{paint('error', 'error', err)}: {exc.filename or ''}: {exc.strerror or exc}",
-              file=err)  # fmt: skip
+        shown = visible(f"{exc.filename or ''}: {exc.strerror or exc}")
+        print(f"{paint('error', 'error', err)}: {shown}", file=err)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         print("Stopped.", file=err)
@@ -243,21 +244,21 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     bar.clear()
     report(shown_from_here(result.problems, config.root), err)
     if not result.ok:
-        print(f"Build failed; nothing was written to {config.output}.", file=err)
+        print(f"Build failed; nothing was written to {visible(str(config.output))}.", file=err)
         return EXIT_PROBLEMS
     sync = publish(result, config)
     if args.verbose:
         for path in sync.written:
-            print(f"  wrote   {path}", file=out)
+            print(f"  wrote   {visible(path)}", file=out)
         for path in sync.removed:
-            print(f"  removed {path}", file=out)
+            print(f"  removed {visible(path)}", file=out)
         for path in sync.kept:
-            print(f"  kept    {path} (not written by briefsite)", file=out)
+            print(f"  kept    {visible(path)} (not written by briefsite)", file=out)
     if not args.quiet:
         seconds = time.perf_counter() - started
         print(
             f"Built {_plural(result.brief_count, 'brief')}, {_plural(result.page_count, 'page')}"
-            f" into {config.output} in {seconds:.2f} s: {len(sync.written)} written, "
+            f" into {visible(str(config.output))} in {seconds:.2f} s: {len(sync.written)} written, "
             f"{sync.unchanged} unchanged, {len(sync.removed)} removed"
             + (f", {len(sync.kept)} kept (not written by briefsite)" if sync.kept else "")
             + ".",
@@ -286,7 +287,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _print_formatted(problems: Sequence[Problem], style: str, out: TextIO) -> None:
-    """Machine-readable problem output: GitHub annotations or JSON."""
+    """Machine-readable problem output: GitHub annotations or JSON.
+
+    Both are safe to print on any UTF-8 stream: `Problem.format_github` escapes control
+    characters, and neither form holds a lone surrogate.
+    """
     if style == "json":
         print(format_json(sorted(problems)), file=out)
     else:
@@ -295,44 +300,63 @@ def _print_formatted(problems: Sequence[Problem], style: str, out: TextIO) -> No
 
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The `new` command: write a new draft brief, never over an existing one."""
+    """The `new` command: write a new draft brief, never over an existing one.
+
+    It writes a brief that builds, or nothing: the title and topics are checked as front matter
+    is, the text is loaded back before writing, and the file is written whole in one go.
+    """
     config = load_site(args)
     if not isinstance(config, SiteConfig):
         report(shown_from_here(config, args.source), err)
         return EXIT_PROBLEMS
+    refused = argument_problems(args.title, args.topic)
+    if refused:
+        return _new_failed(refused, err)
     slug = args.slug or default_slug(args.title)
-    from .schema import SLUG_RE
-
-    if not SLUG_RE.fullmatch(slug):
+    if not SLUG_RE.fullmatch(slug) or len(slug) > MAX_SLUG:
         problem = (
             f"--slug '{args.slug}' is not a valid address"
             if args.slug
             else f"cannot make an address from '{args.title}'"
         )
-        print(
-            f"{paint('error', 'error', err)}: {problem}; use lowercase letters, digits and "
-            "hyphens, e.g. --slug land-offer",
-            file=err,
+        return _new_failed(
+            [
+                f"{problem}; use at most {MAX_SLUG} lowercase letters, digits and hyphens, "
+                "e.g. --slug land-offer"
+            ],
+            err,
         )
-        return EXIT_PROBLEMS
     target = config.briefs_dir / f"{slug}.md"
+    shown = target.relative_to(config.root).as_posix()
     briefs, _ = load_briefs(config)
     taken = [b.source_path for b in briefs if b.slug == slug]
     if target.exists() or taken:
-        where = taken[0] if taken else target.relative_to(config.root).as_posix()
-        print(
-            f"{paint('error', 'error', err)}: a brief with the address '{slug}' already exists: "
-            f"{where}; choose another title or --slug",
-            file=err,
+        where = taken[0] if taken else shown
+        return _new_failed(
+            [
+                f"a brief with the address '{slug}' already exists: {where}; "
+                "choose another title or --slug"
+            ],
+            err,
         )
-        return EXIT_PROBLEMS
-    config.briefs_dir.mkdir(parents=True, exist_ok=True)
     text = new_brief(args.title, slug, args.topic, today_for_build())
-    with open(target, "x", encoding="utf-8") as handle:  # "x": never overwrite
-        handle.write(text)
-    shown = target.relative_to(config.root).as_posix()
-    print(f"Created {shown}. It is a draft: preview it with 'python build.py serve'.", file=out)
+    refused = round_trip_problems(text, shown, config.language, args.title, slug, args.topic)
+    if refused:
+        return _new_failed(refused, err)
+    config.briefs_dir.mkdir(parents=True, exist_ok=True)
+    write_new(target, text)
+    print(
+        f"Created {visible(shown)}. It is a draft: preview it with 'python build.py serve'.",
+        file=out,
+    )
     return EXIT_OK
+
+
+def _new_failed(messages: Sequence[str], err: TextIO) -> int:
+    """Print why `new` wrote nothing; user text in the messages is shown escaped."""
+    for message in messages:
+        print(f"{paint('error', 'error', err)}: {visible(message)}", file=err)
+    return EXIT_PROBLEMS
 
 
 def shown_from_here(problems: Sequence[Problem], root: Path) -> list[Problem]:

@@ -31,6 +31,7 @@ def _builtin_templates() -> Path:
 
 BUILTIN_TEMPLATES = _builtin_templates()
 
+MAX_BRIEF_BYTES = 100_000_000
 RAW_HTML_CHOICES = ("sanitize", "escape", "allow")
 SEVERITY_CHOICES = ("error", "warning")
 
@@ -59,7 +60,11 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         "latest_count", schema.Integer(1), "how many briefs the home page lists", default=10
     ),
     schema.Field(
-        "max_brief_bytes", schema.Integer(1), "the largest brief file accepted", default=2_000_000
+        "max_brief_bytes",
+        # Each brief is read whole into memory: a limit of gigabytes is a mistake, not a plan.
+        schema.Integer(1, MAX_BRIEF_BYTES, "whole number, at most 100,000,000"),
+        "the largest brief file accepted, in bytes",
+        default=2_000_000,
     ),
     schema.Field(
         "raw_html",

@@ -31,8 +31,10 @@ _SAFE_TAGS = frozenset(
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """The safe loader, but an impossible date (2020-02-30) stays text for a clear error."""
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, but values Python cannot build stay text, for a clear error later:
+    an impossible date (2020-02-30), or a whole number too long for Python to read (over 4300
+    digits, which `int()` refuses with a ValueError)."""
 
 
 def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
@@ -43,7 +45,21 @@ def _timestamp_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
         return node.value
 
 
+def _int_or_text(loader: Any, node: yaml.ScalarNode) -> Any:
+    """Construct a YAML integer, or keep the text when Python refuses to read it."""
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+    except ValueError:
+        return node.value
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+
+# A topic's address is a folder name; names in other scripts become `topic-XXXX-...` hex, five
+# characters each, so a topic of 40 Chinese characters needs about 200. File systems allow
+# 255 bytes.
+MAX_TOPIC_ADDRESS = 200
 
 
 @dataclass(frozen=True)
@@ -288,6 +304,15 @@ def default_slug(stem: str) -> str:
     return "-".join(words)
 
 
+def topic_slug(name: str) -> str:
+    """The address part for a topic name; names with no Latin letters keep a stable fallback.
+
+    It lives here, beside `default_slug`, so a brief's topics can be checked to make folder
+    names a file system accepts before any page is written (see `_topic_problems`).
+    """
+    return default_slug(name) or "topic-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
+
+
 def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     """The whole edge of the pipeline for one file: split, parse, validate, build a `Brief`."""
     part = split(source)
@@ -298,7 +323,7 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
         return problems
     base = source.line_starts[part.yaml_line - 1]
     if node is None:  # an empty block: every required field is missing
-        node = yaml.MappingNode("tag:yaml.org,2002:map", [], _FileStart())
+        node = yaml.MappingNode("tag:yaml.org,2002:map", [], yaml.Mark("", 0, 0, 0, "", 0))
         data = {}
     values, issues = schema.check_mapping(schema.BRIEF_FIELDS, node, data)
     # A field missing from the whole block is reported at the opening '---', where the editor
@@ -323,6 +348,18 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
                 "e.g. slug: land-offer",
             )
         )
+    elif len(slug) > schema.MAX_SLUG:
+        problems.append(
+            error(
+                source.path,
+                1,
+                1,
+                f"the address made from the file name is {len(slug)} characters long; "
+                f"at most {schema.MAX_SLUG} are allowed",
+                "add a shorter 'slug:' field, or shorten the file name",
+            )
+        )
+    problems += _topic_problems(source, node, base, values["topics"] or ())
     if problems:
         return problems
     values["slug"] = slug
@@ -337,10 +374,49 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     )
 
 
-def _positions(
-    node: yaml.MappingNode, source: SourceFile, base: int
-) -> Iterator[tuple[str, int, int]]:
-    """(field, line, col) of each top-level value, and of each figure as `figures[N]`."""
+def _topic_problems(
+    source: SourceFile, node: yaml.Node, base: int, topics: tuple[str | None, ...]
+) -> list[Problem]:
+    """Topics whose address (a folder name) would be too long for a file system.
+
+    `topics` holds None for a topic with its own problem, already reported.
+    """
+    value = _value_node(node, "topics")
+    items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+    problems = []
+    for item, name in zip(items, topics, strict=False):
+        if item is None or name is None:
+            continue
+        address = topic_slug(name)
+        if len(address.encode("utf-8")) > MAX_TOPIC_ADDRESS:
+            problems.append(
+                problem_at(
+                    source,
+                    item.start_mark,
+                    base,
+                    f"topic {schema.shown(name)} would need an address of {len(address)} "
+                    f"characters; at most {MAX_TOPIC_ADDRESS} fit in a file name",
+                    "use a shorter topic name (names in Chinese take five characters each)",
+                )
+            )
+    return problems
+
+
+def _value_node(node: yaml.Node, name: str) -> yaml.Node | None:
+    """The value node of a top-level key, or None."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return value  # type: ignore[no-any-return]  # PyYAML's stubs leave `value` as Any
+    return None
+
+
+def _positions(node: yaml.Node, source: SourceFile, base: int) -> Iterator[tuple[str, int, int]]:
+    """(field, line, col) of each top-level value, of each figure as `figures[N]`, and of each
+    change note's date as `updates[N].date`."""
+    if not isinstance(node, yaml.MappingNode):
+        return
     for key, value in node.value:
         if not isinstance(key, yaml.ScalarNode):
             continue
@@ -348,11 +424,45 @@ def _positions(
         if key.value == "figures" and isinstance(value, yaml.SequenceNode):
             for index, item in enumerate(value.value, 1):
                 yield (f"figures[{index}]", *source.position(base + item.start_mark.index))
+        if key.value == "updates" and isinstance(value, yaml.SequenceNode):
+            for index, item in enumerate(value.value, 1):
+                date = _value_node(item, "date")
+                if date is not None:
+                    at = source.position(base + date.start_mark.index)
+                    yield (f"updates[{index}].date", *at)
 
 
-class _FileStart:
-    """A stand-in YAML mark for the start of an empty front-matter block."""
+def check_update_dates(brief: Brief, today: dt.date) -> list[Problem]:
+    """Change notes must fall between the brief's date and the build's today.
 
-    line = 0
-    column = 0
-    index = 0
+    A note dated 9999-12-31 would tell readers "Last updated 31 December 9999". `today` is
+    the build's (`pipeline.BuildOptions.today`), so this check sits outside `load_brief`, which
+    stays a pure function of the file. A brief scheduled for the future may carry notes up to
+    its own date: its notes are bound by max(today, its date).
+    """
+    latest = max(today, brief.date)
+    problems = []
+    for index, update in enumerate(brief.updates, 1):
+        if update.date < brief.date:
+            message = (
+                f"change note dated {update.date.isoformat()} is earlier than the brief's "
+                f"date, {brief.date.isoformat()}"
+            )
+            hint = "a change note records a change after publication; check the date"
+        elif update.date > latest and brief.date > today:
+            message = (
+                f"change note dated {update.date.isoformat()} is later than the brief's date, "
+                f"{brief.date.isoformat()}, for which it is scheduled"
+            )
+            hint = "a brief not yet published can only have notes up to its own date"
+        elif update.date > latest:
+            message = (
+                f"change note dated {update.date.isoformat()} is in the future "
+                f"(today is {today.isoformat()})"
+            )
+            hint = "date the note on the day the change is published"
+        else:
+            continue
+        line, col = brief.position(f"updates[{index}].date")
+        problems.append(error(brief.source_path, line, col, message, hint))
+    return problems

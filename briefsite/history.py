@@ -28,8 +28,13 @@ class FileHistory:
     created: bool = False  # the newest commit is the one that added the file
 
 
-def read_history(root: Path, briefs_dir: str) -> Mapping[str, FileHistory]:
-    """The newest commit of each brief, keyed by path relative to `root` ("briefs/a.md")."""
+def read_history(
+    root: Path, briefs_dir: str, latest: dt.date | None = None
+) -> Mapping[str, FileHistory]:
+    """The newest commit of each brief, keyed by path relative to `root` ("briefs/a.md").
+
+    Commits dated after `latest` (the build's today) are not believed; see `parse_log`.
+    """
     if not _is_full_repository(root):
         return {}
     try:
@@ -48,33 +53,44 @@ def read_history(root: Path, briefs_dir: str) -> Mapping[str, FileHistory]:
         return {}
     assert process.stdout is not None
     try:
-        return parse_log(process.stdout, prefix="")
+        return parse_log(process.stdout, prefix="", latest=latest)
     finally:
         process.stdout.close()
         process.kill()  # we may stop reading before git finishes old history
         process.wait()
 
 
-def parse_log(lines: Iterable[str], prefix: str = "") -> dict[str, FileHistory]:
+def parse_log(
+    lines: Iterable[str], prefix: str = "", latest: dt.date | None = None
+) -> dict[str, FileHistory]:
     """Parse `git log -p -U0 --format=<NUL>commit %cs` output, newest commit first.
 
-    Only the first (newest) commit seen for each file is kept.
+    Only the first (newest) commit seen for each file is kept. Commit dates are whatever the
+    committer's clock or a pull request says: a date Python cannot read (git prints year
+    10000 and beyond) or one after `latest` is no date at all. Such a commit still counts as
+    the file's newest, so an older commit does not stand in for it: the file gets no entry,
+    and the site uses its front-matter dates, as outside git.
     """
     found: dict[str, FileHistory] = {}
+    untrusted: set[str] = set()  # files whose newest commit has no believable date
     date: dt.date | None = None
     current: str | None = None
     hunks: list[tuple[int, int]] = []
     created = False
 
     def flush() -> None:
-        if current is not None and date is not None and current not in found:
+        if current is None or current in found or current in untrusted:
+            return
+        if date is None:
+            untrusted.add(current)
+        else:
             found[current] = FileHistory(date, tuple(hunks), created)
 
     for line in lines:
         if line.startswith(_COMMIT):
             flush()
             current, hunks, created = None, [], False
-            date = dt.date.fromisoformat(line[len(_COMMIT) :].strip())
+            date = _commit_date(line[len(_COMMIT) :], latest)
         elif line.startswith("diff --git "):
             flush()
             current, hunks, created = None, [], False
@@ -88,6 +104,15 @@ def parse_log(lines: Iterable[str], prefix: str = "") -> dict[str, FileHistory]:
             hunks.append((start, count))
     flush()
     return found
+
+
+def _commit_date(text: str, latest: dt.date | None) -> dt.date | None:
+    """A commit's date, or None when it cannot be read or lies after `latest`."""
+    try:
+        date = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return None if latest is not None and date > latest else date
 
 
 def _diff_path(line: str) -> str | None:

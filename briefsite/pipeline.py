@@ -17,7 +17,7 @@ from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links
 from .config import SiteConfig
 from .feeds import build_feed
-from .frontmatter import Brief, load_brief
+from .frontmatter import Brief, check_update_dates, load_brief
 from .history import FileHistory, read_history
 from .markup import Markup, RenderedBrief, pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
@@ -128,6 +128,7 @@ def render_briefs(
 def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build the whole site in memory: validate everything, then render, then list outputs."""
     briefs, problems = load_briefs(config, options.progress)
+    problems += [p for brief in briefs for p in check_update_dates(brief, options.today)]
     published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)
     problems += found
@@ -143,7 +144,9 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered)
 
-    history = read_history(config.root, config.briefs_dir.name) if options.git else {}
+    history = (
+        read_history(config.root, config.briefs_dir.name, options.today) if options.git else {}
+    )
     modified = {
         catalog.by_source[nfc(path)].slug: item.date
         for path, item in history.items()
@@ -180,7 +183,9 @@ def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> Bu
     briefs = result.catalog.briefs
     history = result.history
     if history is None:  # the build stopped early; the warnings still need git's view
-        history = read_history(config.root, config.briefs_dir.name) if options.git else {}
+        history = (
+            read_history(config.root, config.briefs_dir.name, options.today) if options.git else {}
+        )
     extra = check_consistency(briefs) + check_change_notes(briefs, history)
     return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,34 +33,75 @@ class Problem:
     hint: str = ""
 
     def format(self) -> str:
-        """Render as `path:line:col: severity: message`, the form editors' tools read."""
-        place = self.path
+        """Render as `path:line:col: severity: message`, the form editors' tools read.
+
+        Paths and messages carry text from briefs and file names, so control characters and
+        line breaks in them are shown escaped (see `visible`): the only line break printed is
+        the one before the hint.
+        """
+        place = visible(self.path)
         if self.line:
             place += f":{self.line}:{self.col or 1}"
-        text = f"{place}: {self.severity}: {self.message}"
+        text = f"{place}: {self.severity}: {visible(self.message)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {visible(self.hint)}"
         return text
 
     def format_github(self) -> str:
-        """Render as a GitHub Actions workflow command, which annotates the pull request diff."""
+        """Render as a GitHub Actions workflow command, which annotates the pull request diff.
+
+        Line breaks are escaped as GitHub's toolkit does (%0A), so a message stays one command;
+        other control characters are shown escaped, so none reaches the log viewer.
+        """
         kind = "error" if self.severity is Severity.ERROR else "warning"
-        props = f"file={_gh_escape_property(self.path)}"
+        props = f"file={_gh_escape_property(visible(self.path, keep=LINE_BREAKS))}"
         if self.line:
             props += f",line={self.line},col={self.col or 1}"
         message = self.message + (f" ({self.hint})" if self.hint else "")
-        return f"::{kind} {props}::{_gh_escape_data(message)}"
+        return f"::{kind} {props}::{_gh_escape_data(visible(message, keep=LINE_BREAKS))}"
 
     def as_dict(self) -> dict[str, object]:
-        """A plain mapping for machine-readable output."""
+        """A plain mapping for machine-readable output.
+
+        The text is kept as it is (JSON escapes control characters itself), except that lone
+        surrogates, which no UTF-8 output can hold, are written as `\\udcff` escapes.
+        """
         return {
-            "path": self.path,
+            "path": encodable(self.path),
             "line": self.line,
             "col": self.col,
             "severity": str(self.severity),
-            "message": self.message,
-            "hint": self.hint,
+            "message": encodable(self.message),
+            "hint": encodable(self.hint),
         }
+
+
+# C0 and C1 control characters, DEL, lone surrogates (from file names that are not UTF-8, or a
+# YAML "\\ud800" escape) and the Unicode line and paragraph separators: printed raw they would
+# move the cursor, recolour or retitle a terminal, forge a GitHub workflow command on a line of
+# its own, or make printing fail on a UTF-8 stream.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+LINE_BREAKS = frozenset("\r\n")
+
+
+def _escape(char: str) -> str:
+    """One unsafe character as the escape a Python programmer would type for it."""
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def visible(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Text safe to print on a terminal or in a CI log: every unsafe character escaped.
+
+    `keep` names characters the caller escapes its own way (GitHub's %0A for line breaks).
+    """
+    return _UNSAFE.sub(lambda m: m[0] if m[0] in keep else _escape(m[0]), text)
+
+
+def encodable(text: str) -> str:
+    """Text that UTF-8 can encode: lone surrogates become `\\udcff`, the rest is unchanged."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def error(path: str, line: int, col: int, message: str, hint: str = "") -> Problem:

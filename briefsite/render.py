@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import traceback
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -51,31 +52,46 @@ def format_date(value: dt.date, lang: str = "en") -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def _plain_number(value: float) -> str:
-    """A number with thousands separators and no trailing '.0'."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return f"{value:,}"
+def _exact(value: float | Decimal) -> Decimal:
+    """A number as a Decimal with exactly the digits it was written with.
+
+    A float's `repr` is its shortest round-tripping form, which for the numbers figures accept
+    (at most 15 significant digits, see `schema.Number`) is exactly what the editor typed:
+    37.3 stays 37.3, never 37.299999999999997.
+    """
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
-def _scaled(value: float, scales: Sequence[tuple[int, str]]) -> tuple[str, str] | None:
+def _plain_number(value: Decimal) -> str:
+    """A number with thousands separators, no trailing zeros and never an exponent:
+    0.0000001 is '0.0000001', not '1e-07'."""
+    if value.is_zero():
+        return "0"  # never "-0" or "0.0"
+    return f"{value.normalize():,f}"
+
+
+def _scaled(value: Decimal, scales: Sequence[tuple[int, str]]) -> tuple[str, str] | None:
     """(number, scale word) when the value is a round amount of a scale: 390 and 'billion'."""
     for size, word in scales:
         if abs(value) >= size:
-            amount = value / size
-            if round(amount, 3) == amount or abs(round(amount, 3) - amount) < 1e-9:
-                return _plain_number(round(amount, 3)), word
+            amount = value / size  # exact: a power of ten only moves the decimal point
+            exponent = amount.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and exponent >= -3:  # at most three decimals
+                return _plain_number(amount), word
             return None
     return None
 
 
-def format_number(value: float, lang: str = "en") -> str:
+def format_number(value: float | Decimal, lang: str = "en") -> str:
     """Numbers as readers read them: '1,250', '37.3', '100 million'; '1亿', '3900亿' in Chinese."""
+    exact = _exact(value)
     if is_zh(lang):
-        scaled = _scaled(value, ZH_SCALES)
-        return "".join(scaled).replace(",", "") if scaled else _plain_number(value)
-    scaled = _scaled(value, EN_SCALES)
-    return NBSP.join(scaled) if scaled else _plain_number(value)
+        scaled = _scaled(exact, ZH_SCALES)
+        return "".join(scaled).replace(",", "") if scaled else _plain_number(exact)
+    scaled = _scaled(exact, EN_SCALES)
+    return NBSP.join(scaled) if scaled else _plain_number(exact)
 
 
 def format_unit(unit: str, lang: str = "en") -> str:

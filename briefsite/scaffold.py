@@ -10,8 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
 
 from . import schema
+from .frontmatter import Brief, load_brief
+from .source import make_source
 
 # Example entries shown, commented out, under the list-of-records fields.
 EXAMPLES = {
@@ -29,6 +34,51 @@ EXAMPLES = {
 def _quoted(text: str) -> str:
     """A YAML double-quoted string (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def argument_problems(title: str, topics: Sequence[str]) -> list[str]:
+    """What is wrong with a title or topic typed on the command line, checked as the schema
+    checks front matter: a control character, or a byte that was not UTF-8 (which arrives as a
+    lone surrogate), could not be written into a brief that builds."""
+    node = yaml.ScalarNode("tag:yaml.org,2002:str", "")
+    messages = []
+    for name, value in (("title", title), *(("--topic", topic) for topic in topics)):
+        _, issues = schema.Text().check(name, node, value)
+        messages += [issue.message for issue in issues]
+    return messages
+
+
+def round_trip_problems(
+    text: str, path: str, lang: str, title: str, slug: str, topics: Sequence[str]
+) -> list[str]:
+    """Why `text` would not load back as the brief asked for, or [] when it does.
+
+    The last guard before `new` writes: what it writes must pass every check a build makes
+    and read back with exactly the title, slug and topics given.
+    """
+    loaded = load_brief(make_source(path, text), lang)
+    if not isinstance(loaded, Brief):
+        return [problem.message for problem in loaded]
+    wanted = (title.strip(), slug, tuple(topic.strip() for topic in topics))
+    if (loaded.title, loaded.slug, loaded.topics) != wanted:
+        return ["the title or a topic would not read back as typed"]
+    return []
+
+
+def write_new(target: Path, text: str) -> None:
+    """Write a new file whole or not at all; never over an existing one ("x" mode).
+
+    The text is encoded before the file is created, and the file is removed if writing fails,
+    so no empty or half-written brief is left to break the next build.
+    """
+    data = text.encode("utf-8")
+    with open(target, "xb") as handle:
+        try:
+            handle.write(data)
+        except BaseException:
+            handle.close()
+            target.unlink(missing_ok=True)
+            raise
 
 
 def new_brief(title: str, slug: str, topics: Sequence[str], today: dt.date) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import yaml
@@ -37,14 +38,17 @@ class Issue:
 class Kind(Protocol):
     """What a field's value must be."""
 
-    description: str  # shown in the README table, e.g. "date (2020-03-26)"
+    @property
+    def description(self) -> str:
+        """Shown in the README table, e.g. "date (2020-03-26)"."""
+        ...
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
         """Return the cleaned value and the issues found."""
         ...
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """A value as an editor would recognise it in a message."""
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
@@ -57,19 +61,68 @@ def _shown(value: Any) -> str:
     return repr(value) if not isinstance(value, dt.date) else value.isoformat()
 
 
+# Characters no published text may hold: C0 controls other than tab and line feed, DEL, C1
+# controls, lone surrogates and the non-characters U+FFFE and U+FFFF. XML (the feed, the
+# sitemap) cannot hold most of them at all, HTML calls them parse errors, and on a terminal they
+# are commands. Raw in a file YAML refuses them itself; these arrive through escapes ("\x1b").
+_UNPUBLISHABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def unpublishable(text: str) -> str:
+    """Describe the first character of `text` that cannot be published, or "" when none."""
+    found = _UNPUBLISHABLE.search(text)
+    if found is None:
+        return ""
+    code = ord(found[0])
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "a lone surrogate"
+    elif code >= 0xFFFE:
+        kind = "a non-character"
+    else:
+        kind = "a control character"
+    return f"U+{code:04X}, {kind}"
+
+
+def _unpublishable_issue(name: str, node: yaml.Node, text: str) -> list[Issue]:
+    """An issue when `text` holds a character pages and feeds cannot carry."""
+    found = unpublishable(text)
+    if not found:
+        return []
+    return [
+        Issue(
+            node,
+            f"'{name}' contains a character that cannot be published ({found})",
+            "delete it; in quoted YAML text it may come from an escape such as \\x1b",
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class Text:
-    """A non-empty line of text."""
+    """A non-empty piece of text (tabs and line breaks allowed, other control characters not)."""
 
     description: str = "text"
+    max_length: int | None = None  # in characters, where the text becomes part of an address
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
         """Accept strings (and plain numbers, which editors mean as text, such as a number)."""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            return None, [Issue(node, f"'{name}' must be text, got {_shown(value)}")]
+            return None, [Issue(node, f"'{name}' must be text, got {shown(value)}")]
         text = str(value).strip()
         if not text:
             return None, [Issue(node, f"'{name}' must not be empty")]
+        issues = _unpublishable_issue(name, node, text)
+        if issues:
+            return None, issues
+        if self.max_length is not None and len(text) > self.max_length:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' is {len(text)} characters long; at most {self.max_length} "
+                    "are allowed",
+                    "shorten it",
+                )
+            ]
         return text, []
 
 
@@ -90,7 +143,7 @@ class Date:
                 return dt.date.fromisoformat(value.strip()), []
             except ValueError:
                 pass
-        return None, [Issue(node, f"'{name}' must be a date like 2020-03-26, got {_shown(value)}")]
+        return None, [Issue(node, f"'{name}' must be a date like 2020-03-26, got {shown(value)}")]
 
 
 @dataclass(frozen=True)
@@ -103,7 +156,16 @@ class Bool:
         """Accept only real booleans, so 'no' in quotes is not silently true."""
         if isinstance(value, bool):
             return value, []
-        return None, [Issue(node, f"'{name}' must be true or false, got {_shown(value)}")]
+        return None, [Issue(node, f"'{name}' must be true or false, got {shown(value)}")]
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _count(value: int) -> str:
+    """A whole number for a message: with thousands separators, or its size when huge."""
+    digits = len(str(abs(value)))
+    return f"{value:,}" if digits <= 24 else f"a number of {digits} digits"
 
 
 @dataclass(frozen=True)
@@ -111,15 +173,50 @@ class Integer:
     """A whole number within bounds."""
 
     minimum: int = 0
+    maximum: int | None = None  # None: no upper bound
     description: str = "whole number"
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
-        """Accept ints at or above the minimum."""
+        """Accept ints between the minimum and the maximum."""
+        if isinstance(value, str) and node.tag == _INT_TAG:  # too many digits to read
+            return None, [Issue(node, f"'{name}' is too large")]
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, [Issue(node, f"'{name}' must be a whole number, got {_shown(value)}")]
+            return None, [Issue(node, f"'{name}' must be a whole number, got {shown(value)}")]
         if value < self.minimum:
-            return None, [Issue(node, f"'{name}' must be at least {self.minimum}, got {value}")]
+            return None, [
+                Issue(node, f"'{name}' must be at least {self.minimum}, got {_count(value)}")
+            ]
+        if self.maximum is not None and value > self.maximum:
+            return None, [
+                Issue(node, f"'{name}' must be at most {self.maximum:,}, got {_count(value)}")
+            ]
         return value, []
+
+
+# The numbers a figure can hold and the site can typeset exactly: below a thousand trillion,
+# and zero or at least a billionth, with at most 15 significant digits, which is what a
+# binary float carries exactly. Within these, `render.format_number` prints exactly the number
+# typed, never rounded and never in scientific notation.
+FIGURE_LIMIT = Decimal(10) ** 15
+FIGURE_SMALLEST = Decimal(10) ** -9
+FIGURE_DIGITS = 15
+
+
+def exact_number(node: yaml.Node, value: int | float) -> Decimal:
+    """The number as the editor typed it: ints exactly, floats from their YAML text.
+
+    YAML's text is used because a float may have rounded away digits the editor typed
+    (0.1000000000000000001 reads as 0.1); forms Decimal does not read (60-based 1:30.5) use the
+    float's shortest form.
+    """
+    if isinstance(value, int):
+        return Decimal(value)
+    text = node.value.replace("_", "") if isinstance(node, yaml.ScalarNode) else ""
+    try:
+        exact = Decimal(text)
+    except InvalidOperation:
+        return Decimal(repr(value))
+    return exact if exact.is_finite() else Decimal(repr(value))
 
 
 @dataclass(frozen=True)
@@ -129,17 +226,49 @@ class Number:
     description: str = "number (37.3)"
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
-        """Accept ints and finite floats; text such as '37.3 km²' belongs in value plus unit."""
+        """Accept ints and finite floats the site can show exactly (see FIGURE_LIMIT)."""
+        scale = "write large amounts in a larger unit, e.g. value: 390 with unit: billion yuan"
+        if isinstance(value, str) and node.tag == _INT_TAG:  # too many digits to read
+            return None, [Issue(node, f"'{name}' is too large to show", scale)]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
             return None, [
                 Issue(
                     node,
-                    f"'{name}' must be a number like 37.3, got {_shown(value)}",
+                    f"'{name}' must be a number like 37.3, got {shown(value)}",
                     "write the unit in 'unit' and words like 'up to' in 'qualifier'",
                 )
             ]
         if isinstance(value, float) and value in (float("inf"), float("-inf")):
-            return None, [Issue(node, f"'{name}' must be a finite number")]
+            return None, [Issue(node, f"'{name}' must be a finite number", scale)]
+        exact = exact_number(node, value)
+        if abs(exact) >= FIGURE_LIMIT:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' is too large to show: figures must be below "
+                    "1,000,000,000,000,000 (a thousand trillion)",
+                    scale,
+                )
+            ]
+        if exact and abs(exact) < FIGURE_SMALLEST:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' is too small to show: figures other than 0 must be at least "
+                    "0.000000001 (a billionth)",
+                    "write small amounts in a smaller unit, e.g. mg instead of kg",
+                )
+            ]
+        digits = len(exact.normalize().as_tuple().digits)
+        if digits > FIGURE_DIGITS:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' has {digits} significant digits; the site shows at most "
+                    f"{FIGURE_DIGITS} exactly",
+                    "round it to fewer digits",
+                )
+            ]
         return value, []
 
 
@@ -155,7 +284,7 @@ class Choice:
         if isinstance(value, str) and value in self.options:
             return value, []
         allowed = ", ".join(f"'{o}'" for o in self.options)
-        return None, [Issue(node, f"'{name}' must be one of {allowed}, got {_shown(value)}")]
+        return None, [Issue(node, f"'{name}' must be one of {allowed}, got {shown(value)}")]
 
 
 @dataclass(frozen=True)
@@ -166,15 +295,25 @@ class Pattern:
     example: str
     hint: str
     description: str = ""
+    max_length: int | None = None  # slugs become folder names, which file systems limit
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
-        """Accept text that matches the whole pattern."""
+        """Accept text that matches the whole pattern, and is not too long."""
         if isinstance(value, str) and self.regex.fullmatch(value):
+            if self.max_length is not None and len(value) > self.max_length:
+                return None, [
+                    Issue(
+                        node,
+                        f"'{name}' is {len(value)} characters long; at most {self.max_length} "
+                        "are allowed",
+                        "shorten it",
+                    )
+                ]
             return value, []
         return None, [
             Issue(
                 node,
-                f"'{name}' must look like '{self.example}', got {_shown(value)}",
+                f"'{name}' must look like '{self.example}', got {shown(value)}",
                 self.hint,
             )
         ]
@@ -188,19 +327,24 @@ class Url:
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
         """Accept http and https URLs only: other schemes (javascript:, file:) are unsafe."""
+        if isinstance(value, str) and (issues := _unpublishable_issue(name, node, value)):
+            return None, issues
         if isinstance(value, str) and re.fullmatch(r"https?://[^\s<>\"]+", value.strip()):
             return value.strip(), []
         return None, [
-            Issue(node, f"'{name}' must be a web address starting https://, got {_shown(value)}")
+            Issue(node, f"'{name}' must be a web address starting https://, got {shown(value)}")
         ]
 
 
 @dataclass(frozen=True)
 class ListOf:
-    """A YAML list whose items are each of one kind."""
+    """A YAML list whose items are each of one kind, at most `maximum` of them."""
 
     item: Kind
     description: str = ""
+    # Every topic is a page and every item is shown: one brief must not make a site of
+    # twenty thousand pages. None: no limit.
+    maximum: int | None = None
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
         """Check each item, numbering them from 1 in messages as editors count."""
@@ -208,7 +352,15 @@ class ListOf:
             value = [value]  # `topics: Land` is a one-item list, as editors expect
             node = yaml.SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark)
         if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
-            return None, [Issue(node, f"'{name}' must be a list, got {_shown(value)}")]
+            return None, [Issue(node, f"'{name}' must be a list, got {shown(value)}")]
+        if self.maximum is not None and len(value) > self.maximum:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' has {len(value)} entries; at most {self.maximum} are allowed",
+                    "keep the ones readers need most, or split the brief",
+                )
+            ]
         items: list[Any] = []
         issues: list[Issue] = []
         for index, (item_node, item) in enumerate(zip(node.value, value, strict=True), 1):
@@ -295,10 +447,10 @@ def check_mapping(
 
 def _unknown_key(prefix: str, key_node: yaml.Node, key: Any, by_name: dict[str, Field]) -> Issue:
     """Explain an unknown key, suggesting the nearest known one."""
-    shown = key if isinstance(key, str) else _shown(getattr(key_node, "value", key))
+    name = key if isinstance(key, str) else shown(getattr(key_node, "value", key))
     known = f"known fields are: {', '.join(sorted(by_name))}"
-    hint = did_you_mean(str(shown), by_name, known, prefix)
-    return Issue(key_node, f"unknown field '{prefix}{shown}'", hint)
+    hint = did_you_mean(str(name), by_name, known, prefix)
+    return Issue(key_node, f"unknown field '{prefix}{name}'", hint)
 
 
 # --------------------------------------------------------------------------- the brief's data
@@ -334,7 +486,13 @@ class Update:
 
 FIGURE_FIELDS = (
     Field("label", Text(), "what the number counts, read after it", required=True),
-    Field("value", Number(), "the number alone, e.g. 37.3 or 100000000", required=True),
+    Field(
+        "value",
+        Number(),
+        "the number alone, e.g. 37.3 or 100000000; below a thousand trillion, 0 or at least "
+        "0.000000001, at most 15 significant digits",
+        required=True,
+    ),
     Field("unit", Text(), "e.g. km², yuan, %, projects", required=True),
     Field("source", Text(), "where the figure comes from", required=True),
     Field("qualifier", Text(), "a word read before the number: 'up to', 'over', 'nearly'"),
@@ -345,11 +503,24 @@ SOURCE_FIELDS = (
     Field("date", Date(), "when it was published"),
 )
 UPDATE_FIELDS = (
-    Field("date", Date(), "when the change was published", required=True),
+    Field(
+        "date",
+        Date(),
+        "when the change was published: not before the brief's date, not after today",
+        required=True,
+    ),
     Field("note", Text(), "what changed, in one sentence", required=True),
 )
 
 STATUSES = ("in-force", "proposed", "expired")
+
+# Limits that keep one brief from making an unbuildable or enormous site. A slug and a topic's
+# address are folder names (file systems allow 255 bytes); every topic is a page of its own.
+MAX_SLUG = 80  # characters of a brief's address
+MAX_TOPIC = 80  # characters of a topic's name
+MAX_TOPICS = 20
+MAX_FIGURES = 50
+MAX_ENTRIES = 100  # authors, updates, sources
 
 BRIEF_FIELDS: tuple[Field, ...] = (
     Field("title", Text(), "the brief's title, shown as its heading", required=True),
@@ -363,33 +534,60 @@ BRIEF_FIELDS: tuple[Field, ...] = (
             SLUG_RE,
             "land-offer",
             "use lowercase letters, digits and single hyphens",
-            "slug (land-offer)",
+            f"slug (land-offer), at most {MAX_SLUG} characters",
+            MAX_SLUG,
         ),
         "the last part of the brief's address (/briefs/land-offer/); defaults to the file name",
     ),
     Field("number", Text(), "the brief's report number, e.g. QB-2020-01"),
-    Field("topics", ListOf(Text(), "list of text"), "topics the brief is filed under", default=()),
+    Field(
+        "topics",
+        ListOf(
+            Text(max_length=MAX_TOPIC),
+            f"list of up to {MAX_TOPICS} texts of at most {MAX_TOPIC} characters",
+            MAX_TOPICS,
+        ),
+        "topics the brief is filed under",
+        default=(),
+    ),
     Field("region", Text(), "the place the policy applies to"),
     Field("issuing_body", Text(), "who issued the policy"),
-    Field("authors", ListOf(Text(), "list of text"), "who wrote the brief", default=()),
+    Field(
+        "authors",
+        ListOf(Text(), f"list of up to {MAX_ENTRIES} texts", MAX_ENTRIES),
+        "who wrote the brief",
+        default=(),
+    ),
     Field("status", Choice(STATUSES, " or ".join(STATUSES)), "whether the policy applies now"),
     Field("effective", Date(), "when the policy took effect"),
     Field("expires", Date(), "when the policy stops applying"),
     Field(
         "updates",
-        ListOf(Record(UPDATE_FIELDS, Update), "list of {date, note}"),
+        ListOf(
+            Record(UPDATE_FIELDS, Update),
+            f"list of up to {MAX_ENTRIES} {{date, note}}",
+            MAX_ENTRIES,
+        ),
         "change notes shown to readers, as GOV.UK's page history",
         default=(),
     ),
     Field(
         "figures",
-        ListOf(Record(FIGURE_FIELDS, Figure), "list of {label, value, unit, source, qualifier}"),
+        ListOf(
+            Record(FIGURE_FIELDS, Figure),
+            f"list of up to {MAX_FIGURES} {{label, value, unit, source, qualifier}}",
+            MAX_FIGURES,
+        ),
         "headline statistics shown in the key-figures box",
         default=(),
     ),
     Field(
         "sources",
-        ListOf(Record(SOURCE_FIELDS, SourceRef), "list of {title, url, date}"),
+        ListOf(
+            Record(SOURCE_FIELDS, SourceRef),
+            f"list of up to {MAX_ENTRIES} {{title, url, date}}",
+            MAX_ENTRIES,
+        ),
         "documents the brief draws on",
         default=(),
     ),

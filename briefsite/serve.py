@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
 from .output import Output, is_safe_relative
 from .pipeline import BuildOptions, build
-from .problems import Problem, has_errors
+from .problems import Problem, has_errors, visible
 
 STATUS_PATH = "/__briefsite/status"
 SCRIPT_PATH = "/__briefsite/reload.js"
@@ -358,7 +358,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root: Path = args.source
     if not root.is_dir():
-        print(f"error: source folder '{root}' does not exist", file=err)
+        print(f"error: source folder '{visible(str(root))}' does not exist", file=err)
         return 1
     previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
     server: PreviewServer | None = None
@@ -393,7 +393,8 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             if not args.quiet:
                 names = sorted({Path(p).name for _, p in changes})
-                print(f"Changed: {', '.join(names)}; rebuilding.", file=out, flush=True)
+                shown = ", ".join(visible(name) for name in names)  # names are untrusted
+                print(f"Changed: {shown}; rebuilding.", file=out, flush=True)
             if rebuild(root, base_url, state, err, args.verbose) and not args.quiet:
                 print("Rebuilt.", file=out, flush=True)
             err.flush()

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import Problem, error
+from .problems import Problem, error, warning
 
 BRIEF_SUFFIX = ".md"
+# Other names editors give Markdown files. They are not read (one spelling keeps links and
+# addresses predictable) but are named, so a brief is never left out without a word.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a real name
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,19 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
     """
     root = site_root / briefs_dir
     problems: list[Problem] = []
+    if root.is_symlink():
+        # Links inside the folder are checked against the folder's real place; a linked folder
+        # would make that place anywhere on the disk, so it is refused outright.
+        problems.append(
+            error(
+                _display(site_root, root),
+                0,
+                0,
+                "the briefs folder is a symbolic link",
+                f"make '{briefs_dir}' a real folder holding the brief files",
+            )
+        )
+        return [], problems
     if not root.is_dir():
         problems.append(
             error(
@@ -110,6 +128,10 @@ def _walk(
         if entry.name.startswith("."):
             continue  # editor swap files, .DS_Store and the like are never briefs
         path = Path(entry.path)
+        refused = _refused_name(entry.name)
+        if refused:
+            problems.append(error(_display(site_root, path), 0, 0, *refused))
+            continue
         if entry.is_symlink():
             reason = _link_escape(path, real_root)
             if reason:
@@ -127,6 +149,37 @@ def _walk(
             yield from _walk(path, real_root, seen, site_root, problems)
         elif entry.name.endswith(BRIEF_SUFFIX) and entry.is_file():
             yield path
+        elif entry.name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
+            stem = entry.name[: entry.name.rindex(".")]
+            problems.append(
+                warning(
+                    _display(site_root, path),
+                    0,
+                    0,
+                    "not read: only files ending in '.md' are briefs",
+                    f"rename it to end in .md ({stem}.md) if it is a brief",
+                )
+            )
+
+
+def _refused_name(name: str) -> tuple[str, str] | None:
+    """(message, hint) for a file name no later stage can handle safely, else None.
+
+    Python hands out names that are not UTF-8 with lone surrogates ('\\udcff'), which cannot
+    be printed, linked to or written; names with control characters (a line break, ESC) end
+    up in messages and in repository links. Both are refused here, once, where they are found.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8", "rename it, using only UTF-8 characters"
+    control = _CONTROL.search(name)
+    if control:
+        return (
+            f"file name holds a control character (U+{ord(control[0]):04X})",
+            "rename it, using only letters, digits, spaces and punctuation",
+        )
+    return None
 
 
 def _link_escape(path: Path, real_root: Path) -> str:
@@ -164,11 +217,18 @@ def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Prob
 
 
 def _display(site_root: Path, path: Path) -> str:
-    """The path as editors see it: relative to the site folder, with forward slashes."""
+    """The path as editors see it: relative to the site folder, with forward slashes.
+
+    Bytes that are not UTF-8 are shown as `\\xff`, so the name can be printed anywhere.
+    """
     try:
-        return path.relative_to(site_root).as_posix()
+        shown = path.relative_to(site_root).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    try:
+        return os.fsencode(shown).decode("utf-8", "backslashreplace")
+    except UnicodeError:  # a surrogate no file system gave us; escape it all the same
+        return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def read_assets(template_dirs: tuple[Path, ...], folder: str = "assets") -> dict[str, bytes]:

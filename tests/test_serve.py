@@ -545,3 +545,26 @@ def test_a_crashing_first_build_is_shown_with_its_traceback_in_verbose_mode(
     assert "<h1>Alpha</h1>" in page
     assert server.stop() == 0
     assert "Stopped the preview." in server.stdout
+
+
+def test_a_huge_figure_is_a_problem_in_the_preview_and_changed_names_print_escaped(
+    tmp_path: Path, preview: Callable[..., Preview]
+) -> None:
+    # A figure of 1 and 400 zeros once crashed the preview; a file name holding a line break
+    # and escape sequences was printed raw in "Changed: ...", forging lines and terminal
+    # commands.
+    figures = (
+        "figures:\n  - label: award\n    value: 1" + "0" * 400 + "\n    unit: u\n    source: s\n"
+    )
+    site = write_site(tmp_path / "s", {"x.md": brief("Alpha", extra=figures)})
+    server = preview(site)
+    [problem] = server.status()["problems"]
+    assert problem.startswith("briefs/x.md:7:12: error: 'figures[1].value' is too large"), problem
+    server.wait_until_watching()
+    name = "y\n::error file=x::forged\x1b[2J.md"
+    (site / "briefs" / name).write_text(brief("Beta"), encoding="utf-8")
+    poll(lambda: "y\\n::error file=x::forged\\x1b[2J.md" in server.stdout, "the escaped name")
+    assert "\x1b" not in server.stdout + server.stderr
+    assert not any(line.startswith("::") for line in server.stdout.splitlines())
+    assert "Traceback" not in server.stderr
+    assert_stopped_cleanly(server)

@@ -3,12 +3,16 @@
 Rendering returns values (Zola's `render_content` is the model): the body HTML, the footnotes
 split out for the "Notes" section, the table of contents, every id a link may target, and every
 link to another brief with its position, so `check` can verify links in one pass later.
-Links between briefs are written as relative paths to their Markdown files
-(`[offer](land-offer.md#terms)`) and rewritten here to the target page's address.
+
+A `Body` depends on the brief's own file and the Markdown settings only, never on other
+briefs: links between briefs (`[offer](land-offer.md#terms)`) are recorded and left as
+placeholders, which `links.resolve` replaces with the target page's address once the catalog
+exists. So a body can be cached by the file's content and rendered in a worker process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import xml.etree.ElementTree as ET
 from bisect import bisect_left, bisect_right
@@ -30,7 +34,6 @@ from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
-from . import urls
 from .catalog import Catalog, link_target_path
 from .frontmatter import Brief
 
@@ -45,6 +48,8 @@ PAGE_IDS = (
 # What an editor's raw-HTML id that equals a page id becomes (GitHub's prefix).
 EDITOR_ID_PREFIX = "user-content-"
 HIGHLIGHT_CLASS = "highlight"
+# Links between briefs wait in the body as "#briefsite-link-<nonce>-<n>" until `links.resolve`.
+PLACEHOLDER_PREFIX = "briefsite-link-"
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 FOOTNOTES_CLASS = "footnote"
 FOOTNOTES_OPEN = f'<div class="{FOOTNOTES_CLASS}">'
@@ -120,6 +125,31 @@ class Link:
 
 
 @dataclass(frozen=True)
+class LinkRef:
+    """A link in a body before the catalog exists: the file it names, not yet a page."""
+
+    href: str  # as the editor wrote it
+    target_path: str  # the source file it names ("briefs/land-offer.md"); its own for "#x"
+    fragment: str
+    line: int
+    col: int
+    value: str = ""  # the attribute value Markdown gave it, kept when no brief is found
+    placeholder: str = ""  # what stands in the body's HTML until `links.resolve`; "" for "#x"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A brief's rendered body: a pure function of its file and the Markdown settings."""
+
+    html: str
+    notes_html: str
+    toc: tuple[Heading, ...]
+    ids: frozenset[str]  # every id in the body and notes, for anchor checks
+    links: tuple[LinkRef, ...]
+    sanitized: bool  # written by nh3 (raw_html: sanitize), which escapes attributes its way
+
+
+@dataclass(frozen=True)
 class RenderedBrief:
     """A `Brief` with its body rendered: what the page templates show."""
 
@@ -143,9 +173,8 @@ class _Job:
     """What the tree-processors need to know about the brief being rendered right now."""
 
     brief: Brief
-    catalog: Catalog
-    directory_urls: bool
-    links: list[tuple[str, str | None, str, str]] = field(default_factory=list)
+    nonce: str  # makes placeholders that the brief's own text cannot spell
+    links: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     has_notes: bool = False  # the footnotes extension made a notes section
 
@@ -398,7 +427,7 @@ class Markup:
             self.md.inlinePatterns.deregister("html")
 
     def rewrite(self, href: str, job: _Job) -> str:
-        """Turn a link to a brief's Markdown file into that brief's address; record the link.
+        """Record a link to a brief's Markdown file and leave a placeholder for its address.
 
         The address is read as the browser will (`#&#116;erms` is `#terms`), so the anchor
         check tests what readers follow; the link is recorded as the editor wrote it.
@@ -408,24 +437,22 @@ class Markup:
             return href  # an external address, left as written
         written = _as_written(href)
         fragment = unquote(parts.fragment)
+        own = job.brief.source_path
         if not parts.path:
             if fragment:
-                job.links.append((written, job.brief.slug, fragment, job.brief.source_path))
+                job.links.append((written, own, fragment, href, ""))
             return href
         if not parts.path.endswith(".md"):
             return href
-        path = link_target_path(job.brief.source_path, unquote(parts.path))
-        target = job.catalog.by_source.get(path)
-        if target is None:
-            job.links.append((written, None, fragment, path))
-            return href
-        job.links.append((written, target.slug, fragment, path))
-        site_path = target.path + ("#" + fragment if fragment else "")
-        return urls.relative(site_path, job.brief.path, job.directory_urls)
+        path = link_target_path(own, unquote(parts.path))
+        placeholder = f"#{PLACEHOLDER_PREFIX}{job.nonce}-{len(job.links)}"
+        job.links.append((written, path, fragment, href, placeholder))
+        return placeholder
 
-    def render(self, brief: Brief, catalog: Catalog, directory_urls: bool = True) -> RenderedBrief:
-        """Render one brief's body."""
-        self.job = _Job(brief, catalog, directory_urls)
+    def body(self, brief: Brief) -> Body:
+        """Render one brief's body: a function of the brief's file alone."""
+        nonce = hashlib.sha256(brief.body_markdown.encode()).hexdigest()[:12]
+        self.job = _Job(brief, nonce)
         try:
             self.md.reset()
             html = self.md.convert(brief.body_markdown)
@@ -440,14 +467,21 @@ class Markup:
             body, notes = _sanitize(body, ids), _sanitize(notes, ids)
         elif self.raw_html == "allow":
             ids = ids | _html_ids(body) | _html_ids(notes)  # raw HTML's own ids too
-        return RenderedBrief(
-            brief=brief,
-            body_html=body,
+        return Body(
+            html=body,
             notes_html=notes,
             toc=tuple(_headings(toc_tokens)),
             ids=frozenset(ids),
             links=tuple(_place_links(brief, job.links)),
+            sanitized=self.raw_html == "sanitize",
         )
+
+    def render(self, brief: Brief, catalog: Catalog, directory_urls: bool = True) -> RenderedBrief:
+        """Render one brief's body and resolve its links at once (for one-off use and tests;
+        builds render bodies first and resolve them after the catalog is made)."""
+        from .links import resolve  # links builds on this module
+
+        return resolve(brief, self.body(brief), catalog, directory_urls)
 
 
 def _split_notes(html: str) -> tuple[str, str]:
@@ -494,6 +528,11 @@ def _sanitize(html: str, ids: set[str]) -> str:
     )
 
 
+def sanitize_fragment(html: str) -> str:
+    """A snippet sanitised exactly as a body is, for `links` to write resolved hrefs alike."""
+    return _sanitize(html, set())
+
+
 class _IdCollector(HTMLParser):
     """Every id in an HTML fragment, entities decoded as a browser decodes them."""
 
@@ -526,7 +565,7 @@ def _plain(text: str) -> str:
     return unescape(text)
 
 
-def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) -> Iterator[Link]:
+def _place_links(brief: Brief, found: list[tuple[str, str, str, str, str]]) -> Iterator[LinkRef]:
     """Find where each link is written in the file, for messages that name line and column.
 
     Links are found in the order Markdown met them, each at the first place after the previous
@@ -540,7 +579,7 @@ def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) ->
     line_starts = [0, *(m.end() for m in re.finditer("\n", body))]
     search_from: dict[str, int] = {}
     anywhere: dict[str, int] = {}  # where the text of a link found nowhere as a target is
-    for href, slug, fragment, path in found:
+    for href, path, fragment, value, placeholder in found:
         offset = _find_target(body, targets, href, search_from.get(href, 0))
         if offset < 0:
             if href not in anywhere:
@@ -548,7 +587,8 @@ def _place_links(brief: Brief, found: list[tuple[str, str | None, str, str]]) ->
             offset = anywhere[href]
         search_from[href] = offset + 1 if offset >= 0 else 0
         line, col = _line_col(line_starts, offset) if offset >= 0 else (0, 0)
-        yield Link(href, slug, fragment, brief.body_line + line - 1 if line else 0, col, path)
+        line = brief.body_line + line - 1 if line else 0
+        yield LinkRef(href, path, fragment, line, col, value, placeholder)
 
 
 # Where a link target starts (after `](` or `]:`), and what ends one.

@@ -15,17 +15,19 @@ from dataclasses import dataclass, field, replace
 from . import urls
 from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links
+from .compiled import BriefSettings, CompiledBrief, compile_brief
 from .config import SiteConfig
 from .feeds import build_feed
 from .frontmatter import Brief, check_update_dates, load_brief
 from .history import FileHistory, read_history
-from .markup import Markup, RenderedBrief, pygments_css
+from .links import resolve
+from .markup import RenderedBrief, pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import build_pages
 from .problems import Problem, Severity, has_errors, sort_problems
 from .render import make_environment, render_page
 from .sitemap import build_sitemap
-from .source import find_briefs, read_assets, read_brief
+from .source import display_path, find_briefs, read_assets, read_brief, read_brief_bytes
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
 
@@ -110,24 +112,34 @@ def load_briefs(
     return briefs, problems
 
 
-def render_briefs(
-    config: SiteConfig, catalog: Catalog, progress: Progress = _no_progress
-) -> dict[str, RenderedBrief]:
-    """Stage `markup`: each brief's body to HTML, one reusable renderer per language."""
-    renderers: dict[str, Markup] = {}
-    rendered: dict[str, RenderedBrief] = {}
-    for done, brief in enumerate(catalog.briefs, 1):
-        progress("rendering", done, len(catalog.briefs))
-        renderer = renderers.get(brief.lang)
-        if renderer is None:
-            renderer = renderers[brief.lang] = Markup(config.raw_html, brief.lang)
-        rendered[brief.slug] = renderer.render(brief, catalog, config.directory_urls)
-    return rendered
+def brief_settings(config: SiteConfig) -> BriefSettings:
+    """The part of the settings that per-brief work depends on."""
+    return BriefSettings(language=config.language, raw_html=config.raw_html)
+
+
+def compile_briefs(
+    config: SiteConfig, progress: Progress = _no_progress
+) -> tuple[list[CompiledBrief], list[Problem]]:
+    """Stages `source`, `frontmatter` and `markup`: every brief file on its own."""
+    paths, problems = find_briefs(config.root, config.briefs_dir.name)
+    settings = brief_settings(config)
+    compiled: list[CompiledBrief] = []
+    for done, path in enumerate(paths, 1):
+        progress("reading", done, len(paths))
+        data = read_brief_bytes(config.root, path, config.max_brief_bytes)
+        if isinstance(data, Problem):
+            problems.append(data)
+            continue
+        compiled.append(compile_brief(display_path(config.root, path), data, settings))
+    return compiled, problems
 
 
 def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build the whole site in memory: validate everything, then render, then list outputs."""
-    briefs, problems = load_briefs(config, options.progress)
+    compiled, problems = compile_briefs(config, options.progress)
+    problems += [p for item in compiled for p in item.problems]
+    briefs = [item.brief for item in compiled if item.brief is not None]
+    bodies = {item.brief.source_path: item.body for item in compiled if item.body is not None}
     problems += [p for brief in briefs for p in check_update_dates(brief, options.today)]
     published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)
@@ -139,7 +151,10 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     # its links checked, so one run reports every problem in every file.
     unpublished = {nfc(p.path): "invalid" for p in problems}
     unpublished |= {nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))}
-    rendered = render_briefs(config, catalog, options.progress)
+    rendered = {
+        brief.slug: resolve(brief, bodies[brief.source_path], catalog, config.directory_urls)
+        for brief in catalog.briefs
+    }
     problems += check_links(rendered, Severity(config.broken_links), unpublished)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered)

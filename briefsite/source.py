@@ -198,8 +198,14 @@ def _link_escape(path: Path, real_root: Path) -> str:
 
 
 def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Problem:
-    """Read one brief, enforcing the size limit before reading it all into memory."""
-    shown = _display(site_root, path)
+    """Read and decode one brief, enforcing the size limit before reading it all."""
+    data = read_brief_bytes(site_root, path, max_bytes)
+    return data if isinstance(data, Problem) else decode(display_path(site_root, path), data)
+
+
+def read_brief_bytes(site_root: Path, path: Path, max_bytes: int) -> bytes | Problem:
+    """A brief file's bytes, or why they cannot be had; never more than `max_bytes` + 1 read."""
+    shown = display_path(site_root, path)
     try:
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
@@ -213,7 +219,12 @@ def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Prob
             f"file is larger than the limit of {max_bytes:,} bytes",
             "split the brief, or raise 'max_brief_bytes' in site.yml",
         )
-    return decode(shown, data)
+    return data
+
+
+def display_path(site_root: Path, path: Path) -> str:
+    """The name problems give a file: see `_display`."""
+    return _display(site_root, path)
 
 
 def _display(site_root: Path, path: Path) -> str:

@@ -1,0 +1,54 @@
+"""One brief file in, one value out: everything done to a brief on its own.
+
+`compile_brief` decodes a file's bytes, splits and validates its front matter, and renders and
+sanitises its body. Its result depends on nothing but those bytes, the file's name and a small
+`BriefSettings` value, never on other briefs, the clock or the disk. That is what lets a
+build keep results by content hash (`cache`) and run the work in worker processes: the same
+inputs always give the same `CompiledBrief`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from .frontmatter import Brief, load_brief
+from .markup import Body, Markup
+from .problems import Problem
+from .source import decode
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    """The settings per-brief work depends on: small and hashable, part of every cache key."""
+
+    language: str  # the site's default language, for briefs without `lang`
+    raw_html: str  # sanitize, escape or allow
+
+
+@dataclass(frozen=True)
+class CompiledBrief:
+    """A brief file after the work that needs only itself: a valid brief and its body, or
+    the problems that kept it from being one."""
+
+    path: str  # as problems name it: "briefs/land-offer.md"
+    brief: Brief | None
+    body: Body | None
+    problems: tuple[Problem, ...] = ()
+
+
+@functools.lru_cache(maxsize=8)
+def _renderer(raw_html: str, lang: str) -> Markup:
+    """One Markdown renderer per mode and language, per process (each is costly to make)."""
+    return Markup(raw_html, lang)
+
+
+def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBrief:
+    """Decode, validate and render one brief file."""
+    source = decode(path, data)
+    if isinstance(source, Problem):
+        return CompiledBrief(path, None, None, (source,))
+    loaded = load_brief(source, settings.language)
+    if not isinstance(loaded, Brief):
+        return CompiledBrief(path, None, None, tuple(loaded))
+    return CompiledBrief(path, loaded, _renderer(settings.raw_html, loaded.lang).body(loaded))

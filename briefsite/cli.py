@@ -30,6 +30,7 @@ from .pipeline import (
 from .problems import Problem, Severity, error, format_json, visible
 from .scaffold import argument_problems, new_brief, round_trip_problems, write_new
 from .schema import MAX_SLUG, SLUG_RE
+from .workers import default_jobs
 
 COMMANDS = ("build", "check", "new", "serve")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -66,6 +67,34 @@ def port_number(text: str) -> int:
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 65535, not '{text}'")
     return port
+
+
+def _speed_options(parser: argparse.ArgumentParser) -> None:
+    """--jobs and --no-cache, shared by the commands that build."""
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_job_count,
+        default=default_jobs(),
+        metavar="N",
+        help=f"read and render briefs in N processes (default: all cores, here {default_jobs()})",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render every brief afresh, without reading or writing .briefsite-cache/",
+    )
+
+
+def _job_count(text: str) -> int:
+    """A --jobs value: a whole number from 1 to 256."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 256, not '{text}'")
+    return value
 
 
 def _selection_options(parser: argparse.ArgumentParser) -> None:
@@ -109,6 +138,7 @@ def make_parser() -> argparse.ArgumentParser:
         "empty or a folder briefsite wrote before",
     )
     _selection_options(build_parser)
+    _speed_options(build_parser)
     build_parser.add_argument(
         "--base-url",
         metavar="URL",
@@ -133,6 +163,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _source_option(check_parser)
     _selection_options(check_parser)
+    _speed_options(check_parser)
     check_parser.add_argument(
         "--strict", action="store_true", help="fail on warnings as well as errors"
     )
@@ -239,7 +270,13 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"Nothing was built or written to {config.output}.", file=err)
         return EXIT_PROBLEMS
     bar = ProgressBar(err, enabled=not args.quiet)
-    options = BuildOptions(drafts=args.drafts, future=args.future, progress=bar.update)
+    options = BuildOptions(
+        drafts=args.drafts,
+        future=args.future,
+        progress=bar.update,
+        jobs=args.jobs,
+        cache=not args.no_cache,
+    )
     result = build(config, options)
     bar.clear()
     report(shown_from_here(result.problems, config.root), err)
@@ -271,7 +308,10 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `check` command: validate everything, write nothing."""
     config = load_site(args)
     if isinstance(config, SiteConfig):
-        result = check_site(config, BuildOptions(drafts=args.drafts, future=args.future))
+        options = BuildOptions(
+            drafts=args.drafts, future=args.future, jobs=args.jobs, cache=not args.no_cache
+        )
+        result = check_site(config, options)
         problems, briefs = result.problems, result.brief_count
     else:
         problems, briefs = tuple(config), 0  # settings problems, in the format asked for

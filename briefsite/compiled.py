@@ -35,6 +35,9 @@ class CompiledBrief:
     brief: Brief | None
     body: Body | None
     problems: tuple[Problem, ...] = ()
+    # False for a problem of the process that read it (a time-out, a crash), not of the
+    # file: such a result is never cached, so the next build tries again.
+    cacheable: bool = True
 
 
 @functools.lru_cache(maxsize=8)

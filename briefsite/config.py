@@ -67,6 +67,12 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         default=2_000_000,
     ),
     schema.Field(
+        "brief_time_limit",
+        schema.Integer(1, 3600, "whole number of seconds, at most 3600"),
+        "how long one brief may take to read and render before the build stops it and says so",
+        default=10,
+    ),
+    schema.Field(
         "raw_html",
         schema.Choice(RAW_HTML_CHOICES, " or ".join(RAW_HTML_CHOICES)),
         "what to do with HTML typed into a brief's text",
@@ -129,6 +135,7 @@ class SiteConfig:
     licence_url: str | None = None
     latest_count: int = 10
     max_brief_bytes: int = 2_000_000
+    brief_time_limit: int = 10
     raw_html: str = "sanitize"
     broken_links: str = "error"
     repo_url: str | None = None

@@ -8,14 +8,16 @@ models); only a build without errors renders pages, and only a fully rendered si
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from . import urls
+from .cache import CACHE_DIR, Cache, entry_key
 from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links
-from .compiled import BriefSettings, CompiledBrief, compile_brief
+from .compiled import BriefSettings, CompiledBrief
 from .config import SiteConfig
 from .feeds import build_feed
 from .frontmatter import Brief, check_update_dates, load_brief
@@ -24,10 +26,11 @@ from .links import resolve
 from .markup import RenderedBrief, pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import build_pages
-from .problems import Problem, Severity, has_errors, sort_problems
+from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .render import make_environment, render_page
 from .sitemap import build_sitemap
 from .source import display_path, find_briefs, read_assets, read_brief, read_brief_bytes
+from .workers import Job, compile_all, default_jobs
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
 
@@ -56,6 +59,8 @@ class BuildOptions:
     today: dt.date = field(default_factory=today_for_build)
     progress: Progress = _no_progress
     git: bool = True  # read commit dates for sitemap and feed when the briefs are in git
+    jobs: int = field(default_factory=default_jobs)  # worker processes for per-brief work
+    cache: bool = True  # keep per-brief results in .briefsite-cache/ between builds
 
     def publishes(self, brief: Brief) -> bool:
         """Whether a brief belongs in this build: not a draft, not scheduled for later."""
@@ -118,25 +123,58 @@ def brief_settings(config: SiteConfig) -> BriefSettings:
 
 
 def compile_briefs(
-    config: SiteConfig, progress: Progress = _no_progress
+    config: SiteConfig, options: BuildOptions
 ) -> tuple[list[CompiledBrief], list[Problem]]:
-    """Stages `source`, `frontmatter` and `markup`: every brief file on its own."""
+    """Stages `source`, `frontmatter` and `markup`: every brief file on its own.
+
+    Results come from the cache when the file, its name, the settings and the code are all
+    as they were; the rest are compiled on every core, each brief within its time limit.
+    """
     paths, problems = find_briefs(config.root, config.briefs_dir.name)
     settings = brief_settings(config)
-    compiled: list[CompiledBrief] = []
+    jobs: list[Job] = []
     for done, path in enumerate(paths, 1):
-        progress("reading", done, len(paths))
+        options.progress("reading", done, len(paths))
         data = read_brief_bytes(config.root, path, config.max_brief_bytes)
         if isinstance(data, Problem):
             problems.append(data)
-            continue
-        compiled.append(compile_brief(display_path(config.root, path), data, settings))
+        else:
+            jobs.append(Job(display_path(config.root, path), data))
+    keys = [
+        entry_key("brief", job.path, hashlib.sha256(job.data).digest(), settings) for job in jobs
+    ]
+    cache = Cache.open(config.root) if options.cache else None
+    try:
+        stored = cache.get_many(keys) if cache else {}
+        missing = [i for i, key in enumerate(keys) if key not in stored]
+        fresh = compile_all(
+            [jobs[i] for i in missing],
+            settings,
+            options.jobs,
+            config.brief_time_limit,
+            lambda done: options.progress("rendering", done, len(missing)),
+        )
+        made = dict(zip((keys[i] for i in missing), fresh, strict=True))
+        if cache:
+            # Only results of the brief itself are kept: not a time-out or an internal error.
+            cache.put_many({k: v for k, v in made.items() if v.cacheable})
+            cache.prune()  # entries of files as they were before: no build will ask again
+            problems += [_cache_warning(config, note) for note in cache.warnings()]
+    finally:
+        if cache:
+            cache.close()
+    compiled = [stored[key] if key in stored else made[key] for key in keys]
     return compiled, problems
+
+
+def _cache_warning(config: SiteConfig, note: str) -> Problem:
+    """A note about the cache, as a warning on the cache folder."""
+    return warning(f"{CACHE_DIR}/", 0, 0, note, f"deleting {CACHE_DIR}/ is always safe")
 
 
 def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
     """Build the whole site in memory: validate everything, then render, then list outputs."""
-    compiled, problems = compile_briefs(config, options.progress)
+    compiled, problems = compile_briefs(config, options)
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {item.brief.source_path: item.body for item in compiled if item.body is not None}

@@ -175,11 +175,22 @@ def test_removed_brief_disappears_and_unchanged_files_are_not_rewritten(tmp_path
     assert "removed" in result.stdout
 
 
-def test_nothing_is_written_outside_the_output_folder(tmp_path: Path) -> None:
+def test_nothing_is_written_outside_the_output_folder_but_the_cache(tmp_path: Path) -> None:
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
     before = {p for p in tmp_path.rglob("*")}
     out = tmp_path / "elsewhere" / "out"
     assert run_build("--source", site, "--output", out).returncode == 0
+    after = {p for p in tmp_path.rglob("*")}
+    new = {p for p in after - before if out not in p.parents and p != out}
+    cache = site / ".briefsite-cache"
+    assert new == {tmp_path / "elsewhere", cache, cache / ".gitignore", cache / "cache.sqlite"}
+
+
+def test_without_the_cache_nothing_is_written_outside_the_output_folder(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
+    before = {p for p in tmp_path.rglob("*")}
+    out = tmp_path / "elsewhere" / "out"
+    assert run_build("--source", site, "--output", out, "--no-cache").returncode == 0
     after = {p for p in tmp_path.rglob("*")}
     new = {p for p in after - before if out not in p.parents and p != out}
     assert new == {tmp_path / "elsewhere"}

@@ -1,0 +1,256 @@
+"""The build cache: results of per-brief work, kept by content between builds.
+
+It lives in `.briefsite-cache/` beside the briefs (git-ignored, and ignored by its own
+`.gitignore`), in one SQLite file: many small entries read fast, and SQLite's locking lets two
+builds share it without corrupting it. Keys are hashes of everything a result depends on: the
+file's bytes and name, the `BriefSettings`, and the versions of briefsite's own code and of
+the libraries that shape the HTML. A changed input is a new key, so an entry is never stale,
+only unused; unused entries are pruned after a build.
+
+The cache folder sits in the repository, where a pull request could plant a crafted one. So
+every entry carries an HMAC made with a key kept outside the repository (in the user's cache
+folder, `~/.cache/briefsite/`); an entry that does not verify, or does not load, counts as
+missing, is reported once as a warning, and is computed again. Only entries this machine
+wrote are ever unpickled. Deleting the folder is always safe: the next build is a cold one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+CACHE_DIR = ".briefsite-cache"
+DATABASE = "cache.sqlite"
+KEY_FILE = "cache-key"
+_SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, mac BLOB, value BLOB)"
+_LIBRARIES = ("Markdown", "nh3", "Pygments", "PyYAML", "Jinja2")
+
+
+@cache
+def code_version() -> str:
+    """A hash of briefsite's own source and of the libraries that shape its output.
+
+    Any change to the code (a new release, or an edit in a checkout) gives new keys, so a
+    cached result always comes from the code that is running.
+    """
+    digest = hashlib.sha256(sys.version.encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+def entry_key(kind: str, *parts: object) -> str:
+    """The key of a cache entry: the code's version, a kind, and what the result depends on."""
+    digest = hashlib.sha256(f"{code_version()}\0{kind}".encode())
+    for part in parts:
+        digest.update(b"\0" + (part if isinstance(part, bytes) else repr(part).encode()))
+    return digest.hexdigest()
+
+
+def _user_cache_folder() -> Path:
+    """Where the signing key lives: $XDG_CACHE_HOME/briefsite or ~/.cache/briefsite."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "briefsite"
+
+
+def signing_key() -> bytes:
+    """This machine's secret for signing entries, made on first use (readable by its owner).
+
+    Without a writable home folder, a key for this run only: the cache then helps within one
+    process (the preview) but not across builds.
+    """
+    folder = _user_cache_folder()
+    path = folder / KEY_FILE
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return secrets.token_bytes(32)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+    except FileExistsError:
+        pass  # another build made it first: use theirs
+    except OSError:
+        return secrets.token_bytes(32)
+    try:
+        return _read_key(path)
+    except OSError:
+        return secrets.token_bytes(32)
+
+
+def _read_key(path: Path) -> bytes:
+    """A key file's 32 bytes; anything else is not a key."""
+    data = path.read_bytes()
+    if len(data) != 32:
+        raise OSError(f"{path} is not a briefsite cache key")
+    return data
+
+
+@dataclass
+class Cache:
+    """A connection to the cache of one site folder, for one build."""
+
+    folder: Path
+    key: bytes = field(default_factory=signing_key)
+    notes: list[str] = field(default_factory=list)  # what went wrong with the cache as a whole
+    unverified: int = 0  # entries not signed with this machine's key
+    unloadable: int = 0  # entries signed but damaged
+    _db: sqlite3.Connection | None = None
+    _used: set[str] = field(default_factory=set)
+
+    @classmethod
+    def open(cls, root: Path) -> Cache:
+        """The cache of the site folder `root`; a cache that cannot be opened is empty."""
+        cache = cls(root / CACHE_DIR)
+        try:
+            cache._connect()
+        except (OSError, sqlite3.Error) as exc:
+            cache.notes.append(f"the cache could not be opened ({exc}); building without it")
+            cache._db = None
+        return cache
+
+    def _connect(self) -> None:
+        if self.folder.is_symlink():
+            raise OSError(f"{self.folder} is a symbolic link")
+        self.folder.mkdir(exist_ok=True)
+        ignore = self.folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Made by briefsite: build results, safe to delete.\n*\n")
+        path = self.folder / DATABASE
+        if path.is_symlink():
+            raise OSError(f"{path} is a symbolic link")
+        try:
+            self._db = self._open_database(path)
+        except sqlite3.DatabaseError as exc:
+            # Not a database (damaged, or planted): set it aside and start afresh.
+            os.replace(path, path.with_name(DATABASE + ".damaged"))
+            self.notes.append(f"the cache file was damaged ({exc}); it was set aside")
+            self._db = self._open_database(path)
+
+    @staticmethod
+    def _open_database(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writing build
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(_SCHEMA)
+        return db
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The values stored under these keys; missing and unverifiable ones are left out."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        if self._db is None or not wanted:
+            return found
+        try:
+            for chunk in _chunks(wanted, 500):
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, mac, value FROM entries WHERE key IN ({marks})", chunk
+                )
+                for key, mac, value in rows:
+                    loaded = self._verify(key, mac, value)
+                    if loaded is not _MISSING:
+                        found[key] = loaded
+        except sqlite3.Error as exc:
+            self.notes.append(f"the cache could not be read ({exc}); building without it")
+            self._db = None
+            return {}
+        self._used.update(found)
+        return found
+
+    def _verify(self, key: str, mac: bytes, value: bytes) -> Any:
+        """The unpickled value, only if this machine's key signed it."""
+        expected = hmac.new(self.key, key.encode() + b"\0" + value, hashlib.sha256).digest()
+        if not isinstance(mac, bytes) or not hmac.compare_digest(mac, expected):
+            self.unverified += 1
+            return _MISSING
+        try:
+            return pickle.loads(value)
+        except Exception as exc:  # a damaged entry is only a rebuild of that entry
+            self.unloadable += 1
+            self.notes.append(f"a cache entry could not be loaded ({type(exc).__name__})")
+            return _MISSING
+
+    def put_many(self, items: Mapping[str, Any]) -> None:
+        """Store values, in one transaction."""
+        if self._db is None or not items:
+            return
+        rows = []
+        for key, value in items.items():
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            mac = hmac.new(self.key, key.encode() + b"\0" + data, hashlib.sha256).digest()
+            rows.append((key, mac, data))
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            self.notes.append(f"the cache could not be written ({exc})")
+        self._used.update(items)
+
+    def prune(self) -> None:
+        """Drop every entry this build neither read nor wrote: results for files as they
+        were before, which no build asks for again."""
+        if self._db is None:
+            return
+        try:
+            stale = [(key,) for key in self.stored_keys() if key not in self._used]
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("DELETE FROM entries WHERE key = ?", stale)
+        except sqlite3.Error:
+            pass  # pruning is housekeeping; the next build tries again
+
+    def stored_keys(self) -> list[str]:
+        """Every key stored."""
+        if self._db is None:
+            return []
+        try:
+            return [row[0] for row in self._db.execute("SELECT key FROM entries")]
+        except sqlite3.Error:
+            return []
+
+    def warnings(self) -> list[str]:
+        """What a build should tell the editor about the cache, each thing once."""
+        found = list(dict.fromkeys(self.notes))
+        if self.unverified:
+            found.append(
+                f"{self.unverified} cache entries were not signed on this machine (copied from "
+                "elsewhere, or tampered with) and were computed again"
+            )
+        return found
+
+    def close(self) -> None:
+        """Finish with the database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+_MISSING = object()
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -112,7 +112,7 @@ class Cache:
     """A connection to the cache of one site folder, for one build."""
 
     folder: Path
-    key: bytes = field(default_factory=signing_key)
+    key: bytes = field(default_factory=lambda: signing_key())  # looked up when opened
     notes: list[str] = field(default_factory=list)  # what went wrong with the cache as a whole
     unverified: int = 0  # entries not signed with this machine's key
     unloadable: int = 0  # entries signed but damaged

@@ -1,0 +1,253 @@
+"""The per-brief cache and the worker processes, through real builds of real site folders."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import GOOD_BRIEF, run_build, site_files, write_site
+
+from briefsite import cache as cache_module
+from briefsite import pipeline, workers
+from briefsite.cli import main
+from briefsite.config import SiteConfig, load_config
+from briefsite.pipeline import BuildOptions, build, publish
+
+SLOW = "---\ntitle: Slow\ndate: 2020-01-01\nsummary: s\n---\n" + "[" * 60_000 + "\n"
+
+
+def config_of(site: Path, **overrides: object) -> SiteConfig:
+    config = load_config(site, site / "site", dict(overrides))
+    assert isinstance(config, SiteConfig), config
+    return config
+
+
+def briefs(count: int) -> dict[str, str]:
+    return {f"b{i}.md": GOOD_BRIEF.replace("Land offer", f"Brief {i}") for i in range(count)}
+
+
+@pytest.fixture
+def compiled_counts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many briefs each build had to compile (the rest came from the cache)."""
+    counts: list[int] = []
+    real = pipeline.compile_all
+
+    def counting(jobs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts.append(len(jobs))
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "compile_all", counting)
+    return counts
+
+
+def test_an_unchanged_site_compiles_nothing_and_an_edit_compiles_one_brief(
+    tmp_path, compiled_counts
+):
+    site = write_site(tmp_path / "s", briefs(5))
+    config = config_of(site)
+
+    first = build(config)
+    second = build(config)
+    (site / "briefs" / "b3.md").write_text(GOOD_BRIEF.replace("Text.", "Changed."))
+    third = build(config)
+
+    assert compiled_counts == [5, 0, 1]
+    assert first.outputs == second.outputs
+    assert first.outputs != third.outputs
+
+
+def test_settings_and_code_that_shape_the_html_are_part_of_the_key(
+    tmp_path, compiled_counts, monkeypatch
+):
+    site = write_site(tmp_path / "s", briefs(3))
+    build(config_of(site))
+
+    build(config_of(site, raw_html="escape"))
+    monkeypatch.setattr(cache_module, "code_version", lambda: "a newer briefsite")
+    build(config_of(site))
+
+    assert compiled_counts == [3, 3, 3]
+
+
+def test_a_cached_build_is_byte_identical_to_a_cold_one(tmp_path):
+    site = write_site(tmp_path / "s", briefs(4))
+    assert run_build("--source", site).returncode == 0
+    (site / "briefs" / "b1.md").write_text(GOOD_BRIEF.replace("Land offer", "Renamed"))
+    assert run_build("--source", site).returncode == 0
+    cold = tmp_path / "cold"
+
+    assert run_build("--source", site, "--output", cold, "--no-cache").returncode == 0
+
+    assert site_files(site / "site") == site_files(cold)
+
+
+def test_deleting_the_cache_is_safe(tmp_path, compiled_counts):
+    site = write_site(tmp_path / "s", briefs(2))
+    first = build(config_of(site))
+    for path in sorted((site / ".briefsite-cache").iterdir(), reverse=True):
+        path.unlink()
+    (site / ".briefsite-cache").rmdir()
+
+    again = build(config_of(site))
+
+    assert again.outputs == first.outputs
+    assert compiled_counts == [2, 2]
+
+
+def test_entries_signed_elsewhere_are_never_used(tmp_path, compiled_counts, monkeypatch):
+    # A pull request can commit a .briefsite-cache/ of its own: its entries must not load.
+    site = write_site(tmp_path / "s", briefs(2))
+    monkeypatch.setattr(cache_module, "signing_key", lambda: b"k" * 32)
+    build(config_of(site))  # signed with the attacker's key
+    monkeypatch.undo()
+    monkeypatch.setattr(pipeline, "compile_all", _counting(compiled_counts))
+
+    result = build(config_of(site))
+
+    assert compiled_counts[-1] == 2
+    (warning,) = [p for p in result.problems if p.path == ".briefsite-cache/"]
+    assert "2 cache entries were not signed on this machine" in warning.message
+    assert result.ok
+
+
+def _counting(counts: list[int]):  # type: ignore[no-untyped-def]
+    real = workers.compile_all
+
+    def counting(jobs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counts.append(len(jobs))
+        return real(jobs, *args, **kwargs)
+
+    return counting
+
+
+def test_a_damaged_cache_file_is_set_aside(tmp_path):
+    site = write_site(tmp_path / "s", briefs(2))
+    build(config_of(site))
+    database = site / ".briefsite-cache" / "cache.sqlite"
+    for extra in database.parent.glob("cache.sqlite-*"):
+        extra.unlink()
+    database.write_bytes(b"not a database at all" * 100)
+
+    result = build(config_of(site))
+
+    assert result.ok
+    assert any("damaged" in p.message for p in result.problems)
+    assert (database.parent / "cache.sqlite.damaged").exists()
+    assert build(config_of(site)).problems == ()  # the fresh cache works
+
+
+def test_a_damaged_entry_is_computed_again(tmp_path, compiled_counts):
+    site = write_site(tmp_path / "s", briefs(2))
+    first = build(config_of(site))
+    key = cache_module.signing_key()
+    database = sqlite3.connect(site / ".briefsite-cache" / "cache.sqlite")
+    entry_key = database.execute("SELECT key FROM entries LIMIT 1").fetchone()[0]
+    junk = b"\x80\x05junk"
+    import hashlib
+    import hmac
+
+    mac = hmac.new(key, entry_key.encode() + b"\0" + junk, hashlib.sha256).digest()
+    database.execute("UPDATE entries SET mac = ?, value = ? WHERE key = ?", (mac, junk, entry_key))
+    database.commit()
+    database.close()
+
+    again = build(config_of(site))
+
+    assert compiled_counts == [2, 1]
+    assert again.outputs == first.outputs
+    assert any("could not be loaded" in p.message for p in again.problems)
+
+
+def test_a_cache_folder_that_is_a_link_is_not_used(tmp_path, compiled_counts):
+    site = write_site(tmp_path / "s", briefs(1))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (site / ".briefsite-cache").symlink_to(elsewhere, target_is_directory=True)
+
+    result = build(config_of(site))
+
+    assert result.ok
+    assert list(elsewhere.iterdir()) == []
+    assert any("symbolic link" in p.message for p in result.problems)
+
+
+# ----------------------------------------------------------------------- worker processes
+
+
+def test_one_slow_brief_is_stopped_and_every_other_brief_builds(tmp_path):
+    site_yml = "title: T\nbase_url: https://example.org/\nbrief_time_limit: 1\n"
+    site = write_site(tmp_path / "s", {**briefs(3), "slow.md": SLOW}, site_yml)
+
+    result = build(config_of(site), BuildOptions(jobs=2))
+
+    (problem,) = [p for p in result.problems if p.path == "briefs/slow.md"]
+    assert "took longer than 1 s, so it was stopped" in problem.message
+    assert "brief_time_limit" in problem.hint
+    assert not result.ok
+    catalog_paths = {b.source_path for b in result.catalog.briefs}
+    assert catalog_paths == {"briefs/b0.md", "briefs/b1.md", "briefs/b2.md"}
+
+
+def test_a_stopped_brief_is_not_cached(tmp_path, compiled_counts):
+    site_yml = "title: T\nbase_url: https://example.org/\nbrief_time_limit: 1\n"
+    site = write_site(tmp_path / "s", {"slow.md": SLOW}, site_yml)
+
+    build(config_of(site), BuildOptions(jobs=1))
+    build(config_of(site), BuildOptions(jobs=1))
+
+    assert compiled_counts == [1, 1]
+
+
+def test_a_bug_in_a_worker_is_a_problem_for_that_brief(tmp_path, monkeypatch):
+    site = write_site(tmp_path / "s", briefs(3))
+    real = workers.compile_brief
+
+    def buggy(path, data, settings):  # type: ignore[no-untyped-def]
+        if path == "briefs/b1.md":
+            raise ZeroDivisionError("division by zero")
+        if path == "briefs/b2.md":
+            os._exit(9)  # the process dies, as if killed for lack of memory
+        return real(path, data, settings)
+
+    monkeypatch.setattr(workers, "compile_brief", buggy)  # forked workers inherit it
+
+    result = build(config_of(site), BuildOptions(jobs=2))
+
+    messages = {p.path: p.message for p in result.problems}
+    assert messages["briefs/b1.md"].startswith(
+        "internal error while reading this brief: ZeroDivisionError: division by zero"
+    )
+    assert messages["briefs/b2.md"] == "the process reading this brief stopped unexpectedly"
+    assert [b.source_path for b in result.catalog.briefs] == ["briefs/b0.md"]
+
+
+def test_every_number_of_workers_gives_the_same_site_and_problems(tmp_path):
+    files = {**briefs(7), "bad.md": "---\ntitle: [x\n---\n", "link.md": GOOD_BRIEF + "[x](no.md)"}
+    site = write_site(tmp_path / "s", files)
+    results = [build(config_of(site), BuildOptions(jobs=n, cache=False)) for n in (1, 2, 5)]
+
+    assert results[0].problems == results[1].problems == results[2].problems
+    assert len(results[0].problems) == 2
+    good = write_site(tmp_path / "g", briefs(7))
+    built = [build(config_of(good), BuildOptions(jobs=n, cache=False)) for n in (1, 3)]
+    assert built[0].outputs == built[1].outputs
+
+
+def test_jobs_must_be_a_sensible_number(capsys):
+    for value in ("0", "-1", "many", "1000"):
+        with pytest.raises(SystemExit) as raised:
+            main(["build", "--jobs", value])
+        assert raised.value.code == 2
+        assert "must be a whole number from 1 to 256" in capsys.readouterr().err
+
+
+def test_publish_writes_what_a_cached_build_made(tmp_path):
+    site = write_site(tmp_path / "s", briefs(2))
+    build(config_of(site))
+    config = config_of(site)
+
+    report = publish(build(config), config)
+
+    assert "index.html" in report.written

@@ -7,6 +7,8 @@ rendered both ways (hand-picked tricky cases, generated ones, corpus briefs, and
 
 from __future__ import annotations
 
+import itertools
+import re
 import sys
 from typing import Any
 
@@ -16,6 +18,7 @@ from conftest import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown.extensions.smarty import SmartyExtension
+from markdown.util import ETX, STX
 
 from briefsite import typography
 from briefsite.catalog import build_catalog
@@ -39,6 +42,11 @@ def md_with(typographer: Any) -> markdown.Markdown:
     """Markdown configured as `Markup` configures it, with `typographer` in smarty's place."""
     extensions = [*BEFORE, "admonition", typographer, "sane_lists"]
     return markdown.Markdown(extensions=extensions, extension_configs=CONFIGS, output_format="html")
+
+
+PROPERTY = settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 SMARTY = md_with("smarty")
@@ -159,6 +167,62 @@ def test_markup_runs_the_replacement_not_smarty() -> None:
     )
 
 
+# ------------------------------------------------ each rule's pattern finds smarty's spans
+
+SPAN_PIECES = st.sampled_from(
+    [
+        "'", '"', "-", "--", ".", "...", " ", "\n", "\t", "\u00a0", "a", "s", "80s", "1", "_",
+        "(", "[", "{", "!", ";", "&", "&nbsp;", "&mdash;", "&ndash;", "&#8211;", "&#8212;",
+        "\u2013", "\u2014", STX, ETX,
+    ]
+)  # fmt: skip
+
+
+def spans(rule: typography.Rule, text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
+    """Each match's span, as `smarty` replaces it, and the text the rule keeps."""
+    found = []
+    for match in pattern.finditer(text):
+        start, kept = match.start(), ""
+        if rule.keep == typography.KEEP_BEFORE:
+            kept = match.group(match.lastindex or 0)
+            if pattern is rule.fast:
+                start -= len(kept)  # `fast` finds the opener in a look-behind
+        elif rule.keep == typography.KEEP_AFTER:
+            kept = match.group(1)
+        found.append((start, match.end(), kept))
+    return found
+
+
+@PROPERTY
+@given(st.lists(SPAN_PIECES, max_size=30).map("".join))
+def test_each_fast_pattern_finds_the_spans_smartys_finds(text: str) -> None:
+    for rule in typography.RULES:
+        smarty = re.compile(rule.smarty_pattern, re.DOTALL | re.UNICODE)
+        assert spans(rule, text, rule.fast) == spans(rule, text, smarty), rule.name
+
+
+# Every string of up to three of these, for each rule: the cases where a look-behind or an
+# opener meets its quote (`a'80s`, `&nbsp;'a`, `x''`, `----`, `....`) are all among them.
+SHORT_PIECES = [
+    "'", '"', "-", "--", ".", "...", " ", "\n", "\t", "\u00a0", "a", "s", "80s", "(", "!",
+    "&nbsp;", "&mdash;", "&ndash;", "&#8211;", "&#8212;", "\u2013", "\u2014", STX, ETX,
+]  # fmt: skip
+
+
+def test_each_fast_pattern_finds_smartys_spans_in_every_short_string() -> None:
+    texts = ["".join(p) for n in (1, 2, 3) for p in itertools.product(SHORT_PIECES, repeat=n)]
+    for rule in typography.RULES:
+        smarty = re.compile(rule.smarty_pattern, re.DOTALL | re.UNICODE)
+        for text in texts:
+            assert spans(rule, text, rule.fast) == spans(rule, text, smarty), (rule.name, text)
+
+
+def test_rules_are_smartys_rules_in_smartys_order() -> None:
+    md = markdown.Markdown(extensions=["smarty"])
+    smarty = md.treeprocessors["smarty"].inlinePatterns  # type: ignore[attr-defined]
+    assert [p.compiled_re.pattern for p in smarty] == [r.smarty_pattern for r in typography.RULES]
+
+
 # ----------------------------------------------------------------------- same as smarty
 
 TRICKY = [
@@ -211,9 +275,6 @@ PIECES = st.sampled_from(
 )  # fmt: skip
 ENDINGS = st.sampled_from(
     ["", "\n\n*[FDI]: Foreign 'direct' investment\n", '\n\n[^1]: A "note" -- it\'s here...\n']
-)
-PROPERTY = settings(
-    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

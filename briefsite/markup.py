@@ -36,6 +36,7 @@ from pygments.token import STANDARD_TYPES
 
 from .catalog import Catalog, link_target_path
 from .frontmatter import Brief
+from .typography import TypographyExtension
 
 # Every id templates/base.html and templates/brief.html give their own elements (a test
 # parses built pages to keep this list complete). A second element with one of these ids would
@@ -407,7 +408,7 @@ class Markup:
                 "abbr",
                 "def_list",
                 "admonition",
-                "smarty",
+                TypographyExtension(),  # `smarty`'s output, a fraction of its cost
                 "sane_lists",
                 _BriefExtension(self),
             ],

@@ -17,7 +17,7 @@ from typing import TextIO
 from . import __version__
 from .config import SiteConfig, load_config
 from .frontmatter import default_slug
-from .output import OutputError
+from .output import OutputError, published_hashes
 from .pipeline import (
     BuildOptions,
     build,
@@ -277,7 +277,7 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         jobs=args.jobs,
         cache=not args.no_cache,
     )
-    result = build(config, options)
+    result = build(config, options, published_hashes(config.output))
     bar.clear()
     report(shown_from_here(result.problems, config.root), err)
     if not result.ok:

@@ -47,10 +47,20 @@ _MAX_LISTED = 10  # conflicts named in one message; the rest are counted
 
 @dataclass(frozen=True)
 class Output:
-    """The bytes of one file, at a path relative to the output folder (forward slashes)."""
+    """The bytes of one file, at a path relative to the output folder (forward slashes).
+
+    `data` is None for a page the build did not render again because the published file
+    already holds it: then `sha256` names those bytes, and publishing keeps that file.
+    """
 
     path: str
-    data: bytes
+    data: bytes | None
+    sha256: str = ""
+
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the file's bytes, in hex."""
+        return self.sha256 or hashlib.sha256(self.data or b"").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -229,7 +239,7 @@ def _is_regular(status: os.stat_result) -> bool:
 
 def sync(outputs: Iterable[Output], folder: Path) -> SyncReport:
     """Make `folder` hold `outputs`, switching from the old site to the new in one step."""
-    wanted = {o.path: o.data for o in outputs}
+    wanted = {o.path: o for o in outputs}
     folder = Path(os.path.abspath(folder))
     if folder.is_symlink():
         raise OutputError(f"{folder} is a symbolic link; build into a real folder")
@@ -342,13 +352,13 @@ class _Plan:
         return not self.write and not self.removed
 
 
-def _plan(wanted: Mapping[str, bytes], folder: Path) -> tuple[_Plan, os.stat_result | None]:
+def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_result | None]:
     """Compare the wanted site with the folder; refuse what would lose someone's file."""
+    hashes = {path: output.digest for path, output in wanted.items()}
     try:
         status = os.lstat(folder)
     except FileNotFoundError:
-        hashes = {path: _sha256(data) for path, data in wanted.items()}
-        return _Plan(dict(wanted), {}, (), (), (), hashes), None
+        return _Plan(_all_data(wanted, {}), {}, (), (), (), hashes), None
     if not os.path.isdir(folder):
         raise OutputError(f"{folder} exists and is not a folder; choose another --output")
     found = _scan(folder)
@@ -364,20 +374,53 @@ def _plan(wanted: Mapping[str, bytes], folder: Path) -> tuple[_Plan, os.stat_res
         for path, item in listed.items()
         if path in found.entries and _still_ours(folder / path, found.entries[path], item)
     }
-    write: dict[str, bytes] = {}
-    link: dict[str, Listed] = {}
-    hashes = {path: _sha256(data) for path, data in wanted.items()}
-    for path, data in wanted.items():
-        item = ours.get(path)
-        if item is not None and item.size == len(data) and item.sha256 == hashes[path]:
-            link[path] = item
-        else:
-            write[path] = data
+    link = {
+        path: ours[path] for path in wanted if path in ours and ours[path].sha256 == hashes[path]
+    }
+    write = _all_data({p: o for p, o in wanted.items() if p not in link}, link)
     kept = tuple(sorted(p for p in found.entries if p not in ours))
     _refuse_clashes(folder, wanted, kept, found.empty_folders, listed)
     removed = tuple(sorted(p for p in ours if p not in wanted))
     plan = _Plan(write, link, removed, kept, found.empty_folders, hashes)
     return plan, status
+
+
+def _all_data(outputs: Mapping[str, Output], linked: Mapping[str, Listed]) -> dict[str, bytes]:
+    """The bytes of each file to write; a page that was not rendered must be one of ours."""
+    missing = sorted(path for path, output in outputs.items() if output.data is None)
+    if missing:
+        raise OutputError(
+            f"{missing[0]} was not rendered again but is not in the output folder as it was; "
+            "build again (the output folder changed during the build)"
+        )
+    return {path: output.data for path, output in outputs.items() if output.data is not None}
+
+
+def published_hashes(folder: Path) -> dict[str, str]:
+    """The files of ours in `folder` that still hold what a build wrote: path -> SHA-256.
+
+    A page whose new bytes would equal one of these need not be rendered again.
+    """
+    folder = Path(os.path.abspath(folder))
+    if folder.is_symlink() or not folder.is_dir():
+        return {}
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return {}
+    found = {}
+    for path, item in manifest.files.items():
+        try:
+            status = os.lstat(folder / path)
+        except OSError:
+            continue
+        same = (status.st_size, status.st_mtime_ns, status.st_ino) == (
+            item.size,
+            item.mtime_ns,
+            item.inode,
+        )
+        if same and _is_regular(status):
+            found[path] = item.sha256
+    return found
 
 
 def _has_marker(folder: Path) -> bool:
@@ -398,7 +441,7 @@ def _still_ours(path: Path, status: os.stat_result, item: Listed) -> bool:
 
 def _refuse_clashes(
     folder: Path,
-    wanted: Mapping[str, bytes],
+    wanted: Mapping[str, Output],
     kept: Sequence[str],
     kept_folders: Sequence[str],
     listed: Mapping[str, Listed],
@@ -433,7 +476,7 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _publish(wanted: Mapping[str, bytes], folder: Path) -> SyncReport:
+def _publish(wanted: Mapping[str, Output], folder: Path) -> SyncReport:
     """Assemble the new site beside the old one and swap them, or change nothing at all."""
     plan, status = _plan(wanted, folder)
     report = SyncReport(tuple(sorted(plan.write)), len(plan.link), plan.removed, plan.kept)

@@ -7,6 +7,7 @@ No Jinja here: `render` turns `Page`s into bytes.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -181,7 +182,8 @@ def _related(brief: Brief, topics: Sequence[Topic], limit: int = 5) -> tuple[Bri
             if other.slug != brief.slug:
                 count, _ = shared.get(other.slug, (0, other))
                 shared[other.slug] = (count + 1, other)
-    ranked = sorted(
+    ranked = heapq.nsmallest(  # the same as sorted(...)[:limit], without sorting them all
+        limit,
         shared.values(),
         key=lambda pair: (-pair[0], -pair[1].date.toordinal(), pair[1].title.casefold()),
     )

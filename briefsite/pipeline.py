@@ -10,8 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import jinja2
 
 from . import urls
 from .cache import CACHE_DIR, Cache, entry_key
@@ -20,12 +23,13 @@ from .check import check_change_notes, check_consistency, check_links
 from .compiled import BriefSettings, CompiledBrief
 from .config import SiteConfig
 from .feeds import build_feed
+from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import Brief, check_update_dates, load_brief
 from .history import FileHistory, read_history
 from .links import resolve
 from .markup import RenderedBrief, pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
-from .pages import build_pages
+from .pages import Page, build_pages
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .render import make_environment, render_page
 from .sitemap import build_sitemap
@@ -123,9 +127,11 @@ def brief_settings(config: SiteConfig) -> BriefSettings:
 
 
 def compile_briefs(
-    config: SiteConfig, options: BuildOptions
-) -> tuple[list[CompiledBrief], list[Problem]]:
+    config: SiteConfig, options: BuildOptions, cache: Cache | None = None
+) -> tuple[list[CompiledBrief], list[Problem], dict[str, str]]:
     """Stages `source`, `frontmatter` and `markup`: every brief file on its own.
+
+    Also returns each file's cache key, which stands for everything its result holds.
 
     Results come from the cache when the file, its name, the settings and the code are all
     as they were; the rest are compiled on every core, each brief within its time limit.
@@ -143,28 +149,21 @@ def compile_briefs(
     keys = [
         entry_key("brief", job.path, hashlib.sha256(job.data).digest(), settings) for job in jobs
     ]
-    cache = Cache.open(config.root) if options.cache else None
-    try:
-        stored = cache.get_many(keys) if cache else {}
-        missing = [i for i, key in enumerate(keys) if key not in stored]
-        fresh = compile_all(
-            [jobs[i] for i in missing],
-            settings,
-            options.jobs,
-            config.brief_time_limit,
-            lambda done: options.progress("rendering", done, len(missing)),
-        )
-        made = dict(zip((keys[i] for i in missing), fresh, strict=True))
-        if cache:
-            # Only results of the brief itself are kept: not a time-out or an internal error.
-            cache.put_many({k: v for k, v in made.items() if v.cacheable})
-            cache.prune()  # entries of files as they were before: no build will ask again
-            problems += [_cache_warning(config, note) for note in cache.warnings()]
-    finally:
-        if cache:
-            cache.close()
+    stored = cache.get_many(keys) if cache else {}
+    missing = [i for i, key in enumerate(keys) if key not in stored]
+    fresh = compile_all(
+        [jobs[i] for i in missing],
+        settings,
+        options.jobs,
+        config.brief_time_limit,
+        lambda done: options.progress("rendering", done, len(missing)),
+    )
+    made = dict(zip((keys[i] for i in missing), fresh, strict=True))
+    if cache:
+        # Only results of the brief itself are kept: not a time-out or an internal error.
+        cache.put_many({k: v for k, v in made.items() if v.cacheable})
     compiled = [stored[key] if key in stored else made[key] for key in keys]
-    return compiled, problems
+    return compiled, problems, dict(zip((job.path for job in jobs), keys, strict=True))
 
 
 def _cache_warning(config: SiteConfig, note: str) -> Problem:
@@ -172,9 +171,35 @@ def _cache_warning(config: SiteConfig, note: str) -> Problem:
     return warning(f"{CACHE_DIR}/", 0, 0, note, f"deleting {CACHE_DIR}/ is always safe")
 
 
-def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the whole site in memory: validate everything, then render, then list outputs."""
-    compiled, problems = compile_briefs(config, options)
+def build(
+    config: SiteConfig,
+    options: BuildOptions = BuildOptions(),
+    on_disk: Mapping[str, str] = MappingProxyType({}),
+) -> BuildResult:
+    """Build the whole site in memory: validate everything, then render, then list outputs.
+
+    `on_disk` names files the destination already holds intact (path -> SHA-256): a page
+    whose inputs are the same as when it was rendered to those bytes is not rendered again,
+    and its `Output` carries only the hash.
+    """
+    cache = Cache.open(config.root) if options.cache else None
+    try:
+        result = _build(config, options, on_disk, cache)
+        if cache is None:
+            return result
+        cache.prune()  # entries for files and pages as they were: no build asks for them again
+        notes = [_cache_warning(config, note) for note in cache.warnings()]
+        return replace(result, problems=sort_problems((*result.problems, *notes)))
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _build(
+    config: SiteConfig, options: BuildOptions, on_disk: Mapping[str, str], cache: Cache | None
+) -> BuildResult:
+    """The stages, in order; see `build`."""
+    compiled, problems, brief_keys = compile_briefs(config, options, cache)
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {item.brief.source_path: item.body for item in compiled if item.body is not None}
@@ -207,14 +232,11 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
     }
     env = make_environment(config.template_dirs)
     pages = build_pages(config, catalog, rendered)
-    outputs: list[Output] = []
-    for done, page in enumerate(pages, 1):
-        options.progress("writing pages", done, len(pages))
-        result = render_page(env, config, page, options.today)
-        if isinstance(result, Problem):
-            problems.append(result)
-        else:
-            outputs.append(result)
+    fingerprints = _fingerprints(brief_keys, rendered)
+    outputs, rendering_problems = render_pages(
+        env, config, pages, options, on_disk, cache, fingerprints
+    )
+    problems += rendering_problems
     outputs.append(build_feed(config, catalog, modified))
     outputs.extend(build_sitemap(config, catalog, pages, modified))
     outputs += [
@@ -227,6 +249,70 @@ def build(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildRe
         return BuildResult((), sort_problems(problems), catalog, rendered, history)
     ordered = tuple(sorted(outputs, key=lambda o: o.path))
     return BuildResult(ordered, sort_problems(problems), catalog, rendered, history, len(pages))
+
+
+def render_pages(
+    env: jinja2.Environment,
+    config: SiteConfig,
+    pages: Sequence[Page],
+    options: BuildOptions,
+    on_disk: Mapping[str, str],
+    cache: Cache | None,
+    fingerprints: Fingerprints | None = None,
+) -> tuple[list[Output], list[Problem]]:
+    """Stage `render`: each page through its template, unless the same inputs made the bytes
+    the destination already holds (the page's key: its context, the templates, the code's
+    version and today, which decides what has expired)."""
+    keys = _page_keys(config, pages, options.today, fingerprints or Fingerprints()) if cache else {}
+    known = cache.get_many(keys.values()) if cache else {}
+    outputs: list[Output] = []
+    problems: list[Problem] = []
+    made: dict[str, str] = {}
+    for done, page in enumerate(pages, 1):
+        options.progress("writing pages", done, len(pages))
+        path, key = urls.output_file(page.path), keys.get(page.path)
+        digest = known.get(key) if key else None
+        if digest is not None and on_disk.get(path) == digest:
+            outputs.append(Output(path, None, digest))
+            continue
+        result = render_page(env, config, page, options.today)
+        if isinstance(result, Problem):
+            problems.append(result)
+            continue
+        outputs.append(result)
+        if key:
+            made[key] = result.digest
+    if cache and not has_errors(problems):
+        cache.put_many(made)
+    return outputs, problems
+
+
+def _fingerprints(
+    brief_keys: Mapping[str, str], rendered: Mapping[str, RenderedBrief]
+) -> Fingerprints:
+    """Fingerprints that know each brief by its cache key, and each rendered brief by that key
+    and where its links lead (all that resolving adds to its body)."""
+    fingerprints = Fingerprints()
+    for item in rendered.values():
+        key = brief_keys[item.brief.source_path].encode()
+        fingerprints.know(item.brief, key)
+        targets = repr(tuple((link.target_slug, link.fragment) for link in item.links))
+        fingerprints.know(item, key + targets.encode())
+    return fingerprints
+
+
+def _page_keys(
+    config: SiteConfig, pages: Sequence[Page], today: dt.date, fingerprints: Fingerprints
+) -> dict[str, str]:
+    """Each page's cache key; a page whose context cannot be fingerprinted gets none."""
+    common = files_digest(config.template_dirs) + fingerprints.of(config) + fingerprints.of(today)
+    keys = {}
+    for page in pages:
+        try:
+            keys[page.path] = entry_key("page", common, fingerprints.of(page))
+        except Unfingerprintable:
+            continue
+    return keys
 
 
 def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:

@@ -108,6 +108,9 @@ class PreviewState:
     version: int = 0
     problems: list[str] = field(default_factory=list)
     files: Mapping[str, bytes] | None = None  # None until a build has succeeded
+    # The last good build before the reload script went in, path -> (SHA-256, bytes): pages
+    # whose inputs did not change are not rendered again but taken from here.
+    plain: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self) -> bytes:
@@ -122,7 +125,7 @@ class PreviewState:
 
     def record(self, problems: list[str], outputs: tuple[Output, ...] | None = None) -> None:
         """Note a finished build; a good one (with `outputs`) replaces the files served."""
-        files = None if outputs is None else {o.path: o.data for o in outputs}
+        files = None if outputs is None else {o.path: o.data or b"" for o in outputs}
         with self.lock:
             self.version += 1
             self.problems = problems
@@ -135,7 +138,7 @@ def inject_reload(outputs: tuple[Output, ...], version: int) -> tuple[Output, ..
     tag = SCRIPT_TAG.replace('data-version="0"', f'data-version="{version}"').encode()
     injected = []
     for output in outputs:
-        if output.path.endswith(".html") and b"</body>" in output.data:
+        if output.data is not None and output.path.endswith(".html") and b"</body>" in output.data:
             data = output.data.replace(b"</body>", tag + b"\n</body>", 1)
             output = Output(output.path, data)
         injected.append(output)
@@ -328,10 +331,18 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
     if not isinstance(config, SiteConfig):
         problems: tuple[Problem, ...] = tuple(config)
     else:
-        result = build(config, BuildOptions(drafts=True, future=True, git=False))
+        previous = state.plain
+        options = BuildOptions(drafts=True, future=True, git=False)
+        result = build(config, options, {path: item[0] for path, item in previous.items()})
         problems = result.problems
         if result.ok:  # stamped with the number `record` is about to give this build
-            outputs = inject_reload(result.outputs, state.version + 1)
+            plain = {
+                o.path: (o.digest, o.data if o.data is not None else previous[o.path][1])
+                for o in result.outputs
+            }
+            state.plain = plain
+            full = tuple(Output(path, data) for path, (_, data) in plain.items())
+            outputs = inject_reload(full, state.version + 1)
     shown = shown_from_here(problems, root)
     report(shown, err)
     state.record([] if outputs is not None else [p.format() for p in shown], outputs)

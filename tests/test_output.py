@@ -20,6 +20,7 @@ from briefsite.output import (
     check_location,
     check_outputs,
     is_safe_relative,
+    published_hashes,
     read_manifest,
     sync,
 )
@@ -714,3 +715,43 @@ def test_safe_relative_paths(path):
 )
 def test_unsafe_relative_paths(path):
     assert not is_safe_relative(path)
+
+
+# ------------------------------------------------------------------- pages not rendered again
+
+
+def test_an_output_known_only_by_its_hash_keeps_the_published_file(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    hashes = published_hashes(out)
+    age(out)
+    kept = Output("index.html", None, hashes["index.html"])
+
+    report = sync([kept, *SITE[1:]], out)
+
+    assert report.written == ()
+    assert (out / "index.html").read_bytes() == b"<p>home</p>\n"
+    assert (out / "index.html").stat().st_mtime == OLD_TIME
+
+
+def test_published_hashes_leave_out_files_changed_since(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    (out / "index.html").write_bytes(b"<p>edited by hand</p>\n")
+    (out / "assets" / "site.css").unlink()
+
+    hashes = published_hashes(out)
+
+    assert sorted(hashes) == ["briefs/land-offer/index.html"]
+    assert published_hashes(tmp_path / "missing") == {}
+
+
+def test_an_output_known_only_by_its_hash_must_be_in_the_folder(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    before = snapshot(out)
+
+    with pytest.raises(OutputError, match="was not rendered again"):
+        sync([Output("index.html", None, "0" * 64), *SITE[1:]], out)
+
+    assert snapshot(out) == before

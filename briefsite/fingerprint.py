@@ -1,0 +1,74 @@
+"""Stable digests of the values a page is made from, to skip pages whose inputs did not change.
+
+A page's key is a digest of its template context (briefs, topics, settings: frozen
+dataclasses of plain values), the templates' files, the code's version and the build's today.
+Python's own `hash` is salted per process, so this walks the values itself: dataclasses field
+by field, sequences in order, sets and mappings sorted. One `Fingerprints` is used for a whole
+build and remembers each object it has seen, so a brief listed on a hundred pages is hashed
+once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from pathlib import Path, PurePath
+from typing import Any
+
+_SCALARS = (str, bytes, int, float, bool, type(None), dt.date, Enum, PurePath)
+
+
+class Unfingerprintable(TypeError):
+    """A value of a kind this module does not know: the page is always rendered."""
+
+
+class Fingerprints:
+    """Digests for one build, each object hashed once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[object, bytes]] = {}  # the object is kept: ids stay unique
+
+    def know(self, value: object, digest: bytes) -> None:
+        """Use `digest` for this object: one already known to stand for all it holds (a
+        brief's cache key covers its file, name, settings and the code)."""
+        self._seen[id(value)] = (value, hashlib.sha256(digest).digest())
+
+    def of(self, value: Any) -> bytes:
+        """A 32-byte digest that equals another value's exactly when the values are equal."""
+        if isinstance(value, _SCALARS):
+            return hashlib.sha256(f"{type(value).__name__}:{value!r}".encode()).digest()
+        known = self._seen.get(id(value))
+        if known is not None:
+            return known[1]
+        digest = hashlib.sha256(type(value).__qualname__.encode())
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for item in dataclasses.fields(value):
+                digest.update(item.name.encode() + self.of(getattr(value, item.name)))
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                digest.update(self.of(item))
+        elif isinstance(value, Mapping):
+            for key, item in sorted((self.of(k), self.of(v)) for k, v in value.items()):
+                digest.update(key + item)
+        elif isinstance(value, (set, frozenset)):
+            for item in sorted(self.of(v) for v in value):
+                digest.update(item)
+        else:
+            raise Unfingerprintable(type(value).__qualname__)
+        result = digest.digest()
+        self._seen[id(value)] = (value, result)
+        return result
+
+
+def files_digest(folders: Iterable[Path]) -> bytes:
+    """A digest of every file below some folders (the templates), names and contents."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        digest.update(str(folder).encode() + b"\0")
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.digest()

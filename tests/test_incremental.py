@@ -1,0 +1,214 @@
+"""Rebuilds skip what did not change, and always give what a clean cold build gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import site_files, write_site
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from briefsite import pipeline
+from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
+from briefsite.output import published_hashes
+from briefsite.pipeline import BuildOptions, build, publish
+
+TODAY = dt.date(2021, 6, 1)
+
+
+def brief(title: str, topics: str = "Land", day: str = "2020-04-07", body: str = "Text.") -> str:
+    return (
+        f"---\ntitle: {title}\ndate: {day}\nsummary: About {title}.\ntopics: [{topics}]\n"
+        f"expires: 2021-06-02\n---\n## Terms\n\n{body} See [other](b.md#terms).\n"
+    )
+
+
+def make(root: Path) -> Path:
+    files = {"a.md": brief("Alpha"), "b.md": brief("Beta"), "c.md": brief("C")}
+    files["d.md"] = brief("Delta", topics="Other").replace("b.md#terms", "d.md#terms")
+    site = write_site(root, files)
+    shutil.copytree(BUILTIN_TEMPLATES, site / "templates")
+    return site
+
+
+def config_of(site: Path, output: Path) -> SiteConfig:
+    config = load_config(site, output)
+    assert isinstance(config, SiteConfig), config
+    return config
+
+
+def rebuild(site: Path, today: dt.date = TODAY) -> pipeline.BuildResult:
+    """An incremental build into site/, as `python build.py` does it."""
+    config = config_of(site, site / "site")
+    result = build(config, BuildOptions(today=today, jobs=1), published_hashes(config.output))
+    assert result.ok, result.problems
+    publish(result, config)
+    return result
+
+
+def cold(site: Path, folder: Path, today: dt.date = TODAY) -> dict[str, bytes]:
+    """A clean build: no cache, an empty output folder."""
+    config = config_of(site, folder)
+    result = build(config, BuildOptions(today=today, jobs=1, cache=False))
+    assert result.ok, result.problems
+    publish(result, config)
+    return site_files(folder)
+
+
+@pytest.fixture
+def rendered_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pages each build rendered, in order."""
+    seen: list[str] = []
+    real = pipeline.render_page
+
+    def counting(env, config, page, today=None):  # type: ignore[no-untyped-def]
+        seen.append(page.path)
+        return real(env, config, page, today)
+
+    monkeypatch.setattr(pipeline, "render_page", counting)
+    return seen
+
+
+def test_nothing_changed_renders_no_page(tmp_path, rendered_pages):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    rendered_pages.clear()
+
+    result = rebuild(site)
+
+    assert rendered_pages == []
+    assert all(o.data is None for o in result.outputs if o.path.endswith(".html"))
+
+
+def test_a_body_edit_renders_only_that_briefs_page(tmp_path, rendered_pages):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    rendered_pages.clear()
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    rebuild(site)
+
+    # Its page and the pages that list it; a brief on another topic is not rendered again.
+    # (Listings receive whole briefs, so they count as changed: declared views will narrow
+    # this to the fields a listing shows.)
+    assert "briefs/a/" in rendered_pages
+    assert "briefs/d/" not in rendered_pages
+    assert "topics/other/" not in rendered_pages
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    rendered_pages.clear()
+    (site / "briefs" / "c.md").write_text(brief("Gamma"))
+
+    rebuild(site)
+
+    # Its own page (now at its old slug), the lists that show titles, and the briefs that
+    # list it as related; not the pages of briefs that do not show it.
+    assert "briefs/c/" in rendered_pages
+    assert {"", "briefs/", "topics/land/"} <= set(rendered_pages)
+    assert "briefs/d/" not in rendered_pages
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_new_day_re_renders_what_expired(tmp_path):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    before = (site / "site" / "briefs" / "a" / "index.html").read_text()
+
+    later = TODAY + dt.timedelta(days=2)  # every brief expires on 2 June 2021
+    rebuild(site, today=later)
+
+    after = (site / "site" / "briefs" / "a" / "index.html").read_text()
+    assert "No longer in force" not in before
+    assert "No longer in force" in after
+    assert site_files(site / "site") == cold(site, tmp_path / "cold", today=later)
+
+
+def test_a_page_deleted_from_the_output_is_rendered_again(tmp_path):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    (site / "site" / "briefs" / "b" / "index.html").unlink()
+
+    rebuild(site)
+
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+# -------------------------------------------------------------- any sequence of edits
+
+EDITS = st.lists(
+    st.sampled_from(
+        [
+            "body",
+            "title",
+            "topics",
+            "future",
+            "template",
+            "settings",
+            "add",
+            "delete",
+            "corrupt-cache",
+            "next-day",
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(edits=EDITS)
+def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits):
+    root = tmp_path_factory.mktemp("edits")
+    site = make(root / "s")
+    today = TODAY
+    rebuild(site, today)
+    for step, edit in enumerate(edits):
+        apply(site, edit, step)
+        if edit == "next-day":
+            today += dt.timedelta(days=1)
+        rebuild(site, today)
+        assert site_files(site / "site") == cold(site, root / f"cold{step}", today), edits
+
+
+def apply(site: Path, edit: str, step: int) -> None:
+    """One editor's change to the site folder."""
+    briefs = site / "briefs"
+    if edit == "body":
+        (briefs / "a.md").write_text(brief("Alpha", body=f"Edited {step}."))
+    elif edit == "title":
+        (briefs / "c.md").write_text(brief(f"Gamma {step}"))
+    elif edit == "topics":
+        (briefs / "a.md").write_text(brief("Alpha", topics=f"Land, Topic {step}"))
+    elif edit == "future":
+        (briefs / "c.md").write_text(brief("C", day="2030-01-01"))
+    elif edit == "template":
+        path = site / "templates" / "base.html"
+        path.write_text(path.read_text().replace("</body>", f"<!-- {step} -->\n</body>", 1))
+    elif edit == "settings":
+        with (site / "site.yml").open("a") as handle:
+            handle.write(f"description: Edited {step}.\n" if step == 0 else "")
+        text = (site / "site.yml").read_text()
+        (site / "site.yml").write_text(text.replace("Edited", f"Edited {step}", 1))
+    elif edit == "add":
+        (briefs / f"new{step}.md").write_text(brief(f"New {step}"))
+    elif edit == "delete":
+        remaining = sorted(p for p in briefs.glob("*.md") if p.name not in ("b.md", "d.md"))
+        if remaining:
+            remaining[0].unlink()
+    elif edit == "corrupt-cache":
+        database = site / ".briefsite-cache" / "cache.sqlite"
+        for extra in database.parent.glob("cache.sqlite-*"):
+            extra.unlink()
+        database.write_bytes(b"junk" * 64)

@@ -34,6 +34,7 @@ from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
+from . import pageids
 from .catalog import Catalog, link_target_path
 from .frontmatter import Brief
 from .typography import TypographyExtension
@@ -42,10 +43,6 @@ from .typography import TypographyExtension
 # parses built pages to keep this list complete). A second element with one of these ids would
 # take over the page's own links (the skip link, "See all updates"), so body headings are kept
 # off them and ids in editors' raw HTML are renamed (see `editor_id`).
-PAGE_IDS = (
-    "main-content", "contents", "key-figures", "notes", "sources", "history", "related-title",
-    "draft-title", "expired-title",
-)  # fmt: skip
 # What an editor's raw-HTML id that equals a page id becomes (GitHub's prefix).
 EDITOR_ID_PREFIX = "user-content-"
 HIGHLIGHT_CLASS = "highlight"
@@ -185,7 +182,7 @@ class _ReserveIds(Treeprocessor):
 
     def run(self, root: ET.Element) -> None:
         """Append one empty placeholder element per reserved id."""
-        for name in PAGE_IDS:
+        for name in pageids.page_ids():
             ET.SubElement(root, "span", {"id": name, "data-reserved": ""})
 
 
@@ -258,7 +255,7 @@ def editor_id(value: str) -> str:
     id the page itself uses (`PAGE_IDS`) is renamed, with `EDITOR_ID_PREFIX`: the page's skip
     link and section links keep their targets, and the element still has a unique id.
     """
-    return EDITOR_ID_PREFIX + value if value in PAGE_IDS else value
+    return EDITOR_ID_PREFIX + value if value in pageids.page_ids() else value
 
 
 # Markdown's placeholders that stand in a tree's attribute values until its postprocessors

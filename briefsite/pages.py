@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from . import urls
+from . import pageids, urls
 from .catalog import Catalog, Topic
 from .config import SiteConfig
 from .frontmatter import Brief
@@ -193,16 +193,17 @@ def _related(brief: Brief, topics: Sequence[Topic], limit: int = 5) -> tuple[Bri
 def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
     """Ids a link may target on a brief's page: the body's, plus the template's own sections.
 
-    Must agree with `templates/brief.html`; the end-to-end tests compare the two.
+    The template writes its ids from the same declaration (`pageids.IDS`).
     """
     brief = item.brief
-    ids = {"main-content", "history"}
+    declared = pageids.IDS  # the one declaration, looked up now
+    ids = {declared.main_content, declared.history}
     if brief.figures:
-        ids.add("key-figures")
+        ids.add(declared.key_figures)
     if brief.sources or brief.figures:
-        ids.add("sources")
+        ids.add(declared.sources)
     if item.notes_html:
-        ids.add("notes")
+        ids.add(declared.notes)
     if _has_contents(item):
-        ids.add("contents")
+        ids.add(declared.contents)
     return item.ids | ids

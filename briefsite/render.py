@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import jinja2
 from markupsafe import Markup, escape
 
-from . import urls
+from . import pageids, urls
 from .config import SiteConfig
 from .output import Output
 from .pages import Page
@@ -153,6 +153,7 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
         pygments=urls.asset_path("pygments.css"),
         feed=urls.FEED,
     )
+    env.globals["ids"] = pageids.IDS  # the ids of a page's own sections, declared there
     env.filters.update(
         href=_href,
         absolute=_absolute,

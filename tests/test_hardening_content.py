@@ -24,7 +24,8 @@ from briefsite.catalog import build_catalog
 from briefsite.check import check_consistency, check_links
 from briefsite.config import SiteConfig, load_config
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.markup import BODY_CLASSES, PAGE_IDS, Markup, RenderedBrief
+from briefsite.markup import BODY_CLASSES, Markup, RenderedBrief
+from briefsite.pageids import PAGE_IDS
 from briefsite.pipeline import BuildOptions, build
 from briefsite.problems import did_you_mean
 from briefsite.source import make_source
@@ -526,3 +527,40 @@ def test_placing_twenty_thousand_links_is_not_quadratic() -> None:
     ]
     assert [link.line for link in links] == [6 + i // 2 for i in range(2 * count)]
     assert elapsed < 10  # took 20 s and more when each link searched the body from the start
+
+
+def test_a_page_id_is_declared_once_for_the_template_and_the_link_check(monkeypatch, tmp_path):
+    # Renaming a section's id in pageids.py renames it on the page and in the link check: no
+    # second list can drift (once, renaming it in the template shipped a broken anchor).
+    from conftest import GOOD_BRIEF, parse, write_site
+
+    from briefsite import pageids
+    from briefsite.config import SiteConfig, load_config
+    from briefsite.pipeline import BuildOptions, build, publish
+
+    monkeypatch.setattr(pageids, "IDS", pageids.PageIds(key_figures="figures-box"))
+    figures = "figures:\n  - label: land\n    value: 37.3\n    unit: km2\n    source: s\n"
+    site = write_site(
+        tmp_path / "s",
+        {
+            "a.md": GOOD_BRIEF.replace("summary:", figures + "summary:"),
+            "b.md": GOOD_BRIEF.replace("Land offer", "B") + "\n[ok](a.md#figures-box)\n",
+            "c.md": GOOD_BRIEF.replace("Land offer", "C") + "\n[old](a.md#key-figures)\n",
+        },
+    )
+    config = load_config(site, site / "site")
+    assert isinstance(config, SiteConfig)
+
+    result = build(config, BuildOptions(jobs=1, cache=False))
+
+    broken = [(p.path, p.message) for p in result.problems]
+    assert broken == [
+        ("briefs/c.md", "link 'a.md#key-figures': there is no heading or anchor "
+         "'#key-figures' in briefs/a.md"),
+    ]  # fmt: skip
+    (site / "briefs" / "c.md").unlink()
+    result = build(config, BuildOptions(jobs=1, cache=False))
+    publish(result, config)
+    page = parse(site / "site" / "briefs" / "a" / "index.html")
+    assert page.find_all("h2", id="figures-box")
+    assert not page.find_all("h2", id="key-figures")

@@ -1,0 +1,36 @@
+"""The ids a brief's page gives its own sections, declared once.
+
+Templates write them from here (`{{ ids.key_figures }}`), the link check accepts links to
+them from here (`pages.brief_page_ids`), and `markup` keeps a brief's own headings and raw
+HTML off them. Renaming one here renames it everywhere; a test builds a page and checks that
+the ids it carries are exactly these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageIds:
+    """Each section's id on a brief's page (and the main landmark's, on every page)."""
+
+    main_content: str = "main-content"  # every page: the skip link's target
+    contents: str = "contents"
+    key_figures: str = "key-figures"
+    notes: str = "notes"
+    sources: str = "sources"
+    history: str = "history"
+    related_title: str = "related-title"
+    draft_title: str = "draft-title"
+    expired_title: str = "expired-title"
+
+
+IDS = PageIds()
+PAGE_IDS: tuple[str, ...] = tuple(str(value) for value in dataclasses.astuple(IDS))
+
+
+def page_ids() -> tuple[str, ...]:
+    """The ids of `IDS` (looked up when called, so every user sees one declaration)."""
+    return tuple(str(value) for value in dataclasses.astuple(IDS))

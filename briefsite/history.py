@@ -151,6 +151,22 @@ def _unquote_c(text: str) -> str:
     return out.decode("utf-8", "replace")
 
 
+def git_head(root: Path) -> str:
+    """What decides the history a build reads: whether this is a full repository, and its
+    HEAD commit; "" outside git."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout if result.returncode == 0 else ""
+
+
 def _is_full_repository(root: Path) -> bool:
     """True inside a git work tree that is not a shallow clone."""
     try:

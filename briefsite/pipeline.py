@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -25,7 +26,7 @@ from .config import SiteConfig
 from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import Brief, check_update_dates, load_brief
-from .history import FileHistory, read_history
+from .history import FileHistory, git_head, read_history
 from .links import resolve
 from .markup import RenderedBrief, pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
@@ -89,11 +90,12 @@ class BuildResult:
     rendered: Mapping[str, RenderedBrief] = field(default_factory=dict)
     history: Mapping[str, FileHistory] | None = None  # None: the build stopped before reading it
     page_count: int = 0
+    brief_total: int = -1  # set when the catalog was not built again (nothing changed)
 
     @property
     def brief_count(self) -> int:
         """How many briefs the site publishes."""
-        return len(self.catalog.briefs)
+        return self.brief_total if self.brief_total >= 0 else len(self.catalog.briefs)
 
     @property
     def ok(self) -> bool:
@@ -180,19 +182,82 @@ def build(
 
     `on_disk` names files the destination already holds intact (path -> SHA-256): a page
     whose inputs are the same as when it was rendered to those bytes is not rendered again,
-    and its `Output` carries only the hash.
+    and its `Output` carries only the hash. When nothing at all changed since a build that
+    wrote exactly those files (`inputs_fingerprint`), that build's result is given again.
     """
     cache = Cache.open(config.root) if options.cache else None
     try:
+        fingerprint = inputs_fingerprint(config, options) if cache else None
+        key = entry_key("build", fingerprint) if fingerprint else ""
+        if cache and key and on_disk:
+            record = cache.get_many([key]).get(key)
+            if isinstance(record, BuildRecord) and dict(record.outputs) == dict(on_disk):
+                return record.result()
         result = _build(config, options, on_disk, cache)
         if cache is None:
             return result
+        if key and result.ok:
+            cache.put_many({key: BuildRecord.of(result)})
         cache.prune()  # entries for files and pages as they were: no build asks for them again
         notes = [_cache_warning(config, note) for note in cache.warnings()]
         return replace(result, problems=sort_problems((*result.problems, *notes)))
     finally:
         if cache is not None:
             cache.close()
+
+
+RACY_SECONDS = 2.0  # a file changed this recently may change again within its clock tick
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """What a successful build made, kept to answer the next build if nothing changed."""
+
+    outputs: tuple[tuple[str, str], ...]  # (path, SHA-256) of every file written
+    problems: tuple[Problem, ...]  # its warnings, to report again
+    brief_count: int
+    page_count: int
+
+    @classmethod
+    def of(cls, result: BuildResult) -> BuildRecord:
+        outputs = tuple((o.path, o.digest) for o in result.outputs)
+        return cls(outputs, result.problems, result.brief_count, result.page_count)
+
+    def result(self) -> BuildResult:
+        """The build again: every file as it is on disk, the same warnings."""
+        outputs = tuple(Output(path, None, digest) for path, digest in self.outputs)
+        return BuildResult(
+            outputs, self.problems, page_count=self.page_count, brief_total=self.brief_count
+        )
+
+
+def inputs_fingerprint(config: SiteConfig, options: BuildOptions) -> str | None:
+    """A digest of everything a build reads, cheap to take: the settings, the choices of this
+    run (today included), each brief file's name and status, the templates' files, git's HEAD
+    and the code's version. None when a brief changed so recently that a further change could
+    keep its status (git's "racily clean" files), so such a build is never skipped.
+    """
+    fingerprints = Fingerprints()
+    digest = hashlib.sha256(fingerprints.of(config))
+    choices = (options.drafts, options.future, options.today, options.git)
+    digest.update(fingerprints.of(choices))
+    paths, problems = find_briefs(config.root, config.briefs_dir.name)
+    digest.update(fingerprints.of(tuple(problems)))
+    newest = 0
+    for path in paths:
+        try:
+            status = path.stat()
+        except OSError:
+            return None
+        newest = max(newest, status.st_mtime_ns)
+        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        digest.update(f"{path}\0{stamp}\0".encode())
+    if newest / 1e9 > time.time() - RACY_SECONDS:
+        return None
+    digest.update(files_digest(config.template_dirs))
+    if options.git:
+        digest.update(git_head(config.root).encode())
+    return digest.hexdigest()
 
 
 def _build(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +214,82 @@ def apply(site: Path, edit: str, step: int) -> None:
         for extra in database.parent.glob("cache.sqlite-*"):
             extra.unlink()
         database.write_bytes(b"junk" * 64)
+
+
+# ------------------------------------------------------------- nothing changed at all
+
+
+def settle(site: Path) -> None:
+    """Date every brief a minute back: a file changed within the last moments is never
+    trusted to be unchanged (it could change again within its clock tick)."""
+    past = time.time() - 60
+    for path in (site / "briefs").glob("*.md"):
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per build that went through the stages (not answered from its record)."""
+    seen: list[int] = []
+    real = pipeline._build
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_build", counting)
+    return seen
+
+
+def test_a_build_with_nothing_changed_is_answered_from_its_record(tmp_path, full_builds):
+    site = make(tmp_path / "s")
+    settle(site)
+    first = rebuild(site)
+    again = rebuild(site)
+
+    assert len(full_builds) == 1
+    assert again.brief_count == first.brief_count == 4
+    assert again.page_count == first.page_count
+    assert [(o.path, o.digest) for o in again.outputs] == [
+        (o.path, o.digest) for o in first.outputs
+    ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["edit", "touch", "template", "settings", "output", "day", "new-file"],
+)
+def test_any_change_goes_through_the_stages_again(tmp_path, full_builds, change):
+    site = make(tmp_path / "s")
+    settle(site)
+    rebuild(site)
+    today = TODAY
+    if change == "edit":
+        (site / "briefs" / "a.md").write_text(brief("Alpha", body="Other."))
+        settle(site)
+    elif change == "touch":
+        os.utime(site / "briefs" / "a.md", (time.time() - 30, time.time() - 30))
+    elif change == "template":
+        (site / "templates" / "404.html").write_text("{% extends 'base.html' %}\n")
+    elif change == "settings":
+        (site / "site.yml").write_text((site / "site.yml").read_text() + "description: New.\n")
+    elif change == "output":
+        (site / "site" / "404.html").unlink()
+    elif change == "day":
+        today = TODAY + dt.timedelta(days=1)
+    elif change == "new-file":
+        (site / "briefs" / "e.md").write_text(brief("Echo"))
+        settle(site)
+
+    rebuild(site, today)
+
+    assert len(full_builds) == 2
+    assert site_files(site / "site") == cold(site, tmp_path / "cold", today)
+
+
+def test_a_brief_changed_moments_ago_is_never_trusted_unchanged(tmp_path, full_builds):
+    site = make(tmp_path / "s")
+    rebuild(site)  # the briefs were written just now
+    rebuild(site)
+
+    assert len(full_builds) == 2

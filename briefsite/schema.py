@@ -97,6 +97,14 @@ def _unpublishable_issue(name: str, node: yaml.Node, text: str) -> list[Issue]:
     ]
 
 
+def _too_long(name: str, node: yaml.Node, text: str, limit: int | None) -> list[Issue]:
+    """The issue of a text longer than `limit` characters (None: no limit)."""
+    if limit is None or len(text) <= limit:
+        return []
+    message = f"'{name}' is {len(text)} characters long; at most {limit} are allowed"
+    return [Issue(node, message, "shorten it")]
+
+
 @dataclass(frozen=True)
 class Text:
     """A non-empty piece of text (tabs and line breaks allowed, other control characters not)."""
@@ -114,15 +122,9 @@ class Text:
         issues = _unpublishable_issue(name, node, text)
         if issues:
             return None, issues
-        if self.max_length is not None and len(text) > self.max_length:
-            return None, [
-                Issue(
-                    node,
-                    f"'{name}' is {len(text)} characters long; at most {self.max_length} "
-                    "are allowed",
-                    "shorten it",
-                )
-            ]
+        too_long = _too_long(name, node, text, self.max_length)
+        if too_long:
+            return None, too_long
         return text, []
 
 
@@ -300,15 +302,9 @@ class Pattern:
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
         """Accept text that matches the whole pattern, and is not too long."""
         if isinstance(value, str) and self.regex.fullmatch(value):
-            if self.max_length is not None and len(value) > self.max_length:
-                return None, [
-                    Issue(
-                        node,
-                        f"'{name}' is {len(value)} characters long; at most {self.max_length} "
-                        "are allowed",
-                        "shorten it",
-                    )
-                ]
+            too_long = _too_long(name, node, value, self.max_length)
+            if too_long:
+                return None, too_long
             return value, []
         return None, [
             Issue(

@@ -91,6 +91,9 @@ class BuildResult:
     history: Mapping[str, FileHistory] | None = None  # None: the build stopped before reading it
     page_count: int = 0
     brief_total: int = -1  # set when the catalog was not built again (nothing changed)
+    # True when answered from the record of a build whose files the destination still holds
+    # exactly: there is nothing to publish.
+    unchanged: bool = False
 
     @property
     def brief_count(self) -> int:
@@ -227,7 +230,11 @@ class BuildRecord:
         """The build again: every file as it is on disk, the same warnings."""
         outputs = tuple(Output(path, None, digest) for path, digest in self.outputs)
         return BuildResult(
-            outputs, self.problems, page_count=self.page_count, brief_total=self.brief_count
+            outputs,
+            self.problems,
+            page_count=self.page_count,
+            brief_total=self.brief_count,
+            unchanged=True,
         )
 
 
@@ -408,4 +415,6 @@ def publish(result: BuildResult, config: SiteConfig) -> SyncReport:
     problems = output_problems(config)
     if problems:
         raise OutputError("; ".join(p.message for p in problems))
+    if result.unchanged:  # the folder holds exactly these files, checked just now
+        return SyncReport((), len(result.outputs), ())
     return sync(result.outputs, config.output)

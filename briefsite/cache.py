@@ -134,12 +134,21 @@ class Cache:
         if self.folder.is_symlink():
             raise OSError(f"{self.folder} is a symbolic link")
         self.folder.mkdir(exist_ok=True)
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Made by briefsite: build results, safe to delete.\n*\n")
+        # SQLite follows links when it opens its files (the database, "-wal", "-shm"): a link
+        # planted in the folder by a pull request would aim its writes at another file.
+        for entry in os.scandir(self.folder):
+            if entry.is_symlink():
+                raise OSError(f"{entry.path} is a symbolic link")
+        try:
+            fd = os.open(
+                self.folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+            )
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write("# Made by briefsite: build results, safe to delete.\n*\n")
         path = self.folder / DATABASE
-        if path.is_symlink():
-            raise OSError(f"{path} is a symbolic link")
         try:
             self._db = self._open_database(path)
         except sqlite3.DatabaseError as exc:

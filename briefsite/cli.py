@@ -158,7 +158,9 @@ def make_parser() -> argparse.ArgumentParser:
             "Everything a build checks (front matter, links, #anchors, templates), plus "
             "warnings a build does not stop for: duplicate titles, the same figure with "
             "different values in two briefs, and text changed in git without a change note. "
-            "Nothing is written. Exit status 1 on errors, and on warnings with --strict."
+            "Nothing is written but the build cache (.briefsite-cache/, which makes the next "
+            "check and build faster; --no-cache to skip it). Exit status 1 on errors, and on "
+            "warnings with --strict."
         ),
     )
     _source_option(check_parser)

@@ -258,3 +258,23 @@ def test_publish_writes_what_a_cached_build_made(tmp_path):
     report = publish(build(config), config)
 
     assert "index.html" in report.written
+
+
+@pytest.mark.parametrize("name", ["cache.sqlite-wal", "cache.sqlite-shm", ".gitignore"])
+def test_a_link_planted_in_the_cache_folder_is_never_written_through(tmp_path, name):
+    # SQLite follows links when it opens its side files: a committed
+    # `.briefsite-cache/cache.sqlite-wal -> ~/precious` would aim its writes there.
+    site = write_site(tmp_path / "s", briefs(1))
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep")
+    missing = tmp_path / "not-yet.txt"
+    (site / ".briefsite-cache").mkdir()
+    target = missing if name == ".gitignore" else precious
+    (site / ".briefsite-cache" / name).symlink_to(target)
+
+    result = build(config_of(site))
+
+    assert result.ok
+    assert precious.read_text() == "keep"
+    assert not missing.exists()
+    assert any("symbolic link" in p.message for p in result.problems)

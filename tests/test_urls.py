@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import posixpath
 from urllib.parse import urljoin
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefsite import urls
 
@@ -150,3 +153,14 @@ def test_absolute_is_the_public_address(target, expected):
 )
 def test_output_file_gives_folders_their_index(path, expected):
     assert urls.output_file(path) == expected
+
+
+SEGMENT = st.sampled_from(["a", "b", "briefs", "x.html", "index.html", "topics", "", "."])
+
+
+@given(st.lists(SEGMENT, max_size=5), st.lists(SEGMENT, max_size=5))
+def test_relative_path_agrees_with_posixpath_relpath(to, start):
+    # Site paths are relative: never "/a" (what a first empty segment would make).
+    path, base = "/".join(to).lstrip("/") or ".", "/".join(start).lstrip("/") or "."
+
+    assert urls.relative_path(path, base) == posixpath.relpath(path, base)

@@ -317,13 +317,13 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         problems, briefs = result.problems, result.brief_count
     else:
         problems, briefs = tuple(config), 0  # settings problems, in the format asked for
-    problems = shown_from_here(problems, args.source)
+    shown = shown_from_here(problems, args.source)
     if args.format == "text":
-        report(problems, err)
+        report(shown, err)
         if not problems:
             print(f"Checked {_plural(briefs, 'brief')}: no problems.", file=out)
     else:
-        _print_formatted(problems, args.format, out)
+        _print_formatted(shown, args.format, out)
     errors = any(p.severity is Severity.ERROR for p in problems)
     return EXIT_PROBLEMS if errors or (args.strict and problems) else EXIT_OK
 

@@ -27,9 +27,11 @@ def refresh(text: str) -> str:
     for marker, fields in TABLES.items():
         # The block may be empty (a fresh marker pair) or hold the previous table.
         pattern = re.compile(rf"(<!-- {marker} -->\n).*?(<!-- end -->)", re.DOTALL)
-        text = pattern.sub(
-            lambda m, f=fields: m.group(1) + field_table(f) + "\n" + m.group(2), text
-        )
+
+        def block(match: re.Match[str], table: str = field_table(fields)) -> str:
+            return match.group(1) + table + "\n" + match.group(2)
+
+        text = pattern.sub(block, text)
     return text
 
 

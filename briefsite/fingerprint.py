@@ -45,17 +45,17 @@ class Fingerprints:
             return known[1]
         digest = hashlib.sha256(type(value).__qualname__.encode())
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for item in dataclasses.fields(value):
-                digest.update(item.name.encode() + self.of(getattr(value, item.name)))
+            for spec in dataclasses.fields(value):
+                digest.update(spec.name.encode() + self.of(getattr(value, spec.name)))
         elif isinstance(value, (tuple, list)):
             for item in value:
                 digest.update(self.of(item))
         elif isinstance(value, Mapping):
-            for key, item in sorted((self.of(k), self.of(v)) for k, v in value.items()):
-                digest.update(key + item)
+            for pair in sorted(self.of(k) + self.of(v) for k, v in value.items()):
+                digest.update(pair)
         elif isinstance(value, (set, frozenset)):
-            for item in sorted(self.of(v) for v in value):
-                digest.update(item)
+            for member in sorted(self.of(v) for v in value):
+                digest.update(member)
         else:
             raise Unfingerprintable(type(value).__qualname__)
         result = digest.digest()

@@ -274,7 +274,11 @@ def _build(
     compiled, problems, brief_keys = compile_briefs(config, options, cache)
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
-    bodies = {item.brief.source_path: item.body for item in compiled if item.body is not None}
+    bodies = {
+        item.brief.source_path: item.body
+        for item in compiled
+        if item.brief is not None and item.body is not None
+    }
     problems += [p for brief in briefs for p in check_update_dates(brief, options.today)]
     published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)

@@ -13,14 +13,20 @@ import re
 import xml.etree.ElementTree as ET
 
 from markdown.serializers import to_html_string
-from markdown.util import AMP_SUBSTITUTE, ETX, STX
+from markdown.util import AMP_SUBSTITUTE
 
 from . import urls
 from .catalog import Catalog, nfc
 from .frontmatter import Brief
-from .markup import PLACEHOLDER_PREFIX, Body, Link, RenderedBrief, sanitize_fragment
+from .markup import (
+    PLACEHOLDER_PREFIX,
+    Body,
+    Link,
+    RenderedBrief,
+    restore_escapes,
+    sanitize_fragment,
+)
 
-_ESCAPED_CHAR = re.compile(f"{STX}([0-9]+){ETX}")  # Markdown's stand-in for `\\_` and the like
 _PLACEHOLDER = re.compile(rf'href="(#{PLACEHOLDER_PREFIX}[0-9a-f]{{12}}-[0-9]+)"')
 # Characters that every serializer writes as they are: no escaping can differ for these.
 _PLAIN = re.compile(r"[A-Za-z0-9/._~%#:?=+,;@!$'()*\[\]-]*")
@@ -66,7 +72,7 @@ def _attribute(value: str, sanitized: bool) -> str:
     `"`, a postprocessor turns its `&` placeholder back, and nh3 (`raw_html: sanitize`) writes
     the value its own way. Plain addresses go through all of them unchanged.
     """
-    value = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), value)
+    value = restore_escapes(value)
     if _PLAIN.fullmatch(value):
         return value
     html = to_html_string(ET.Element("a", {"href": value})).replace(AMP_SUBSTITUTE, "&")

@@ -267,6 +267,12 @@ _URL_IGNORED = re.compile(r"[\x00-\x20\x7f]+")
 _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
+def restore_escapes(value: str) -> str:
+    """An attribute value with Markdown's stand-ins for backslash escapes (`\\_`) restored,
+    as its `unescape` tree-processor restores them before the page is written."""
+    return _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), value)
+
+
 def as_browser_reads(value: str) -> str:
     """An attribute value from the Markdown tree as a browser will read it in the page.
 
@@ -274,8 +280,7 @@ def as_browser_reads(value: str) -> str:
     decode, so a check on the text as written misses what the browser follows.
     """
     value = value.replace(AMP_SUBSTITUTE, "&")
-    value = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1))), value)
-    return unescape(value)
+    return unescape(restore_escapes(value))
 
 
 def _as_written(value: str) -> str:

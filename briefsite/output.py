@@ -414,12 +414,7 @@ def published_hashes(folder: Path) -> dict[str, str]:
             status = os.lstat(base + path)
         except OSError:
             continue
-        same = (status.st_size, status.st_mtime_ns, status.st_ino) == (
-            item.size,
-            item.mtime_ns,
-            item.inode,
-        )
-        if same and _is_regular(status):
+        if _is_regular(status) and _untouched(status, item):
             found[path] = item.sha256
     return found
 
@@ -432,12 +427,22 @@ def _still_ours(path: Path, status: os.stat_result, item: Listed) -> bool:
     """Whether a listed file still holds what the build wrote (re-hashed only if touched)."""
     if not _is_regular(status) or status.st_size != item.size:
         return False
-    if (status.st_mtime_ns, status.st_ino) == (item.mtime_ns, item.inode):
+    if _untouched(status, item):
         return True
     try:
         return _sha256(path.read_bytes()) == item.sha256
     except OSError:
         return False
+
+
+def _untouched(status: os.stat_result, item: Listed) -> bool:
+    """Whether a file has the size, time and inode it had when written: its listed hash
+    then still holds without reading it."""
+    return (status.st_size, status.st_mtime_ns, status.st_ino) == (
+        item.size,
+        item.mtime_ns,
+        item.inode,
+    )
 
 
 def _refuse_clashes(

@@ -85,7 +85,7 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
         # would make that place anywhere on the disk, so it is refused outright.
         problems.append(
             error(
-                _display(site_root, root),
+                display_path(site_root, root),
                 0,
                 0,
                 "the briefs folder is a symbolic link",
@@ -96,7 +96,7 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
     if not root.is_dir():
         problems.append(
             error(
-                _display(site_root, root),
+                display_path(site_root, root),
                 0,
                 0,
                 "the briefs folder does not exist",
@@ -122,7 +122,7 @@ def _walk(
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        problems.append(error(_display(site_root, folder), 0, 0, f"cannot list folder: {exc}"))
+        problems.append(error(display_path(site_root, folder), 0, 0, f"cannot list folder: {exc}"))
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -130,14 +130,14 @@ def _walk(
         path = Path(entry.path)
         refused = _refused_name(entry.name)
         if refused:
-            problems.append(error(_display(site_root, path), 0, 0, *refused))
+            problems.append(error(display_path(site_root, path), 0, 0, *refused))
             continue
         if entry.is_symlink():
             reason = _link_escape(path, real_root)
             if reason:
                 problems.append(
                     error(
-                        _display(site_root, path),
+                        display_path(site_root, path),
                         0,
                         0,
                         f"refusing to follow symbolic link: {reason}",
@@ -153,7 +153,7 @@ def _walk(
             stem = entry.name[: entry.name.rindex(".")]
             problems.append(
                 warning(
-                    _display(site_root, path),
+                    display_path(site_root, path),
                     0,
                     0,
                     "not read: only files ending in '.md' are briefs",
@@ -223,11 +223,6 @@ def read_brief_bytes(site_root: Path, path: Path, max_bytes: int) -> bytes | Pro
 
 
 def display_path(site_root: Path, path: Path) -> str:
-    """The name problems give a file: see `_display`."""
-    return _display(site_root, path)
-
-
-def _display(site_root: Path, path: Path) -> str:
     """The path as editors see it: relative to the site folder, with forward slashes.
 
     Bytes that are not UTF-8 are shown as `\\xff`, so the name can be printed anywhere.

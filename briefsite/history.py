@@ -168,18 +168,8 @@ def git_head(root: Path) -> str:
 
 
 def _is_full_repository(root: Path) -> bool:
-    """True inside a git work tree that is not a shallow clone."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--is-inside-work-tree", "--is-shallow-repository"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0 and result.stdout.split() == ["true", "false"]
+    """True inside a git work tree that is not a shallow clone (and has a commit)."""
+    return git_head(root).split()[:2] == ["true", "false"]
 
 
 def body_changed(history: FileHistory, body_line: int) -> bool:

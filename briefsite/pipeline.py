@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
 
 import jinja2
@@ -131,8 +132,23 @@ def brief_settings(config: SiteConfig) -> BriefSettings:
     return BriefSettings(language=config.language, raw_html=config.raw_html)
 
 
+@dataclass(frozen=True)
+class BuildInputs:
+    """What a build finds before any work: the brief files and a digest of the templates.
+    Taken once, for both the build's fingerprint and the build itself."""
+
+    paths: tuple[Path, ...]
+    problems: tuple[Problem, ...]  # from looking for the briefs (links, file names)
+    templates: bytes  # files_digest of the template folders
+
+    @classmethod
+    def find(cls, config: SiteConfig) -> BuildInputs:
+        paths, problems = find_briefs(config.root, config.briefs_dir.name)
+        return cls(tuple(paths), tuple(problems), files_digest(config.template_dirs))
+
+
 def compile_briefs(
-    config: SiteConfig, options: BuildOptions, cache: Cache | None = None
+    config: SiteConfig, options: BuildOptions, inputs: BuildInputs, cache: Cache | None = None
 ) -> tuple[list[CompiledBrief], list[Problem], dict[str, str]]:
     """Stages `source`, `frontmatter` and `markup`: every brief file on its own.
 
@@ -141,7 +157,7 @@ def compile_briefs(
     Results come from the cache when the file, its name, the settings and the code are all
     as they were; the rest are compiled on every core, each brief within its time limit.
     """
-    paths, problems = find_briefs(config.root, config.briefs_dir.name)
+    paths, problems = inputs.paths, list(inputs.problems)
     settings = brief_settings(config)
     jobs: list[Job] = []
     for done, path in enumerate(paths, 1):
@@ -190,13 +206,14 @@ def build(
     """
     cache = Cache.open(config.root) if options.cache else None
     try:
-        fingerprint = inputs_fingerprint(config, options) if cache else None
+        inputs = BuildInputs.find(config)
+        fingerprint = inputs_fingerprint(config, options, inputs) if cache else None
         key = entry_key("build", fingerprint) if fingerprint else ""
         if cache and key and on_disk:
             record = cache.get_many([key]).get(key)
             if isinstance(record, BuildRecord) and dict(record.outputs) == dict(on_disk):
                 return record.result()
-        result = _build(config, options, on_disk, cache)
+        result = _build(config, options, inputs, on_disk, cache)
         if cache is None:
             return result
         if key and result.ok:
@@ -238,7 +255,9 @@ class BuildRecord:
         )
 
 
-def inputs_fingerprint(config: SiteConfig, options: BuildOptions) -> str | None:
+def inputs_fingerprint(
+    config: SiteConfig, options: BuildOptions, inputs: BuildInputs
+) -> str | None:
     """A digest of everything a build reads, cheap to take: the settings, the choices of this
     run (today included), each brief file's name and status, the templates' files, git's HEAD
     and the code's version. None when a brief changed so recently that a further change could
@@ -248,10 +267,9 @@ def inputs_fingerprint(config: SiteConfig, options: BuildOptions) -> str | None:
     digest = hashlib.sha256(fingerprints.of(config))
     choices = (options.drafts, options.future, options.today, options.git)
     digest.update(fingerprints.of(choices))
-    paths, problems = find_briefs(config.root, config.briefs_dir.name)
-    digest.update(fingerprints.of(tuple(problems)))
+    digest.update(fingerprints.of(inputs.problems))
     newest = 0
-    for path in paths:
+    for path in inputs.paths:
         try:
             status = path.stat()
         except OSError:
@@ -261,17 +279,21 @@ def inputs_fingerprint(config: SiteConfig, options: BuildOptions) -> str | None:
         digest.update(f"{path}\0{stamp}\0".encode())
     if newest / 1e9 > time.time() - RACY_SECONDS:
         return None
-    digest.update(files_digest(config.template_dirs))
+    digest.update(inputs.templates)
     if options.git:
         digest.update(git_head(config.root).encode())
     return digest.hexdigest()
 
 
 def _build(
-    config: SiteConfig, options: BuildOptions, on_disk: Mapping[str, str], cache: Cache | None
+    config: SiteConfig,
+    options: BuildOptions,
+    inputs: BuildInputs,
+    on_disk: Mapping[str, str],
+    cache: Cache | None,
 ) -> BuildResult:
     """The stages, in order; see `build`."""
-    compiled, problems, brief_keys = compile_briefs(config, options, cache)
+    compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {
@@ -310,7 +332,7 @@ def _build(
     pages = build_pages(config, catalog, rendered)
     fingerprints = _fingerprints(brief_keys, rendered)
     outputs, rendering_problems = render_pages(
-        env, config, pages, options, on_disk, cache, fingerprints
+        env, config, pages, options, on_disk, cache, fingerprints, inputs.templates
     )
     problems += rendering_problems
     outputs.append(build_feed(config, catalog, modified))
@@ -334,12 +356,13 @@ def render_pages(
     options: BuildOptions,
     on_disk: Mapping[str, str],
     cache: Cache | None,
-    fingerprints: Fingerprints | None = None,
+    fingerprints: Fingerprints,
+    templates: bytes,
 ) -> tuple[list[Output], list[Problem]]:
     """Stage `render`: each page through its template, unless the same inputs made the bytes
     the destination already holds (the page's key: its context, the templates, the code's
     version and today, which decides what has expired)."""
-    keys = _page_keys(config, pages, options.today, fingerprints or Fingerprints()) if cache else {}
+    keys = _page_keys(config, pages, options.today, fingerprints, templates) if cache else {}
     known = cache.get_many(keys.values()) if cache else {}
     outputs: list[Output] = []
     problems: list[Problem] = []
@@ -378,10 +401,14 @@ def _fingerprints(
 
 
 def _page_keys(
-    config: SiteConfig, pages: Sequence[Page], today: dt.date, fingerprints: Fingerprints
+    config: SiteConfig,
+    pages: Sequence[Page],
+    today: dt.date,
+    fingerprints: Fingerprints,
+    templates: bytes,
 ) -> dict[str, str]:
     """Each page's cache key; a page whose context cannot be fingerprinted gets none."""
-    common = files_digest(config.template_dirs) + fingerprints.of(config) + fingerprints.of(today)
+    common = templates + fingerprints.of(config) + fingerprints.of(today)
     keys = {}
     for page in pages:
         try:

@@ -400,11 +400,15 @@ def test_a_save_during_the_first_build_is_picked_up(
 def test_ctrl_c_during_a_build_stops_cleanly(
     tmp_path: Path, preview: Callable[..., Preview]
 ) -> None:
-    # A build that takes long (the prelude's sleeps for a minute), interrupted by Ctrl-C:
-    # the preview stops at once, although it survives any exception a build raises.
+    # A build that never ends by itself (the prelude's waits on an event nobody sets),
+    # interrupted by Ctrl-C: the preview stops at once, although it survives any exception
+    # a build raises.
     site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
     building = tmp_path / "building"
-    prelude = wrap_build(f"    pathlib.Path({str(building)!r}).touch()\n    time.sleep(60)")
+    prelude = wrap_build(
+        f"    import threading\n    pathlib.Path({str(building)!r}).touch()\n"
+        "    threading.Event().wait()"
+    )
     server = preview(site, wait=False, prelude=prelude)
     poll(building.exists, "the first build to start")
     server.proc.send_signal(signal.SIGINT)

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from .catalog import nfc
 from .frontmatter import Brief
 from .history import FileHistory, body_changed
-from .markup import RenderedBrief
+from .links import RenderedBrief
 from .pages import brief_page_ids
 from .problems import Problem, Severity, warning
 from .render import format_quantity, format_unit

@@ -9,6 +9,7 @@ message names the line and column in the brief file itself.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,6 +63,13 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 MAX_TOPIC_ADDRESS = 200
 
 
+def in_force(status: str | None, expires: dt.date | None, day: dt.date) -> bool:
+    """Whether a policy still applies on `day`: not marked expired, and not past `expires`."""
+    if status == "expired":
+        return False
+    return expires is None or expires >= day
+
+
 @dataclass(frozen=True)
 class Brief:
     """A brief whose front matter passed validation: everything later stages may trust."""
@@ -112,9 +120,7 @@ class Brief:
 
     def in_force_on(self, day: dt.date) -> bool:
         """False once the policy has expired: by its status, or because `expires` has passed."""
-        if self.status == "expired":
-            return False
-        return self.expires is None or self.expires >= day
+        return in_force(self.status, self.expires, day)
 
     @property
     def last_updated(self) -> dt.date:
@@ -304,6 +310,7 @@ def default_slug(stem: str) -> str:
     return "-".join(words)
 
 
+@functools.lru_cache(maxsize=4096)  # a site names few topics, each on thousands of briefs
 def topic_slug(name: str) -> str:
     """The address part for a topic name; names with no Latin letters keep a stable fallback.
 

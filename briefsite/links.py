@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from functools import cached_property
 
 from markdown.serializers import to_html_string
 from markdown.util import AMP_SUBSTITUTE
@@ -21,8 +23,8 @@ from .frontmatter import Brief
 from .markup import (
     PLACEHOLDER_PREFIX,
     Body,
+    Heading,
     Link,
-    RenderedBrief,
     restore_escapes,
     sanitize_fragment,
 )
@@ -32,36 +34,76 @@ _PLACEHOLDER = re.compile(rf'href="(#{PLACEHOLDER_PREFIX}[0-9a-f]{{12}}-[0-9]+)"
 _PLAIN = re.compile(r"[A-Za-z0-9/._~%#:?=+,;@!$'()*\[\]-]*")
 
 
+@dataclass(frozen=True)
+class RenderedBrief:
+    """A `Brief` with its body and every link to a brief resolved: what the page shows.
+
+    Which brief each link reaches is known at once (the link check needs it); the HTML with
+    addresses written in is made only when a page is rendered, so a build that skips a
+    brief's page never spends time on its body.
+    """
+
+    brief: Brief
+    body: Body
+    links: tuple[Link, ...]
+    directory_urls: bool = True
+
+    @property
+    def toc(self) -> tuple[Heading, ...]:
+        return self.body.toc
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """Every id in the body and notes, for anchor checks."""
+        return self.body.ids
+
+    @property
+    def has_code(self) -> bool:
+        """Whether the page needs the code-highlighting stylesheet."""
+        return self.body.has_code
+
+    @property
+    def body_html(self) -> str:
+        return self._html[0]
+
+    @property
+    def notes_html(self) -> str:
+        return self._html[1]
+
+    @cached_property
+    def _html(self) -> tuple[str, str]:
+        """The body and its notes with each placeholder replaced by its link's address."""
+        body = self.body
+        targets: dict[str, str] = {}
+        for ref, link in zip(body.links, self.links, strict=True):
+            if not ref.placeholder:
+                continue
+            if link.target_slug is None:
+                value = ref.value  # left as written; the link check names it
+            else:
+                site_path = urls.brief_path(link.target_slug)
+                site_path += "#" + ref.fragment if ref.fragment else ""
+                value = urls.relative(site_path, self.brief.path, self.directory_urls)
+            targets[ref.placeholder] = _attribute(value, body.sanitized)
+        if not targets:
+            return body.html, body.notes_html
+
+        def replace(match: re.Match[str]) -> str:
+            # Only this body's own placeholders: one an editor typed is left as it stands.
+            found = targets.get(match.group(1))
+            return match.group(0) if found is None else f'href="{found}"'
+
+        return _PLACEHOLDER.sub(replace, body.html), _PLACEHOLDER.sub(replace, body.notes_html)
+
+
 def resolve(brief: Brief, body: Body, catalog: Catalog, directory_urls: bool) -> RenderedBrief:
-    """The brief's body with every link to a brief pointing at that brief's page."""
-    targets: dict[str, str] = {}
+    """The brief with each link to a brief tied to the brief it reaches (or to none)."""
     links = []
     for ref in body.links:
         target = catalog.by_source.get(nfc(ref.target_path))
         slug = target.slug if target is not None else None
         links.append(Link(ref.href, slug, ref.fragment, ref.line, ref.col, ref.target_path))
-        if not ref.placeholder:
-            continue
-        if target is None:
-            value = ref.value  # left as written; the link check names it
-        else:
-            site_path = target.path + ("#" + ref.fragment if ref.fragment else "")
-            value = urls.relative(site_path, brief.path, directory_urls)
-        targets[ref.placeholder] = _attribute(value, body.sanitized)
-
-    def replace(match: re.Match[str]) -> str:
-        # Only this body's own placeholders: one an editor typed is left as it stands.
-        found = targets.get(match.group(1))
-        return match.group(0) if found is None else f'href="{found}"'
-
-    return RenderedBrief(
-        brief=brief,
-        body_html=_PLACEHOLDER.sub(replace, body.html) if targets else body.html,
-        notes_html=_PLACEHOLDER.sub(replace, body.notes_html) if targets else body.notes_html,
-        toc=body.toc,
-        ids=body.ids,
-        links=tuple(links),
-    )
+    return RenderedBrief(brief, body, tuple(links), directory_urls)
 
 
 def _attribute(value: str, sanitized: bool) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -38,6 +38,9 @@ from . import pageids
 from .catalog import Catalog, link_target_path
 from .frontmatter import Brief
 from .typography import TypographyExtension
+
+if TYPE_CHECKING:
+    from .links import RenderedBrief
 
 # Every id templates/base.html and templates/brief.html give their own elements (a test
 # parses built pages to keep this list complete). A second element with one of these ids would
@@ -146,24 +149,11 @@ class Body:
     links: tuple[LinkRef, ...]
     sanitized: bool  # written by nh3 (raw_html: sanitize), which escapes attributes its way
 
-
-@dataclass(frozen=True)
-class RenderedBrief:
-    """A `Brief` with its body rendered: what the page templates show."""
-
-    brief: Brief
-    body_html: str
-    notes_html: str
-    toc: tuple[Heading, ...]
-    ids: frozenset[str]  # every id in the body and notes, for anchor checks
-    links: tuple[Link, ...]
-
     @property
     def has_code(self) -> bool:
         """Whether the page needs the code-highlighting stylesheet."""
-        return f'class="{HIGHLIGHT_CLASS}"' in self.body_html or (
-            f'class="{HIGHLIGHT_CLASS}"' in self.notes_html
-        )
+        marker = f'class="{HIGHLIGHT_CLASS}"'
+        return marker in self.html or marker in self.notes_html
 
 
 @dataclass

@@ -3,21 +3,28 @@
 This is the template contract (MkDocs' `TemplateContext`, Zola's read-only pages are the model):
 every template gets `site`, `page` and the named values of its `Page.context`, all immutable.
 No Jinja here: `render` turns `Page`s into bytes.
+
+A page receives only what it shows. A listing gets `BriefSummary` views (title, summary, date,
+address, ...), never whole briefs, and a brief page names its topics by `TopicLink`: so editing
+a brief's body changes the inputs of its own page alone, and the build skips every other page
+(`pipeline.render_pages` keys each page by a digest of its context).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from . import pageids, urls
-from .catalog import Catalog, Topic
+from .catalog import Catalog
 from .config import SiteConfig
-from .frontmatter import Brief
-from .markup import RenderedBrief
+from .frontmatter import Brief, in_force
+from .links import RenderedBrief
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,93 @@ class Page:
     noindex: bool = False
     # The 404 page is served at whatever address was missing, so its links start at the root.
     root_relative: bool = False
+    # What the whole page is made from, when that is less than its context: every field and
+    # context value of the page must follow, by code alone, from these (and from the
+    # settings, today and the templates, which every page's key covers). A brief's page is
+    # keyed by them instead of by its ten-odd derived values, for each of thousands of pages
+    # in every build. None: the page is keyed by all it holds.
+    inputs: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class BriefSummary:
+    """What a listing shows of a brief (home, archive, topic pages, related briefs)."""
+
+    slug: str
+    path: str
+    title: str
+    summary: str
+    lang: str
+    date: dt.date
+    number: str | None
+    issuing_body: str | None
+    region: str | None
+    status: str | None
+    expires: dt.date | None
+
+    @classmethod
+    def of(cls, brief: Brief) -> BriefSummary:
+        return cls(
+            brief.slug,
+            brief.path,
+            brief.title,
+            brief.summary,
+            brief.lang,
+            brief.date,
+            brief.number,
+            brief.issuing_body,
+            brief.region,
+            brief.status,
+            brief.expires,
+        )
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """As `Brief.in_force_on`: listings mark briefs that no longer apply."""
+        return in_force(self.status, self.expires, day)
+
+
+@dataclass(frozen=True)
+class TopicLink:
+    """A topic as a brief page names it: no count, so a brief filed under the same topic
+    does not change this page."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """A topic in a list of topics: its name, page and how many briefs it holds."""
+
+    name: str
+    path: str
+    count: int
+
+
+@dataclass(frozen=True)
+class TopicListing:
+    """A topic's own page: its briefs, newest first."""
+
+    name: str
+    path: str
+    briefs: tuple[BriefSummary, ...]
+
+
+@dataclass(frozen=True)
+class YearLink:
+    """A year of publication as the home page links to it."""
+
+    year: int
+    path: str
+
+
+@dataclass(frozen=True)
+class YearListing:
+    """A year's section of the archive."""
+
+    year: int
+    anchor: str
+    briefs: tuple[BriefSummary, ...]
 
 
 def _context(**values: Any) -> Mapping[str, Any]:
@@ -60,6 +154,18 @@ def build_pages(
 ) -> tuple[Page, ...]:
     """Every page of the site, in a fixed order."""
     lang = config.language
+    summaries = {brief.slug: BriefSummary.of(brief) for brief in catalog.briefs}
+    topics = tuple(
+        TopicListing(t.name, t.path, tuple(summaries[b.slug] for b in t.briefs))
+        for t in catalog.topics
+    )
+    topic_list = tuple(TopicSummary(t.name, t.path, len(t.briefs)) for t in topics)
+    years = tuple(
+        YearListing(y.year, y.anchor, tuple(summaries[b.slug] for b in y.briefs))
+        for y in catalog.years
+    )
+    related = related_briefs(catalog)
+    links = {t.path: TopicLink(t.name, t.path) for t in topics}  # one each: digested once
     pages: list[Page] = [
         Page(
             path=urls.HOME,
@@ -68,10 +174,10 @@ def build_pages(
             description=config.description or config.title,
             lang=lang,
             context=_context(
-                latest=catalog.briefs[: config.latest_count],
+                latest=tuple(summaries[b.slug] for b in catalog.briefs[: config.latest_count]),
                 total=len(catalog.briefs),
-                topics=catalog.topics,
-                years=catalog.years,
+                topics=topic_list,
+                years=tuple(YearLink(y.year, y.path) for y in catalog.years),
             ),
         ),
         Page(
@@ -80,7 +186,7 @@ def build_pages(
             title="All briefs",
             description=f"All {len(catalog.briefs)} briefs by year of publication.",
             lang=lang,
-            context=_context(years=catalog.years, total=len(catalog.briefs)),
+            context=_context(years=years, total=len(catalog.briefs)),
             breadcrumbs=(HOME_CRUMB,),
         ),
         Page(
@@ -89,7 +195,7 @@ def build_pages(
             title="Topics",
             description="Briefs grouped by topic.",
             lang=lang,
-            context=_context(topics=catalog.topics),
+            context=_context(topics=topic_list),
             breadcrumbs=(HOME_CRUMB,),
         ),
         Page(
@@ -102,12 +208,20 @@ def build_pages(
             root_relative=True,
         ),
     ]
-    pages.extend(_topic_page(topic, lang) for topic in catalog.topics)
-    pages.extend(_brief_page(rendered[b.slug], catalog, config) for b in catalog.briefs)
+    pages.extend(_topic_page(topic, lang) for topic in topics)
+    pages.extend(
+        _brief_page(
+            rendered[b.slug],
+            tuple(links[t.path] for t in catalog.topics_of(b)),
+            tuple(summaries[slug] for slug in related.get(b.slug, ())),
+            config,
+        )
+        for b in catalog.briefs
+    )
     return tuple(pages)
 
 
-def _topic_page(topic: Topic, lang: str) -> Page:
+def _topic_page(topic: TopicListing, lang: str) -> Page:
     """The list of briefs under one topic."""
     count = len(topic.briefs)
     return Page(
@@ -139,11 +253,16 @@ def _repository_links(config: SiteConfig, brief: Brief) -> RepositoryLinks | Non
     )
 
 
-def _brief_page(item: RenderedBrief, catalog: Catalog, config: SiteConfig) -> Page:
-    """One brief's page, with its topics resolved to pages and related briefs listed."""
+def _brief_page(
+    item: RenderedBrief,
+    topics: tuple[TopicLink, ...],
+    related: tuple[BriefSummary, ...],
+    config: SiteConfig,
+) -> Page:
+    """One brief's page, with its topics and related briefs."""
     brief = item.brief
-    topics = catalog.topics_of(brief)
     return Page(
+        inputs=(item, topics, related),  # the rest is derived below from these and `config`
         path=brief.path,
         template="brief.html",
         title=brief.title,
@@ -153,7 +272,7 @@ def _brief_page(item: RenderedBrief, catalog: Catalog, config: SiteConfig) -> Pa
             brief=brief,
             rendered=item,
             topics=topics,
-            related=_related(brief, topics),
+            related=related,
             repository=_repository_links(config, brief),
             contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
             updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
@@ -168,26 +287,34 @@ def _has_contents(item: RenderedBrief) -> bool:
 
 
 RELATED_CANDIDATES = 50  # newest briefs looked at per topic: keeps large topics linear
+RELATED_COUNT = 5
 
 
-def _related(brief: Brief, topics: Sequence[Topic], limit: int = 5) -> tuple[Brief, ...]:
-    """Other recent briefs sharing the most topics with this one, newest first.
+def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tuple[str, ...]]:
+    """For each brief, the slugs of the other briefs sharing the most topics with it; among
+    equals, the ones listed first (newest, then by title).
 
     Only the newest RELATED_CANDIDATES briefs of each topic are candidates; otherwise a topic
-    holding every brief would make this quadratic in the size of the site.
+    holding every brief would make this quadratic in the size of the site. Each candidate is
+    one integer, `rank - shared * total`, so the smallest are the best and no key function
+    runs per candidate (this loop meets every brief's candidates: a million at 10,000 briefs).
     """
-    shared: dict[str, tuple[int, Brief]] = {}
-    for topic in topics:
-        for other in topic.briefs[:RELATED_CANDIDATES]:
-            if other.slug != brief.slug:
-                count, _ = shared.get(other.slug, (0, other))
-                shared[other.slug] = (count + 1, other)
-    ranked = heapq.nsmallest(  # the same as sorted(...)[:limit], without sorting them all
-        limit,
-        shared.values(),
-        key=lambda pair: (-pair[0], -pair[1].date.toordinal(), pair[1].title.casefold()),
-    )
-    return tuple(b for _, b in ranked[:limit])
+    total = len(catalog.briefs)
+    rank = {brief.slug: index for index, brief in enumerate(catalog.briefs)}
+    heads = {
+        topic.slug: [rank[b.slug] for b in topic.briefs[:RELATED_CANDIDATES]]
+        for topic in catalog.topics
+    }
+    found: dict[str, tuple[str, ...]] = {}
+    for brief in catalog.briefs:
+        shared: Counter[int] = Counter()
+        for topic in catalog.topics_of(brief):
+            shared.update(heads[topic.slug])
+        shared.pop(rank[brief.slug], None)
+        best = heapq.nsmallest(limit, (r - count * total for r, count in shared.items()))
+        if best:
+            found[brief.slug] = tuple(catalog.briefs[value % total].slug for value in best)
+    return found
 
 
 def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
@@ -202,7 +329,7 @@ def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
         ids.add(declared.key_figures)
     if brief.sources or brief.figures:
         ids.add(declared.sources)
-    if item.notes_html:
+    if item.body.notes_html:  # the body's own: placeholders do not change whether it is empty
         ids.add(declared.notes)
     if _has_contents(item):
         ids.add(declared.contents)

@@ -28,8 +28,8 @@ from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import Brief, check_update_dates, load_brief
 from .history import FileHistory, git_head, read_history
-from .links import resolve
-from .markup import RenderedBrief, pygments_css
+from .links import RenderedBrief, resolve
+from .markup import pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages
 from .problems import Problem, Severity, has_errors, sort_problems, warning
@@ -412,7 +412,8 @@ def _page_keys(
     keys = {}
     for page in pages:
         try:
-            keys[page.path] = entry_key("page", common, fingerprints.of(page))
+            made_of = page if page.inputs is None else (page.template, page.inputs)
+            keys[page.path] = entry_key("page", common, fingerprints.of(made_of))
         except Unfingerprintable:
             continue
     return keys

@@ -24,7 +24,8 @@ from briefsite.catalog import build_catalog
 from briefsite.check import check_consistency, check_links
 from briefsite.config import SiteConfig, load_config
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.markup import BODY_CLASSES, Markup, RenderedBrief
+from briefsite.links import RenderedBrief
+from briefsite.markup import BODY_CLASSES, Markup
 from briefsite.pageids import PAGE_IDS
 from briefsite.pipeline import BuildOptions, build
 from briefsite.problems import did_you_mean

@@ -9,7 +9,8 @@ from conftest import LAND_OFFER, Page, position
 
 from briefsite.catalog import build_catalog
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.markup import Heading, Link, Markup, RenderedBrief
+from briefsite.links import RenderedBrief
+from briefsite.markup import Heading, Link, Markup
 from briefsite.pageids import PAGE_IDS
 from briefsite.source import make_source
 

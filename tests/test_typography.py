@@ -24,7 +24,8 @@ from markdown.util import ETX, STX
 from briefsite import typography
 from briefsite.catalog import build_catalog
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.markup import Markup, RenderedBrief
+from briefsite.links import RenderedBrief
+from briefsite.markup import Markup
 from briefsite.source import make_source
 from briefsite.typography import TypographyExtension
 

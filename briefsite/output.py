@@ -14,6 +14,10 @@ failed build never touches the published site. Publishing then follows three rul
    timestamps and cost no copying), then the two folders are swapped in one step
    (`folders.exchange`). At every moment, even right after a kill, the output folder is the
    complete old site or the complete new one. A build that changes nothing writes nothing.
+   The site it replaced is kept beside it (`.site.briefsite-previous`, mostly hard links to
+   the same files) and brought up to date to become the next site: an edit to one brief then
+   touches a few files, not a folder per page (ten thousand folders cost seconds to make and
+   to remove).
 3. **One build at a time, and never through a symbolic link.** The output's parent folder is
    locked for the duration; the output folder, and each folder between the site folder and
    it, must be real folders; new files are created exclusively, so nothing is written
@@ -41,6 +45,7 @@ MARKER = ".briefsite"  # the manifest's file name inside the output folder
 MANIFEST_FORMAT = "briefsite-output/1"
 _NEW_SUFFIX = ".briefsite-new"  # .<name>.briefsite-new: the next site, while it is assembled
 _OLD_SUFFIX = ".briefsite-old"  # only without RENAME_EXCHANGE: the previous site, briefly
+_PREVIOUS_SUFFIX = ".briefsite-previous"  # the site before this one, to assemble the next
 _BLOCK = 4096  # file systems allocate whole blocks: count them when estimating space
 _MAX_LISTED = 10  # conflicts named in one message; the rest are counted
 
@@ -267,6 +272,11 @@ def _old_path(folder: Path) -> Path:
     return folder.with_name(f".{folder.name}{_OLD_SUFFIX}")
 
 
+def previous_path(folder: Path) -> Path:
+    """Where the site before the published one is kept, to become the next one cheaply."""
+    return folder.with_name(f".{folder.name}{_PREVIOUS_SUFFIX}")
+
+
 def _recover(folder: Path) -> None:
     """Finish what a killed build left: put the old site back, or remove the half-built one."""
     old, new = _old_path(folder), _new_path(folder)
@@ -489,19 +499,34 @@ def _publish(wanted: Mapping[str, Output], folder: Path) -> SyncReport:
     if status is not None and plan.changes_nothing:
         return report
     _check_space(folder, plan)
-    new = _new_path(folder)
+    new, previous = _new_path(folder), previous_path(folder)
     try:
-        _assemble(new, folder, plan, status)
+        if status is not None and _is_previous_site(previous):
+            os.rename(previous, new)  # from here on a leftover to remove, like any new one
+            _update(new, folder, plan, status)
+        else:
+            _assemble(new, folder, plan, status)
         if status is None:
             folders.move_into_place(new, folder)
             return report
-        previous = folders.exchange(new, folder, _old_path(folder))
+        replaced = folders.exchange(new, folder, _old_path(folder))
     except BaseException:
         if os.path.lexists(new) and not os.path.islink(new):
             shutil.rmtree(new, ignore_errors=True)
         raise
-    _remove_ours(previous)  # the old site: our files, and links to what was carried over
+    # The old site (our files, and links to what was carried over) becomes the next one's
+    # start; if something not ours holds that name, it is left alone and the old site goes.
+    if os.path.lexists(previous):
+        _remove_ours(replaced)
+    else:
+        os.rename(replaced, previous)
     return report
+
+
+def _is_previous_site(path: Path) -> bool:
+    """Whether `path` is a site a build of ours published (a real folder whose manifest was
+    written for it), so it may be taken apart to make the next one."""
+    return path.is_dir() and not path.is_symlink() and read_manifest(path) is not None
 
 
 def _check_space(folder: Path, plan: _Plan) -> None:
@@ -553,6 +578,73 @@ def _assemble(new: Path, folder: Path, plan: _Plan, status: os.stat_result | Non
         _carry(folder / path, new / path, folder / path)
     for path in plan.kept_folders:
         os.makedirs(new / path, exist_ok=True)
+
+
+def _update(new: Path, folder: Path, plan: _Plan, status: os.stat_result) -> None:
+    """Turn `new`, a site an earlier build wrote, into the next site: keep each file that
+    already holds what the plan wants, remove the rest, and add what is missing, as
+    `_assemble` would. Everything in `new` was made by builds (written, hard-linked or carried
+    over), and the folder is a leftover to remove if this is interrupted."""
+    os.chmod(new, status.st_mode & 0o7777)
+    manifest = read_manifest(new)
+    listed = manifest.files if manifest else {}
+    found = _scan(new)
+    reused: dict[str, Listed] = {}
+    for path, entry in found.entries.items():
+        item = listed.get(path)
+        unchanged = item is not None and _is_regular(entry) and _untouched(entry, item)
+        if item and unchanged and plan.hashes.get(path) == item.sha256:
+            reused[path] = item
+        else:
+            os.unlink(new / path)
+    needed = {a for p in (*plan.hashes, *plan.kept) for a in _ancestors(p)}
+    needed.update(f for k in plan.kept_folders for f in (*_ancestors(k), k))
+    present = _folders(new)
+    for path in sorted(present - needed, key=lambda p: -p.count("/")):
+        os.rmdir(new / path)  # deepest first; nothing of the next site was in them
+    made = present & needed
+    listed_next: dict[str, Listed] = dict(reused)
+    for path in sorted(plan.write):
+        if path in reused:  # the site before the live one held these bytes already
+            continue
+        _parents(new, path, made)
+        written = _create(new / path, plan.write[path], folder / path)
+        listed_next[path] = Listed(
+            plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
+        )
+    for path, item in sorted(plan.link.items()):
+        if path not in reused:
+            _parents(new, path, made)
+            _carry(folder / path, new / path, folder / path)
+            listed_next[path] = item
+    manifest_bytes = Manifest(
+        folders.identity(new), {p: listed_next[p] for p in sorted(listed_next)}
+    ).to_bytes()
+    temp = new / (MARKER + ".next")
+    if os.path.lexists(temp):
+        os.unlink(temp)
+    _create(temp, manifest_bytes, folder / MARKER)
+    os.replace(temp, new / MARKER)
+    for path in plan.kept:
+        _parents(new, path, made)
+        _carry(folder / path, new / path, folder / path)
+    for path in plan.kept_folders:
+        os.makedirs(new / path, exist_ok=True)
+
+
+def _folders(root: Path) -> set[str]:
+    """Every folder below `root`, as relative paths; links are not followed."""
+    found: set[str] = set()
+    stack = [""]
+    while stack:
+        relative = stack.pop()
+        with os.scandir(root / relative if relative else root) as listing:
+            for item in listing:
+                if item.is_dir(follow_symlinks=False):
+                    path = f"{relative}/{item.name}" if relative else item.name
+                    found.add(path)
+                    stack.append(path)
+    return found
 
 
 def _parents(root: Path, path: str, made: set[str]) -> None:

@@ -20,6 +20,7 @@ from briefsite.output import (
     check_location,
     check_outputs,
     is_safe_relative,
+    previous_path,
     published_hashes,
     read_manifest,
     sync,
@@ -60,8 +61,15 @@ def listed(folder: Path) -> dict[str, list[object]]:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Anything beside the output folder that a build may have left (temporary folders)."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+    """Anything beside the output folder that a build may have left (temporary folders).
+
+    The site a build replaced is kept on purpose, as the start of the next one: it must be a
+    complete site of ours (a manifest written for that very folder), and is not counted.
+    """
+    previous = previous_path(out)
+    if previous.exists():
+        assert read_manifest(previous) is not None
+    return sorted(p.name for p in out.parent.iterdir() if p.name not in (out.name, previous.name))
 
 
 # ------------------------------------------------------------------------------- writing
@@ -148,6 +156,83 @@ def test_sync_leaves_no_temporary_files(tmp_path):
 
     assert not [name for name in tree(out) if "tmp" in name or "next" in name]
     assert leftovers(out) == []
+
+
+def mkdirs_during(action: object) -> int:
+    """How many folders an action creates inside the site it assembles (counted by the
+    `os.mkdir` audit event)."""
+    count = 0
+    active = True
+
+    def hook(event: str, args: tuple[object, ...]) -> None:
+        nonlocal count
+        if active and event == "os.mkdir" and ".briefsite-new/" in os.fsdecode(args[0]):  # type: ignore[arg-type]
+            count += 1
+
+    sys.addaudithook(hook)  # hooks cannot be removed: this one goes quiet afterwards
+    try:
+        action()  # type: ignore[operator]
+    finally:
+        active = False
+    return count
+
+
+def test_the_replaced_site_is_kept_and_brought_up_to_date_as_the_next_one(tmp_path):
+    out = tmp_path / "site"
+    pages_of = [Output(f"briefs/b{n}/index.html", f"<p>{n}</p>\n".encode()) for n in range(20)]
+    sync([*SITE, *pages_of], out)
+    sync([*SITE[:2], Output("assets/site.css", b"v2\n"), *pages_of], out)
+    previous = previous_path(out)
+    assert (previous / "assets/site.css").read_bytes() == b"body {}\n"  # the first site
+    assert read_manifest(previous) is not None
+    edited = [*SITE[:2], Output("assets/site.css", b"v3\n"), *pages_of[1:]]
+    edited.append(Output("briefs/b0/index.html", b"<p>zero, edited</p>\n"))
+
+    made = mkdirs_during(lambda: sync(edited, out))
+
+    # Twenty-odd folders already stood in the previous site: none is made again, only the
+    # swap's own steps ran.
+    assert made == 0
+    assert pages(out) == {o.path: o.data for o in edited}
+    assert (previous / "assets/site.css").read_bytes() == b"v2\n"  # now the site it replaced
+    assert leftovers(out) == []
+
+
+def test_a_changed_file_in_the_previous_site_is_not_reused(tmp_path):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    sync([*SITE[:2], Output("assets/site.css", b"v2\n")], out)
+    tampered = previous_path(out) / "index.html"
+    tampered.unlink()  # a hard link shared with the live site: replace it, do not edit it
+    tampered.write_bytes(b"<p>evil</p>\n")
+    (previous_path(out) / "extra.html").write_bytes(b"<p>planted</p>\n")
+
+    sync(SITE, out)
+
+    assert pages(out) == {o.path: o.data for o in SITE}
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("kind", ["folder", "link"])
+def test_something_else_at_the_previous_sites_name_is_left_alone(tmp_path, kind):
+    out = tmp_path / "site"
+    sync(SITE, out)
+    outside = outside_folder(tmp_path)
+    previous = previous_path(out)
+    if kind == "link":
+        previous.symlink_to(outside, target_is_directory=True)
+    else:
+        previous.mkdir()
+        (previous / "keep.txt").write_text("keep")
+
+    sync([*SITE[:2], Output("assets/site.css", b"v2\n")], out)
+    sync(SITE, out)
+
+    assert pages(out) == {o.path: o.data for o in SITE}
+    assert tree(outside) == ["secret.txt"]
+    if kind == "folder":
+        assert tree(previous) == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["site", previous.name, "outside"])
 
 
 def test_sync_into_an_existing_empty_folder_keeps_its_permissions(tmp_path):
@@ -571,8 +656,11 @@ def killed_at(step: int, outputs: list[Output], out: Path) -> bool:
     return code == 99
 
 
+@pytest.mark.parametrize("kept", [False, True], ids=["first-swap", "from-the-previous-site"])
 @pytest.mark.parametrize("exchange", [True, False], ids=["rename-exchange", "two-renames"])
-def test_a_kill_at_any_moment_leaves_the_old_site_or_the_new_one(tmp_path, monkeypatch, exchange):
+def test_a_kill_at_any_moment_leaves_the_old_site_or_the_new_one(
+    tmp_path, monkeypatch, exchange, kept
+):
     if not exchange:
         monkeypatch.setattr(folders, "_renameat2", lambda *args: False)
     expected_new = {o.path: o.data for o in NEW} | {"notes.txt": b"mine"}
@@ -583,7 +671,10 @@ def test_a_kill_at_any_moment_leaves_the_old_site_or_the_new_one(tmp_path, monke
         step += 1
         case = tmp_path / f"case{step}"
         out = case / "site"
+        if kept:  # an earlier site, kept beside it: this build starts from it
+            sync([*OLD[:2], Output("assets/site.css", b"older\n"), Output("gone.html", b"x")], out)
         sync(OLD, out)
+        assert previous_path(out).exists() is kept
         (out / "notes.txt").write_bytes(b"mine")  # not ours: must survive every kill
         if not killed_at(step, NEW, out):
             break

@@ -133,7 +133,7 @@ def test_user_files_in_the_output_folder_survive_every_build(tmp_path):
     assert (site / "CNAME").read_text() == "briefs.example.org\n"
     assert (site / "briefs" / "second" / "index.html").is_file()
     assert sorted(p.name for p in root.iterdir()) == sorted(
-        [".briefsite-cache", "briefs", "notes.txt", "site", "site.yml"]
+        [".briefsite-cache", ".site.briefsite-previous", "briefs", "notes.txt", "site", "site.yml"]
     )
 
 

@@ -17,6 +17,8 @@ Scenarios, each starting from a site already built by the previous step:
   settings    site.yml edited (the description)
   add         one brief added
   delete      one brief deleted (one no other brief links to)
+  serve       `build.py serve` running: one brief's body saved, until the server answers
+              with the edited page (what an editor waits for before the browser reloads)
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +40,10 @@ from corpus import brief_name, brief_text, write_corpus
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE = ".briefsite-cache"
-SCENARIOS = ("cold", "no-change", "body", "title", "template", "settings", "add", "delete")
+SCENARIOS = (
+    "cold", "no-change", "body", "title", "template", "settings", "add", "delete", "serve"
+)  # fmt: skip
+SERVE_DEADLINE = 120.0  # seconds to wait for the preview to start or to show an edit
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,63 @@ EDITS: dict[str, Callable[[Path, int, int], None]] = {
 }
 
 
+def serve_samples(site: Path, count: int, runs: int) -> list[Sample]:
+    """Save-to-page times of a running preview: each run appends a marker to one brief and
+    polls its page until the server answers with the marker. Peak RSS: the server's."""
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "build.py"), "serve", "--source", str(site), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        address = _serving_at(process.stdout.readline())
+        samples = []
+        for run in range(runs):
+            index = (run * 53 + 7) % count
+            marker = f"serve-edit-{run}-{time.time_ns()}"
+            path = site / "briefs" / brief_name(index)
+            started = time.perf_counter()
+            path.write_text(path.read_text(encoding="utf-8") + f"\n{marker}\n", "utf-8")
+            page = f"{address}briefs/{brief_name(index).removesuffix('.md')}/"
+            _wait_for(page, marker)
+            samples.append(Sample(time.perf_counter() - started, _peak_rss_mb(process.pid)))
+        return samples
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _serving_at(line: str) -> str:
+    """The preview's address from its first line: 'Serving a preview at http://... (...)'."""
+    if "Serving a preview at " not in line:
+        raise SystemExit(f"the preview did not start: {line!r}")
+    return line.split("Serving a preview at ", 1)[1].split(" ", 1)[0]
+
+
+def _wait_for(url: str, marker: str) -> None:
+    """Poll a page until it holds `marker`, or give up after SERVE_DEADLINE seconds."""
+    deadline = time.monotonic() + SERVE_DEADLINE
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if marker.encode() in response.read():
+                    return
+        except OSError:
+            pass
+        time.sleep(0.005)  # polling interval of the measurement, not a wait for an event
+    raise SystemExit(f"the preview did not show the edit within {SERVE_DEADLINE} s: {url}")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """A running process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def measure(count: int, runs: int, only: tuple[str, ...], scratch: Path) -> list[str]:
     """Table rows for one corpus size."""
     site = write_corpus(scratch / f"site-{count}", count)
@@ -136,6 +199,11 @@ def measure(count: int, runs: int, only: tuple[str, ...], scratch: Path) -> list
     rows = [_row(count, "floor (both cores)", floors, floor_median)]
     build(site)  # every scenario starts from a built site
     for name in only:
+        if name == "serve":
+            samples = serve_samples(site, count, runs)
+            rows.append(_row(count, name, samples, floor_median))
+            print(rows[-1], flush=True)
+            continue
         samples = []
         for run in range(runs):
             EDITS[name](site, count, run)

@@ -34,6 +34,7 @@ CACHE_DIR = ".briefsite-cache"
 DATABASE = "cache.sqlite"
 KEY_FILE = "cache-key"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, mac BLOB, value BLOB)"
+_META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)"
 _LIBRARIES = ("Markdown", "nh3", "Pygments", "PyYAML", "Jinja2")
 
 
@@ -107,6 +108,22 @@ def _read_key(path: Path) -> bytes:
     return data
 
 
+# The values the last build in this process read or wrote: a preview (`serve`) builds again
+# on every save, and taking its thousand briefs from here rather than unpickling them from
+# the database is most of what makes a save show quickly. Keys stand for content, so a value
+# here is never stale; still, they are used only with the same database (its generation, a
+# random token made with it: a deleted cache is a cold cache) and signing key. Only one
+# build's worth is kept.
+_RECENT: dict[str, Any] = {}
+_RECENT_SCOPE: list[object] = [None]  # (folder, signing key, generation) of _RECENT
+
+
+def forget_recent() -> None:
+    """Drop what this process remembers of the last build (as a new process starts)."""
+    _RECENT.clear()
+    _RECENT_SCOPE[0] = None
+
+
 @dataclass
 class Cache:
     """A connection to the cache of one site folder, for one build."""
@@ -118,6 +135,7 @@ class Cache:
     unloadable: int = 0  # entries signed but damaged
     _db: sqlite3.Connection | None = None
     _used: set[str] = field(default_factory=set)
+    _scope: object = None  # what `_RECENT` must belong to for this cache to use it
 
     @classmethod
     def open(cls, root: Path) -> Cache:
@@ -157,12 +175,18 @@ class Cache:
             self.notes.append(f"the cache file was damaged ({exc}); it was set aside")
             self._db = self._open_database(path)
 
-    @staticmethod
-    def _open_database(path: Path) -> sqlite3.Connection:
+    def _open_database(self, path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writing build
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(_SCHEMA)
+        db.execute(_META)
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)", (secrets.token_hex(16),))
+        (generation,) = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+        self._scope = (str(self.folder), self.key, generation)
+        if _RECENT_SCOPE[0] != self._scope:
+            _RECENT.clear()
+            _RECENT_SCOPE[0] = self._scope
         return db
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
@@ -171,6 +195,12 @@ class Cache:
         found: dict[str, Any] = {}
         if self._db is None or not wanted:
             return found
+        recent = _RECENT if _RECENT_SCOPE[0] == self._scope else {}
+        for key in wanted:
+            value = recent.get(key, _MISSING)
+            if value is not _MISSING:
+                found[key] = value
+        wanted = [key for key in wanted if key not in found]
         try:
             for chunk in _chunks(wanted, 500):
                 marks = ",".join("?" * len(chunk))
@@ -186,6 +216,7 @@ class Cache:
             self._db = None
             return {}
         self._used.update(found)
+        self._remember(found)
         return found
 
     def _verify(self, key: str, mac: bytes, value: bytes) -> Any:
@@ -217,6 +248,7 @@ class Cache:
         except sqlite3.Error as exc:
             self.notes.append(f"the cache could not be written ({exc})")
         self._used.update(items)
+        self._remember(items)
 
     def prune(self) -> None:
         """Drop every entry this build neither read nor wrote: results for files as they
@@ -251,10 +283,20 @@ class Cache:
         return found
 
     def close(self) -> None:
-        """Finish with the database."""
+        """Finish with the database, remembering what this build used (see `_RECENT`)."""
         if self._db is not None:
             self._db.close()
             self._db = None
+            if _RECENT_SCOPE[0] == self._scope:
+                for key in [key for key in _RECENT if key not in self._used]:
+                    del _RECENT[key]
+
+    def _remember(self, values: Mapping[str, Any]) -> None:
+        """Keep values for the next build in this process (see `_RECENT`)."""
+        if _RECENT_SCOPE[0] != self._scope:
+            _RECENT.clear()
+            _RECENT_SCOPE[0] = self._scope
+        _RECENT.update(values)
 
 
 _MISSING = object()

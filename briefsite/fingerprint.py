@@ -46,8 +46,14 @@ class Fingerprints:
             return known[1]
         digest = hashlib.sha256(type(value).__qualname__.encode())
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for name in _field_names(type(value)):
-                digest.update(self._part(getattr(value, name)))
+            values = [getattr(value, name) for name in _field_names(type(value))]
+            if all(isinstance(item, _SCALARS) for item in values):
+                # Plain values only (a brief's summary, a heading): their text in one go,
+                # each with its type. Thousands of summaries are keyed in every build.
+                digest.update(b"\3" + repr([(type(v).__name__, v) for v in values]).encode())
+            else:
+                for item in values:
+                    digest.update(self._part(item))
         elif isinstance(value, (tuple, list)):
             for item in value:
                 digest.update(self._part(item))

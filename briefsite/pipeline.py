@@ -22,7 +22,7 @@ from . import urls
 from .cache import CACHE_DIR, Cache, entry_key
 from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links
-from .compiled import BriefSettings, CompiledBrief
+from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
 from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
@@ -33,7 +33,7 @@ from .markup import pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages
 from .problems import Problem, Severity, has_errors, sort_problems, warning
-from .render import make_environment, render_page
+from .render import environment_for, render_page
 from .sitemap import build_sitemap
 from .source import display_path, find_briefs, read_assets, read_brief, read_brief_bytes
 from .workers import Job, compile_all, default_jobs
@@ -172,6 +172,8 @@ def compile_briefs(
     ]
     stored = cache.get_many(keys) if cache else {}
     missing = [i for i, key in enumerate(keys) if key not in stored]
+    if missing:
+        prepare(settings)
     fresh = compile_all(
         [jobs[i] for i in missing],
         settings,
@@ -328,7 +330,7 @@ def _build(
         for path, item in history.items()
         if nfc(path) in catalog.by_source
     }
-    env = make_environment(config.template_dirs)
+    env = environment_for(tuple(config.template_dirs), inputs.templates)
     pages = build_pages(config, catalog, rendered)
     fingerprints = _fingerprints(brief_keys, rendered)
     outputs, rendering_problems = render_pages(

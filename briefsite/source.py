@@ -205,15 +205,16 @@ def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Prob
 
 def read_brief_bytes(site_root: Path, path: Path, max_bytes: int) -> bytes | Problem:
     """A brief file's bytes, or why they cannot be had; never more than `max_bytes` + 1 read."""
-    shown = display_path(site_root, path)
     try:
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
-        return error(shown, 0, 0, f"cannot read file: {exc.strerror or exc}")
+        return error(
+            display_path(site_root, path), 0, 0, f"cannot read file: {exc.strerror or exc}"
+        )
     if len(data) > max_bytes:
         return error(
-            shown,
+            display_path(site_root, path),
             0,
             0,
             f"file is larger than the limit of {max_bytes:,} bytes",
@@ -227,10 +228,14 @@ def display_path(site_root: Path, path: Path) -> str:
 
     Bytes that are not UTF-8 are shown as `\\xff`, so the name can be printed anywhere.
     """
-    try:
-        shown = path.relative_to(site_root).as_posix()
-    except ValueError:
-        shown = path.as_posix()
+    text, prefix = str(path), str(site_root) + os.sep
+    if os.sep == "/" and text.startswith(prefix):  # as relative_to, without its parsing cost
+        shown = text[len(prefix) :]
+    else:
+        try:
+            shown = path.relative_to(site_root).as_posix()
+        except ValueError:
+            shown = path.as_posix()
     try:
         return os.fsencode(shown).decode("utf-8", "backslashreplace")
     except UnicodeError:  # a surrogate no file system gave us; escape it all the same

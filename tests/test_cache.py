@@ -159,6 +159,7 @@ def test_a_damaged_entry_is_computed_again(tmp_path, compiled_counts):
         break  # one brief's entry
     database.commit()
     database.close()
+    cache_module.forget_recent()  # the next build is another process, which reads the file
 
     again = build(config_of(site))
 
@@ -278,3 +279,21 @@ def test_a_link_planted_in_the_cache_folder_is_never_written_through(tmp_path, n
     assert precious.read_text() == "keep"
     assert not missing.exists()
     assert any("symbolic link" in p.message for p in result.problems)
+
+
+def test_the_next_build_in_one_process_takes_entries_from_memory(tmp_path, monkeypatch):
+    # A preview builds on every save: unpickling every brief's entry again would cost most of
+    # the time from a save to the reloaded page.
+    site = write_site(tmp_path / "s", briefs(3))
+    first = build(config_of(site))
+    loads: list[int] = []
+    real = cache_module.pickle.loads
+    monkeypatch.setattr(cache_module.pickle, "loads", lambda data: loads.append(1) or real(data))
+
+    again = build(config_of(site))
+
+    assert loads == []
+    assert again.outputs == first.outputs
+    cache_module.forget_recent()
+    build(config_of(site))
+    assert len(loads) >= 3  # a new process reads (and checks) every entry from the file

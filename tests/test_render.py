@@ -320,3 +320,30 @@ def test_site_templates_override_the_built_in_ones(site):
     result = render_page(env, config, page_at("404.html", "404.html", root_relative=True))
 
     assert result == Output("404.html", b"<p>Our own 404 for Test briefs</p>\n")
+
+
+def test_an_edited_template_is_used_even_when_its_time_did_not_change(tmp_path):
+    # Builds in one process (a preview) share the compiled templates; which ones is decided
+    # by the files' contents, since a file system may give two quick saves one time.
+    import os
+    import shutil
+
+    from briefsite.config import BUILTIN_TEMPLATES
+    from briefsite.pipeline import BuildOptions, build
+
+    site = write_site(
+        tmp_path / "s", {"a.md": "---\ntitle: A\ndate: 2020-01-01\nsummary: S.\n---\nB.\n"}
+    )
+    shutil.copytree(BUILTIN_TEMPLATES, site / "templates")
+    config = load_config(site, site / "site")
+    assert isinstance(config, SiteConfig)
+    home = site / "templates" / "home.html"
+    stamp = home.stat().st_mtime_ns
+    first = {o.path: o.data for o in build(config, BuildOptions(jobs=1)).outputs}
+
+    home.write_text(home.read_text().replace("Latest briefs", "Newest briefs"))
+    os.utime(home, ns=(stamp, stamp))
+    second = {o.path: o.data for o in build(config, BuildOptions(jobs=1)).outputs}
+
+    assert b"Latest briefs" in (first["index.html"] or b"")
+    assert b"Newest briefs" in (second["index.html"] or b"")

@@ -11,13 +11,15 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import pageids, urls
 from .catalog import Catalog, Topic
 from .config import SiteConfig
 from .frontmatter import Brief
-from .markup import RenderedBrief
+
+if TYPE_CHECKING:  # markup loads Markdown, Pygments and nh3: only for the type here
+    from .markup import RenderedBrief
 
 
 @dataclass(frozen=True)

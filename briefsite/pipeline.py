@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from . import urls
 from .cache import CACHE_DIR, Cache, entry_key
@@ -28,15 +27,20 @@ from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import Brief, check_update_dates, load_brief
 from .history import FileHistory, git_head, read_history
-from .links import resolve
-from .markup import RenderedBrief, pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages
 from .problems import Problem, Severity, has_errors, sort_problems, warning
-from .render import make_environment, render_page
 from .sitemap import build_sitemap
 from .source import display_path, find_briefs, read_assets, read_brief, read_brief_bytes
 from .workers import Job, compile_all, default_jobs
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .markup import RenderedBrief
+
+# links, markup and render load Markdown, Pygments, nh3 and Jinja2 (half a second of start-up):
+# they are imported where a build renders, so a build with nothing changed never loads them.
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
 
@@ -293,6 +297,10 @@ def _build(
     cache: Cache | None,
 ) -> BuildResult:
     """The stages, in order; see `build`."""
+    from .links import resolve
+    from .markup import pygments_css
+    from .render import make_environment
+
     compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
@@ -362,6 +370,8 @@ def render_pages(
     """Stage `render`: each page through its template, unless the same inputs made the bytes
     the destination already holds (the page's key: its context, the templates, the code's
     version and today, which decides what has expired)."""
+    from .render import render_page
+
     keys = _page_keys(config, pages, options.today, fingerprints, templates) if cache else {}
     known = cache.get_many(keys.values()) if cache else {}
     outputs: list[Output] = []

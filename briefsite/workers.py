@@ -56,6 +56,10 @@ def compile_all(
     """Compile every job in worker processes; results in the order of `jobs`."""
     if not jobs:
         return []
+    # Load Markdown, Pygments and nh3 here, once, for every forked worker to inherit, rather
+    # than in each worker within its first brief's time limit.
+    from . import markup  # noqa: F401
+
     pool = _Pool(settings, min(max(1, workers), len(jobs)), time_limit)
     try:
         return pool.run(jobs, progress)

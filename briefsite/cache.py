@@ -5,7 +5,7 @@ It lives in `.briefsite-cache/` beside the briefs (git-ignored, and ignored by i
 builds share it without corrupting it. Keys are hashes of everything a result depends on: the
 file's bytes and name, the `BriefSettings`, and the versions of briefsite's own code and of
 the libraries that shape the HTML. A changed input is a new key, so an entry is never stale,
-only unused; unused entries are pruned after a build.
+only unused; unused entries are pruned after a build that succeeds.
 
 The cache folder sits in the repository, where a pull request could plant a crafted one. So
 every entry carries an HMAC made with a key kept outside the repository (in the user's cache

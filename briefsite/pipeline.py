@@ -222,7 +222,11 @@ def build(
             return result
         if key and result.ok:
             cache.put_many({key: BuildRecord.of(result)})
-        cache.prune()  # entries for files and pages as they were: no build asks for them again
+        if result.ok:
+            # Entries for files and pages as they were: no build asks for them again. A build
+            # stopped by an error never asked for its pages or git's history (the history
+            # `check_site` keeps after it), which the next build still needs.
+            cache.prune()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
         return replace(result, problems=sort_problems((*result.problems, *notes)))
     finally:
@@ -329,7 +333,9 @@ def _build(
         return BuildResult((), sort_problems(problems), catalog, rendered)
 
     history = (
-        read_history(config.root, config.briefs_dir.name, options.today) if options.git else {}
+        read_history(config.root, config.briefs_dir.name, options.today, cache)
+        if options.git
+        else {}
     )
     modified = {
         catalog.by_source[nfc(path)].slug: item.date
@@ -435,9 +441,16 @@ def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> Bu
     briefs = result.catalog.briefs
     history = result.history
     if history is None:  # the build stopped early; the warnings still need git's view
-        history = (
-            read_history(config.root, config.briefs_dir.name, options.today) if options.git else {}
-        )
+        cache = Cache.open(config.root) if options.cache and options.git else None
+        try:
+            history = (
+                read_history(config.root, config.briefs_dir.name, options.today, cache)
+                if options.git
+                else {}
+            )
+        finally:
+            if cache is not None:
+                cache.close()
     extra = check_consistency(briefs) + check_change_notes(briefs, history)
     return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 

@@ -22,8 +22,16 @@ from conftest import GOOD_BRIEF, REPO, site_files, write_site
 
 from briefsite.cache import _LIBRARIES, library_release
 
-# Heavy modules a build with nothing to do must not load (top-level names).
-HEAVY = ("markdown", "pygments", "nh3", "jinja2", "importlib.metadata")
+# Modules a build with nothing to do has no use for, each with what it loads.
+HEAVY = (
+    "markdown",
+    "pygments",
+    "nh3",
+    "jinja2",
+    "importlib.metadata",
+    "multiprocessing",
+    "urllib.request",
+)
 
 # Runs `briefsite.cli.main` on its arguments, then prints its exit status and which of HEAVY
 # it loaded (modules already loaded when Python started, e.g. by a .pth file, do not count).

@@ -1,4 +1,4 @@
-"""Start-up: a build with nothing to do loads no Markdown, Pygments, nh3 or Jinja2.
+"""Speed of a build with little to do: it loads no Markdown, Pygments, nh3 or Jinja2.
 
 Importing them is about half of a no-change build's time, so they load only where a build
 compiles a brief or renders a page. These tests run real builds in real processes and list
@@ -20,7 +20,11 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_BRIEF, REPO, site_files, write_site
 
+from briefsite import render
 from briefsite.cache import _LIBRARIES, library_release
+from briefsite.config import SiteConfig, load_config
+from briefsite.output import published_hashes
+from briefsite.pipeline import BuildOptions, build, publish
 
 # Modules a build with nothing to do has no use for, each with what it loads.
 HEAVY = (
@@ -163,3 +167,37 @@ def test_without_a_folder_beside_it_importlib_metadata_answers(
 
     assert library_release("briefsite-fake-editable", "briefsite_fake_editable", {}) == "2.5"
     assert library_release("briefsite-not-there", "briefsite_not_there", {}) == ""
+
+
+def test_a_build_stopped_by_an_error_keeps_what_the_next_build_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache is pruned only after a build that succeeds: one stopped by an error never
+    asked for its pages, and throwing their entries away would render every page again."""
+    rendered: list[str] = []
+    real = render.render_page
+
+    def counting(env, config, page, today=None):  # type: ignore[no-untyped-def]
+        rendered.append(page.path)
+        return real(env, config, page, today)
+
+    monkeypatch.setattr(render, "render_page", counting)
+    good = {f"b{i}.md": GOOD_BRIEF.replace("Land offer", f"Brief {i}") for i in range(3)}
+    site = write_site(tmp_path / "s", good)
+    config = load_config(site, site / "site")
+    assert isinstance(config, SiteConfig)
+
+    def build_once() -> bool:
+        result = build(config, BuildOptions(jobs=1), published_hashes(config.output))
+        if result.ok:
+            publish(result, config)
+        return result.ok
+
+    assert build_once()
+    first = len(rendered)
+    (site / "briefs" / "b1.md").write_text("---\ntitle: Broken\n---\n", encoding="utf-8")
+    assert not build_once()
+    (site / "briefs" / "b1.md").write_text(good["b1.md"], encoding="utf-8")
+    rendered.clear()
+    assert build_once()
+    assert first > 0 and rendered == []  # every page was still known

@@ -5,7 +5,7 @@ It lives in `.briefsite-cache/` beside the briefs (git-ignored, and ignored by i
 builds share it without corrupting it. Keys are hashes of everything a result depends on: the
 file's bytes and name, the `BriefSettings`, and the versions of briefsite's own code and of
 the libraries that shape the HTML. A changed input is a new key, so an entry is never stale,
-only unused; unused entries are pruned after a build.
+only unused; unused entries are pruned after a build that succeeds.
 
 The cache folder sits in the repository, where a pull request could plant a crafted one. So
 every entry carries an HMAC made with a key kept outside the repository (in the user's cache
@@ -26,7 +26,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import metadata
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,14 @@ DATABASE = "cache.sqlite"
 KEY_FILE = "cache-key"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, mac BLOB, value BLOB)"
 _META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)"
-_LIBRARIES = ("Markdown", "nh3", "Pygments", "PyYAML", "Jinja2")
+# The libraries that shape the HTML: (distribution name, name it is imported by).
+_LIBRARIES = (
+    ("Markdown", "markdown"),
+    ("nh3", "nh3"),
+    ("Pygments", "pygments"),
+    ("PyYAML", "yaml"),
+    ("Jinja2", "jinja2"),
+)
 
 
 @cache
@@ -49,12 +56,59 @@ def code_version() -> str:
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in _LIBRARIES:
-        try:
-            digest.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(name.encode())
+    listings: dict[str, list[str]] = {}
+    for distribution, module in _LIBRARIES:
+        digest.update(f"{distribution}={library_release(distribution, module, listings)}".encode())
     return digest.hexdigest()
+
+
+def library_release(distribution: str, module: str, listings: dict[str, list[str]]) -> str:
+    """Which release of a library `import module` would load, found without importing it.
+
+    An installer records each release in a folder beside the library's own, named after it
+    ("markdown-3.5.2.dist-info"): the names of those folders are the answer, read with one
+    listing of that folder (kept in `listings` for the next library). `importlib.metadata`
+    gives the same version by reading every folder on `sys.path`, and importing it costs more
+    start-up than all the rest of a build with nothing to do; it is asked only when no such
+    folder is there (an editable install, a copy inside another project). "" when the library
+    is not installed.
+    """
+    try:
+        spec = find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return ""
+    if spec.origin and spec.has_location:
+        origin = Path(spec.origin)
+        # A package's origin is its __init__.py; a single-file module sits in the folder.
+        folder = str(origin.parent.parent if spec.submodule_search_locations else origin.parent)
+        if folder not in listings:
+            try:
+                listings[folder] = sorted(os.listdir(folder))
+            except OSError:
+                listings[folder] = []
+        wanted = _normalized(distribution)
+        found = [
+            name
+            for name in listings[folder]
+            if name.endswith((".dist-info", ".egg-info"))
+            and _normalized(name.partition("-")[0]) == wanted
+        ]
+        if found:
+            return ",".join(found)
+    from importlib import metadata  # slow to import: only for unusual installs
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _normalized(name: str) -> str:
+    """A distribution's name as installers spell it in folder names: 'PyYAML' is 'pyyaml',
+    'zope.interface' is 'zope_interface' (PEP 503 and the wheel format's escaping)."""
+    return "_".join(filter(None, name.replace("-", "_").replace(".", "_").lower().split("_")))
 
 
 def entry_key(kind: str, *parts: object) -> str:

@@ -8,15 +8,17 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from .catalog import nfc
 from .frontmatter import Brief
 from .history import FileHistory, body_changed
-from .links import RenderedBrief
 from .pages import brief_page_ids
 from .problems import Problem, Severity, warning
-from .render import format_quantity, format_unit
 from .schema import Figure
+
+if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
+    from .links import RenderedBrief
 
 # Options compared for "did you mean" hints in one check, over all broken links. difflib
 # compares a word with every option (30 ms a link among 2,000 briefs); once this many are
@@ -144,6 +146,8 @@ def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:
     `NAMED_AT_MOST` other briefs or values and counts the rest: a thousand figures with one
     label give a thousand short warnings, not a million names, in linear time.
     """
+    from .render import format_quantity, format_unit  # render loads Jinja2: only when used
+
     problems: list[Problem] = []
     by_title: dict[str, list[Brief]] = defaultdict(list)
     for brief in briefs:
@@ -201,6 +205,8 @@ def _figure_positions(brief: Brief) -> list[tuple[int, int]]:
 
 def _stated(places: Sequence[tuple[Brief, tuple[int, int], Figure]]) -> str:
     """A value and the first place it is stated: '37 km² in briefs/b.md:11 and 2 other places'."""
+    from .render import format_quantity  # render loads Jinja2: only when used
+
     brief, (line, _), figure = places[0]
     text = f"{format_quantity(figure.value, figure.unit)} in {brief.source_path}:{line}"
     more = len(places) - 1

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .frontmatter import Brief, load_brief
-from .markup import Body, Markup
 from .problems import Problem
 from .source import decode
+
+if TYPE_CHECKING:  # markup loads Markdown, Pygments and nh3: only when a brief is compiled
+    from .markup import Body, Markup
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class CompiledBrief:
 @functools.lru_cache(maxsize=8)
 def _renderer(raw_html: str, lang: str) -> Markup:
     """One Markdown renderer per mode and language, per process (each is costly to make)."""
+    from .markup import Markup
+
     return Markup(raw_html, lang)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from xml.sax.saxutils import escape, quoteattr
 
 from . import urls
 from .catalog import Catalog
@@ -25,6 +24,8 @@ def _stamp(day: dt.date) -> str:
 
 def build_feed(config: SiteConfig, catalog: Catalog, modified: Mapping[str, dt.date]) -> Output:
     """`feed.xml`: one entry per brief; `updated` is its newest change note or git commit."""
+    from xml.sax.saxutils import escape, quoteattr  # loads urllib.request: only when used
+
     entries = catalog.briefs[:FEED_SIZE]
     updated = {b.slug: max(b.last_updated, modified.get(b.slug, b.date)) for b in entries}
     newest = max(updated.values(), default=dt.date(2000, 1, 1))

@@ -1,9 +1,11 @@
 """What git knows about the briefs: when each last changed, and whether its text did.
 
 One `git log` process reads the history of the whole briefs folder (never one process per
-file, which would be slow for thousands of briefs). Outside a git repository, in a shallow
-clone (whose oldest commit claims to have added every file) or without git installed, this
-returns nothing and the site uses front-matter dates only.
+file, which would be slow for thousands of briefs), and only when HEAD names a commit it has
+not read before: the log is of committed history, so its answer is kept in the build cache
+under that commit. Outside a git repository, in a shallow clone (whose oldest commit claims to
+have added every file) or without git installed, this returns nothing and the site uses
+front-matter dates only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,12 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .cache import entry_key
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 _COMMIT = "\x00commit "
@@ -29,14 +37,36 @@ class FileHistory:
 
 
 def read_history(
-    root: Path, briefs_dir: str, latest: dt.date | None = None
+    root: Path, briefs_dir: str, latest: dt.date | None = None, cache: Cache | None = None
 ) -> Mapping[str, FileHistory]:
     """The newest commit of each brief, keyed by path relative to `root` ("briefs/a.md").
 
     Commits dated after `latest` (the build's today) are not believed; see `parse_log`.
+
+    The answer depends on nothing but the commit HEAD names, where `root` sits in the
+    repository, the briefs folder's name and `latest` (uncommitted edits are not in the log),
+    so with a `cache` it is kept under those and `git log` runs only for a HEAD not seen
+    before. Without a commit to name (no git, no repository, no commit yet) nothing is kept.
     """
-    if not _is_full_repository(root):
+    head = git_head(root)
+    if not _is_full(head):
         return {}
+    key = entry_key("history", head, briefs_dir, latest) if cache is not None else ""
+    if cache is not None:
+        kept = cache.get_many([key]).get(key)
+        if isinstance(kept, dict):
+            return kept
+    history, complete = _read_log(root, briefs_dir, latest)
+    if cache is not None and complete:
+        cache.put_many({key: history})
+    return history
+
+
+def _read_log(
+    root: Path, briefs_dir: str, latest: dt.date | None
+) -> tuple[dict[str, FileHistory], bool]:
+    """One `git log` of the briefs folder, parsed, and whether git ran to its end (an answer
+    from a git that could not start or failed part-way is used, but never kept)."""
     try:
         process = subprocess.Popen(
             ["git", "-c", "core.quotePath=false", "log", "--no-renames", "-p", "-U0",
@@ -50,14 +80,17 @@ def read_history(
             errors="replace",
         )  # fmt: skip
     except OSError:
-        return {}
+        return {}, False
     assert process.stdout is not None
     try:
-        return parse_log(process.stdout, prefix="", latest=latest)
+        history = parse_log(process.stdout, prefix="", latest=latest)
+    except BaseException:
+        process.kill()  # we stopped reading before git finished old history
+        raise
     finally:
         process.stdout.close()
-        process.kill()  # we may stop reading before git finishes old history
-        process.wait()
+        status = process.wait()  # git's output ended: it has finished, or was stopped
+    return history, status == 0
 
 
 def parse_log(
@@ -152,14 +185,22 @@ def _unquote_c(text: str) -> str:
 
 
 def git_head(root: Path) -> str:
-    """What decides the history a build reads: whether this is a full repository, and its
-    HEAD commit; "" outside git."""
+    """What decides the history a build reads: whether this is a full repository, where
+    `root` sits in it, and its HEAD commit; "" outside git or before the first commit."""
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "HEAD"],
+            [
+                "git",
+                "rev-parse",
+                "--is-inside-work-tree",
+                "--is-shallow-repository",
+                "--show-prefix",
+                "HEAD",
+            ],
             cwd=root,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="backslashreplace",  # a folder's name may be any bytes; each stays distinct
             timeout=30,
         )
     except (OSError, subprocess.TimeoutExpired):
@@ -167,9 +208,9 @@ def git_head(root: Path) -> str:
     return result.stdout if result.returncode == 0 else ""
 
 
-def _is_full_repository(root: Path) -> bool:
-    """True inside a git work tree that is not a shallow clone (and has a commit)."""
-    return git_head(root).split()[:2] == ["true", "false"]
+def _is_full(head: str) -> bool:
+    """True when `git_head` found a work tree that is not a shallow clone (and has a commit)."""
+    return head.splitlines()[:2] == ["true", "false"]
 
 
 def body_changed(history: FileHistory, body_line: int) -> bool:

@@ -17,13 +17,15 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import pageids, urls
 from .catalog import Catalog
 from .config import SiteConfig
 from .frontmatter import Brief, in_force
-from .links import RenderedBrief
+
+if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
+    from .links import RenderedBrief
 
 
 @dataclass(frozen=True)

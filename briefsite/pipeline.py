@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from . import urls
 from .cache import CACHE_DIR, Cache, entry_key
@@ -28,15 +27,20 @@ from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import Brief, check_update_dates, load_brief
 from .history import FileHistory, git_head, read_history
-from .links import RenderedBrief, resolve
-from .markup import pygments_css
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages
 from .problems import Problem, Severity, has_errors, sort_problems, warning
-from .render import environment_for, render_page
 from .sitemap import build_sitemap
 from .source import display_path, find_briefs, read_assets, read_brief, read_brief_bytes
 from .workers import Job, compile_all, default_jobs
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from .links import RenderedBrief
+
+# links, markup and render load Markdown, Pygments, nh3 and Jinja2 (half a second of start-up):
+# they are imported where a build renders, so a build with nothing changed never loads them.
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
 
@@ -220,7 +224,11 @@ def build(
             return result
         if key and result.ok:
             cache.put_many({key: BuildRecord.of(result)})
-        cache.prune()  # entries for files and pages as they were: no build asks for them again
+        if result.ok:
+            # Entries for files and pages as they were: no build asks for them again. A build
+            # stopped by an error never asked for its pages or git's history (the history
+            # `check_site` keeps after it), which the next build still needs.
+            cache.prune()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
         return replace(result, problems=sort_problems((*result.problems, *notes)))
     finally:
@@ -295,6 +303,10 @@ def _build(
     cache: Cache | None,
 ) -> BuildResult:
     """The stages, in order; see `build`."""
+    from .links import resolve
+    from .markup import pygments_css
+    from .render import environment_for
+
     compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
@@ -323,7 +335,9 @@ def _build(
         return BuildResult((), sort_problems(problems), catalog, rendered)
 
     history = (
-        read_history(config.root, config.briefs_dir.name, options.today) if options.git else {}
+        read_history(config.root, config.briefs_dir.name, options.today, cache)
+        if options.git
+        else {}
     )
     modified = {
         catalog.by_source[nfc(path)].slug: item.date
@@ -364,6 +378,8 @@ def render_pages(
     """Stage `render`: each page through its template, unless the same inputs made the bytes
     the destination already holds (the page's key: its context, the templates, the code's
     version and today, which decides what has expired)."""
+    from .render import render_page
+
     keys = _page_keys(config, pages, options.today, fingerprints, templates) if cache else {}
     known = cache.get_many(keys.values()) if cache else {}
     outputs: list[Output] = []
@@ -428,9 +444,16 @@ def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> Bu
     briefs = result.catalog.briefs
     history = result.history
     if history is None:  # the build stopped early; the warnings still need git's view
-        history = (
-            read_history(config.root, config.briefs_dir.name, options.today) if options.git else {}
-        )
+        cache = Cache.open(config.root) if options.cache and options.git else None
+        try:
+            history = (
+                read_history(config.root, config.briefs_dir.name, options.today, cache)
+                if options.git
+                else {}
+            )
+        finally:
+            if cache is not None:
+                cache.close()
     extra = check_consistency(briefs) + check_change_notes(briefs, history)
     return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 

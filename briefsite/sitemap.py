@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from xml.sax.saxutils import escape
 
 from . import urls
 from .catalog import Catalog
@@ -24,6 +23,8 @@ def build_sitemap(
     A brief's `lastmod` is its git commit date when known, else its newest change note; a
     listing page's is the newest of the briefs it lists.
     """
+    from xml.sax.saxutils import escape  # loads urllib.request: only when used
+
     changed = {b.path: max(b.last_updated, modified.get(b.slug, b.date)) for b in catalog.briefs}
     newest = max(changed.values(), default=None)
     topic_dates = {

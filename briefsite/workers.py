@@ -14,18 +14,20 @@ way.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
 from .compiled import BriefSettings, CompiledBrief, compile_brief
 from .problems import error
+
+if TYPE_CHECKING:  # multiprocessing loads sockets and more: only when there is work to share
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 Progress = Callable[[int], None]  # called with the number of briefs done so far
 
@@ -56,6 +58,10 @@ def compile_all(
     """Compile every job in worker processes; results in the order of `jobs`."""
     if not jobs:
         return []
+    # Load Markdown, Pygments and nh3 here, once, for every forked worker to inherit, rather
+    # than in each worker within its first brief's time limit.
+    from . import markup  # noqa: F401
+
     pool = _Pool(settings, min(max(1, workers), len(jobs)), time_limit)
     try:
         return pool.run(jobs, progress)
@@ -107,6 +113,8 @@ class _Pool:
     """Forked workers, each given one brief at a time."""
 
     def __init__(self, settings: BriefSettings, size: int, time_limit: float) -> None:
+        import multiprocessing
+
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self.settings = settings
@@ -121,6 +129,8 @@ class _Pool:
         return _Worker(process, parent)
 
     def run(self, jobs: Sequence[Job], progress: Progress) -> list[CompiledBrief]:
+        from multiprocessing.connection import wait
+
         results: list[CompiledBrief | None] = [None] * len(jobs)
         waiting = list(range(len(jobs) - 1, -1, -1))  # popped from the end: in order
         done = 0

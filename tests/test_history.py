@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 from browser_support import require
-from conftest import REPO, Page, parse, run_build, write_site
+from conftest import REPO, Page, parse, run_build, site_files, write_site
 
-from briefsite.history import FileHistory, body_changed, parse_log
+from briefsite.cache import Cache
+from briefsite.history import FileHistory, body_changed, parse_log, read_history
 
 GIT = shutil.which("git")
 # The exact log read_history asks git for, so parse_log is tested on the real thing.
@@ -378,32 +379,133 @@ def test_a_shallow_clone_uses_front_matter_dates_only(tmp_path: Path) -> None:
     assert git_warnings(result) == []
 
 
+class GitCalls:
+    """A `git` first on PATH that notes each call's arguments and runs the real git."""
+
+    def __init__(self, folder: Path) -> None:
+        shim = folder / "bin"
+        shim.mkdir()
+        self.record = folder / "git-calls.txt"
+        self.record.write_text("")
+        (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> "{self.record}"\nexec "{GIT}" "$@"\n')
+        (shim / "git").chmod(0o755)
+        self.env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    def run(self, repo: Path, *command: str | Path, status: int = 0) -> list[str]:
+        """Run build.py with this git; the `git log` calls it made."""
+        self.record.write_text("")
+        result = subprocess.run(
+            [sys.executable, str(REPO / "build.py"), *map(str, command), "--source", str(repo)],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+        )
+        assert result.returncode == status, result.stderr
+        return [line for line in self.record.read_text().splitlines() if " log " in f" {line} "]
+
+
 def test_one_git_log_for_the_whole_tree(tmp_path: Path) -> None:
     repo = init(tmp_path / "repo")
     write_site(repo, {f"b{i:02d}.md": brief(f"Brief {i}") for i in range(30)})
     commit(repo, "2021-05-05")
-    # A `git` first on PATH that notes each call and runs the real one.
-    shim = tmp_path / "bin"
-    shim.mkdir()
-    calls = tmp_path / "calls.txt"
-    (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec "{GIT}" "$@"\n')
-    (shim / "git").chmod(0o755)
-    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"}
-
-    for command in (["build", "--output", str(tmp_path / "out"), "-q"], ["check"]):
-        calls.write_text("")
-        result = subprocess.run(
-            [sys.executable, str(REPO / "build.py"), *command, "--source", str(repo)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        logs = [line for line in calls.read_text().splitlines() if " log " in f" {line} "]
-        assert len(logs) == 1, (command, logs)
+    calls = GitCalls(tmp_path)
     out = tmp_path / "out"
+    # Without the cache, each command reads the history afresh: in one process.
+    for command in (["build", "--output", out, "-q"], ["check"]):
+        assert len(calls.run(repo, *command, "--no-cache")) == 1, command
     assert {lastmod(out, f"b{i:02d}") for i in range(30)} == {"2021-05-05"}
+
+
+# ----------------------------------------------------------- the history kept by HEAD
+
+
+def test_git_log_runs_once_per_head(tmp_path: Path) -> None:
+    repo = init(tmp_path / "repo")
+    write_site(repo, {"a.md": brief("Alpha"), "b.md": brief("Beta", "2020-04-07")})
+    commit(repo, "2021-05-05")
+    calls = GitCalls(tmp_path)
+    out = tmp_path / "out"
+    assert len(calls.run(repo, "build", "--output", out, "-q")) == 1
+    assert lastmod(out, "a") == "2021-05-05"
+
+    # An edit not committed: the build goes through every stage, but HEAD is the same commit,
+    # so the history is the one kept, and git log does not run.
+    (repo / "briefs" / "a.md").write_text(brief("Alpha", body="Uncommitted text.\n"))
+    assert calls.run(repo, "build", "--output", out, "-q") == []
+    assert "Uncommitted text." in (out / "briefs" / "a" / "index.html").read_text()
+    assert lastmod(out, "a") == "2021-05-05"  # the log is of commits: as before the edit
+    assert calls.run(repo, "check") == []
+    # The same answer as reading the log afresh, byte for byte.
+    fresh = tmp_path / "fresh"
+    assert len(calls.run(repo, "build", "--output", fresh, "-q", "--no-cache")) == 1
+    assert site_files(out) == site_files(fresh)
+
+    # A new commit is a new HEAD: the log runs once and its date is seen.
+    commit(repo, "2022-02-02")
+    assert len(calls.run(repo, "build", "--output", out, "-q")) == 1
+    assert lastmod(out, "a") == "2022-02-02"
+    assert lastmod(out, "b") == "2021-05-05"
+    assert git_warnings(check(repo)) != []  # text changed in git without a note: still seen
+
+
+def test_a_check_that_stops_early_keeps_the_history_too(tmp_path: Path) -> None:
+    """`check` reads git's view even when the build stops at an error, from the kept one."""
+    repo = init(tmp_path / "repo")
+    write_site(repo, {"a.md": brief("Alpha"), "b.md": "---\ntitle: Broken\n---\nText.\n"})
+    commit(repo, "2021-05-05")
+    (repo / "briefs" / "a.md").write_text(brief("Alpha", body="## Terms\n\nNew.\n"))
+    commit(repo, "2022-02-02")
+    calls = GitCalls(tmp_path)
+    assert len(calls.run(repo, "check", status=1)) == 1
+    assert calls.run(repo, "check", status=1) == []
+    result = run_build("check", "--source", repo, "--format", "github")
+    assert result.returncode == 1
+    assert git_warnings(result) != []  # a's text changed without a note, from the kept log
+
+
+def test_a_kept_history_equals_the_log_read_afresh(tmp_path: Path) -> None:
+    repo = init(tmp_path / "repo")
+    write_site(repo, {"a.md": brief("Alpha"), "b b.md": brief("Beta")})
+    commit(repo, "2021-05-05")
+    (repo / "briefs" / "a.md").write_text(brief("Alpha", body="## Terms\n\nNew.\n"))
+    commit(repo, "2023-03-03")
+    today = dt.date(2024, 1, 1)
+    fresh = read_history(repo, "briefs", today)
+    assert set(fresh) == {"briefs/a.md", "briefs/b b.md"}
+
+    cache = Cache.open(repo)
+    try:
+        first = read_history(repo, "briefs", today, cache)
+        assert len(cache.stored_keys()) == 1
+        kept = read_history(repo, "briefs", today, cache)
+        # A commit dated after the build's today is not believed: another day, another entry.
+        earlier = read_history(repo, "briefs", dt.date(2022, 1, 1), cache)
+        assert len(cache.stored_keys()) == 2
+    finally:
+        cache.close()
+    assert first == kept == fresh
+    assert "briefs/a.md" not in earlier  # its newest commit is "in the future": no date
+    assert earlier["briefs/b b.md"].date == dt.date(2021, 5, 5)
+
+
+@pytest.mark.parametrize("where", ["no repository", "no commit yet", "shallow clone"])
+def test_nothing_is_kept_without_a_full_history(tmp_path: Path, where: str) -> None:
+    site = tmp_path / "site"
+    if where == "no commit yet":
+        init(site)
+    elif where == "shallow clone":
+        origin = init(tmp_path / "origin")
+        write_site(origin, {"a.md": brief("Alpha")})
+        commit(origin, "2021-05-05")
+        git(tmp_path, "clone", "-q", "--depth", "1", origin.as_uri(), str(site))
+    write_site(site, {"a.md": brief("Alpha")})
+    cache = Cache.open(site)
+    try:
+        assert read_history(site, "briefs", None, cache) == {}
+        assert cache.stored_keys() == []
+    finally:
+        cache.close()
 
 
 # ----------------------------------------------------------------------------- page history

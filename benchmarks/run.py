@@ -55,7 +55,8 @@ class Sample:
 
 
 def timed(command: list[str]) -> Sample:
-    """Run a command; its wall time and the peak resident memory of the process."""
+    """Run a command; its wall time and peak resident memory (wait4's ru_maxrss: the largest
+    of the process and the children it waited for, such as build workers; not their sum)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)

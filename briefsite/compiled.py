@@ -9,6 +9,7 @@ inputs always give the same `CompiledBrief`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -92,4 +93,7 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
     loaded = load_brief(source, settings.language)
     if not isinstance(loaded, Brief):
         return CompiledBrief(path, None, None, tuple(loaded))
-    return CompiledBrief(path, loaded, _renderer(settings.raw_html, loaded.lang).body(loaded))
+    body = _renderer(settings.raw_html, loaded.lang).body(loaded)
+    # The Markdown text is not needed once rendered: kept, it would be carried through the
+    # cache, the workers' messages and a large build's memory for nothing.
+    return CompiledBrief(path, dataclasses.replace(loaded, body_markdown=""), body)

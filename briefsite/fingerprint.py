@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 _SCALARS = (str, bytes, int, float, bool, type(None), dt.date, Enum, PurePath)
+_PLAIN = frozenset({str, int, bool, type(None), dt.date})  # the usual ones, by exact type
 
 
 class Unfingerprintable(TypeError):
@@ -39,11 +40,11 @@ class Fingerprints:
 
     def of(self, value: Any) -> bytes:
         """A 32-byte digest that equals another value's exactly when the values are equal."""
-        if isinstance(value, _SCALARS):
-            return hashlib.sha256(_scalar(value)).digest()
-        known = self._seen.get(id(value))
+        known = self._seen.get(id(value))  # first: most values of a page are known already
         if known is not None:
             return known[1]
+        if type(value) in _PLAIN or isinstance(value, _SCALARS):
+            return hashlib.sha256(_scalar(value)).digest()
         digest = hashlib.sha256(type(value).__qualname__.encode())
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             values = [getattr(value, name) for name in _field_names(type(value))]
@@ -74,7 +75,10 @@ class Fingerprints:
         a plain value as its text (no digest of its own: a page holds dozens of them, and ten
         thousand pages are keyed in every build of a large site), anything else as its digest.
         """
-        if isinstance(value, _SCALARS):
+        known = self._seen.get(id(value))
+        if known is not None:
+            return b"\2" + known[1]
+        if type(value) in _PLAIN or isinstance(value, _SCALARS):
             return b"\1" + _scalar(value) + b"\0"  # repr never writes a raw NUL
         return b"\2" + self.of(value)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from functools import cached_property
 
 from markdown.serializers import to_html_string
 from markdown.util import AMP_SUBSTITUTE
@@ -64,15 +63,28 @@ class RenderedBrief:
 
     @property
     def body_html(self) -> str:
-        return self._html[0]
+        return self._resolved(self.body.html)
 
     @property
     def notes_html(self) -> str:
-        return self._html[1]
+        return self._resolved(self.body.notes_html)
 
-    @cached_property
-    def _html(self) -> tuple[str, str]:
-        """The body and its notes with each placeholder replaced by its link's address."""
+    def _resolved(self, html: str) -> str:
+        """`html` with each placeholder replaced by its link's address. Not kept: a page is
+        rendered once, and ten thousand kept bodies would double a large build's memory."""
+        targets = self._targets()
+        if not targets:
+            return html
+
+        def replace(match: re.Match[str]) -> str:
+            # Only this body's own placeholders: one an editor typed is left as it stands.
+            found = targets.get(match.group(1))
+            return match.group(0) if found is None else f'href="{found}"'
+
+        return _PLACEHOLDER.sub(replace, html)
+
+    def _targets(self) -> dict[str, str]:
+        """Each placeholder of the body, and the address written in its place."""
         body = self.body
         targets: dict[str, str] = {}
         for ref, link in zip(body.links, self.links, strict=True):
@@ -85,15 +97,7 @@ class RenderedBrief:
                 site_path += "#" + ref.fragment if ref.fragment else ""
                 value = urls.relative(site_path, self.brief.path, self.directory_urls)
             targets[ref.placeholder] = _attribute(value, body.sanitized)
-        if not targets:
-            return body.html, body.notes_html
-
-        def replace(match: re.Match[str]) -> str:
-            # Only this body's own placeholders: one an editor typed is left as it stands.
-            found = targets.get(match.group(1))
-            return match.group(0) if found is None else f'href="{found}"'
-
-        return _PLACEHOLDER.sub(replace, body.html), _PLACEHOLDER.sub(replace, body.notes_html)
+        return targets
 
 
 def resolve(brief: Brief, body: Body, catalog: Catalog, directory_urls: bool) -> RenderedBrief:

@@ -501,9 +501,10 @@ def _publish(wanted: Mapping[str, Output], folder: Path) -> SyncReport:
     _check_space(folder, plan)
     new, previous = _new_path(folder), previous_path(folder)
     try:
-        if status is not None and _is_previous_site(previous):
+        earlier = _previous_site(previous) if status is not None else None
+        if earlier is not None and status is not None:
             os.rename(previous, new)  # from here on a leftover to remove, like any new one
-            _update(new, folder, plan, status)
+            _update(new, earlier, folder, plan, status)
         else:
             _assemble(new, folder, plan, status)
         if status is None:
@@ -523,10 +524,12 @@ def _publish(wanted: Mapping[str, Output], folder: Path) -> SyncReport:
     return report
 
 
-def _is_previous_site(path: Path) -> bool:
-    """Whether `path` is a site a build of ours published (a real folder whose manifest was
-    written for it), so it may be taken apart to make the next one."""
-    return path.is_dir() and not path.is_symlink() and read_manifest(path) is not None
+def _previous_site(path: Path) -> Manifest | None:
+    """The manifest of `path` when it is a site a build of ours published (a real folder whose
+    manifest was written for it), so it may be taken apart to make the next one."""
+    if not path.is_dir() or path.is_symlink():
+        return None
+    return read_manifest(path)
 
 
 def _check_space(folder: Path, plan: _Plan) -> None:
@@ -580,14 +583,15 @@ def _assemble(new: Path, folder: Path, plan: _Plan, status: os.stat_result | Non
         os.makedirs(new / path, exist_ok=True)
 
 
-def _update(new: Path, folder: Path, plan: _Plan, status: os.stat_result) -> None:
+def _update(
+    new: Path, manifest: Manifest, folder: Path, plan: _Plan, status: os.stat_result
+) -> None:
     """Turn `new`, a site an earlier build wrote, into the next site: keep each file that
     already holds what the plan wants, remove the rest, and add what is missing, as
     `_assemble` would. Everything in `new` was made by builds (written, hard-linked or carried
     over), and the folder is a leftover to remove if this is interrupted."""
     os.chmod(new, status.st_mode & 0o7777)
-    manifest = read_manifest(new)
-    listed = manifest.files if manifest else {}
+    listed = manifest.files  # renamed, the folder is the same one: its manifest still holds
     found = _scan(new)
     reused: dict[str, Listed] = {}
     for path, entry in found.entries.items():

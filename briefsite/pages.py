@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -263,23 +263,60 @@ def _brief_page(
     """One brief's page, with its topics and related briefs."""
     brief = item.brief
     return Page(
-        inputs=(item, topics, related),  # the rest is derived below from these and `config`
+        inputs=(item, topics, related),  # the context is derived from these and `config`
         path=brief.path,
         template="brief.html",
         title=brief.title,
         description=brief.summary,
         lang=brief.lang,
-        context=_context(
-            brief=brief,
-            rendered=item,
-            topics=topics,
-            related=related,
-            repository=_repository_links(config, brief),
-            contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
-            updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
-        ),
+        context=Deferred(lambda: _brief_context(item, topics, related, config)),
         breadcrumbs=(HOME_CRUMB, ARCHIVE_CRUMB),
     )
+
+
+def _brief_context(
+    item: RenderedBrief,
+    topics: tuple[TopicLink, ...],
+    related: tuple[BriefSummary, ...],
+    config: SiteConfig,
+) -> dict[str, Any]:
+    """What brief.html receives."""
+    brief = item.brief
+    return dict(
+        brief=brief,
+        rendered=item,
+        topics=topics,
+        related=related,
+        repository=_repository_links(config, brief),
+        contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
+        updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
+    )
+
+
+class Deferred(Mapping[str, Any]):
+    """A read-only template context made the first time a template reads it.
+
+    A brief page is keyed by its `inputs`, so a build that skips it (most pages of most builds)
+    never spends time making its context.
+    """
+
+    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
+        self._make: Callable[[], dict[str, Any]] | None = make
+        self._values: Mapping[str, Any] = MappingProxyType({})
+
+    def _made(self) -> Mapping[str, Any]:
+        if self._make is not None:
+            self._values, self._make = MappingProxyType(self._make()), None
+        return self._values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._made()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._made())
+
+    def __len__(self) -> int:
+        return len(self._made())
 
 
 def _has_contents(item: RenderedBrief) -> bool:

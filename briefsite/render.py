@@ -170,7 +170,6 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         pygments=urls.asset_path("pygments.css"),
         feed=urls.FEED,
     )
-    env.globals["ids"] = pageids.IDS  # the ids of a page's own sections, declared there
     env.filters.update(
         href=_href,
         absolute=_absolute,
@@ -193,7 +192,13 @@ def render_page(
     """
     try:
         template = env.get_template(page.template)
-        html = template.render(site=site, page=page, today=today or dt.date.today(), **page.context)
+        html = template.render(
+            site=site,
+            page=page,
+            today=today or dt.date.today(),
+            ids=pageids.IDS,  # the ids of a page's own sections, declared there (read now)
+            **page.context,
+        )
     except jinja2.TemplateSyntaxError as exc:
         return error(
             _template_name(exc.filename, exc.name, site.root),

@@ -151,9 +151,13 @@ TOPICS_CRUMB = Crumb("Topics", urls.TOPICS)
 
 
 def build_pages(
-    config: SiteConfig, catalog: Catalog, rendered: Mapping[str, RenderedBrief]
+    config: SiteConfig,
+    catalog: Catalog,
+    rendered: Mapping[str, RenderedBrief],
+    related: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[Page, ...]:
-    """Every page of the site, in a fixed order."""
+    """Every page of the site, in a fixed order. `related` is `related_briefs(catalog)`, when
+    the caller has it already."""
     lang = config.language
     summaries = {brief.slug: BriefSummary.of(brief) for brief in catalog.briefs}
     topics = tuple(
@@ -165,7 +169,7 @@ def build_pages(
         YearListing(y.year, y.anchor, tuple(summaries[b.slug] for b in y.briefs))
         for y in catalog.years
     )
-    related = related_briefs(catalog)
+    related = related_briefs(catalog) if related is None else related
     links = {t.path: TopicLink(t.name, t.path) for t in topics}  # one each: digested once
     pages: list[Page] = [
         Page(
@@ -326,6 +330,12 @@ def _has_contents(item: RenderedBrief) -> bool:
 
 RELATED_CANDIDATES = 50  # newest briefs looked at per topic: keeps large topics linear
 RELATED_COUNT = 5
+
+
+def related_inputs(catalog: Catalog) -> bytes:
+    """All that `related_briefs` depends on: the briefs in listing order with their topics."""
+    rows = [(b.slug, tuple(t.slug for t in catalog.topics_of(b))) for b in catalog.briefs]
+    return repr(rows).encode()
 
 
 def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tuple[str, ...]]:

@@ -295,3 +295,22 @@ def test_a_brief_changed_moments_ago_is_never_trusted_unchanged(tmp_path, full_b
     rebuild(site)
 
     assert len(full_builds) == 2
+
+
+def test_related_briefs_are_worked_out_again_only_when_topics_or_order_change(
+    tmp_path, monkeypatch
+):
+    calls: list[int] = []
+    real = pipeline.related_briefs
+    monkeypatch.setattr(pipeline, "related_briefs", lambda c: calls.append(1) or real(c))
+    site = make(tmp_path / "s")
+    rebuild(site)
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+    rebuild(site)
+    assert calls == [1]  # a body edit: the answer is kept
+
+    (site / "briefs" / "a.md").write_text(brief("Alpha", topics="Other"))
+    rebuild(site)
+
+    assert calls == [1, 1]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")

@@ -7,6 +7,7 @@ import posixpath
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -33,11 +34,14 @@ def check_links(
     rendered: Mapping[str, RenderedBrief],
     severity: Severity = Severity.ERROR,
     unpublished: Mapping[str, str] = MappingProxyType({}),
+    unlisted: Sequence[RenderedBrief] = (),
 ) -> list[Problem]:
     """Every link to a brief must reach one, and every '#anchor' an id on that page.
 
     `unpublished` maps source paths of briefs that exist but are not in this build to why:
     "invalid" (its own errors are reported already), "draft", or "scheduled for DATE".
+    `unlisted` are the bodies of briefs whose front matter failed: their links are checked
+    too, though no link can lead to them.
     """
     problems: list[Problem] = []
     sources = sorted(r.brief.source_path for r in rendered.values())
@@ -46,7 +50,7 @@ def check_links(
     ids_of: dict[str, frozenset[str]] = {}
     names_in: dict[str, _Options] = {}
     id_options: dict[str, _Options] = {}
-    for item in rendered.values():
+    for item in chain(rendered.values(), unlisted):
         path = item.brief.source_path
         for link in item.links:
             reason = unpublished.get(link.target_path) if link.target_slug is None else None

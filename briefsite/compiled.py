@@ -10,13 +10,14 @@ inputs always give the same `CompiledBrief`.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .frontmatter import Brief, load_brief
+from .frontmatter import Brief, default_slug, load_brief, split
 from .problems import Problem
-from .source import decode
+from .source import SourceFile, decode
 
 if TYPE_CHECKING:  # markup loads Markdown, Pygments and nh3: only when a brief is compiled
     from .markup import Body, Markup
@@ -42,6 +43,10 @@ class CompiledBrief:
     # False for a problem of the process that read it (a time-out, a crash), not of the
     # file: such a result is never cached, so the next build tries again.
     cacheable: bool = True
+    # When the front matter failed but the body could be split off: a brief made from the
+    # file name alone, whose `body` is rendered, so the links in the text are checked in the
+    # same run as the front matter (all problems in one run). It is never published.
+    stand_in: Brief | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -92,8 +97,31 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
         return CompiledBrief(path, None, None, (source,))
     loaded = load_brief(source, settings.language)
     if not isinstance(loaded, Brief):
-        return CompiledBrief(path, None, None, tuple(loaded))
+        stand_in = _stand_in(source, settings)
+        if stand_in is None:
+            return CompiledBrief(path, None, None, tuple(loaded))
+        body = _renderer(settings.raw_html, stand_in.lang).body(stand_in)
+        stand_in = dataclasses.replace(stand_in, body_markdown="")
+        return CompiledBrief(path, None, body, tuple(loaded), stand_in=stand_in)
     body = _renderer(settings.raw_html, loaded.lang).body(loaded)
     # The Markdown text is not needed once rendered: kept, it would be carried through the
     # cache, the workers' messages and a large build's memory for nothing.
     return CompiledBrief(path, dataclasses.replace(loaded, body_markdown=""), body)
+
+
+def _stand_in(source: SourceFile, settings: BriefSettings) -> Brief | None:
+    """A brief for a file whose front matter failed, to render its body: named after the
+    file, in the site's language. None when the body cannot be told from the front matter."""
+    part = split(source)
+    if isinstance(part, Problem):
+        return None
+    return Brief(
+        source_path=source.path,
+        slug=default_slug(source.stem) or "brief",
+        lang=settings.language,
+        title="",
+        date=dt.date(1970, 1, 1),
+        summary="",
+        body_markdown=part.body,
+        body_line=part.body_line,
+    )

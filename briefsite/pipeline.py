@@ -330,7 +330,12 @@ def _build(
         brief.slug: resolve(brief, bodies[brief.source_path], catalog, config.directory_urls)
         for brief in catalog.briefs
     }
-    problems += check_links(rendered, Severity(config.broken_links), unpublished)
+    unlisted = [
+        resolve(item.stand_in, item.body, catalog, config.directory_urls)
+        for item in compiled
+        if item.stand_in is not None and item.body is not None
+    ]
+    problems += check_links(rendered, Severity(config.broken_links), unpublished, unlisted)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered)
 

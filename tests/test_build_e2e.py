@@ -283,3 +283,26 @@ def test_readme_field_tables_are_generated_from_the_schemas() -> None:
     ]
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci
+
+
+def test_a_brief_with_a_front_matter_error_still_has_its_links_checked(tmp_path: Path) -> None:
+    # All problems in one run: the editor fixes the status and the link together, instead of
+    # learning of the link only after the front matter is fixed.
+    bad = GOOD_BRIEF.replace("date:", "status: maybe\ndate:", 1)
+    bad += "\nSee [the offer](missing-brief.md) and [terms](#nowhere).\n"
+    site = write_site(
+        tmp_path / "s",
+        {"land-offer.md": bad, "other.md": GOOD_BRIEF.replace("Land offer", "Other")},
+    )
+
+    result = run_build("--source", site, "--quiet")
+
+    assert result.returncode == 1
+    lines = [
+        line for line in result.stderr.splitlines() if line.startswith("briefs/land-offer.md:")
+    ]
+    assert any("status" in line for line in lines), result.stderr
+    assert any("missing-brief.md" in line and "leads to no brief" in line for line in lines), (
+        result.stderr
+    )
+    assert not (site / "site").exists()  # nothing written

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from . import urls
-from .catalog import Catalog
+from .catalog import Catalog, last_changed
 from .config import SiteConfig
 from .output import Output
 
@@ -27,7 +27,7 @@ def build_feed(config: SiteConfig, catalog: Catalog, modified: Mapping[str, dt.d
     from xml.sax.saxutils import escape, quoteattr  # loads urllib.request: only when used
 
     entries = catalog.briefs[:FEED_SIZE]
-    updated = {b.slug: max(b.last_updated, modified.get(b.slug, b.date)) for b in entries}
+    updated = {b.slug: last_changed(b, modified) for b in entries}
     newest = max(updated.values(), default=dt.date(2000, 1, 1))
     author = config.publisher or config.title
     lines = [

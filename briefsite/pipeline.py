@@ -200,7 +200,7 @@ def _cache_warning(config: SiteConfig, note: str) -> Problem:
 
 def build(
     config: SiteConfig,
-    options: BuildOptions = BuildOptions(),
+    options: BuildOptions | None = None,
     on_disk: Mapping[str, str] = MappingProxyType({}),
 ) -> BuildResult:
     """Build the whole site in memory: validate everything, then render, then list outputs.
@@ -209,7 +209,9 @@ def build(
     whose inputs are the same as when it was rendered to those bytes is not rendered again,
     and its `Output` carries only the hash. When nothing at all changed since a build that
     wrote exactly those files (`inputs_fingerprint`), that build's result is given again.
+    Without `options`, the defaults of a build made now (today is the day it is called).
     """
+    options = options or BuildOptions()
     cache = Cache.open(config.root) if options.cache else None
     try:
         inputs = BuildInputs.find(config)
@@ -455,9 +457,10 @@ def _page_keys(
     return keys
 
 
-def check_site(config: SiteConfig, options: BuildOptions = BuildOptions()) -> BuildResult:
+def check_site(config: SiteConfig, options: BuildOptions | None = None) -> BuildResult:
     """Everything a build validates, plus whole-site checks a build does not need to stop for:
     duplicate titles, figures that disagree across briefs, and missing change notes."""
+    options = options or BuildOptions()
     result = build(config, options)
     briefs = result.catalog.briefs
     history = result.history

@@ -135,14 +135,6 @@ def format_json(problems: Iterable[Problem]) -> str:
     return json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2)
 
 
-class BuildFailed(Exception):
-    """Raised by the pipeline when errors were collected; carries all of them."""
-
-    def __init__(self, problems: tuple[Problem, ...]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
-
-
 def _gh_escape_data(text: str) -> str:
     """Escape a workflow-command message as GitHub's toolkit does."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")

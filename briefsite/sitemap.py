@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from . import urls
-from .catalog import Catalog
+from .catalog import Catalog, last_changed
 from .config import SiteConfig
 from .output import Output
 from .pages import Page
@@ -25,7 +25,7 @@ def build_sitemap(
     """
     from xml.sax.saxutils import escape  # loads urllib.request: only when used
 
-    changed = {b.path: max(b.last_updated, modified.get(b.slug, b.date)) for b in catalog.briefs}
+    changed = {b.path: last_changed(b, modified) for b in catalog.briefs}
     newest = max(changed.values(), default=None)
     topic_dates = {
         t.path: max(changed[b.path] for b in t.briefs) for t in catalog.topics if t.briefs

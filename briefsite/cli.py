@@ -10,7 +10,6 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -27,7 +26,8 @@ from .pipeline import (
     publish,
     today_for_build,
 )
-from .problems import Problem, Severity, error, format_json, visible
+from .problems import Problem, Severity, error, visible
+from .reporting import paint, plural, print_formatted, report, shown_from_here
 from .scaffold import argument_problems, new_brief, round_trip_problems, write_new
 from .schema import MAX_SLUG, SLUG_RE
 from .workers import default_jobs
@@ -296,7 +296,7 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not args.quiet:
         seconds = time.perf_counter() - started
         print(
-            f"Built {_plural(result.brief_count, 'brief')}, {_plural(result.page_count, 'page')}"
+            f"Built {plural(result.brief_count, 'brief')}, {plural(result.page_count, 'page')}"
             f" into {visible(str(config.output))} in {seconds:.2f} s: {len(sync.written)} written, "
             f"{sync.unchanged} unchanged, {len(sync.removed)} removed"
             + (f", {len(sync.kept)} kept (not written by briefsite)" if sync.kept else "")
@@ -321,24 +321,11 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.format == "text":
         report(shown, err)
         if not problems:
-            print(f"Checked {_plural(briefs, 'brief')}: no problems.", file=out)
+            print(f"Checked {plural(briefs, 'brief')}: no problems.", file=out)
     else:
-        _print_formatted(shown, args.format, out)
+        print_formatted(shown, args.format, out)
     errors = any(p.severity is Severity.ERROR for p in problems)
     return EXIT_PROBLEMS if errors or (args.strict and problems) else EXIT_OK
-
-
-def _print_formatted(problems: Sequence[Problem], style: str, out: TextIO) -> None:
-    """Machine-readable problem output: GitHub annotations or JSON.
-
-    Both are safe to print on any UTF-8 stream: `Problem.format_github` escapes control
-    characters, and neither form holds a lone surrogate.
-    """
-    if style == "json":
-        print(format_json(sorted(problems)), file=out)
-    else:
-        for problem in sorted(problems):
-            print(problem.format_github(), file=out)
 
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -399,80 +386,6 @@ def _new_failed(messages: Sequence[str], err: TextIO) -> int:
     for message in messages:
         print(f"{paint('error', 'error', err)}: {visible(message)}", file=err)
     return EXIT_PROBLEMS
-
-
-def shown_from_here(problems: Sequence[Problem], root: Path) -> list[Problem]:
-    """Problems with paths as seen from the working folder, sorted.
-
-    Stages name files relative to the site folder ("briefs/x.md"). Run from a repository
-    with `--source sites/q`, editors' terminals and GitHub's annotations need
-    "sites/q/briefs/x.md" instead. A site folder outside the working folder keeps its own
-    relative paths; absolute paths (built-in templates elsewhere) stay as they are.
-    """
-    try:
-        prefix = root.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        prefix = "."
-    if prefix == ".":
-        return sorted(problems)
-    return sorted(
-        p if p.path.startswith(("/", "option ")) else replace(p, path=f"{prefix}/{p.path}")
-        for p in problems
-    )
-
-
-def report(problems: Sequence[Problem], stream: TextIO) -> None:
-    """Print problems sorted, then a count, so the editor sees the size of the job."""
-    ordered = sorted(problems)
-    for problem in ordered:
-        print(colour_problem(problem, stream), file=stream)
-    errors = sum(1 for p in ordered if p.severity is Severity.ERROR)
-    warnings = len(ordered) - errors
-    if ordered:
-        files = len({p.path for p in ordered})
-        print(
-            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
-            f"in {_plural(files, 'file')}.",
-            file=stream,
-        )
-
-
-def _plural(count: int, word: str) -> str:
-    """'1 error', '2 errors'."""
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-# ------------------------------------------------------------------- terminal niceties
-
-_COLOURS = {"error": "1;31", "warning": "1;33", "path": "1", "hint": "2"}
-
-
-def wants_colour(stream: TextIO) -> bool:
-    """Colour only on a terminal, never when NO_COLOR is set and not empty (no-color.org)."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def paint(text: str, kind: str, stream: TextIO) -> str:
-    """Wrap text in an ANSI colour when the stream wants colour."""
-    if not wants_colour(stream):
-        return text
-    return f"\x1b[{_COLOURS[kind]}m{text}\x1b[0m"
-
-
-def colour_problem(problem: Problem, stream: TextIO) -> str:
-    """A problem as text, with the place in bold and the severity coloured on terminals."""
-    text = problem.format()
-    if not wants_colour(stream):
-        return text
-    first, _, rest = text.partition("\n")
-    place, _, message = first.partition(f": {problem.severity}: ")
-    line = (
-        f"{paint(place, 'path', stream)}: "
-        f"{paint(str(problem.severity), str(problem.severity), stream)}: {message}"
-    )
-    return line + ("\n" + paint(rest, "hint", stream) if rest else "")
 
 
 class ProgressBar:

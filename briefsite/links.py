@@ -24,6 +24,7 @@ from .markup import (
     Body,
     Heading,
     Link,
+    Markup,
     restore_escapes,
     sanitize_fragment,
 )
@@ -98,6 +99,14 @@ class RenderedBrief:
                 value = urls.relative(site_path, self.brief.path, self.directory_urls)
             targets[ref.placeholder] = _attribute(value, body.sanitized)
         return targets
+
+
+def render_brief(
+    markup: Markup, brief: Brief, catalog: Catalog, directory_urls: bool = True
+) -> RenderedBrief:
+    """Render one brief's body and resolve its links at once (for one-off use and tests;
+    builds render bodies first and resolve them once the catalog is made)."""
+    return resolve(brief, markup.body(brief), catalog, directory_urls)
 
 
 def resolve(brief: Brief, body: Body, catalog: Catalog, directory_urls: bool) -> RenderedBrief:

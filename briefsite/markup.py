@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from html import unescape
 from html.parser import HTMLParser
 from itertools import chain
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import markdown
@@ -35,12 +35,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
 from . import pageids
-from .catalog import Catalog, link_target_path
+from .catalog import link_target_path
 from .frontmatter import Brief
 from .typography import TypographyExtension
-
-if TYPE_CHECKING:
-    from .links import RenderedBrief
 
 # Every id templates/base.html and templates/brief.html give their own elements (a test
 # parses built pages to keep this list complete). A second element with one of these ids would
@@ -468,13 +465,6 @@ class Markup:
             links=tuple(_place_links(brief, job.links)),
             sanitized=self.raw_html == "sanitize",
         )
-
-    def render(self, brief: Brief, catalog: Catalog, directory_urls: bool = True) -> RenderedBrief:
-        """Render one brief's body and resolve its links at once (for one-off use and tests;
-        builds render bodies first and resolve them after the catalog is made)."""
-        from .links import resolve  # links builds on this module
-
-        return resolve(brief, self.body(brief), catalog, directory_urls)
 
 
 def _split_notes(html: str) -> tuple[str, str]:

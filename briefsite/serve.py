@@ -33,6 +33,7 @@ from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
 from .output import Output, is_safe_relative
 from .pipeline import BuildOptions, build
 from .problems import Problem, has_errors, visible
+from .reporting import paint, report, shown_from_here
 
 STATUS_PATH = "/__briefsite/status"
 SCRIPT_PATH = "/__briefsite/reload.js"
@@ -310,8 +311,6 @@ def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO, verbose
     try:
         return _build_once(root, base_url, state, err)
     except Exception as exc:
-        from .cli import paint
-
         message = f"internal error while building: {type(exc).__name__}: {exc}; please report it"
         print(f"{paint('error', 'error', err)}: {message}", file=err)
         if verbose:
@@ -324,8 +323,6 @@ def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO, verbose
 
 def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
     """Build, report the problems, and serve the result if it is good."""
-    from .cli import report, shown_from_here  # printing lives in cli
-
     config = load_config(root, None, {"base_url": base_url})
     outputs: tuple[Output, ...] | None = None
     if not isinstance(config, SiteConfig):

@@ -7,6 +7,7 @@ from conftest import LAND_OFFER, position
 from briefsite.catalog import build_catalog
 from briefsite.check import check_links
 from briefsite.frontmatter import Brief, load_brief
+from briefsite.links import render_brief
 from briefsite.markup import Markup
 from briefsite.problems import Problem, Severity
 from briefsite.source import make_source
@@ -37,7 +38,7 @@ def check(
     catalog, problems = build_catalog(briefs)
     assert problems == []
     markup = Markup()
-    rendered = {b.slug: markup.render(b, catalog, directory_urls) for b in catalog.briefs}
+    rendered = {b.slug: render_brief(markup, b, catalog, directory_urls) for b in catalog.briefs}
     return check_links(rendered, severity)
 
 

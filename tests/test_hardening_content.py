@@ -24,7 +24,7 @@ from briefsite.catalog import build_catalog
 from briefsite.check import check_consistency, check_links
 from briefsite.config import SiteConfig, load_config
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.links import RenderedBrief
+from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import BODY_CLASSES, Markup
 from briefsite.pageids import PAGE_IDS
 from briefsite.pipeline import BuildOptions, build
@@ -53,7 +53,7 @@ def render(body: str, raw_html: str = "sanitize") -> RenderedBrief:
     brief = load("briefs/a.md", brief_text(body))
     catalog, problems = build_catalog([brief, load("briefs/land-offer.md", LAND_OFFER)])
     assert problems == []
-    return Markup(raw_html).render(brief, catalog)
+    return render_brief(Markup(raw_html), brief, catalog)
 
 
 def render_all(files: dict[str, str], markup: Markup | None = None) -> dict[str, RenderedBrief]:
@@ -61,7 +61,7 @@ def render_all(files: dict[str, str], markup: Markup | None = None) -> dict[str,
     catalog, problems = build_catalog([load(path, text) for path, text in files.items()])
     assert problems == []
     renderer = markup or Markup()
-    return {b.slug: renderer.render(b, catalog) for b in catalog.briefs}
+    return {b.slug: render_brief(renderer, b, catalog) for b in catalog.briefs}
 
 
 def browser_scheme(url: str) -> str:

@@ -9,7 +9,7 @@ from conftest import LAND_OFFER, Page, position
 
 from briefsite.catalog import build_catalog
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.links import RenderedBrief
+from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import Heading, Link, Markup
 from briefsite.pageids import PAGE_IDS
 from briefsite.source import make_source
@@ -41,7 +41,7 @@ def render(
     brief = load(path, brief_text(body))
     catalog, problems = build_catalog([brief, load("briefs/land-offer.md", LAND_OFFER)])
     assert problems == []
-    return (markup or Markup(raw_html)).render(brief, catalog, directory_urls)
+    return render_brief((markup or Markup(raw_html)), brief, catalog, directory_urls)
 
 
 def hrefs(html: str) -> list[str]:
@@ -371,7 +371,7 @@ def test_links_are_recorded_with_their_position_in_the_file():
     brief = load("briefs/a.md", text)
     catalog, _ = build_catalog([brief, load("briefs/land-offer.md", LAND_OFFER)])
 
-    rendered = Markup().render(brief, catalog)
+    rendered = render_brief(Markup(), brief, catalog)
 
     assert rendered.links == (
         Link(
@@ -393,7 +393,7 @@ def test_link_position_is_its_own_not_an_earlier_link_containing_the_same_href()
     brief = load("briefs/a.md", text)
     catalog, _ = build_catalog([brief, load("briefs/land-offer.md", LAND_OFFER)])
 
-    rendered = Markup().render(brief, catalog)
+    rendered = render_brief(Markup(), brief, catalog)
 
     own = [link for link in rendered.links if link.href == "#terms"]
     assert [(link.line, link.col) for link in own] == [position(text, "#terms", nth=1)]
@@ -404,7 +404,7 @@ def test_repeated_links_get_successive_positions():
     body = "[a](missing.md)\n\n[b](missing.md)\n"
     text = brief_text(body)
 
-    rendered = Markup().render(load("briefs/a.md", text), build_catalog([])[0])
+    rendered = render_brief(Markup(), load("briefs/a.md", text), build_catalog([])[0])
 
     assert [(link.line, link.col) for link in rendered.links] == [
         position(text, "missing.md", 0),
@@ -484,7 +484,7 @@ def test_sanitize_is_the_default():
     brief = load("briefs/a.md", brief_text(HOSTILE))
     catalog, _ = build_catalog([brief])
 
-    assert Page(Markup().render(brief, catalog).body_html).find_all("script") == []
+    assert Page(render_brief(Markup(), brief, catalog).body_html).find_all("script") == []
 
 
 def test_sanitize_keeps_tables_abbreviations_superscripts_and_details():
@@ -560,10 +560,10 @@ def test_reusing_one_renderer_keeps_briefs_independent():
     catalog, _ = build_catalog([first, second, load("briefs/land-offer.md", LAND_OFFER)])
     markup = Markup()
 
-    rendered_first = markup.render(first, catalog)
-    rendered_second = markup.render(second, catalog)
+    rendered_first = render_brief(markup, first, catalog)
+    rendered_second = render_brief(markup, second, catalog)
 
-    fresh_second = Markup().render(second, catalog)
+    fresh_second = render_brief(Markup(), second, catalog)
     assert rendered_second == fresh_second
     assert rendered_second.notes_html == ""
     assert Page(rendered_second.body_html).find_all("abbr") == []
@@ -580,9 +580,9 @@ def test_rendering_the_same_brief_twice_gives_the_same_result():
     catalog, _ = build_catalog([first, second, load("briefs/land-offer.md", LAND_OFFER)])
     markup = Markup()
 
-    before = markup.render(first, catalog)
-    markup.render(second, catalog)
-    after = markup.render(first, catalog)
+    before = render_brief(markup, first, catalog)
+    render_brief(markup, second, catalog)
+    after = render_brief(markup, first, catalog)
 
     assert after == before
     assert after.toc == (Heading(2, "terms", "Terms"),)

@@ -24,7 +24,7 @@ from markdown.util import ETX, STX
 from briefsite import typography
 from briefsite.catalog import build_catalog
 from briefsite.frontmatter import Brief, load_brief
-from briefsite.links import RenderedBrief
+from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import Markup
 from briefsite.source import make_source
 from briefsite.typography import TypographyExtension
@@ -310,7 +310,7 @@ def render_both(
     catalog, problems = build_catalog(briefs)
     assert problems == []
     new, old = Markup(raw_html), smarty_markup(raw_html) if compare else None
-    return [(new.render(b, catalog), old and old.render(b, catalog)) for b in briefs]
+    return [(render_brief(new, b, catalog), old and render_brief(old, b, catalog)) for b in briefs]
 
 
 @pytest.mark.parametrize("raw_html", ["sanitize", "escape", "allow"])

@@ -15,21 +15,18 @@ from typing import TextIO
 
 from . import __version__
 from .config import SiteConfig, load_config
-from .frontmatter import default_slug
 from .output import OutputError, published_hashes
 from .pipeline import (
     BuildOptions,
     build,
     check_site,
-    load_briefs,
     output_problems,
     publish,
     today_for_build,
 )
 from .problems import Problem, Severity, error, visible
 from .reporting import paint, plural, print_formatted, report, shown_from_here
-from .scaffold import argument_problems, new_brief, round_trip_problems, write_new
-from .schema import MAX_SLUG, SLUG_RE
+from .scaffold import create
 from .workers import default_jobs
 
 COMMANDS = ("build", "check", "new", "serve")
@@ -329,51 +326,15 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """The `new` command: write a new draft brief, never over an existing one.
-
-    It writes a brief that builds, or nothing: the title and topics are checked as front matter
-    is, the text is loaded back before writing, and the file is written whole in one go.
-    """
+    """The `new` command: write a new draft brief (`scaffold.create`), never over another."""
     config = load_site(args)
     if not isinstance(config, SiteConfig):
         report(shown_from_here(config, args.source), err)
         return EXIT_PROBLEMS
-    refused = argument_problems(args.title, args.topic)
-    if refused:
-        return _new_failed(refused, err)
-    slug = args.slug or default_slug(args.title)
-    if not SLUG_RE.fullmatch(slug) or len(slug) > MAX_SLUG:
-        problem = (
-            f"--slug '{args.slug}' is not a valid address"
-            if args.slug
-            else f"cannot make an address from '{args.title}'"
-        )
-        return _new_failed(
-            [
-                f"{problem}; use at most {MAX_SLUG} lowercase letters, digits and hyphens, "
-                "e.g. --slug land-offer"
-            ],
-            err,
-        )
-    target = config.briefs_dir / f"{slug}.md"
-    shown = target.relative_to(config.root).as_posix()
-    briefs, _ = load_briefs(config)
-    taken = [b.source_path for b in briefs if b.slug == slug]
-    if target.exists() or taken:
-        where = taken[0] if taken else shown
-        return _new_failed(
-            [
-                f"a brief with the address '{slug}' already exists: {where}; "
-                "choose another title or --slug"
-            ],
-            err,
-        )
-    text = new_brief(args.title, slug, args.topic, today_for_build())
-    refused = round_trip_problems(text, shown, config.language, args.title, slug, args.topic)
-    if refused:
-        return _new_failed(refused, err)
-    config.briefs_dir.mkdir(parents=True, exist_ok=True)
-    write_new(target, text)
+    made = create(config, args.title, args.topic, args.slug, today_for_build())
+    if not isinstance(made, Path):
+        return _new_failed(made, err)
+    shown = made.relative_to(config.root).as_posix()
     print(
         f"Created {visible(shown)}. It is a draft: preview it with 'python build.py serve'.",
         file=out,

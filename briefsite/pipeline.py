@@ -25,13 +25,13 @@ from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
 from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
-from .frontmatter import Brief, check_update_dates, load_brief
+from .frontmatter import Brief, check_update_dates
 from .history import FileHistory, git_head, read_history
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages, related_briefs, related_inputs
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .sitemap import build_sitemap
-from .source import display_path, find_briefs, read_assets, read_brief, read_brief_bytes
+from .source import display_path, find_briefs, read_assets, read_brief_bytes
 from .workers import Job, compile_all, default_jobs
 
 if TYPE_CHECKING:
@@ -109,26 +109,6 @@ class BuildResult:
     def ok(self) -> bool:
         """True when the site may be written."""
         return not has_errors(self.problems)
-
-
-def load_briefs(
-    config: SiteConfig, progress: Progress = _no_progress
-) -> tuple[list[Brief], list[Problem]]:
-    """Stages `source` and `frontmatter`: every brief file read and validated."""
-    paths, problems = find_briefs(config.root, config.briefs_dir.name)
-    briefs: list[Brief] = []
-    for done, path in enumerate(paths, 1):
-        progress("reading", done, len(paths))
-        source = read_brief(config.root, path, config.max_brief_bytes)
-        if isinstance(source, Problem):
-            problems.append(source)
-            continue
-        loaded = load_brief(source, config.language)
-        if isinstance(loaded, Brief):
-            briefs.append(loaded)
-        else:
-            problems.extend(loaded)
-    return briefs, problems
 
 
 def brief_settings(config: SiteConfig) -> BriefSettings:

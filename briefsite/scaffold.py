@@ -15,8 +15,10 @@ from pathlib import Path
 import yaml
 
 from . import schema
-from .frontmatter import Brief, load_brief
-from .source import make_source
+from .config import SiteConfig
+from .frontmatter import Brief, default_slug, load_brief
+from .problems import Problem
+from .source import find_briefs, make_source, read_brief
 
 # Example entries shown, commented out, under the list-of-records fields.
 EXAMPLES = {
@@ -34,6 +36,59 @@ EXAMPLES = {
 def _quoted(text: str) -> str:
     """A YAML double-quoted string (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
+
+
+def create(
+    config: SiteConfig, title: str, topics: Sequence[str], slug: str | None, today: dt.date
+) -> Path | list[str]:
+    """Write a new draft brief and return its path, or say why nothing was written.
+
+    It writes a brief that builds, or nothing: the title and topics are checked as front matter
+    is, the address must be free, the text is loaded back before writing, and the file is
+    written whole in one go, never over an existing one.
+    """
+    refused = argument_problems(title, topics)
+    if refused:
+        return refused
+    chosen = slug or default_slug(title)
+    if not schema.SLUG_RE.fullmatch(chosen) or len(chosen) > schema.MAX_SLUG:
+        problem = (
+            f"--slug '{slug}' is not a valid address"
+            if slug
+            else f"cannot make an address from '{title}'"
+        )
+        return [
+            f"{problem}; use at most {schema.MAX_SLUG} lowercase letters, digits and hyphens, "
+            "e.g. --slug land-offer"
+        ]
+    target = config.briefs_dir / f"{chosen}.md"
+    shown = target.relative_to(config.root).as_posix()
+    taken = _slugs_in_use(config, chosen)
+    if target.exists() or taken:
+        where = taken[0] if taken else shown
+        return [
+            f"a brief with the address '{chosen}' already exists: {where}; "
+            "choose another title or --slug"
+        ]
+    text = new_brief(title, chosen, topics, today)
+    refused = round_trip_problems(text, shown, config.language, title, chosen, topics)
+    if refused:
+        return refused
+    config.briefs_dir.mkdir(parents=True, exist_ok=True)
+    write_new(target, text)
+    return target
+
+
+def _slugs_in_use(config: SiteConfig, slug: str) -> list[str]:
+    """The briefs (valid ones: others have no address yet) whose address is `slug`."""
+    paths, _ = find_briefs(config.root, config.briefs_dir.name)
+    found = []
+    for path in paths:
+        source = read_brief(config.root, path, config.max_brief_bytes)
+        loaded = load_brief(source, config.language) if not isinstance(source, Problem) else None
+        if isinstance(loaded, Brief) and loaded.slug == slug:
+            found.append(loaded.source_path)
+    return found
 
 
 def argument_problems(title: str, topics: Sequence[str]) -> list[str]:

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .catalog import nfc
+from .formats import format_quantity, format_unit
 from .frontmatter import Brief
 from .history import FileHistory, body_changed
 from .pages import brief_page_ids
@@ -150,7 +151,6 @@ def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:
     `NAMED_AT_MOST` other briefs or values and counts the rest: a thousand figures with one
     label give a thousand short warnings, not a million names, in linear time.
     """
-    from .render import format_quantity, format_unit  # render loads Jinja2: only when used
 
     problems: list[Problem] = []
     by_title: dict[str, list[Brief]] = defaultdict(list)
@@ -209,7 +209,6 @@ def _figure_positions(brief: Brief) -> list[tuple[int, int]]:
 
 def _stated(places: Sequence[tuple[Brief, tuple[int, int], Figure]]) -> str:
     """A value and the first place it is stated: '37 km² in briefs/b.md:11 and 2 other places'."""
-    from .render import format_quantity  # render loads Jinja2: only when used
 
     brief, (line, _), figure = places[0]
     text = f"{format_quantity(figure.value, figure.unit)} in {brief.source_path}:{line}"

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 
 from . import schema
-from .frontmatter import Split, parse_yaml, problem_at
 from .problems import Problem, error
+from .safeyaml import parse_yaml, problem_at
 from .source import decode
 
 CONFIG_NAME = "site.yml"
@@ -172,8 +172,7 @@ def load_config(
     source = decode(shown, data)
     if isinstance(source, Problem):
         return [source]
-    part = Split(yaml_text=source.text, yaml_line=1, body="", body_line=0)
-    node, values, problems = parse_yaml(source, part, what=CONFIG_NAME)
+    node, values, problems = parse_yaml(source, source.text, 1, what=CONFIG_NAME)
     if problems:
         return problems
     if node is None:

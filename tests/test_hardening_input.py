@@ -22,10 +22,10 @@ from conftest import GOOD_BRIEF, REPO, SITE_YML, run_build, write_site
 
 from briefsite import schema
 from briefsite.config import SiteConfig, load_config
+from briefsite.formats import format_number, format_quantity
 from briefsite.history import parse_log
 from briefsite.pipeline import BuildOptions, build
 from briefsite.problems import Problem, Severity, error, format_json
-from briefsite.render import format_number, format_quantity
 
 TODAY = dt.date(2024, 5, 1)
 EPOCH = "1714564800"  # 2024-05-01 12:00:00 UTC

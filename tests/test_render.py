@@ -11,19 +11,12 @@ from conftest import write_site
 from markupsafe import Markup
 
 from briefsite.config import SiteConfig, load_config
+from briefsite.formats import format_date, format_number, format_quantity, format_unit
 from briefsite.frontmatter import Brief, load_brief
 from briefsite.output import Output
 from briefsite.pages import Page
 from briefsite.problems import Problem, Severity
-from briefsite.render import (
-    figure_html,
-    format_date,
-    format_number,
-    format_quantity,
-    format_unit,
-    make_environment,
-    render_page,
-)
+from briefsite.render import figure_html, make_environment, render_page
 from briefsite.source import make_source
 
 NBSP = "\u00a0"

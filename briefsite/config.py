@@ -126,22 +126,24 @@ class SiteConfig:
     root: Path  # the site folder: site.yml, briefs/, optional templates/
     output: Path
     template_dirs: tuple[Path, ...]  # searched in order: the site's own, then the built-in
+    # The settings of site.yml, one field each; their defaults are SITE_FIELDS' (the one
+    # place they are declared), filled in by `load_config`.
     title: str
     base_url: str  # always ends with "/"
-    description: str = ""
-    language: str = "en"
-    publisher: str = ""
-    licence: str = ""
-    licence_url: str | None = None
-    latest_count: int = 10
-    max_brief_bytes: int = 2_000_000
-    brief_time_limit: int = 10
-    raw_html: str = "sanitize"
-    broken_links: str = "error"
-    repo_url: str | None = None
-    repo_branch: str = "main"
-    repo_folder: str = ""
-    directory_urls: bool = True
+    description: str
+    language: str
+    publisher: str
+    licence: str
+    licence_url: str | None
+    latest_count: int
+    max_brief_bytes: int
+    brief_time_limit: int
+    raw_html: str
+    broken_links: str
+    repo_url: str | None
+    repo_branch: str
+    repo_folder: str
+    directory_urls: bool
 
     @property
     def briefs_dir(self) -> Path:

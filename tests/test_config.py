@@ -233,3 +233,16 @@ def test_cli_refuses_an_unsafe_base_url_option(make_site):
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert not (site / "site").exists()
+
+
+def test_every_setting_is_declared_once_with_its_default():
+    # Defaults live in SITE_FIELDS alone: SiteConfig declares the fields without defaults of
+    # its own, so a default changed in one place cannot disagree with another.
+    import dataclasses
+
+    from briefsite.config import SITE_FIELDS
+
+    fields = {f.name: f for f in dataclasses.fields(SiteConfig)}
+    settings = [f.name for f in SITE_FIELDS]
+    assert set(settings) <= set(fields)
+    assert all(fields[name].default is dataclasses.MISSING for name in settings)

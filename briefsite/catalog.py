@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from . import urls
-from .frontmatter import Brief, topic_slug
+from .brief import Brief
+from .frontmatter import topic_slug
 from .problems import Problem, error
 
 

@@ -11,9 +11,9 @@ from itertools import chain
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from .brief import Brief
 from .catalog import nfc
 from .formats import format_quantity, format_unit
-from .frontmatter import Brief
 from .history import FileHistory, body_changed
 from .pages import brief_page_ids
 from .problems import Problem, Severity, warning

@@ -15,7 +15,8 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .frontmatter import Brief, default_slug, load_brief, split
+from .brief import Brief
+from .frontmatter import default_slug, load_brief, split
 from .problems import Problem
 from .source import SourceFile, decode
 

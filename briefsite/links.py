@@ -17,8 +17,8 @@ from markdown.serializers import to_html_string
 from markdown.util import AMP_SUBSTITUTE
 
 from . import urls
+from .brief import Brief
 from .catalog import Catalog, nfc
-from .frontmatter import Brief
 from .markup import (
     PLACEHOLDER_PREFIX,
     Body,

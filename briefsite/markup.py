@@ -35,8 +35,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
 from . import pageids
+from .brief import Brief
 from .catalog import link_target_path
-from .frontmatter import Brief
 from .typography import TypographyExtension
 
 # Every id templates/base.html and templates/brief.html give their own elements (a test

@@ -20,9 +20,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from . import pageids, urls
+from .brief import Brief, in_force
 from .catalog import Catalog
 from .config import SiteConfig
-from .frontmatter import Brief, in_force
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
     from .links import RenderedBrief

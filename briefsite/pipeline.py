@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import urls
+from .brief import Brief
 from .cache import CACHE_DIR, Cache, entry_key
 from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links
@@ -25,7 +26,7 @@ from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
 from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
-from .frontmatter import Brief, check_update_dates
+from .frontmatter import check_update_dates
 from .history import FileHistory, git_head, read_history
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages, related_briefs, related_inputs

@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 
 from . import schema
+from .brief import Brief
 from .config import SiteConfig
-from .frontmatter import Brief, default_slug, load_brief
+from .frontmatter import default_slug, load_brief
 from .problems import Problem
 from .source import find_briefs, make_source, read_brief
 

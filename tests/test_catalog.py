@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from briefsite import urls
+from briefsite.brief import Brief
 from briefsite.catalog import build_catalog, link_target_path, topic_slug
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.problems import Severity
 from briefsite.schema import SLUG_RE
 from briefsite.source import make_source

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from conftest import LAND_OFFER, position
 
+from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
 from briefsite.check import check_links
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.links import render_brief
 from briefsite.markup import Markup
 from briefsite.problems import Problem, Severity

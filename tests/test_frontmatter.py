@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from briefsite import schema
-from briefsite.frontmatter import Brief, Split, default_slug, load_brief, split
+from briefsite.brief import Brief
+from briefsite.frontmatter import Split, default_slug, load_brief, split
 from briefsite.problems import error
 from briefsite.source import make_source
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.brief import Brief
+from briefsite.frontmatter import load_brief
 from briefsite.problems import Problem
 from briefsite.source import SourceFile, decode
 

@@ -20,10 +20,11 @@ from conftest import LAND_OFFER, SITE_YML, Page, write_site
 
 from briefsite import check as check_module
 from briefsite import markup as markup_module
+from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
 from briefsite.check import check_consistency, check_links
 from briefsite.config import SiteConfig, load_config
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import BODY_CLASSES, Markup
 from briefsite.pageids import PAGE_IDS

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from conftest import LAND_OFFER, Page
 
+from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
 from briefsite.compiled import BriefSettings, compile_brief
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.links import resolve
 from briefsite.markup import PLACEHOLDER_PREFIX, Markup
 from briefsite.source import make_source
@@ -147,6 +148,18 @@ def test_compiling_a_bad_file_gives_its_problems():
 
     result = compile_brief("briefs/bad.md", b"---\ntitle: [unclosed\n---\n", settings)
 
-    assert result.brief is None and result.body is None
+    assert result.brief is None
+    # The body is still rendered, for a stand-in named after the file: its links get checked.
+    assert result.body is not None and result.stand_in is not None
+    assert (result.stand_in.slug, result.stand_in.source_path) == ("bad", "briefs/bad.md")
     assert result.problems[0].path == "briefs/bad.md"
     assert result.problems[0].line == 2
+
+
+def test_a_file_without_front_matter_has_no_stand_in():
+    settings = BriefSettings(language="en", raw_html="sanitize")
+
+    result = compile_brief("briefs/bad.md", b"Just text, no front matter.\n", settings)
+
+    assert (result.brief, result.body, result.stand_in) == (None, None, None)
+    assert result.problems

@@ -7,8 +7,9 @@ import time
 import pytest
 from conftest import LAND_OFFER, Page, position
 
+from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import Heading, Link, Markup
 from briefsite.pageids import PAGE_IDS

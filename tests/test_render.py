@@ -10,9 +10,10 @@ from conftest import Page as Html
 from conftest import write_site
 from markupsafe import Markup
 
+from briefsite.brief import Brief
 from briefsite.config import SiteConfig, load_config
 from briefsite.formats import format_date, format_number, format_quantity, format_unit
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.output import Output
 from briefsite.pages import Page
 from briefsite.problems import Problem, Severity

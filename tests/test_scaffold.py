@@ -11,7 +11,8 @@ import yaml
 from conftest import GOOD_BRIEF, parse, run_build, snapshot, write_site
 
 from briefsite import schema
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.brief import Brief
+from briefsite.frontmatter import load_brief
 from briefsite.source import make_source
 
 TODAY = dt.date(2024, 5, 1)

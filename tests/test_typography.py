@@ -22,8 +22,9 @@ from markdown.extensions.smarty import SmartyExtension
 from markdown.util import ETX, STX
 
 from briefsite import typography
+from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
-from briefsite.frontmatter import Brief, load_brief
+from briefsite.frontmatter import load_brief
 from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import Markup
 from briefsite.source import make_source

@@ -1,0 +1,76 @@
+"""`Brief`: a brief whose front matter passed validation, the central value every later stage
+trusts (catalog, markup, pages, checks). `frontmatter` makes it from a file (and `compiled`
+a stand-in, never published, for a file whose front matter failed, to check its text).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import schema, urls
+
+
+def in_force(status: str | None, expires: dt.date | None, day: dt.date) -> bool:
+    """Whether a policy still applies on `day`: not marked expired, and not past `expires`."""
+    if status == "expired":
+        return False
+    return expires is None or expires >= day
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A brief whose front matter passed validation: everything later stages may trust."""
+
+    source_path: str
+    slug: str
+    lang: str
+    title: str
+    date: dt.date
+    summary: str
+    body_markdown: str
+    body_line: int  # the file line the body starts on, to place body problems
+    number: str | None = None
+    topics: tuple[str, ...] = ()
+    region: str | None = None
+    issuing_body: str | None = None
+    authors: tuple[str, ...] = ()
+    status: str | None = None
+    effective: dt.date | None = None
+    expires: dt.date | None = None
+    updates: tuple[schema.Update, ...] = ()
+    figures: tuple[schema.Figure, ...] = ()
+    sources: tuple[schema.SourceRef, ...] = ()
+    draft: bool = False
+    # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
+    # one slug, one figure with two values) can point at the exact place in each file.
+    positions: tuple[tuple[str, int, int], ...] = ()
+
+    def figure_position(self, index: int) -> tuple[int, int]:
+        """Line and column of the `index`-th figure (from 0), or of `figures:` if unknown."""
+        name = f"figures[{index + 1}]"
+        for key, line, col in self.positions:
+            if key == name:
+                return line, col
+        return self.position("figures")
+
+    def position(self, name: str) -> tuple[int, int]:
+        """Line and column of a front-matter field's value; the opening '---' when absent."""
+        for key, line, col in self.positions:
+            if key == name:
+                return line, col
+        return 1, 1
+
+    @property
+    def path(self) -> str:
+        """The brief's page address, decided by `urls`."""
+        return urls.brief_path(self.slug)
+
+    def in_force_on(self, day: dt.date) -> bool:
+        """False once the policy has expired: by its status, or because `expires` has passed."""
+        return in_force(self.status, self.expires, day)
+
+    @property
+    def last_updated(self) -> dt.date:
+        """The newest change-note date, or the publication date when there is none."""
+        return max((u.date for u in self.updates), default=self.date)

@@ -17,6 +17,7 @@ a task is, and what its loss means, belongs to its `Tasks`.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -211,7 +212,9 @@ class Pool(Generic[T]):
             for worker in self.workers:
                 if worker.task is None and (task := tasks.next()) is not None:
                     worker.task, worker.started = task, time.monotonic()
-                    worker.connection.send(tasks.message(task))
+                    # A worker that died before taking it: `wait` finds its pipe closed.
+                    with contextlib.suppress(OSError):
+                        worker.connection.send(tasks.message(task))
             busy = [w for w in self.workers if w.task is not None]
             if not busy:
                 return

@@ -376,30 +376,45 @@ def render_pages(
     fingerprints: Fingerprints,
     templates: bytes,
 ) -> tuple[list[Output], list[Problem]]:
-    """Stage `render`: each page through its template, unless the same inputs made the bytes
-    the destination already holds (the page's key: its context, the templates, the code's
-    version and today, which decides what has expired)."""
-    from .render import render_page
+    """Stage `render`: each page through its template, on every core, unless the same inputs
+    made the bytes the destination already holds (the page's key: its context, the templates,
+    the code's version and today, which decides what has expired)."""
+    from .pagework import render_all  # loads Jinja2: only when pages are rendered
 
     keys = _page_keys(config, pages, options.today, fingerprints, templates) if cache else {}
     known = cache.get_many(keys.values()) if cache else {}
-    outputs: list[Output] = []
-    problems: list[Problem] = []
-    made: dict[str, str] = {}
-    for done, page in enumerate(pages, 1):
-        options.progress("writing pages", done, len(pages))
+    results: list[Output | Problem | None] = [None] * len(pages)
+    todo: list[int] = []  # the pages to render; only these reach the workers
+    for index, page in enumerate(pages):
         path, key = urls.output_file(page.path), keys.get(page.path)
         digest = known.get(key) if key else None
         if digest is not None and on_disk.get(path) == digest:
-            outputs.append(Output(path, None, digest))
-            continue
-        result = render_page(env, config, page, options.today)
+            results[index] = Output(path, None, digest)
+        else:
+            todo.append(index)
+    skipped = len(pages) - len(todo)
+    options.progress("writing pages", skipped, len(pages))
+    fresh = render_all(
+        env,
+        config,
+        [pages[i] for i in todo],
+        options.today,
+        options.jobs,
+        lambda done: options.progress("writing pages", skipped + done, len(pages)),
+    )
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+    outputs: list[Output] = []
+    problems: list[Problem] = []
+    made: dict[str, str] = {}
+    for page, result in zip(pages, results, strict=True):
         if isinstance(result, Problem):
             problems.append(result)
-            continue
-        outputs.append(result)
-        if key:
-            made[key] = result.digest
+        elif result is not None:  # None: not rendered, after a worker died (a problem says)
+            outputs.append(result)
+            key = keys.get(page.path)
+            if key and result.data is not None:
+                made[key] = result.digest
     if cache and not has_errors(problems):
         cache.put_many(made)
     return outputs, problems

@@ -1,4 +1,5 @@
-"""Per-brief work on every core, with a time limit for each brief.
+"""Work on every core, in forked processes we manage ourselves: per-brief work here, pages in
+`pagework`.
 
 Python-Markdown is quadratic on some inputs (a run of 32,000 `[` takes minutes), and one
 brief must never hang a build. So briefs are compiled in worker processes, one brief per
@@ -6,21 +7,25 @@ message: the parent knows which brief each worker is on and since when, and a wo
 limit is killed and replaced, its brief reported, and every other brief still built. Results
 come back in the order the briefs were given, so problems print exactly as in one process.
 
-Workers are forked: they start in milliseconds and inherit the loaded code. A bug that raises
-in a worker becomes a problem for that brief ("internal error ... please report it"), never a
-traceback, and a worker that dies (killed by the system, out of memory) is replaced the same
-way.
+Workers are forked: they start in milliseconds and inherit the loaded code (and whatever the
+parent built before forking them: `pagework` forks after the pages exist, so it sends only
+numbers). A bug that raises in a worker becomes a problem for that brief ("internal error ...
+please report it"), never a traceback, and a worker that dies (killed by the system, out of
+memory) is replaced the same way. `Pool` is that machinery, shared by both kinds of work; what
+a task is, and what its loss means, belongs to its `Tasks`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import signal
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from .compiled import BriefSettings, CompiledBrief, compile_brief
 from .problems import error
@@ -29,7 +34,10 @@ if TYPE_CHECKING:  # multiprocessing loads sockets and more: only when there is 
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-Progress = Callable[[int], None]  # called with the number of briefs done so far
+Progress = Callable[[int], None]  # called with the number of items done so far
+T = TypeVar("T")
+# The exit status of a worker whose own loop failed: the parent sees a worker that stopped.
+_LOOP_FAILED = 70
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,13 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def internal_error_text(exc: BaseException) -> str:
+    """A bug's type, message and innermost place, for a problem that asks for a report."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    place = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{place}"
+
+
 def compile_all(
     jobs: Sequence[Job],
     settings: BriefSettings,
@@ -58,144 +73,180 @@ def compile_all(
     """Compile every job in worker processes; results in the order of `jobs`."""
     if not jobs:
         return []
-    # Load Markdown, Pygments and nh3 here, once, for every forked worker to inherit, rather
-    # than in each worker within its first brief's time limit.
-    from . import markup  # noqa: F401
-
-    pool = _Pool(settings, min(max(1, workers), len(jobs)), time_limit)
+    tasks = _Briefs(jobs, time_limit, progress)
+    pool: Pool[int] = Pool(lambda message: _compile(message, settings), min(workers, len(jobs)))
     try:
-        return pool.run(jobs, progress)
+        pool.run(tasks, time_limit)
     finally:
         pool.close()
+    return [r for r in tasks.results if r is not None]
 
 
-def _serve(connection: Connection, settings: BriefSettings) -> None:
-    """A worker's loop: compile each brief it is sent until told to stop (None)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    while True:
-        try:
-            message = connection.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if message is None:
-            return
-        index, path, data = message
-        try:
-            result: object = compile_brief(path, data, settings)
-        except Exception as exc:  # a bug in briefsite: report it against this brief
-            result = _internal_error(path, exc)
-        connection.send((index, result))
+def _compile(message: tuple[int, str, bytes], settings: BriefSettings) -> tuple[int, object]:
+    """One brief, in a worker: its result, or a bug in briefsite reported against it."""
+    index, path, data = message
+    try:
+        result: object = compile_brief(path, data, settings)
+    except Exception as exc:
+        result = _internal_error(path, exc)
+    return index, result
 
 
 def _internal_error(path: str, exc: BaseException) -> CompiledBrief:
     """A bug shown as a problem with the brief that met it, not as a traceback."""
-    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    place = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
     problem = error(
         path,
         0,
         0,
-        f"internal error while reading this brief: {type(exc).__name__}: {exc}{place}",
+        f"internal error while reading this brief: {internal_error_text(exc)}",
         "this is a bug in briefsite: please report it with the brief attached",
     )
     return CompiledBrief(path, None, None, (problem,), cacheable=False)
 
 
+class _Briefs:
+    """The briefs of `compile_all` as tasks for `Pool`: one brief (its index) per task."""
+
+    def __init__(self, jobs: Sequence[Job], time_limit: float, progress: Progress) -> None:
+        self.jobs, self.time_limit, self.progress = jobs, time_limit, progress
+        self.results: list[CompiledBrief | None] = [None] * len(jobs)
+        self.waiting = list(range(len(jobs) - 1, -1, -1))  # popped from the end: in order
+        self.done = 0
+
+    def next(self) -> int | None:
+        return self.waiting.pop() if self.waiting else None
+
+    def message(self, task: int) -> object:
+        return (task, self.jobs[task].path, self.jobs[task].data)
+
+    def answer(self, task: int, answer: object) -> bool:
+        if not (isinstance(answer, tuple) and len(answer) == 2 and answer[0] == task):
+            return False
+        if not isinstance(answer[1], CompiledBrief):
+            return False
+        self._finish(task, answer[1])
+        return True
+
+    def lost(self, task: int, timed_out: bool) -> None:
+        path = self.jobs[task].path
+        if timed_out:
+            problem = error(
+                path,
+                0,
+                0,
+                f"reading this brief took longer than {self.time_limit:g} s, so it was stopped",
+                "Markdown slows down sharply on some text, such as thousands of '[' in a row "
+                "or very many headings or empty paragraphs: look for such a run, or split the "
+                "brief ('brief_time_limit' in site.yml sets the limit)",
+            )
+        else:
+            problem = error(
+                path,
+                0,
+                0,
+                "the process reading this brief stopped unexpectedly",
+                "this may be a lack of memory; if it happens again, please report it",
+            )
+        self._finish(task, CompiledBrief(path, None, None, (problem,), cacheable=False))
+
+    def _finish(self, task: int, result: CompiledBrief) -> None:
+        self.results[task] = result
+        self.done += 1
+        self.progress(self.done)
+
+
+class Tasks(Protocol[T]):
+    """What `Pool.run` asks of a kind of work. Tasks are handed out one per idle worker, in
+    the order `next` gives them; the answer to each comes back to `answer`, or `lost` is told
+    why there will be none."""
+
+    def next(self) -> T | None:
+        """The next task to hand out, or None when there is none (now: `lost` may add some)."""
+
+    def message(self, task: T) -> object:
+        """What to send a worker for this task: small, since it is pickled through a pipe."""
+
+    def answer(self, task: T, answer: object) -> bool:
+        """Take a worker's answer; False when it is not an answer to this task."""
+
+    def lost(self, task: T, timed_out: bool) -> None:
+        """The task's worker died (or ran out of time, and was killed): it was replaced."""
+
+
 @dataclass
-class _Worker:
+class _Worker(Generic[T]):
     process: BaseProcess
     connection: Connection
-    index: int = -1  # the job it is working on; -1 when idle
+    task: T | None = None  # the task it is working on; None when idle
     started: float = 0.0
 
 
-class _Pool:
-    """Forked workers, each given one brief at a time."""
+class Pool(Generic[T]):
+    """Forked workers, each given one task at a time. Each runs `work` on every message it is
+    sent and sends back what it returns. `work` runs in the child, with everything the parent
+    held when the pool was made (forking shares it: it is never pickled)."""
 
-    def __init__(self, settings: BriefSettings, size: int, time_limit: float) -> None:
+    def __init__(self, work: Callable[[Any], object], size: int) -> None:
+        size = max(1, size)
         import multiprocessing
 
         methods = multiprocessing.get_all_start_methods()
         self.context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        self.settings = settings
-        self.time_limit = time_limit
-        self.workers = [self._start() for _ in range(size)]
+        self.work = work
+        # Objects that exist now are shared with the workers page by page until written. A
+        # collection in a worker would write to every one of them (its counts), copying the
+        # parent's whole memory into each worker: frozen objects are never collected.
+        gc.freeze()
+        try:
+            self.workers: list[_Worker[T]] = [self._start() for _ in range(size)]
+        finally:
+            gc.unfreeze()
 
-    def _start(self) -> _Worker:
+    def _start(self) -> _Worker[T]:
         parent, child = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child, self.settings), daemon=True)
+        process = self.context.Process(target=_serve, args=(child, self.work), daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent)
 
-    def run(self, jobs: Sequence[Job], progress: Progress) -> list[CompiledBrief]:
+    def run(self, tasks: Tasks[T], time_limit: float = 0.0) -> None:
+        """Hand out every task and take every answer (0: no time limit per task)."""
         from multiprocessing.connection import wait
 
-        results: list[CompiledBrief | None] = [None] * len(jobs)
-        waiting = list(range(len(jobs) - 1, -1, -1))  # popped from the end: in order
-        done = 0
-        while done < len(jobs):
+        while True:
             for worker in self.workers:
-                if worker.index < 0 and waiting:
-                    index = waiting.pop()
-                    worker.index, worker.started = index, time.monotonic()
-                    worker.connection.send((index, jobs[index].path, jobs[index].data))
-            busy = [w for w in self.workers if w.index >= 0]
-            ready = wait([w.connection for w in busy], timeout=self._next_deadline(busy))
+                if worker.task is None and (task := tasks.next()) is not None:
+                    worker.task, worker.started = task, time.monotonic()
+                    # A worker that died before taking it: `wait` finds its pipe closed.
+                    with contextlib.suppress(OSError):
+                        worker.connection.send(tasks.message(task))
+            busy = [w for w in self.workers if w.task is not None]
+            if not busy:
+                return
+            ready = wait([w.connection for w in busy], timeout=_deadline(busy, time_limit))
             for worker in busy:
+                task = worker.task
+                assert task is not None
                 if worker.connection in ready:
-                    result = self._receive(worker, jobs)
-                elif self.time_limit and time.monotonic() - worker.started >= self.time_limit:
-                    result = self._stopped(worker, jobs[worker.index].path)
-                else:
-                    continue
-                results[worker.index] = result
-                worker.index = -1
-                done += 1
-                progress(done)
-        return [r for r in results if r is not None]
+                    answer = self._receive(worker)
+                    worker.task = None
+                    if answer is _DIED or not tasks.answer(task, answer):
+                        self._replace(worker)
+                        tasks.lost(task, timed_out=False)
+                elif time_limit and time.monotonic() - worker.started >= time_limit:
+                    worker.task = None
+                    self._replace(worker)
+                    tasks.lost(task, timed_out=True)
 
-    def _next_deadline(self, busy: list[_Worker]) -> float | None:
-        """Seconds until the first busy worker runs out of time (None: no limit)."""
-        if not self.time_limit or not busy:
-            return None
-        first = min(w.started for w in busy)
-        return max(0.0, first + self.time_limit - time.monotonic())
-
-    def _receive(self, worker: _Worker, jobs: Sequence[Job]) -> CompiledBrief:
-        """A worker's answer; a worker that died instead is replaced."""
+    @staticmethod
+    def _receive(worker: _Worker[T]) -> object:
+        """A worker's answer, or _DIED when the worker died instead."""
         try:
-            index, result = worker.connection.recv()
-            if index == worker.index and isinstance(result, CompiledBrief):
-                return result
+            return worker.connection.recv()
         except (EOFError, OSError):
-            pass
-        path = jobs[worker.index].path
-        self._replace(worker)
-        problem = error(
-            path,
-            0,
-            0,
-            "the process reading this brief stopped unexpectedly",
-            "this may be a lack of memory; if it happens again, please report it",
-        )
-        return CompiledBrief(path, None, None, (problem,), cacheable=False)
+            return _DIED
 
-    def _stopped(self, worker: _Worker, path: str) -> CompiledBrief:
-        """Kill a worker that ran out of time, and put a fresh one in its place."""
-        self._replace(worker)
-        problem = error(
-            path,
-            0,
-            0,
-            f"reading this brief took longer than {self.time_limit:g} s, so it was stopped",
-            "Markdown slows down sharply on some text, such as thousands of '[' in a row or "
-            "very many headings or empty paragraphs: look for such a run, or split the brief "
-            "('brief_time_limit' in site.yml sets the limit)",
-        )
-        return CompiledBrief(path, None, None, (problem,), cacheable=False)
-
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker[T]) -> None:
         worker.process.kill()
         worker.process.join()
         worker.connection.close()
@@ -206,7 +257,7 @@ class _Pool:
         """Stop every worker (politely when idle, at once when busy)."""
         for worker in self.workers:
             try:
-                if worker.index < 0:
+                if worker.task is None:
                     worker.connection.send(None)
                 else:
                     worker.process.kill()
@@ -218,3 +269,34 @@ class _Pool:
                 worker.process.kill()
                 worker.process.join()
             worker.connection.close()
+
+
+_DIED = object()  # what `_receive` gives for a worker that died instead of answering
+
+
+def _deadline(busy: Sequence[_Worker[Any]], time_limit: float) -> float | None:
+    """Seconds until the first busy worker runs out of time (None: no limit)."""
+    if not time_limit or not busy:
+        return None
+    first = min(w.started for w in busy)
+    return max(0.0, first + time_limit - time.monotonic())
+
+
+def _serve(connection: Connection, work: Callable[[Any], object]) -> None:
+    """A worker's loop: answer each message it is sent until told to stop (None).
+
+    `work` turns a task's own failures into answers; anything that still escapes (an answer
+    that cannot be sent) ends the worker without a traceback, and the parent reports the
+    task as lost."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, KeyboardInterrupt):
+                return
+            if message is None:
+                return
+            connection.send(work(message))
+    except BaseException:
+        os._exit(_LOOP_FAILED)

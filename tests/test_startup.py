@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_BRIEF, REPO, site_files, write_site
 
-from briefsite import render
+from briefsite import pagework
 from briefsite.cache import _LIBRARIES, library_release
 from briefsite.config import SiteConfig, load_config
 from briefsite.output import published_hashes
@@ -175,13 +175,13 @@ def test_a_build_stopped_by_an_error_keeps_what_the_next_build_needs(
     """The cache is pruned only after a build that succeeds: one stopped by an error never
     asked for its pages, and throwing their entries away would render every page again."""
     rendered: list[str] = []
-    real = render.render_page
+    real = pagework.render_page
 
     def counting(env, config, page, today=None):  # type: ignore[no-untyped-def]
         rendered.append(page.path)
         return real(env, config, page, today)
 
-    monkeypatch.setattr(render, "render_page", counting)
+    monkeypatch.setattr(pagework, "render_page", counting)  # jobs=1: in this process
     good = {f"b{i}.md": GOOD_BRIEF.replace("Land offer", f"Brief {i}") for i in range(3)}
     site = write_site(tmp_path / "s", good)
     config = load_config(site, site / "site")

@@ -81,12 +81,15 @@ print("x")
 """
 
 
+@functools.lru_cache(maxsize=4)  # once per process and settings: later workers inherit it
 def prepare(settings: BriefSettings) -> None:
     """Compile a small brief in this process before worker processes fork.
 
     Each worker then starts with the Markdown pipeline built and its lazily made parts (regular
     expressions, the YAML loader, Pygments' lexers) ready, instead of making them for itself:
-    about a tenth of a second per worker, which a preview would pay on every save.
+    about a tenth of a second per worker, which a preview would pay on every save. It costs
+    about a quarter of a second once, so a one-off build calls it only when each worker has
+    several briefs to compile.
     """
     compile_brief("briefs/warm-up.md", _WARM_UP, settings)
 

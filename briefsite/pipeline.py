@@ -157,8 +157,8 @@ def compile_briefs(
     ]
     stored = cache.get_many(keys) if cache else {}
     missing = [i for i, key in enumerate(keys) if key not in stored]
-    if missing:
-        prepare(settings)
+    if len(missing) > max(1, options.jobs):
+        prepare(settings)  # pays for itself when each worker has several briefs
     fresh = compile_all(
         [jobs[i] for i in missing],
         settings,

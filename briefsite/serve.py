@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 from urllib.parse import quote, unquote
 
+from .compiled import prepare
 from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
 from .output import Output, is_safe_relative
-from .pipeline import BuildOptions, build
+from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
 from .reporting import paint, report, shown_from_here
 
@@ -329,6 +330,7 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
         problems: tuple[Problem, ...] = tuple(config)
     else:
         previous = state.plain
+        prepare(brief_settings(config))  # once: every save's worker starts warm
         options = BuildOptions(drafts=True, future=True, git=False)
         result = build(config, options, {path: item[0] for path, item in previous.items()})
         problems = result.problems

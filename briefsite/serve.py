@@ -31,7 +31,7 @@ from urllib.parse import quote, unquote
 
 from .compiled import prepare
 from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
-from .output import Output, is_safe_relative
+from .output import is_safe_relative
 from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
 from .reporting import paint, report, shown_from_here
@@ -110,6 +110,7 @@ class PreviewState:
     version: int = 0
     problems: list[str] = field(default_factory=list)
     files: Mapping[str, bytes] | None = None  # None until a build has succeeded
+    files_version: int = 0  # the build that made `files`
     # The last good build before the reload script went in, path -> (SHA-256, bytes): pages
     # whose inputs did not change are not rendered again but taken from here.
     plain: dict[str, tuple[str, bytes]] = field(default_factory=dict)
@@ -120,31 +121,29 @@ class PreviewState:
         with self.lock:
             return json.dumps({"version": self.version, "problems": self.problems}).encode()
 
-    def site(self) -> Mapping[str, bytes] | None:
-        """The files of the last good build (never changed in place: each build swaps them)."""
+    def site(self) -> tuple[Mapping[str, bytes] | None, int]:
+        """The files of the last good build (never changed in place: each build swaps them)
+        and the number of the build that made them."""
         with self.lock:
-            return self.files
+            return self.files, self.files_version
 
-    def record(self, problems: list[str], outputs: tuple[Output, ...] | None = None) -> None:
-        """Note a finished build; a good one (with `outputs`) replaces the files served."""
-        files = None if outputs is None else {o.path: o.data or b"" for o in outputs}
+    def record(self, problems: list[str], files: Mapping[str, bytes] | None = None) -> None:
+        """Note a finished build; a good one (with `files`) replaces the files served."""
         with self.lock:
             self.version += 1
             self.problems = problems
             if files is not None:
-                self.files = files
+                self.files, self.files_version = files, self.version
 
 
-def inject_reload(outputs: tuple[Output, ...], version: int) -> tuple[Output, ...]:
-    """Add the reload script, stamped with the build number, to every HTML page (preview only)."""
+def with_reload(path: str, data: bytes, version: int) -> bytes:
+    """An HTML page with the reload script, stamped with its build's number, added as it is
+    served (preview only). Added per request rather than to every page of every build: a save
+    then costs only the pages that changed."""
+    if not path.endswith(".html") or b"</body>" not in data:
+        return data
     tag = SCRIPT_TAG.replace('data-version="0"', f'data-version="{version}"').encode()
-    injected = []
-    for output in outputs:
-        if output.data is not None and output.path.endswith(".html") and b"</body>" in output.data:
-            data = output.data.replace(b"</body>", tag + b"\n</body>", 1)
-            output = Output(output.path, data)
-        injected.append(output)
-    return tuple(injected)
+    return data.replace(b"</body>", tag + b"\n</body>", 1)
 
 
 @dataclass(frozen=True)
@@ -228,17 +227,19 @@ def reply_for(state: PreviewState, target: str) -> Reply:
         return Reply(HTTPStatus.OK, "application/json", state.snapshot())
     if path == SCRIPT_PATH:
         return Reply(HTTPStatus.OK, "text/javascript", RELOAD_JS.encode())
-    files = state.site()
+    files, version = state.site()
     if files is None:
         # No good build yet: a page that shows the problems and reloads once fixed.
         return Reply(HTTPStatus.SERVICE_UNAVAILABLE, "text/html; charset=utf-8", WAITING_PAGE)
     found = resolve(files, target)
     if isinstance(found, Found):
-        return Reply(HTTPStatus.OK, content_type(found.path), files[found.path])
+        body = with_reload(found.path, files[found.path], version)
+        return Reply(HTTPStatus.OK, content_type(found.path), body)
     if isinstance(found, Redirect):
         return Reply(HTTPStatus.MOVED_PERMANENTLY, "text/plain; charset=utf-8", b"", found.location)
     if "404.html" in files:  # the site's own 404 page, as a static host would serve it
-        return Reply(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", files["404.html"])
+        body = with_reload("404.html", files["404.html"], version)
+        return Reply(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", body)
     return Reply(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", NOT_FOUND)
 
 
@@ -325,7 +326,7 @@ def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO, verbose
 def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> bool:
     """Build, report the problems, and serve the result if it is good."""
     config = load_config(root, None, {"base_url": base_url})
-    outputs: tuple[Output, ...] | None = None
+    files: dict[str, bytes] | None = None
     if not isinstance(config, SiteConfig):
         problems: tuple[Problem, ...] = tuple(config)
     else:
@@ -334,18 +335,17 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
         options = BuildOptions(drafts=True, future=True, git=False)
         result = build(config, options, {path: item[0] for path, item in previous.items()})
         problems = result.problems
-        if result.ok:  # stamped with the number `record` is about to give this build
+        if result.ok:  # pages get the reload script as they are served (`with_reload`)
             plain = {
                 o.path: (o.digest, o.data if o.data is not None else previous[o.path][1])
                 for o in result.outputs
             }
             state.plain = plain
-            full = tuple(Output(path, data) for path, (_, data) in plain.items())
-            outputs = inject_reload(full, state.version + 1)
+            files = {path: data for path, (_, data) in plain.items()}
     shown = shown_from_here(problems, root)
     report(shown, err)
-    state.record([] if outputs is not None else [p.format() for p in shown], outputs)
-    return outputs is not None and not has_errors(problems)
+    state.record([] if files is not None else [p.format() for p in shown], files)
+    return files is not None and not has_errors(problems)
 
 
 def _relevant(change: object, path: str) -> bool:

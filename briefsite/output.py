@@ -560,27 +560,7 @@ def _assemble(new: Path, folder: Path, plan: _Plan, status: os.stat_result | Non
     identity = folders.identity(new)
     # A manifest first, so a leftover of a killed build is recognisably ours.
     _create(new / MARKER, Manifest(identity, {}).to_bytes(), folder / MARKER)
-    made: set[str] = set()
-    listed: dict[str, Listed] = {}
-    for path in sorted(plan.write):
-        _parents(new, path, made)
-        written = _create(new / path, plan.write[path], folder / path)
-        listed[path] = Listed(
-            plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
-        )
-    for path, item in sorted(plan.link.items()):
-        _parents(new, path, made)
-        _carry(folder / path, new / path, folder / path)
-        listed[path] = item
-    manifest = Manifest(identity, {p: listed[p] for p in sorted(listed)}).to_bytes()
-    temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
-    _create(temp, manifest, folder / MARKER)
-    os.replace(temp, new / MARKER)
-    for path in plan.kept:
-        _parents(new, path, made)
-        _carry(folder / path, new / path, folder / path)
-    for path in plan.kept_folders:
-        os.makedirs(new / path, exist_ok=True)
+    _fill(new, folder, plan, set(), {})
 
 
 def _update(
@@ -606,28 +586,32 @@ def _update(
     present = _folders(new)
     for path in sorted(present - needed, key=lambda p: -p.count("/")):
         os.rmdir(new / path)  # deepest first; nothing of the next site was in them
-    made = present & needed
-    listed_next: dict[str, Listed] = dict(reused)
+    _fill(new, folder, plan, present & needed, reused)
+
+
+def _fill(
+    new: Path, folder: Path, plan: _Plan, made: set[str], reused: Mapping[str, Listed]
+) -> None:
+    """Put the plan's files in `new` (written, or hard-linked from the live site) except those
+    `reused` there already, then its manifest, then what is carried over. `made` names the
+    folders that exist in `new` already."""
+    listed: dict[str, Listed] = dict(reused)
     for path in sorted(plan.write):
         if path in reused:  # the site before the live one held these bytes already
             continue
         _parents(new, path, made)
         written = _create(new / path, plan.write[path], folder / path)
-        listed_next[path] = Listed(
+        listed[path] = Listed(
             plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
         )
     for path, item in sorted(plan.link.items()):
         if path not in reused:
             _parents(new, path, made)
             _carry(folder / path, new / path, folder / path)
-            listed_next[path] = item
-    manifest_bytes = Manifest(
-        folders.identity(new), {p: listed_next[p] for p in sorted(listed_next)}
-    ).to_bytes()
-    temp = new / (MARKER + ".next")
-    if os.path.lexists(temp):
-        os.unlink(temp)
-    _create(temp, manifest_bytes, folder / MARKER)
+            listed[path] = item
+    manifest = Manifest(folders.identity(new), {p: listed[p] for p in sorted(listed)})
+    temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
+    _create(temp, manifest.to_bytes(), folder / MARKER)
     os.replace(temp, new / MARKER)
     for path in plan.kept:
         _parents(new, path, made)

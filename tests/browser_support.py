@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-from conftest import REPO, run_build
+from conftest import REPO, make_sample_site, once_per_run
 
 SUB_PATH = "briefs-site"
 CHROMIUM = Path(os.environ.get("BRIEFSITE_CHROMIUM", "/usr/bin/chromium"))
@@ -87,15 +87,13 @@ def nu_checker() -> list[str]:
 
 @pytest.fixture(scope="session")
 def briefs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample site built with the default site.yml into ``<tmp>/briefs-site``.
+    """The sample site built with the default site.yml into ``<run>/shared/briefs-site``, once
+    for the whole run (it is conftest's ``sample_site``; pytest-xdist workers share it).
 
     site.yml's base_url is https://example.org/briefs-site/, so the root-relative links of the
     404 page point at /briefs-site/, the sub-path the server below publishes it under.
     """
-    out = tmp_path_factory.mktemp("browser") / SUB_PATH
-    result = run_build("build", "--source", REPO, "--output", out, "--quiet")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+    return once_per_run(tmp_path_factory, SUB_PATH, make_sample_site)
 
 
 class _SubPathHandler(SimpleHTTPRequestHandler):

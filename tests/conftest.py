@@ -141,6 +141,16 @@ def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
     )
 
 
+def build_here(*args: str | Path) -> None:
+    """`python build.py ARGS` run in this process (cli.main), for a test's set-up: a site built
+    before the part under test. The same code as the command, without starting a Python
+    (about half a second of CPU); what a test checks of the command runs as a real process."""
+    from briefsite import cli
+
+    status = cli.main([str(arg) for arg in args])
+    assert status == 0, f"the set-up build {args} exited {status}"
+
+
 def build_sample(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Build the repository's sample site into `out` (a temporary folder). --no-cache: a
     build cache would go into the checkout (.briefsite-cache/), shared by parallel tests."""

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, SITE_YML, parse, run_build, snapshot, write_site
+from conftest import GOOD_BRIEF, SITE_YML, build_here, parse, run_build, snapshot, write_site
 
 
 def brief(**fields: str) -> str:
@@ -23,8 +23,7 @@ def brief(**fields: str) -> str:
 def built(tmp_path: Path) -> Path:
     """A site that has been built once successfully, to prove failures leave it alone."""
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
-    result = run_build("--source", site)
-    assert result.returncode == 0, result.stderr
+    build_here("--source", site, "--quiet")
     return site
 
 

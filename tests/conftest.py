@@ -57,6 +57,13 @@ Text.
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow (pip, pre-commit, Java, a browser crawl: many seconds each) first, in
+    their order, then the rest as collected. pytest-xdist hands the first tests out in turn,
+    so each worker starts on long ones and none is left running one at the very end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The temporary folder of this whole run, shared by its pytest-xdist workers.
 

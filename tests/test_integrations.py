@@ -49,6 +49,7 @@ def checkout_copy(dest: Path) -> Path:
     return dest
 
 
+@pytest.mark.slow
 def test_wheel_carries_the_templates_and_the_command(tmp_path: Path) -> None:
     source = checkout_copy(tmp_path / "source")
     subprocess.run(
@@ -78,6 +79,7 @@ def _git(repo: Path, *args: str) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True).returncode != 0,
     reason="git is not installed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -146,6 +147,14 @@ def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
         cwd=cwd or REPO,
         timeout=120,
     )
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's finished child processes (and theirs). The
+    difference across a run_build is what that build cost, however loaded the machine is:
+    wall-clock time on a shared machine measures the neighbours too."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def build_here(*args: str | Path) -> None:

@@ -1,11 +1,14 @@
 """Shared pieces for the tests that use real readers' tools: Chromium and the Nu Html Checker.
 
 Loaded as a pytest plugin for the whole session (``-p browser_support`` in pyproject.toml), so
-its session fixtures exist once per run however many modules use them:
+its session fixtures exist once per test process (each pytest-xdist worker) however many
+modules use them:
 
-- ``briefs_site``: the repository's sample site, built once into ``<tmp>/briefs-site``;
-- ``site_url``: that folder served over HTTP on 127.0.0.1 under the sub-path /briefs-site/;
-- ``chromium``: one headless Debian Chromium driven by Playwright for the whole run;
+- ``briefs_site``: the repository's sample site, built once for the whole run (all workers)
+  into ``<run>/shared/briefs-site`` (conftest's ``once_per_run``);
+- ``site_url``: that folder served over HTTP on 127.0.0.1, on a free port, under the sub-path
+  /briefs-site/;
+- ``chromium``: one headless Debian Chromium driven by Playwright per worker;
 - ``new_page``: a fresh browser context and page per call, closed after the test;
 - ``axe``: axe-core (bundled by axe-playwright-python) to run in a page;
 - ``nu_checker``: the command that runs the Nu Html Checker, ``[java, "-jar", vnu.jar]``.
@@ -137,7 +140,7 @@ def site_url(briefs_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """One headless Debian Chromium for the whole run (Playwright never downloads a browser)."""
+    """One headless Debian Chromium per worker (Playwright never downloads a browser)."""
     require_chromium()
     try:
         from playwright.sync_api import sync_playwright

@@ -1,11 +1,14 @@
 """Shared pieces for the tests that use real readers' tools: Chromium and the Nu Html Checker.
 
 Loaded as a pytest plugin for the whole session (``-p browser_support`` in pyproject.toml), so
-its session fixtures exist once per run however many modules use them:
+its session fixtures exist once per test process (each pytest-xdist worker) however many
+modules use them:
 
-- ``briefs_site``: the repository's sample site, built once into ``<tmp>/briefs-site``;
-- ``site_url``: that folder served over HTTP on 127.0.0.1 under the sub-path /briefs-site/;
-- ``chromium``: one headless Debian Chromium driven by Playwright for the whole run;
+- ``briefs_site``: the repository's sample site, built once for the whole run (all workers)
+  into ``<run>/shared/briefs-site`` (conftest's ``once_per_run``);
+- ``site_url``: that folder served over HTTP on 127.0.0.1, on a free port, under the sub-path
+  /briefs-site/;
+- ``chromium``: one headless Debian Chromium driven by Playwright per worker;
 - ``new_page``: a fresh browser context and page per call, closed after the test;
 - ``axe``: axe-core (bundled by axe-playwright-python) to run in a page;
 - ``nu_checker``: the command that runs the Nu Html Checker, ``[java, "-jar", vnu.jar]``.
@@ -26,7 +29,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-from conftest import REPO, run_build
+from conftest import REPO, make_sample_site, once_per_run
 
 SUB_PATH = "briefs-site"
 CHROMIUM = Path(os.environ.get("BRIEFSITE_CHROMIUM", "/usr/bin/chromium"))
@@ -87,15 +90,13 @@ def nu_checker() -> list[str]:
 
 @pytest.fixture(scope="session")
 def briefs_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample site built with the default site.yml into ``<tmp>/briefs-site``.
+    """The sample site built with the default site.yml into ``<run>/shared/briefs-site``, once
+    for the whole run (it is conftest's ``sample_site``; pytest-xdist workers share it).
 
     site.yml's base_url is https://example.org/briefs-site/, so the root-relative links of the
     404 page point at /briefs-site/, the sub-path the server below publishes it under.
     """
-    out = tmp_path_factory.mktemp("browser") / SUB_PATH
-    result = run_build("build", "--source", REPO, "--output", out, "--quiet")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+    return once_per_run(tmp_path_factory, SUB_PATH, make_sample_site)
 
 
 class _SubPathHandler(SimpleHTTPRequestHandler):
@@ -139,7 +140,7 @@ def site_url(briefs_site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
-    """One headless Debian Chromium for the whole run (Playwright never downloads a browser)."""
+    """One headless Debian Chromium per worker (Playwright never downloads a browser)."""
     require_chromium()
     try:
         from playwright.sync_api import sync_playwright

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,6 +14,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: no deadline anywhere (the machine is shared and its load varies, so a time
+# limit per example only measures the neighbours); in CI (CI set) the same examples every run,
+# no example database in the checkout, and a failure prints the blob that reproduces it.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True,
+                          database=None, print_blob=True)  # fmt: skip
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -44,11 +58,57 @@ Text.
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked slow (pip, pre-commit, Java, a browser crawl: many seconds each) first, in
+    their order, then the rest as collected. pytest-xdist hands the first tests out in turn,
+    so each worker starts on long ones and none is left running one at the very end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary folder of this whole run, shared by its pytest-xdist workers.
+
+    Each worker has its own basetemp (<run>/popen-gw0, ...) inside the run's folder; without
+    xdist, basetemp is the run's folder itself (its parent holds other runs: never share that).
+    """
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """<run>/shared/<name>, made by `make(path)` once for the whole run, whichever worker asks
+    first; the others wait on a lock and use it. A `make` that fails leaves no done-marker, so
+    every worker that asks tries (and fails) itself, with its own message."""
+    shared = run_folder(tmp_path_factory) / "shared"
+    shared.mkdir(exist_ok=True)
+    target = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (shared / f"{name}.done").exists():
+            if target.exists():
+                shutil.rmtree(target)  # left by a worker whose `make` failed half-way
+            make(target)
+            (shared / f"{name}.done").touch()
+    return target
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _user_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The build cache's signing key goes to $XDG_CACHE_HOME: a temporary one for tests (and
     for the builds they start as processes), never the real home folder."""
     os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _bytecode_cache_for_test_processes(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests start `python build.py` a few hundred times. Compiling briefsite's modules
+    afresh in each (PYTHONDONTWRITEBYTECODE, as set on this machine) costs about a tenth of a
+    second of CPU each time; one bytecode cache for the run, in a temporary folder, saves it
+    and still writes nothing into the checkout."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(run_folder(tmp_path_factory) / "pycache")
 
 
 def write_site(root: Path, briefs: Mapping[str, str | bytes], site_yml: str = SITE_YML) -> Path:
@@ -89,13 +149,44 @@ def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
     )
 
 
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's finished child processes (and theirs). The
+    difference across a run_build is what that build cost, however loaded the machine is:
+    wall-clock time on a shared machine measures the neighbours too."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def build_here(*args: str | Path) -> None:
+    """`python build.py ARGS` run in this process (cli.main), for a test's set-up: a site built
+    before the part under test. The same code as the command, without starting a Python
+    (about half a second of CPU); what a test checks of the command runs as a real process."""
+    from briefsite import cli
+
+    status = cli.main([str(arg) for arg in args])
+    assert status == 0, f"the set-up build {args} exited {status}"
+
+
+def build_sample(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Build the repository's sample site into `out` (a temporary folder). --no-cache: a
+    build cache would go into the checkout (.briefsite-cache/), shared by parallel tests."""
+    return run_build("build", "--source", REPO, "--output", out, "--no-cache", *args)
+
+
+def make_sample_site(out: Path) -> None:
+    """Build the sample site into `out`, or fail with the build's output."""
+    result = build_sample(out)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own sample site, built once into a temporary folder."""
-    out = tmp_path_factory.mktemp("sample") / "site"
-    result = run_build("build", "--source", REPO, "--output", out)
-    assert result.returncode == 0, result.stderr
-    return out
+    """The repository's own sample site, built once per run into <run>/shared/briefs-site, the
+    same folder the browser and HTML-checker tests use (tests only read it).
+
+    site.yml's base_url is https://example.org/briefs-site/: the folder is named for the
+    sub-path the browser tests serve it under (see browser_support.py)."""
+    return once_per_run(tmp_path_factory, "briefs-site", make_sample_site)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

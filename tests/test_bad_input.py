@@ -11,7 +11,7 @@ import os
 import shutil
 
 import pytest
-from conftest import FIXTURES, GOOD_BRIEF, run_build, site_files, snapshot
+from conftest import FIXTURES, GOOD_BRIEF, build_here, run_build, site_files, snapshot
 
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.pipeline import build
@@ -467,7 +467,7 @@ def test_failed_build_keeps_old_site_bytes_and_mtimes(make_site):
         }
     )
     out = site / "site"
-    assert run_build("build", "--source", site).returncode == 0
+    build_here("build", "--source", site, "--quiet")  # the old site
     age(out)
     before, times = snapshot(out), mtimes(out)
     (site / "briefs" / "land-offer.md").write_bytes(fixture_bytes("wrong-type-date.md"))
@@ -484,7 +484,7 @@ def test_unchanged_rebuild_rewrites_no_file(make_site):
     site = make_site({"land-offer.md": GOOD_BRIEF})
     own_templates(site)
     out = site / "site"
-    assert run_build("build", "--source", site).returncode == 0
+    build_here("build", "--source", site, "--quiet")  # the old site
     age(out)
     before, times = snapshot(out), mtimes(out)
     proc = run_build("build", "--source", site)
@@ -500,7 +500,7 @@ def test_rebuild_rewrites_only_the_changed_page(make_site):
     site = make_site({"land-offer.md": GOOD_BRIEF, "other.md": other})
     own_templates(site)
     out = site / "site"
-    assert run_build("build", "--source", site).returncode == 0
+    build_here("build", "--source", site, "--quiet")  # the old site
     age(out)
     before, times = snapshot(out), mtimes(out)
     changed = other.replace("Body.", "A new body.")

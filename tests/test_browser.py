@@ -99,6 +99,7 @@ LINKS_JS = """() => [...document.querySelectorAll('a[href], link[href]')].map(e 
 IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')].map(e => e.id || e.name)"""
 
 
+@pytest.mark.slow
 def test_every_internal_link_and_anchor_resolves(
     new_page: NewPage, briefs_site: Path, site_url: str
 ) -> None:
@@ -275,6 +276,7 @@ OVERFLOW_JS = """() => {
 }"""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_no_page_scrolls_sideways(
     new_page: NewPage, briefs_site: Path, site_url: str, width: int

@@ -9,7 +9,17 @@ import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conftest import GOOD_BRIEF, REPO, parse, run_build, site_files, snapshot, write_site
+from conftest import (
+    GOOD_BRIEF,
+    REPO,
+    build_here,
+    build_sample,
+    parse,
+    run_build,
+    site_files,
+    snapshot,
+    write_site,
+)
 
 from briefsite import schema
 from briefsite.config import SITE_FIELDS
@@ -147,12 +157,12 @@ def test_pygments_css_is_generated_and_linked_only_where_code_is(tmp_path: Path)
     assert "pygments.css" not in (site / "site" / "briefs" / "plain" / "index.html").read_text()
 
 
-def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
-    first, second = tmp_path / "one", tmp_path / "two"
-    assert run_build("--source", REPO, "--output", first).returncode == 0
-    assert run_build("--source", REPO, "--output", second).returncode == 0
-    assert site_files(first) == site_files(second)
-    assert set(snapshot(first)) == set(snapshot(second))
+def test_two_builds_are_byte_identical(sample_site: Path, tmp_path: Path) -> None:
+    # The sample site was built once for the run, by another process: build it again.
+    again = tmp_path / "again"
+    assert build_sample(again).returncode == 0
+    assert site_files(sample_site) == site_files(again)
+    assert set(snapshot(sample_site)) == set(snapshot(again))
 
 
 def test_removed_brief_disappears_and_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
@@ -160,7 +170,7 @@ def test_removed_brief_disappears_and_unchanged_files_are_not_rewritten(tmp_path
         tmp_path / "s",
         {"land-offer.md": GOOD_BRIEF, "other.md": GOOD_BRIEF.replace("Land offer", "Other")},
     )
-    assert run_build("--source", site).returncode == 0
+    build_here("--source", site, "--quiet")
     out = site / "site"
     kept = out / "briefs" / "land-offer" / "index.html"
     old = out / "briefs" / "other" / "index.html"
@@ -218,7 +228,7 @@ def test_a_site_template_overrides_the_built_in_one(tmp_path: Path) -> None:
 
 def test_file_urls_make_links_work_without_a_server(tmp_path: Path) -> None:
     out = tmp_path / "local"
-    assert run_build("--source", REPO, "--output", out, "--file-urls").returncode == 0
+    assert build_sample(out, "--file-urls").returncode == 0
     page = out / "briefs" / "land-offer" / "index.html"
     hrefs = [href for href, _, _ in _internal_targets(out, page)]
     assert "../../index.html" in hrefs
@@ -230,7 +240,7 @@ def test_file_urls_make_links_work_without_a_server(tmp_path: Path) -> None:
 
 def test_sub_path_base_url_appears_only_in_absolute_links(tmp_path: Path) -> None:
     out = tmp_path / "o"
-    result = run_build("--source", REPO, "--output", out, "--base-url", "https://x.test/a/b")
+    result = build_sample(out, "--base-url", "https://x.test/a/b")
     assert result.returncode == 0, result.stderr
     doc = parse(out / "briefs" / "land-offer" / "index.html")
     canonical = doc.find_all("link", rel="canonical")[0]["attrs"]["href"]  # type: ignore[index]

@@ -2,10 +2,15 @@
 
 Terminal behaviour is tested on a real pseudo-terminal: the build's stderr is the terminal end
 of `os.openpty()`, exactly what an editor's terminal gives it.
+
+The bar appears once a build has run for `cli.PROGRESS_AFTER` seconds. How long a real build
+takes depends on the machine and its load, so the terminal tests set that delay in the build
+process (0: a bar is always due; NEVER: none is) and the delay itself is tested on a fake clock.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
@@ -13,9 +18,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import GOOD_BRIEF, REPO, run_build, write_site
+
+from briefsite import cli
 
 BROKEN = "---\ntitle: Broken\ndate: March\nsummary: S.\n---\nText.\n"
 ESCAPE = "\x1b["
@@ -35,13 +43,33 @@ def terminal_env(**changes: str | None) -> dict[str, str]:
     return env
 
 
+NEVER = 3600.0  # seconds: no test build runs that long, so no bar is ever due
+
+# What build.py runs (cli.main), with the bar's delay set first from the first argument.
+WITH_DELAY = f"""\
+import sys
+sys.path.insert(0, {str(REPO)!r})
+from briefsite import cli
+cli.PROGRESS_AFTER = float(sys.argv.pop(1))
+sys.exit(cli.main())
+"""
+
+
+def build_command(*args: str | Path, progress_after: float) -> list[str]:
+    """`python build.py ARGS`, with the progress bar due after `progress_after` seconds."""
+    return [sys.executable, "-c", WITH_DELAY, str(progress_after), *map(str, args)]
+
+
 def run_on_terminal(
-    *args: str | Path, env: dict[str, str], cwd: Path | None = None
+    *args: str | Path, env: dict[str, str], cwd: Path | None = None, progress_after: float = NEVER
 ) -> tuple[int, str, str]:
-    """Run `python build.py ARGS` with stderr on a pseudo-terminal: (status, stdout, terminal)."""
+    """Run `python build.py ARGS` with stderr on a pseudo-terminal: (status, stdout, terminal).
+
+    No bar unless `progress_after` says when it is due: the tests of colour and of the text on
+    the terminal must not depend on how long a build takes on a loaded machine."""
     master, slave = os.openpty()
     with subprocess.Popen(
-        [sys.executable, str(REPO / "build.py"), *map(str, args)],
+        build_command(*args, progress_after=progress_after),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=slave,
@@ -201,56 +229,135 @@ def test_no_colour_on_a_terminal_when_asked(broken_site: Path, changes: dict[str
 
 
 def test_a_quick_build_on_a_terminal_shows_no_progress_bar(good_site: Path) -> None:
-    status, stdout, terminal = run_on_terminal("--source", good_site, env=terminal_env())
+    # Quick: done long before the bar is due. (When it is due is tested on a fake clock below.)
+    status, stdout, terminal = run_on_terminal(
+        "--source", good_site, env=terminal_env(), progress_after=NEVER
+    )
     assert status == 0
     assert stdout.startswith("Built 1 brief")
     assert not BAR.search(terminal)
     assert terminal == ""  # nothing at all on stderr
 
 
+class FakeTerminal(io.StringIO):
+    """A stream that says it is a terminal, to watch what the bar writes."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class FakeClock:
+    """time.perf_counter for cli: moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A fake clock for cli's timing, on an editor's terminal (not CI)."""
+    fake = FakeClock()
+    monkeypatch.setattr(cli, "time", SimpleNamespace(perf_counter=fake))
+    monkeypatch.delenv("CI", raising=False)
+    return fake
+
+
+def test_the_bar_waits_progress_after_seconds_then_draws_and_clears(clock: FakeClock) -> None:
+    assert 0.5 <= cli.PROGRESS_AFTER <= 2, "quick builds never flash a bar; slow ones get one"
+    terminal = FakeTerminal()
+    bar = cli.ProgressBar(terminal)
+    clock.now += cli.PROGRESS_AFTER - 0.01
+    bar.update("rendering", 1, 3)
+    bar.clear()
+    assert terminal.getvalue() == "", "a bar before PROGRESS_AFTER seconds"
+    clock.now += 0.01
+    bar.update("rendering", 2, 3)
+    assert terminal.getvalue() == f"\rrendering      [{'#' * 20}{' ' * 10}] 2/3\x1b[K"
+    bar.update("writing pages", 5, 5)
+    assert terminal.getvalue().endswith(f"\rwriting pages  [{'#' * 30}] 5/5\x1b[K")
+    bar.clear()
+    assert terminal.getvalue().endswith("\r\x1b[K")
+
+
+def test_the_bar_redraws_at_most_once_per_percent(clock: FakeClock) -> None:
+    terminal = FakeTerminal()
+    bar = cli.ProgressBar(terminal)
+    clock.now += cli.PROGRESS_AFTER
+    for done in range(1, 1001):
+        bar.update("reading", done, 1000)
+    assert terminal.getvalue().count("\r") == 100
+    assert terminal.getvalue().endswith(f"[{'#' * 30}] 1000/1000\x1b[K")
+
+
+def test_no_bar_when_quiet_piped_or_in_ci(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.now += NEVER
+    quiet, piped = FakeTerminal(), io.StringIO()
+    for bar in (cli.ProgressBar(quiet, enabled=False), cli.ProgressBar(piped)):
+        bar.update("reading", 1, 1)
+        bar.clear()
+    monkeypatch.setenv("CI", "true")
+    ci = FakeTerminal()
+    bar = cli.ProgressBar(ci)
+    bar.update("reading", 1, 1)
+    bar.clear()
+    assert (quiet.getvalue(), piped.getvalue(), ci.getvalue()) == ("", "", "")
+
+
 @pytest.fixture(scope="module")
-def big_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """1800 small briefs: a build that takes more than a second."""
+def many_briefs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve small briefs: each stage of the bar counts up more than one step. (Its redraw
+    once per percent on big sites is tested on the fake clock: a big site costs seconds.)"""
     briefs = {
         f"b{i:04d}.md": f"---\ntitle: Brief {i}\ndate: 2020-01-01\nsummary: S {i}.\n"
         f"topics: [T{i % 7}]\n---\n## Terms\n\nText {i}.\n"
-        for i in range(1800)
+        for i in range(12)
     }
-    return write_site(tmp_path_factory.mktemp("big") / "site", briefs)
-
-
-def _seconds(summary: str) -> float:
-    match = re.search(r" in (\d+\.\d+) s:", summary)
-    assert match, summary
-    return float(match.group(1))
+    return write_site(tmp_path_factory.mktemp("many") / "site", briefs)
 
 
 def test_a_slow_build_shows_a_progress_bar_only_on_a_terminal(
-    big_site: Path, tmp_path: Path
+    many_briefs: Path, tmp_path: Path
 ) -> None:
+    # A bar is due at once (as in a build past PROGRESS_AFTER seconds).
     status, stdout, terminal = run_on_terminal(
-        "--source", big_site, "--output", tmp_path / "tty", env=terminal_env()
+        "--source", many_briefs, "--output", tmp_path / "tty", env=terminal_env(), progress_after=0
     )
     assert status == 0, terminal
-    if _seconds(stdout) < 1.3:
-        pytest.skip("this machine builds 1800 briefs in under a second: no bar is due")
-    assert BAR.search(terminal), repr(terminal[-300:])
+    assert stdout.startswith("Built 12 briefs"), stdout
+    for stage in ("reading", "rendering", "writing pages"):
+        assert re.search(rf"\r{stage} *\[#* *\] \d+/\d+", terminal), (stage, terminal[-300:])
     assert terminal.endswith("\r\x1b[K"), "the bar is cleared before the summary"
     assert re.search(r"\[#{30}\] (\d+)/\1\x1b\[K", terminal), "the bar reaches its end"
 
-    piped = run_build("--source", big_site, "--output", tmp_path / "piped")
-    assert piped.returncode == 0
-    assert _seconds(piped.stdout) > 1.0
+    piped = subprocess.run(
+        build_command("--source", many_briefs, "--output", tmp_path / "piped", progress_after=0),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=terminal_env(),
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.startswith("Built 12 briefs"), piped.stdout
     assert "\r" not in piped.stderr + piped.stdout
     assert ESCAPE not in piped.stderr + piped.stdout
 
 
-def test_no_progress_bar_in_ci_logs(big_site: Path, tmp_path: Path) -> None:
+def test_no_progress_bar_in_ci_logs(many_briefs: Path, tmp_path: Path) -> None:
     status, stdout, terminal = run_on_terminal(
-        "--source", big_site, "--output", tmp_path / "ci", env=terminal_env(CI="true")
+        "--source",
+        many_briefs,
+        "--output",
+        tmp_path / "ci",
+        env=terminal_env(CI="true"),
+        progress_after=0,
     )
     assert status == 0
-    if _seconds(stdout) < 1.3:
-        pytest.skip("this machine builds 1800 briefs in under a second: no bar is due")
+    assert stdout.startswith("Built 12 briefs"), stdout
     assert not BAR.search(terminal)
     assert terminal == ""

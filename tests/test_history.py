@@ -247,6 +247,7 @@ def test_commit_dates_reach_the_sitemap_and_the_feed(tmp_path: Path) -> None:
     assert home and home.group(1) == "2023-03-03"
 
 
+@pytest.mark.slow
 def test_the_missing_change_note_warning(tmp_path: Path) -> None:
     repo = init(tmp_path / "repo")
     write_site(repo, {"a.md": brief("Alpha"), "b.md": brief("Beta", "2020-04-07")})
@@ -420,6 +421,7 @@ def test_one_git_log_for_the_whole_tree(tmp_path: Path) -> None:
 # ----------------------------------------------------------- the history kept by HEAD
 
 
+@pytest.mark.slow
 def test_git_log_runs_once_per_head(tmp_path: Path) -> None:
     repo = init(tmp_path / "repo")
     write_site(repo, {"a.md": brief("Alpha"), "b.md": brief("Beta", "2020-04-07")})

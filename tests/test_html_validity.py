@@ -11,6 +11,8 @@ import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
 
 def _location(url: str, site: Path) -> str:
     """vnu's file:/… URL as a path relative to the site folder."""
@@ -21,6 +23,7 @@ def _location(url: str, site: Path) -> str:
         return str(path)
 
 
+@pytest.mark.slow
 def test_every_page_passes_the_nu_html_checker(nu_checker: list[str], briefs_site: Path) -> None:
     pages = sorted(briefs_site.rglob("*.html"))
     assert len(pages) >= 14, pages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -30,12 +31,32 @@ def test_package_dependencies_are_the_requirements_pins() -> None:
     assert len(_pins(requirements)) >= 5
 
 
+def checkout_copy(dest: Path) -> Path:
+    """The checkout's tracked files as they are now (edits included) in `dest`.
+
+    Building the package writes build/ and briefsite.egg-info/ beside its sources (pip's
+    working folder does not change that), so builds start from a copy, never the checkout.
+    """
+    listing = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True, timeout=60
+    )
+    for name in filter(None, listing.stdout.split(b"\0")):
+        source = REPO / os.fsdecode(name)
+        if source.is_file():  # deleted in the working tree: not copied
+            target = dest / os.fsdecode(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+@pytest.mark.slow
 def test_wheel_carries_the_templates_and_the_command(tmp_path: Path) -> None:
+    source = checkout_copy(tmp_path / "source")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(REPO), "-w", tmp_path],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source), "-w", tmp_path],
         check=True,
         capture_output=True,
-        cwd=tmp_path,  # setuptools' build/ and egg-info stay out of the checkout
+        cwd=tmp_path,
         timeout=300,
     )
     (wheel,) = tmp_path.glob("briefsite-*.whl")
@@ -58,6 +79,7 @@ def _git(repo: Path, *args: str) -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     subprocess.run(["git", "--version"], capture_output=True).returncode != 0,
     reason="git is not installed",
@@ -65,19 +87,30 @@ def _git(repo: Path, *args: str) -> None:
 def test_pre_commit_hook_checks_a_repository_of_briefs(tmp_path: Path) -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == ["briefsite-check"]
+    # This checkout as a hook repository, edits included (what `pre-commit try-repo` does, but
+    # try-repo installs the hook afresh on every run, about 20 s; a config installs it once).
+    hook_repo = checkout_copy(tmp_path / "hook-repo")
+    _git(hook_repo, "init", "-q")
+    _git(hook_repo, "add", ".")
+    _git(hook_repo, "commit", "-q", "-m", "briefsite")
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hook_repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # A repository of briefs set up as the comment in .pre-commit-hooks.yaml says.
     site = write_site(tmp_path / "briefs-repo", {"land-offer.md": GOOD_BRIEF})
+    config = {"repos": [{"repo": str(hook_repo), "rev": rev, "hooks": [{"id": "briefsite-check"}]}]}
+    (site / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
     _git(site, "init", "-q")
     _git(site, "add", ".")
     _git(site, "commit", "-q", "-m", "briefs")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
-    command = [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "briefsite-check",
-               "--all-files"]  # fmt: skip
+    command = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
     good = subprocess.run(command, cwd=site, capture_output=True, text=True, env=env, timeout=600)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "check policy briefs" in good.stdout
     (site / "briefs" / "land-offer.md").write_text(GOOD_BRIEF.replace("2020-03-26", "March"))
     bad = subprocess.run(command, cwd=site, capture_output=True, text=True, env=env, timeout=600)
-    assert bad.returncode == 1
+    assert bad.returncode == 1, bad.stdout + bad.stderr
     assert (
         "briefs/land-offer.md:3:7: error: 'date' must be a date like 2020-03-26, got 'March'"
         in bad.stdout

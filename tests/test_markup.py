@@ -305,9 +305,9 @@ def test_a_very_long_code_block_renders_in_reasonable_time():
     code = code[: code.rfind("\n") + 1]
     assert len(code) > 199_000
 
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the machine's load does not count
     rendered = render(f"```python\n{code}```\n")
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
 
     assert elapsed < 10
     (block,) = Page(rendered.body_html).find_all("code")

@@ -450,6 +450,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert not (site / "site").exists()
 
 
+@pytest.mark.slow
 def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
     tmp_path: Path, preview: Callable[..., Preview], new_page: Callable[..., Any]
 ) -> None:

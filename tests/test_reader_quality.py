@@ -12,6 +12,7 @@ mode and on paper.
 - Small ones: no empty band under the footer, the footer address breaks only after a slash,
   metadata labels stack on small screens, code is dark in dark mode, focus is visible on the
   dark background.
+- Content: the sample briefs claim nothing the source does not say.
 
 Fixtures (Chromium, the served sample site) come from tests/browser_support.py; a second,
 small site with wide content is built here into a temporary folder and opened from disk.
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, run_build, write_site
+from conftest import REPO, parse, run_build, write_site
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 WIDTHS = [320, 360, 768, 1024, 1280]
@@ -643,3 +644,23 @@ def test_focus_is_visible_on_the_dark_background(new_page: NewPage, site_url: st
         colour, background = _rgba(focused["colour"]), _rgba(focused["page"])
         assert colour[3] > 0.99, f"transparent outline: {focused}"
         assert _contrast(colour, background) >= 3, focused
+
+
+# --- Content: say only what the source says -------------------------------------------------
+
+
+def test_sample_briefs_claim_only_what_the_source_says(briefs_site: Path) -> None:
+    """The metadata claims no status, start date or issuer the article does not give; figures
+    are quoted as stated and cited as the article identifies itself."""
+
+    def labels(slug: str) -> list[str]:
+        doc = parse(briefs_site / "briefs" / slug / "index.html")
+        return [doc.text(dt) for dt in doc.find_all("dt")]
+
+    assert not {"Status", "In force from"} & set(labels("land-offer")), labels("land-offer")
+    assert "From" not in labels("strategic-emerging-industries-2019")
+    for path in sorted(briefs_site.glob("briefs/*/index.html")):
+        doc = parse(path)
+        assert "Qingdao press release" not in path.read_text(encoding="utf-8"), path
+        values = [doc.text(e) for e in doc.find_all("span", class_="key-figures__value")]
+        assert not [v for v in values if "percentage points" in v], (path, values)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, run_build, write_site
+from conftest import GOOD_BRIEF, build_here, run_build, write_site
 
 A = """\
 ---
@@ -182,8 +182,7 @@ def test_strict_fails_on_warnings_alone(warnings_only: Path) -> None:
 
 
 def test_check_does_not_touch_an_existing_site_folder(warnings_only: Path) -> None:
-    built = run_build("--source", warnings_only, "--quiet")
-    assert built.returncode == 0, built.stderr
+    build_here("--source", warnings_only, "--quiet")
     before = {
         p: (p.stat().st_mtime_ns, p.read_bytes())
         for p in (warnings_only / "site").rglob("*")

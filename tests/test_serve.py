@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, run_build, snapshot, write_site
+from conftest import REPO, build_here, run_build, snapshot, write_site
 
 DEADLINE = 20.0  # seconds to wait for anything the preview does by itself
 # The reload script, stamped with the build number the page came from.
@@ -237,7 +237,7 @@ def test_edit_rebuilds_a_broken_edit_keeps_serving_and_the_next_save_recovers(
     tmp_path: Path, preview: Callable[..., Preview]
 ) -> None:
     site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
-    assert run_build("--source", site, "--quiet").returncode == 0
+    build_here("--source", site, "--quiet")
     published = snapshot(site / "site")
     source = site / "briefs" / "x.md"
 

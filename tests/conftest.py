@@ -189,6 +189,23 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return once_per_run(tmp_path_factory, "briefs-site", make_sample_site)
 
 
+@pytest.fixture
+def rendered_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The pages each build in this process rendered, in order (builds with jobs=1: pages
+    rendered in worker processes are not seen)."""
+    from briefsite import pagework  # loads Jinja2: only for the tests that count
+
+    seen: list[str] = []
+    real = pagework.render_page
+
+    def counting(env, config, page, today=None):  # type: ignore[no-untyped-def]
+        seen.append(page.path)
+        return real(env, config, page, today)
+
+    monkeypatch.setattr(pagework, "render_page", counting)  # jobs=1: in this process
+    return seen
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file below a folder with its bytes, to compare trees exactly."""
     return {

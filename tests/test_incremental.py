@@ -13,7 +13,7 @@ from conftest import site_files, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefsite import pagework, pipeline
+from briefsite import pipeline
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
@@ -58,20 +58,6 @@ def cold(site: Path, folder: Path, today: dt.date = TODAY) -> dict[str, bytes]:
     assert result.ok, result.problems
     publish(result, config)
     return site_files(folder)
-
-
-@pytest.fixture
-def rendered_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The pages each build rendered, in order."""
-    seen: list[str] = []
-    real = pagework.render_page
-
-    def counting(env, config, page, today=None):  # type: ignore[no-untyped-def]
-        seen.append(page.path)
-        return real(env, config, page, today)
-
-    monkeypatch.setattr(pagework, "render_page", counting)  # jobs=1: in this process
-    return seen
 
 
 def test_nothing_changed_renders_no_page(tmp_path, rendered_pages):

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_BRIEF, REPO, site_files, write_site
 
-from briefsite import pagework
 from briefsite.cache import _LIBRARIES, library_release
 from briefsite.config import SiteConfig, load_config
 from briefsite.output import published_hashes
@@ -170,18 +169,11 @@ def test_without_a_folder_beside_it_importlib_metadata_answers(
 
 
 def test_a_build_stopped_by_an_error_keeps_what_the_next_build_needs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, rendered_pages: list[str]
 ) -> None:
     """The cache is pruned only after a build that succeeds: one stopped by an error never
     asked for its pages, and throwing their entries away would render every page again."""
-    rendered: list[str] = []
-    real = pagework.render_page
-
-    def counting(env, config, page, today=None):  # type: ignore[no-untyped-def]
-        rendered.append(page.path)
-        return real(env, config, page, today)
-
-    monkeypatch.setattr(pagework, "render_page", counting)  # jobs=1: in this process
+    rendered = rendered_pages
     good = {f"b{i}.md": GOOD_BRIEF.replace("Land offer", f"Brief {i}") for i in range(3)}
     site = write_site(tmp_path / "s", good)
     config = load_config(site, site / "site")

@@ -283,6 +283,7 @@ def test_readme_field_tables_are_generated_from_the_schemas() -> None:
         schema.FIGURE_FIELDS,
         schema.SOURCE_FIELDS,
         schema.UPDATE_FIELDS,
+        schema.WITHDRAWN_FIELDS,
         SITE_FIELDS,
     ):
         assert schema.field_table(fields) in readme

@@ -109,9 +109,11 @@ class _Scanner(HTMLParser):
             self.code_depth += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """`<img ... />`: only its target matters."""
-        if tag != "iframe":
-            self.handle_starttag(tag, attrs)
+        """`<img ... />`, or `<iframe ... />`: a frame that ends with its tag."""
+        self.handle_starttag(tag, attrs)
+        if tag == "iframe" and self.open_frame is not None:
+            self.found.frames.append(self.open_frame)
+            self.open_frame = None
 
     def handle_endtag(self, tag: str) -> None:
         """Close a frame; code ends here."""

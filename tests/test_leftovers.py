@@ -123,6 +123,7 @@ def test_a_removed_iframe_becomes_a_link_to_its_source() -> None:
         ('<iframe src="http://example.org/x"></iframe>', None),  # not https: no link
         ('<iframe src="javascript:alert(1)"></iframe>', None),
         ("<iframe>fallback text</iframe>", None),
+        ('<iframe src="https://example.org/x" />', "example.org"),  # written as if void
     ],
 )
 def test_only_https_frames_become_links(frame: str, shown: str | None) -> None:

@@ -41,6 +41,8 @@ class Brief:
     updates: tuple[schema.Update, ...] = ()
     figures: tuple[schema.Figure, ...] = ()
     sources: tuple[schema.SourceRef, ...] = ()
+    withdrawn: schema.Withdrawal | None = None
+    superseded_by: str | None = None  # another brief's file, as written (`check` resolves it)
     draft: bool = False
     # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
     # one slug, one figure with two values) can point at the exact place in each file.
@@ -69,6 +71,13 @@ class Brief:
     def in_force_on(self, day: dt.date) -> bool:
         """False once the policy has expired: by its status, or because `expires` has passed."""
         return in_force(self.status, self.expires, day)
+
+    @property
+    def retired(self) -> bool:
+        """Withdrawn or replaced by another brief: still published at its address and listed
+        where a complete list is expected, but no longer among the latest briefs (GOV.UK's
+        withdrawn publications stay up, with a notice)."""
+        return self.withdrawn is not None or self.superseded_by is not None
 
     @property
     def last_updated(self) -> dt.date:

@@ -12,11 +12,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from .brief import Brief
-from .catalog import nfc
+from .catalog import Catalog, link_target_path, nfc
 from .formats import format_quantity, format_unit
 from .history import FileHistory, body_changed
 from .pages import brief_page_ids
-from .problems import Problem, Severity, warning
+from .problems import Problem, Severity, error, warning
 from .schema import Figure
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
@@ -91,6 +91,98 @@ def check_links(
                     prefix="#",
                 )
             problems.append(Problem(path, link.line, link.col, severity, message, hint))
+    return problems
+
+
+def replacement_of(brief: Brief, catalog: Catalog) -> Brief | None:
+    """The published brief `superseded_by` names, or None (none named, or none there)."""
+    if brief.superseded_by is None:
+        return None
+    return catalog.by_source.get(link_target_path(brief.source_path, brief.superseded_by))
+
+
+def check_replacements(
+    catalog: Catalog, unpublished: Mapping[str, str] = MappingProxyType({})
+) -> list[Problem]:
+    """`superseded_by` must name another published brief, and replacements must not loop.
+
+    A loop (a replaced by b, b by a) would send readers from notice to notice and leave no
+    current brief, so each brief in it is named. `unpublished` is as for `check_links`: a
+    target with errors of its own is not reported again. Linear: each brief names at most one
+    replacement, so every chain is walked once.
+    """
+    problems: list[Problem] = []
+    replaced_by: dict[str, str] = {}
+    sources = sorted(b.source_path for b in catalog.briefs)
+    suggest = _Suggestions()
+    for brief in catalog.briefs:
+        if brief.superseded_by is None:
+            continue
+        written = brief.superseded_by
+        where = brief.position("superseded_by")
+        found = replacement_of(brief, catalog)
+        if found is brief:
+            problems.append(
+                error(
+                    brief.source_path,
+                    *where,
+                    f"'superseded_by: {written}' names this brief itself",
+                    "name the brief that replaces this one, or remove 'superseded_by'",
+                )
+            )
+        elif found is not None:
+            replaced_by[brief.source_path] = found.source_path
+        else:
+            reason = unpublished.get(link_target_path(brief.source_path, written))
+            if reason == "invalid":
+                continue  # its own problems say what to fix
+            if reason:
+                message = (
+                    f"'superseded_by: {written}' names a brief that is not published: {reason}"
+                )
+                hint = "publish the replacement first, or add 'superseded_by' when it is"
+            else:
+                message = f"'superseded_by: {written}' names no brief"
+                hint = suggest(
+                    written,
+                    _Options(_relative_names(brief.source_path, sources)),
+                    "write the replacing brief's file name, e.g. land-offer.md",
+                )
+            problems.append(error(brief.source_path, *where, message, hint))
+    briefs = {brief.source_path: brief for brief in catalog.briefs}
+    problems += _replacement_loops(replaced_by, briefs)
+    return problems
+
+
+def _replacement_loops(
+    replaced_by: Mapping[str, str], briefs: Mapping[str, Brief]
+) -> list[Problem]:
+    """An error in each brief of each loop of replacements (`replaced_by`: source path to the
+    source path of its replacement)."""
+    problems = []
+    state: dict[str, int] = {}  # 1: on the chain being walked, 2: done
+    for start in replaced_by:
+        chain: list[str] = []
+        path: str | None = start
+        while path is not None and path not in state:
+            state[path] = 1
+            chain.append(path)
+            path = replaced_by.get(path)
+        if path is not None and state[path] == 1:  # the walk came back onto its own chain
+            loop = chain[chain.index(path) :]
+            for index, member in enumerate(loop):
+                order = [*loop[index:], *loop[:index], member]
+                problems.append(
+                    error(
+                        member,
+                        *briefs[member].position("superseded_by"),
+                        "'superseded_by' makes a loop: " + " is replaced by ".join(order),
+                        "the newest brief replaces the others and is replaced by none: remove "
+                        "'superseded_by' from it",
+                    )
+                )
+        for walked in chain:
+            state[walked] = 2
     return problems
 
 

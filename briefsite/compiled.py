@@ -106,11 +106,13 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
             return CompiledBrief(path, None, None, tuple(loaded))
         body = _renderer(settings.raw_html, stand_in.lang).body(stand_in)
         stand_in = dataclasses.replace(stand_in, body_markdown="")
-        return CompiledBrief(path, None, body, tuple(loaded), stand_in=stand_in)
+        problems = (*loaded, *body.problems)
+        return CompiledBrief(path, None, body, problems, stand_in=stand_in)
     body = _renderer(settings.raw_html, loaded.lang).body(loaded)
     # The Markdown text is not needed once rendered: kept, it would be carried through the
-    # cache, the workers' messages and a large build's memory for nothing.
-    return CompiledBrief(path, dataclasses.replace(loaded, body_markdown=""), body)
+    # cache, the workers' messages and a large build's memory for nothing. The body's own
+    # warnings (leftovers of other systems, a caption above no table) are the file's.
+    return CompiledBrief(path, dataclasses.replace(loaded, body_markdown=""), body, body.problems)
 
 
 def _stand_in(source: SourceFile, settings: BriefSettings) -> Brief | None:

@@ -11,13 +11,21 @@ import sys
 from pathlib import Path
 
 from .config import SITE_FIELDS
-from .schema import BRIEF_FIELDS, FIGURE_FIELDS, SOURCE_FIELDS, UPDATE_FIELDS, field_table
+from .schema import (
+    BRIEF_FIELDS,
+    FIGURE_FIELDS,
+    SOURCE_FIELDS,
+    UPDATE_FIELDS,
+    WITHDRAWN_FIELDS,
+    field_table,
+)
 
 TABLES = {
     "brief-fields": BRIEF_FIELDS,
     "figure-fields": FIGURE_FIELDS,
     "source-fields": SOURCE_FIELDS,
     "update-fields": UPDATE_FIELDS,
+    "withdrawn-fields": WITHDRAWN_FIELDS,
     "site-fields": SITE_FIELDS,
 }
 

@@ -196,8 +196,8 @@ def _value_node(node: yaml.Node, name: str) -> yaml.Node | None:
 
 
 def _positions(node: yaml.Node, source: SourceFile, base: int) -> Iterator[tuple[str, int, int]]:
-    """(field, line, col) of each top-level value, of each figure as `figures[N]`, and of each
-    change note's date as `updates[N].date`."""
+    """(field, line, col) of each top-level value, of each figure as `figures[N]`, of each
+    change note's date as `updates[N].date`, and of the withdrawal's as `withdrawn.date`."""
     if not isinstance(node, yaml.MappingNode):
         return
     for key, value in node.value:
@@ -213,6 +213,8 @@ def _positions(node: yaml.Node, source: SourceFile, base: int) -> Iterator[tuple
                 if date is not None:
                     at = source.position(base + date.start_mark.index)
                     yield (f"updates[{index}].date", *at)
+        if key.value == "withdrawn" and (date := _value_node(value, "date")) is not None:
+            yield ("withdrawn.date", *source.position(base + date.start_mark.index))
 
 
 def check_update_dates(brief: Brief, today: dt.date) -> list[Problem]:
@@ -249,3 +251,30 @@ def check_update_dates(brief: Brief, today: dt.date) -> list[Problem]:
         line, col = brief.position(f"updates[{index}].date")
         problems.append(error(brief.source_path, line, col, message, hint))
     return problems
+
+
+def check_withdrawal_date(brief: Brief, today: dt.date) -> list[Problem]:
+    """A withdrawal lies between the brief's date and the build's today, as change notes do.
+
+    A notice saying "withdrawn on 1 June 2030" would state as done what has not happened;
+    a date before the brief's own is a typing mistake. Outside `load_brief`, which stays a pure
+    function of the file, for the same reason as `check_update_dates`.
+    """
+    if brief.withdrawn is None:
+        return []
+    day = brief.withdrawn.date
+    if day < brief.date:
+        message = (
+            f"withdrawal dated {day.isoformat()} is earlier than the brief's date, "
+            f"{brief.date.isoformat()}"
+        )
+        hint = "a brief is withdrawn after it is published; check the date"
+    elif day > max(today, brief.date):
+        message = (
+            f"withdrawal dated {day.isoformat()} is in the future (today is {today.isoformat()})"
+        )
+        hint = "date it on the day the brief is withdrawn, and publish it then"
+    else:
+        return []
+    line, col = brief.position("withdrawn.date")
+    return [error(brief.source_path, line, col, message, hint)]

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
 from markdown.treeprocessors import Treeprocessor
@@ -34,9 +35,10 @@ from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
-from . import pageids
+from . import leftovers, pageids
 from .brief import Brief
 from .catalog import link_target_path
+from .problems import Problem, warning
 from .typography import TypographyExtension
 
 # Every id templates/base.html and templates/brief.html give their own elements (a test
@@ -80,6 +82,21 @@ _UNIT_WORDS = (
 _NUMBER_UNIT = re.compile(rf"(?<=\d) (?=(?:{_UNIT_WORDS})\b)")
 _NUMERIC_CELL = re.compile(r"[-+\u2212]?[\d.,]+\s*(%|km²|percentage points)?")
 _SCALE_UNIT = re.compile(r"(?<=million|billion) (?=yuan\b)|(?<=trillion) (?=yuan\b)")
+_YEAR = re.compile(r"[12][0-9]{3}")  # a number that labels a row rather than counting
+_SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
+
+# A table's caption: a paragraph right above it starting "Table:" (Pandoc's syntax) or, when
+# the text refers to the table by number, "Table 1:" (kept as written, so the caption carries
+# the number the text uses). Chinese briefs write 表 and a full-width colon.
+_CAPTION = re.compile(
+    r"(?:table|表)[ \t]*(?P<number>[A-Za-z]?[0-9]+(?:[.-][0-9]+)*[a-z]?)?"
+    r"[ \t]*[:\uff1a][ \t]*(?=\S)",
+    re.IGNORECASE,
+)
+# Where such a paragraph is written: at the start of a line after a blank line or a heading.
+_CAPTION_LINE = re.compile(rf"(?:\A|(?<=\n))[ ]{{0,3}}(?={_CAPTION.pattern})", re.IGNORECASE)
+# A table's separator row (`| --- | ---: |`), to tell a caption line written right above one.
+_SEPARATOR_ROW = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "dfn",
@@ -92,11 +109,12 @@ _ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang", "dir"},
     "a": {"href"},
     "abbr": {"title"},
-    "div": {"role", "tabindex", "aria-label"},
+    # A table's scroll region: labelled by its caption, or "Table 2" without one.
+    "div": {"role", "tabindex", "aria-label", "aria-labelledby"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start", "type"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "scope", "align"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
     "time": {"datetime"},
 }
 
@@ -145,6 +163,9 @@ class Body:
     ids: frozenset[str]  # every id in the body and notes, for anchor checks
     links: tuple[LinkRef, ...]
     sanitized: bool  # written by nh3 (raw_html: sanitize), which escapes attributes its way
+    # Warnings about the text (leftovers of other systems, a caption above no table): part of
+    # the body, so a brief taken from the cache reports them again.
+    problems: tuple[Problem, ...] = ()
 
     @property
     def has_code(self) -> bool:
@@ -162,6 +183,8 @@ class _Job:
     links: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     has_notes: bool = False  # the footnotes extension made a notes section
+    # Of the paragraphs starting "Table:", in order, the places of those above no table.
+    stray_captions: list[int] = field(default_factory=list)
 
 
 class _ReserveIds(Treeprocessor):
@@ -189,12 +212,7 @@ class _Finish(Treeprocessor):
         # Raw HTML is not in the tree (it waits in the stash), so a `div.footnote` here is the
         # footnotes extension's own, not an editor's look-alike.
         job.has_notes = any(el.tag == "div" and el.get("class") == FOOTNOTES_CLASS for el in root)
-        tables = 0
-        for parent in list(root.iter()):
-            for index, child in enumerate(list(parent)):
-                if child.tag == "table":
-                    tables += 1
-                    parent[index] = _wrap_table(child, tables)
+        _caption_tables(root, job)
         for element in root.iter():
             if "id" in element.attrib:
                 job.ids.add(element.attrib["id"])
@@ -298,33 +316,142 @@ def _drop_unsafe_urls(element: ET.Element) -> None:
             del element.attrib[name]
 
 
-def _wrap_table(table: ET.Element, number: int) -> ET.Element:
+def _caption_text(paragraph: ET.Element) -> str | None:
+    """The caption a paragraph gives the table below it ("Table: …", "Table 1: …"), or None
+    when it is not a caption."""
+    text = paragraph.text or ""
+    match = _CAPTION.match(text)
+    if match is None:
+        return None
+    return text if match.group("number") else text[match.end() :]
+
+
+def _caption_tables(root: ET.Element, job: _Job) -> None:
+    """Give each table its caption and scroll region, and note "Table:" paragraphs that
+    caption nothing.
+
+    Tables are numbered in the order they stand in the brief ("Table 3" labels the third
+    when it has no caption); a caption's id avoids every id already in the tree.
+    """
+    numbers = {table: n for n, table in enumerate(root.iter("table"), 1)}
+    captions = [p for p in root.iter("p") if _caption_text(p) is not None]
+    if not numbers and not captions:
+        return
+    ids = {el.attrib["id"] for el in root.iter() if "id" in el.attrib}
+    used: set[ET.Element] = set()
+    for parent in [el for el in root.iter() if any(c.tag == "table" for c in el)]:
+        children: list[ET.Element] = []
+        for child in parent:
+            if child.tag != "table":
+                children.append(child)
+                continue
+            above = children[-1] if children and children[-1].tag == "p" else None
+            caption = None
+            if above is not None and _caption_text(above) is not None:
+                caption = _as_caption(children.pop(), _unique(f"table-{numbers[child]}", ids))
+                used.add(above)
+            children.append(_wrap_table(child, numbers[child], caption))
+        parent[:] = children
+    job.stray_captions = [i for i, p in enumerate(captions) if p not in used]
+
+
+def _as_caption(paragraph: ET.Element, caption_id: str) -> ET.Element:
+    """A "Table:" paragraph as a `<caption>`, with its inline markup."""
+    caption = ET.Element("caption", {"id": caption_id})
+    caption.text = _caption_text(paragraph)
+    caption.extend(list(paragraph))
+    return caption
+
+
+def _unique(wanted: str, ids: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`, ... whichever is not taken yet; then taken."""
+    found, n = wanted, 1
+    while found in ids:
+        n += 1
+        found = f"{wanted}-{n}"
+    ids.add(found)
+    return found
+
+
+def _wrap_table(table: ET.Element, number: int, caption: ET.Element | None) -> ET.Element:
     """Put a table in a focusable, labelled scroll region and mark header and number cells.
 
     A wide table then scrolls on its own on a phone instead of widening the page (USWDS's
-    scrollable table), and keyboard users can reach it to scroll.
+    scrollable table), and keyboard users can reach it to scroll. The region is named by the
+    caption when there is one, as DESIGN.md asks, else "Table 2".
     """
-    wrapper = ET.Element(
-        "div", {"class": "table-scroll", "role": "region", "tabindex": "0",
-                "aria-label": f"Table {number}"}
-    )  # fmt: skip
-    for th in table.iter("th"):
-        th.set("scope", "col")
-    numeric_columns: dict[int, bool] = {}
-    for row in table.iter("tr"):
-        for column, cell in enumerate(c for c in row if c.tag == "td"):
-            text = "".join(cell.itertext()).strip()
-            is_number = bool(_NUMERIC_CELL.fullmatch(text))
-            if is_number:
-                cell.set("class", "num")
-            numeric_columns[column] = numeric_columns.get(column, True) and is_number
-    header = next(table.iter("thead"), None)
-    for row in header.iter("tr") if header is not None else ():
-        for column, cell in enumerate(row):
-            if numeric_columns.get(column):
-                cell.set("class", "num")  # the heading lines up with its right-aligned numbers
+    wrapper = ET.Element("div", {"class": "table-scroll", "role": "region", "tabindex": "0"})
+    if caption is not None:
+        table.insert(0, caption)
+        wrapper.set("aria-labelledby", caption.attrib["id"])
+    else:
+        wrapper.set("aria-label", f"Table {number}")
+    _mark_cells(table)
     wrapper.append(table)
     return wrapper
+
+
+def _mark_cells(table: ET.Element) -> None:
+    """Header cells get a scope, number cells (and the heading of a column of numbers) the
+    class `num`, and the first cell of each row becomes its header when it labels the row."""
+    head = [row for part in table if part.tag == "thead" for row in part if row.tag == "tr"]
+    rows = [row for part in table if part.tag == "tbody" for row in part if row.tag == "tr"]
+    numeric_columns: dict[int, bool] = {}
+    for row in rows:
+        for column, cell in enumerate(row):
+            is_number = bool(_NUMERIC_CELL.fullmatch(_cell_text(cell)))
+            if is_number:
+                _add_class(cell, "num")
+            numeric_columns[column] = numeric_columns.get(column, True) and is_number
+    for row in head:
+        for column, cell in enumerate(row):
+            cell.set("scope", "col")
+            if numeric_columns.get(column):
+                _add_class(cell, "num")  # the heading lines up with its right-aligned numbers
+    if _labels_rows(head, rows):
+        for row in head:
+            _remove_class(row[0], "num")  # labels, even a column of years, read from the left
+        for row in rows:
+            row[0].tag = "th"
+            row[0].set("scope", "row")
+            _remove_class(row[0], "num")
+
+
+def _labels_rows(head: list[ET.Element], rows: list[ET.Element]) -> bool:
+    """Whether the first column holds the rows' labels (docs: README, "Tables").
+
+    It does in a table of at least two columns when every cell of it has text that is not a
+    number (a year such as 2019 counts as a label): "Share of investment | 30%". A first
+    column of numbers is data, and so is one with an empty cell.
+    """
+    if not rows or not head or len(head[0]) < 2:
+        return False
+    for row in rows:
+        text = _cell_text(row[0]) if len(row) else ""
+        if not text or (_NUMERIC_CELL.fullmatch(text) and not _YEAR.fullmatch(text)):
+            return False
+    return True
+
+
+def _cell_text(cell: ET.Element) -> str:
+    """A cell's text, as the number test reads it."""
+    return "".join(cell.itertext()).strip()
+
+
+def _add_class(element: ET.Element, name: str) -> None:
+    """Add a class, keeping the ones there (an alignment class stays)."""
+    classes = element.get("class", "").split()
+    if name not in classes:
+        element.set("class", " ".join([*classes, name]))
+
+
+def _remove_class(element: ET.Element, name: str) -> None:
+    """Remove a class, and the attribute when none is left."""
+    classes = [c for c in element.get("class", "").split() if c != name]
+    if classes:
+        element.set("class", " ".join(classes))
+    elif "class" in element.attrib:
+        del element.attrib["class"]
 
 
 def _bind_units(root: ET.Element) -> None:
@@ -365,6 +492,42 @@ class _Fences(FencedBlockPreprocessor):
         return "", classes[:1], {k: v for k, v in configs.items() if k == "hl_lines"}
 
 
+class _AttachedCaption(BlockProcessor):
+    """A "Table:" line written right above a table, with no blank line between, is split off
+    so it captions the table as it does with one; otherwise the tables extension sees no
+    table there and the whole block, pipes and dashes, became one paragraph."""
+
+    def __init__(self, md: markdown.Markdown) -> None:
+        super().__init__(md.parser)
+        self.tables: BlockProcessor = md.parser.blockprocessors["table"]
+
+    def _table_at(self, parent: ET.Element, block: str) -> int:
+        """The line the table starts on in a block starting "Table:", or 0 when none does.
+
+        Only the first line followed by a separator row is tried, so a long paragraph costs
+        one pass, not one table test per line.
+        """
+        if not _CAPTION.match(block):
+            return 0
+        lines = block.split("\n")
+        for index in range(1, len(lines) - 1):
+            if "|" in lines[index] and _SEPARATOR_ROW.fullmatch(lines[index + 1]):
+                rest = "\n".join(lines[index:])
+                return index if self.tables.test(parent, rest) else 0
+        return 0
+
+    def test(self, parent: ET.Element, block: str) -> bool:
+        """Whether the block is a caption line with a table right below it."""
+        return self._table_at(parent, block) > 0
+
+    def run(self, parent: ET.Element, blocks: list[str]) -> None:
+        """Split the block into the caption's and the table's."""
+        block = blocks.pop(0)
+        index = self._table_at(parent, block)
+        lines = block.split("\n")
+        blocks[:0] = ["\n".join(lines[:index]), "\n".join(lines[index:])]
+
+
 class _BriefExtension(Extension):
     """Registers the two tree-processors around Python-Markdown's own `toc`."""
 
@@ -379,6 +542,8 @@ class _BriefExtension(Extension):
         fenced = next(e for e in md.registeredExtensions if isinstance(e, FencedCodeExtension))
         # Same name and priority as fenced_code's own (25), which this replaces.
         md.preprocessors.register(_Fences(md, fenced.getConfigs()), "fenced_code_block", 25)
+        # Just before the tables extension's own (75), which must see the table alone.
+        md.parser.blockprocessors.register(_AttachedCaption(md), "briefsite-caption", 75.5)
 
 
 class Markup:
@@ -450,6 +615,14 @@ class Markup:
             job = self.job
         finally:
             self.job = None
+        found = leftovers.scan(html)
+        if self.raw_html == "sanitize" and found.frames:
+            html = leftovers.replace_frames(html, found.frames)  # the sanitiser would drop them
+        source = leftovers.SourceText(brief.body_markdown, brief.body_line)
+        problems = leftovers.warnings_for(
+            brief.source_path, source, found, self.raw_html == "sanitize"
+        )
+        problems += _stray_caption_problems(brief.source_path, source, job.stray_captions)
         body, notes = _split_notes(html) if job.has_notes else (html, "")
         ids = job.ids
         if self.raw_html == "sanitize":
@@ -464,7 +637,51 @@ class Markup:
             ids=frozenset(ids),
             links=tuple(_place_links(brief, job.links)),
             sanitized=self.raw_html == "sanitize",
+            problems=tuple(problems),
         )
+
+
+def _stray_caption_problems(
+    path: str, source: leftovers.SourceText, stray: list[int]
+) -> list[Problem]:
+    """A warning for each "Table:" paragraph above no table: an editor used to Pandoc may put
+    it below the table, where it would stay an ordinary paragraph.
+
+    `stray` counts among the paragraphs that start "Table:"; the lines where such paragraphs
+    are written are counted the same way (not in code, after a blank line or a heading).
+    """
+    if not stray:
+        return []
+    places = [
+        m.start()
+        for m in source.matches(_CAPTION_LINE)
+        if _starts_paragraph(source.text, m.start())
+    ]
+    problems = []
+    for index in stray[: leftovers.REPORTED_AT_MOST]:
+        line, col = (
+            source.position(places[index]) if index < len(places) else (source.first_line, 1)
+        )
+        problems.append(
+            warning(
+                path,
+                line,
+                col,
+                "a paragraph starting 'Table:' captions only the table right below it, and no "
+                "table follows this one",
+                "move it to just above its table (a Markdown table), or reword it",
+            )
+        )
+    return problems
+
+
+def _starts_paragraph(text: str, offset: int) -> bool:
+    """Whether the line at `offset` starts a paragraph: the body's first line, or one after a
+    blank line or a heading."""
+    if offset == 0:
+        return True
+    previous = text[text.rfind("\n", 0, offset - 1) + 1 : offset - 1]
+    return not previous.strip() or previous.lstrip().startswith("#")
 
 
 def _split_notes(html: str) -> tuple[str, str]:
@@ -494,6 +711,8 @@ def _sanitize(html: str, ids: set[str]) -> str:
     def attribute(tag: str, name: str, value: str) -> str | None:
         if name == "class":
             return body_classes(value) or None
+        if name == "scope":
+            return value if value in _SCOPES else None
         if name == "id":
             value = editor_id(value)
             if tag in _ALLOWED_TAGS:  # nh3 asks about a tag's attributes before removing it

@@ -25,6 +25,7 @@ class PageIds:
     related_title: str = "related-title"
     draft_title: str = "draft-title"
     expired_title: str = "expired-title"
+    withdrawn_title: str = "withdrawn-title"
 
 
 IDS = PageIds()

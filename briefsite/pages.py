@@ -16,12 +16,13 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from . import pageids, urls
 from .brief import Brief, in_force
-from .catalog import Catalog
+from .catalog import Catalog, link_target_path
 from .config import SiteConfig
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
@@ -73,6 +74,8 @@ class BriefSummary:
     region: str | None
     status: str | None
     expires: dt.date | None
+    withdrawn: dt.date | None  # the day it was withdrawn
+    superseded: bool  # another brief replaces it
 
     @classmethod
     def of(cls, brief: Brief) -> BriefSummary:
@@ -88,6 +91,8 @@ class BriefSummary:
             brief.region,
             brief.status,
             brief.expires,
+            brief.withdrawn.date if brief.withdrawn else None,
+            brief.superseded_by is not None,
         )
 
     def in_force_on(self, day: dt.date) -> bool:
@@ -179,7 +184,7 @@ def build_pages(
             description=config.description or config.title,
             lang=lang,
             context=_context(
-                latest=tuple(summaries[b.slug] for b in catalog.briefs[: config.latest_count]),
+                latest=_latest(catalog, summaries, config.latest_count),
                 total=len(catalog.briefs),
                 topics=topic_list,
                 years=tuple(YearLink(y.year, y.path) for y in catalog.years),
@@ -220,10 +225,29 @@ def build_pages(
             tuple(links[t.path] for t in catalog.topics_of(b)),
             tuple(summaries[slug] for slug in related.get(b.slug, ())),
             config,
+            _replacement(b, catalog, summaries),
         )
         for b in catalog.briefs
     )
     return tuple(pages)
+
+
+def _latest(
+    catalog: Catalog, summaries: Mapping[str, BriefSummary], count: int
+) -> tuple[BriefSummary, ...]:
+    """The newest briefs still current: a withdrawn or replaced brief is not news."""
+    current = (summaries[b.slug] for b in catalog.briefs if not b.retired)
+    return tuple(islice(current, count))
+
+
+def _replacement(
+    brief: Brief, catalog: Catalog, summaries: Mapping[str, BriefSummary]
+) -> BriefSummary | None:
+    """The brief that replaces `brief`, as its notice links to it (checked to exist)."""
+    if brief.superseded_by is None:
+        return None
+    found = catalog.by_source.get(link_target_path(brief.source_path, brief.superseded_by))
+    return summaries[found.slug] if found is not None else None
 
 
 def _topic_page(topic: TopicListing, lang: str) -> Page:
@@ -263,17 +287,19 @@ def _brief_page(
     topics: tuple[TopicLink, ...],
     related: tuple[BriefSummary, ...],
     config: SiteConfig,
+    replacement: BriefSummary | None = None,
 ) -> Page:
-    """One brief's page, with its topics and related briefs."""
+    """One brief's page, with its topics, related briefs and the brief replacing it."""
     brief = item.brief
     return Page(
-        inputs=(item, topics, related),  # the context is derived from these and `config`
+        # The context is derived from these and `config`.
+        inputs=(item, topics, related, replacement),
         path=brief.path,
         template="brief.html",
         title=brief.title,
         description=brief.summary,
         lang=brief.lang,
-        context=Deferred(lambda: _brief_context(item, topics, related, config)),
+        context=Deferred(lambda: _brief_context(item, topics, related, config, replacement)),
         breadcrumbs=(HOME_CRUMB, ARCHIVE_CRUMB),
     )
 
@@ -283,6 +309,7 @@ def _brief_context(
     topics: tuple[TopicLink, ...],
     related: tuple[BriefSummary, ...],
     config: SiteConfig,
+    replacement: BriefSummary | None,
 ) -> dict[str, Any]:
     """What brief.html receives."""
     brief = item.brief
@@ -291,6 +318,7 @@ def _brief_context(
         rendered=item,
         topics=topics,
         related=related,
+        replacement=replacement,
         repository=_repository_links(config, brief),
         contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
         updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
@@ -333,14 +361,18 @@ RELATED_COUNT = 5
 
 
 def related_inputs(catalog: Catalog) -> bytes:
-    """All that `related_briefs` depends on: the briefs in listing order with their topics."""
-    rows = [(b.slug, tuple(t.slug for t in catalog.topics_of(b))) for b in catalog.briefs]
+    """All that `related_briefs` depends on: the briefs in listing order, whether each is
+    retired, and their topics."""
+    rows = [
+        (b.slug, b.retired, tuple(t.slug for t in catalog.topics_of(b))) for b in catalog.briefs
+    ]
     return repr(rows).encode()
 
 
 def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tuple[str, ...]]:
     """For each brief, the slugs of the other briefs sharing the most topics with it; among
-    equals, the ones listed first (newest, then by title).
+    equals, the ones listed first (newest, then by title). Withdrawn and replaced briefs are
+    not suggested: readers would be sent to what is no longer current.
 
     Only the newest RELATED_CANDIDATES briefs of each topic are candidates; otherwise a topic
     holding every brief would make this quadratic in the size of the site. Each candidate is
@@ -351,7 +383,9 @@ def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tu
     total = len(catalog.briefs)
     rank = {brief.slug: index for index, brief in enumerate(catalog.briefs)}
     heads = {
-        topic.slug: [rank[b.slug] for b in topic.briefs[:RELATED_CANDIDATES]]
+        topic.slug: list(
+            islice((rank[b.slug] for b in topic.briefs if not b.retired), RELATED_CANDIDATES)
+        )
         for topic in catalog.topics
     }
     found: dict[str, tuple[str, ...]] = {}

@@ -21,12 +21,12 @@ from . import urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, entry_key
 from .catalog import Catalog, build_catalog, nfc
-from .check import check_change_notes, check_consistency, check_links
+from .check import check_change_notes, check_consistency, check_links, check_replacements
 from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
 from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
-from .frontmatter import check_update_dates
+from .frontmatter import check_update_dates, check_withdrawal_date
 from .history import FileHistory, git_head, read_history
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages, related_briefs, related_inputs
@@ -299,6 +299,7 @@ def _build(
         if item.brief is not None and item.body is not None
     }
     problems += [p for brief in briefs for p in check_update_dates(brief, options.today)]
+    problems += [p for brief in briefs for p in check_withdrawal_date(brief, options.today)]
     published = [b for b in briefs if options.publishes(b)]
     catalog, found = build_catalog(published)
     problems += found
@@ -307,7 +308,7 @@ def _build(
         return BuildResult((), sort_problems(problems), catalog)
     # Briefs with their own errors are left out, but every other brief is still rendered and
     # its links checked, so one run reports every problem in every file.
-    unpublished = {nfc(p.path): "invalid" for p in problems}
+    unpublished = {nfc(p.path): "invalid" for p in problems if p.severity is Severity.ERROR}
     unpublished |= {nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))}
     rendered = {
         brief.slug: resolve(brief, bodies[brief.source_path], catalog, config.directory_urls)
@@ -319,6 +320,7 @@ def _build(
         if item.stand_in is not None and item.body is not None
     ]
     problems += check_links(rendered, Severity(config.broken_links), unpublished, unlisted)
+    problems += check_replacements(catalog, unpublished)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered)
 

@@ -31,6 +31,8 @@ EXAMPLES = {
     ),
     "sources": ("  - title: the document's title", "    url: https://…", "    date: 2020-04-07"),
     "updates": ("  - date: 2020-04-08", "    note: what changed, in one sentence"),
+    "withdrawn": ("  date: 2021-05-01", "  reason: why the brief no longer reflects policy"),
+    "superseded_by": ("superseded_by: land-offer-2021.md",),
 }
 
 

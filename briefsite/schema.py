@@ -333,6 +333,32 @@ class Url:
 
 
 @dataclass(frozen=True)
+class BriefFile:
+    """Another brief named by its file, as a link to it is written: `land-offer.md`.
+
+    Whether that brief exists is known only once every brief is read (`check.check_replacements`);
+    here only the form is checked, so a web address or a heading link is refused at once.
+    """
+
+    description: str = "a brief's file name (land-offer.md)"
+
+    def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
+        """Accept a relative path to a Markdown file, without an anchor or query."""
+        text, issues = Text().check(name, node, value)
+        if issues:
+            return None, issues
+        if not text.endswith(".md") or re.search(r"[#?\\]|^/|://", text):
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' must name a brief's file, like land-offer.md, got {shown(value)}",
+                    "write the file name of the brief, as you would link to it in the text",
+                )
+            ]
+        return text, []
+
+
+@dataclass(frozen=True)
 class ListOf:
     """A YAML list whose items are each of one kind, at most `maximum` of them."""
 
@@ -473,6 +499,14 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """When and why a brief was withdrawn, shown at the top of its page as GOV.UK does."""
+
+    date: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Update:
     """A change note shown to readers, as GOV.UK's page history."""
 
@@ -506,6 +540,16 @@ UPDATE_FIELDS = (
         required=True,
     ),
     Field("note", Text(), "what changed, in one sentence", required=True),
+)
+
+WITHDRAWN_FIELDS = (
+    Field(
+        "date",
+        Date(),
+        "when the brief was withdrawn: not before the brief's date, not after today",
+        required=True,
+    ),
+    Field("reason", Text(), "why, in a sentence or two, for readers", required=True),
 )
 
 STATUSES = ("in-force", "proposed", "expired")
@@ -586,6 +630,18 @@ BRIEF_FIELDS: tuple[Field, ...] = (
         ),
         "documents the brief draws on",
         default=(),
+    ),
+    Field(
+        "withdrawn",
+        Record(WITHDRAWN_FIELDS, Withdrawal, "{date, reason}"),
+        "the brief no longer reflects current policy: its page stays, with a notice at the "
+        "top, and it leaves the home page's latest briefs",
+    ),
+    Field(
+        "superseded_by",
+        BriefFile(),
+        "the brief that replaces this one: its page then says so at the top, with a link, and "
+        "it leaves the home page's latest briefs",
     ),
     Field("draft", Bool(), "true keeps the brief out of the published site", default=False),
     Field(

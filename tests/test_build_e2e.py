@@ -135,6 +135,16 @@ def test_brief_page_anatomy(sample_site: Path) -> None:
     assert len(ids) == len(set(ids))
 
 
+def test_the_sample_table_the_text_calls_table_1_has_its_caption(sample_site: Path) -> None:
+    doc = parse(sample_site / "briefs" / "emerging-industry-investment" / "index.html")
+    (caption,) = doc.find_all("caption")
+    assert doc.text(caption) == "Table 1: Investment figures as the article gives them"
+    (region,) = doc.find_all("div", class_="table-scroll")
+    assert region["attrs"]["aria-labelledby"] == caption["attrs"]["id"]
+    labels = [doc.text(th) for th in doc.find_all("th", scope="row")]
+    assert len(labels) == 5 and labels[0].startswith("Strategic emerging industries: share")
+
+
 def test_home_lists_latest_briefs_with_summaries(sample_site: Path) -> None:
     doc = parse(sample_site / "index.html")
     summaries = doc.find_all("p", class_="brief-list__summary")
@@ -283,6 +293,7 @@ def test_readme_field_tables_are_generated_from_the_schemas() -> None:
         schema.FIGURE_FIELDS,
         schema.SOURCE_FIELDS,
         schema.UPDATE_FIELDS,
+        schema.WITHDRAWN_FIELDS,
         SITE_FIELDS,
     ):
         assert schema.field_table(fields) in readme

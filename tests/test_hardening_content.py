@@ -27,7 +27,7 @@ from briefsite.config import SiteConfig, load_config
 from briefsite.frontmatter import load_brief
 from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import BODY_CLASSES, Markup
-from briefsite.pageids import PAGE_IDS
+from briefsite.pageids import IDS, PAGE_IDS
 from briefsite.pipeline import BuildOptions, build
 from briefsite.problems import did_you_mean
 from briefsite.source import make_source
@@ -193,10 +193,15 @@ FAKE_BANNER = """\
 """
 
 
-def full_brief(body: str) -> str:
+# A withdrawn brief's notice takes the place of the "No longer in force" one.
+WITHDRAWN = "withdrawn:\n  date: 2020-03-01\n  reason: The policy was replaced.\n"
+
+
+def full_brief(body: str, extra: str = "") -> str:
     """A brief whose page has every section brief.html can show (draft, no longer in force,
-    key figures, contents, notes, sources, updates, related briefs)."""
-    front = (
+    key figures, contents, notes, sources, updates, related briefs); with `extra` WITHDRAWN,
+    the withdrawal notice instead of the expiry one."""
+    front = extra + (
         "draft: true\nstatus: expired\ntopics: [Land]\n"
         "figures:\n  - label: land\n    value: 37.3\n    unit: km2\n    source: press\n"
         "sources:\n  - title: Press release\n    url: https://example.org/press\n"
@@ -224,9 +229,10 @@ def ids_of(page: Page) -> list[str]:
     return [e["attrs"]["id"] for e in page.elements if "id" in e["attrs"]]  # type: ignore[index, operator]
 
 
-def build_full_page(tmp_path: Path, body: str) -> tuple[str, RenderedBrief]:
-    """Build a site holding `full_brief(body)`; its page and its rendered body."""
-    config = load_config(write_site(tmp_path, {"a.md": full_brief(body), "r.md": RELATED}))
+def build_full_page(tmp_path: Path, body: str, extra: str = "") -> tuple[str, RenderedBrief]:
+    """Build a site holding `full_brief(body, extra)`; its page and its rendered body."""
+    briefs = {"a.md": full_brief(body, extra), "r.md": RELATED}
+    config = load_config(write_site(tmp_path, briefs))
     assert isinstance(config, SiteConfig), config
     result = build(config, BuildOptions(drafts=True, git=False))
     assert result.ok, result.problems
@@ -235,16 +241,21 @@ def build_full_page(tmp_path: Path, body: str) -> tuple[str, RenderedBrief]:
 
 
 def test_every_id_the_brief_template_writes_is_a_page_id(tmp_path: Path) -> None:
-    page_html, rendered = build_full_page(tmp_path, "Text.")
+    page_html, rendered = build_full_page(tmp_path / "expired", "Text.")
+    withdrawn_html, withdrawn = build_full_page(tmp_path / "withdrawn", "Text.", WITHDRAWN)
 
-    # Every section is on this page, so PAGE_IDS holds no stale name and misses none.
-    assert sorted(ids_of(template_part(page_html, rendered))) == sorted(PAGE_IDS)
+    # Every section is on one of these pages, so PAGE_IDS holds no stale name and misses none.
+    ids = ids_of(template_part(page_html, rendered))
+    others = ids_of(template_part(withdrawn_html, withdrawn))
+    assert len(ids) == len(set(ids)) and len(others) == len(set(others))
+    assert sorted(set(ids) | set(others)) == sorted(PAGE_IDS)
 
 
 def test_the_templates_use_no_class_body_content_may_carry(tmp_path: Path) -> None:
-    page_html, rendered = build_full_page(tmp_path, "Text.")
+    for name, extra in (("expired", ""), ("withdrawn", WITHDRAWN)):
+        page_html, rendered = build_full_page(tmp_path / name, "Text.", extra)
 
-    assert classes_of(template_part(page_html, rendered)) & BODY_CLASSES == set()
+        assert classes_of(template_part(page_html, rendered)) & BODY_CLASSES == set()
 
 
 def test_raw_html_cannot_take_the_page_ids(tmp_path: Path) -> None:
@@ -255,7 +266,7 @@ def test_raw_html_cannot_take_the_page_ids(tmp_path: Path) -> None:
 
     ids = ids_of(Page(page_html))
     assert len(ids) == len(set(ids))
-    assert set(PAGE_IDS) <= set(ids)
+    assert set(PAGE_IDS) - {IDS.withdrawn_title} <= set(ids)  # not withdrawn: no such notice
     body = Page(rendered.body_html)
     renamed = [p["attrs"].get("id") for p in body.find_all("p")][: len(PAGE_IDS)]
     assert sorted(renamed) == sorted(f"user-content-{name}" for name in PAGE_IDS)

@@ -84,9 +84,9 @@ def test_each_table_gets_its_own_label():
 def test_table_header_cells_are_column_headers():
     page = Page(render(TABLE).body_html)
 
-    headers = page.find_all("th")
+    headers = page.find_all("th", scope="col")
     assert [Page.text(th) for th in headers] == ["Item", "Value", "Note"]
-    assert all(th["attrs"].get("scope") == "col" for th in headers)
+    assert all(th["attrs"].get("scope") in ("col", "row") for th in page.find_all("th"))
 
 
 def test_numeric_table_cells_are_marked_num():
@@ -97,7 +97,7 @@ def test_numeric_table_cells_are_marked_num():
     words = [
         Page.text(td) for td in page.find_all("td") if td not in page.find_all("td", class_="num")
     ]
-    assert words == ["Land", "net", "Share", "of total", "Award", "yuan", "Change", "points"]
+    assert words == ["net", "of total", "yuan", "points"]  # the labels are row headers
 
 
 def test_header_of_an_all_numeric_column_is_marked_num():
@@ -115,14 +115,148 @@ def test_table_column_alignment_survives_sanitizing():
     body = "| Item | Amount |\n| :--- | ---: |\n| Land | 37.3 |\n"
     page = Page(render(body).body_html)
 
-    amount_cells = page.find_all("th")[1:] + page.find_all("td")[1:]
-    item_cells = page.find_all("th")[:1] + page.find_all("td")[:1]
+    amount_cells = page.find_all("th", scope="col")[1:] + page.find_all("td")
+    item_cells = page.find_all("th")[:1] + page.find_all("th", scope="row")
     # Alignment becomes a class: nh3 drops `style`, and `align` is obsolete in HTML5.
     for cell in amount_cells:
         assert "align-right" in cell["attrs"]["class"].split()
         assert "style" not in cell["attrs"] and "align" not in cell["attrs"]
     for cell in item_cells:
         assert "align-left" in cell["attrs"]["class"].split()
+
+
+# ------------------------------------------------------------------ captions, row headers
+
+LABELLED = """\
+| Measure | Figure |
+| --- | ---: |
+| Share of total investment | 30% |
+| Growth year on year | 26.5% |
+"""
+
+
+def caption_of(rendered: RenderedBrief) -> tuple[str, dict[str, object]]:
+    """The one table's caption text and its scroll region's attributes."""
+    page = Page(rendered.body_html)
+    (caption,) = page.find_all("caption")
+    (region,) = page.find_all("div", class_="table-scroll")
+    assert region["attrs"]["aria-labelledby"] == caption["attrs"]["id"]
+    assert "aria-label" not in region["attrs"]  # named once, by the caption
+    table = page.find_all("table")[0]
+    assert page.elements.index(caption) == page.elements.index(table) + 1  # first inside
+    return Page.text(caption), caption["attrs"]
+
+
+def test_a_table_paragraph_above_a_table_becomes_its_caption():
+    rendered = render("Text.\n\nTable: Investment figures as the article gives them\n\n" + LABELLED)
+
+    text, attrs = caption_of(rendered)
+    assert text == "Investment figures as the article gives them"  # Pandoc's "Table:" dropped
+    assert attrs["id"] == "table-1"
+    assert "table-1" in rendered.ids  # "see Table 1" can link to it
+    assert [Page.text(p) for p in Page(rendered.body_html).find_all("p")] == ["Text."]
+
+
+def test_a_numbered_caption_keeps_its_number_as_the_text_refers_to_it():
+    text, _ = caption_of(render("Table 1: Investment figures\n\n" + LABELLED))
+    assert text == "Table 1: Investment figures"
+
+
+def test_a_caption_line_right_above_the_table_needs_no_blank_line():
+    rendered = render("Table 2.1: Investment *figures*\n" + LABELLED)
+
+    text, _ = caption_of(rendered)
+    assert text == "Table 2.1: Investment figures"
+    assert Page(rendered.body_html).find_all("em")  # inline markup kept in the caption
+    assert "|" not in rendered.body_html  # the table was read as a table
+
+
+def test_a_chinese_caption():
+    text, _ = caption_of(render("表1：投资数字\n\n" + LABELLED))  # noqa: RUF001
+    assert text == "表1：投资数字"  # noqa: RUF001
+
+
+def test_a_caption_id_keeps_clear_of_a_heading_with_the_same_id():
+    rendered = render("## Table 1\n\nTable: Figures\n\n" + LABELLED)
+
+    _, attrs = caption_of(rendered)
+    assert attrs["id"] == "table-1-2"
+    assert [h.id for h in rendered.toc] == ["table-1"]  # the heading keeps its id
+
+
+def test_a_table_paragraph_below_no_table_is_a_warning_and_stays_a_paragraph():
+    body = LABELLED + "\nTable: Investment figures\n\nText.\n"
+    rendered = render(body)
+
+    assert Page(rendered.body_html).find_all("caption") == []
+    (problem,) = rendered.body.problems
+    assert problem.severity == "warning"
+    assert (problem.line, problem.col) == position(brief_text(body), "Table: Investment")
+    assert "captions only the table right below it" in problem.message
+    assert "move it to just above its table" in problem.hint
+
+
+def test_a_table_paragraph_in_code_is_not_counted():
+    body = "```\nTable: in code\n```\n\n" + LABELLED + "\nTable: stray\n"
+    (problem,) = render(body).body.problems
+    assert (problem.line, problem.col) == position(brief_text(body), "Table: stray")
+
+
+def test_a_column_of_labels_becomes_row_headers():
+    page = Page(render(LABELLED).body_html)
+
+    rows = page.find_all("th", scope="row")
+    assert [Page.text(th) for th in rows] == ["Share of total investment", "Growth year on year"]
+    assert [Page.text(td) for td in page.find_all("td")] == ["30%", "26.5%"]
+    assert [Page.text(th) for th in page.find_all("th", scope="col")] == ["Measure", "Figure"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "labelled"),
+    [
+        ("| 2019 | 30% |\n| 2020 | 31.8% |\n", True),  # years label rows
+        ("| 1,250 | 30% |\n| 37.3 | 31.8% |\n", False),  # numbers are data
+        ("| Land | 30% |\n|  | 31.8% |\n", False),  # an empty cell: not a column of labels
+    ],
+)
+def test_row_headers_only_where_every_first_cell_is_a_label(rows, labelled):
+    page = Page(render("| Year | Share |\n| --- | --- |\n" + rows).body_html)
+
+    assert bool(page.find_all("th", scope="row")) is labelled
+    (year,) = [th for th in page.find_all("th", scope="col") if Page.text(th) == "Year"]
+    if labelled:  # a label column's heading reads from the left, even over years
+        assert "num" not in (year["attrs"].get("class") or "").split()
+
+
+def test_a_one_column_table_has_no_row_headers():
+    page = Page(render("| Item |\n| --- |\n| Land |\n").body_html)
+    assert page.find_all("th", scope="row") == []
+
+
+def test_the_sanitiser_keeps_exactly_what_markdown_tables_are_given():
+    body = "Table 1: Investment figures\n\n" + LABELLED + "\n" + TABLE
+
+    def tree(html: str) -> list[tuple[object, object, str]]:
+        return [(e["tag"], e["attrs"], Page.text(e)) for e in Page(html).elements]
+
+    # Every element and attribute made for tables survives; only the serialising differs.
+    assert tree(render(body).body_html) == tree(render(body, raw_html="allow").body_html)
+
+
+def test_the_sanitiser_keeps_only_valid_scopes_and_no_obsolete_align():
+    raw = (
+        '<table><caption id="c">Raw</caption><tr><th scope="row">A</th>'
+        '<th scope="bogus">B</th><td align="right" onclick="x()">1</td></tr></table>\n\n'
+        '<div role="region" aria-labelledby="c" tabindex="0">Region</div>\n'
+    )
+    page = Page(render(raw).body_html)
+
+    assert [th["attrs"].get("scope") for th in page.find_all("th")] == ["row", None]
+    (cell,) = page.find_all("td")
+    assert cell["attrs"] == {}
+    (caption,) = page.find_all("caption")
+    assert caption["attrs"] == {"id": "c"}
+    assert page.find_all("div", **{"aria-labelledby": "c"})
 
 
 # ------------------------------------------------------------------------------ footnotes

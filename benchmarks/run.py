@@ -17,24 +17,31 @@ Scenarios, each starting from a site already built by the previous step:
   settings    site.yml edited (the description)
   add         one brief added
   delete      one brief deleted (one no other brief links to)
-  serve       `build.py serve` running: one brief's body saved, until the server answers
-              with the edited page (what an editor waits for before the browser reloads)
+  serve       `build.py serve` running: one brief's body saved, until the page has the edit,
+              as a browser gets it: the preview's event stream announces the build, then the
+              page is fetched (what an editor waits for between the save and the reloaded page)
+  serve rebuild   the same saves' rebuilds alone, as the preview prints them ("Changed: ..."
+              to "Rebuilt."): the rest of `serve` is the watcher, the event and the fetch
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from corpus import brief_name, brief_text, write_corpus
 
@@ -135,9 +142,11 @@ EDITS: dict[str, Callable[[Path, int, int], None]] = {
 }
 
 
-def serve_samples(site: Path, count: int, runs: int) -> list[Sample]:
-    """Save-to-page times of a running preview: each run appends a marker to one brief and
-    polls its page until the server answers with the marker. Peak RSS: the server's."""
+def serve_samples(site: Path, count: int, runs: int) -> tuple[list[Sample], list[Sample]]:
+    """Save-to-page times of a running preview, and its rebuilds alone: each run appends a
+    marker to one brief, waits for the event stream to announce a newer good build, and
+    fetches the page (again after each further build until it holds the marker: a save may be
+    built in two steps). Peak RSS: the server's."""
     process = subprocess.Popen(
         [sys.executable, str(REPO / "build.py"), "serve", "--source", str(site), "--port", "0"],
         stdout=subprocess.PIPE,
@@ -147,17 +156,27 @@ def serve_samples(site: Path, count: int, runs: int) -> list[Sample]:
     try:
         assert process.stdout is not None
         address = _serving_at(process.stdout.readline())
-        samples = []
+        printed = _timed_lines(process.stdout)
+        events = _events(address)
+        version = next(events)["version"]
+        samples, rebuilds = [], []
         for run in range(runs):
             index = (run * 53 + 7) % count
             marker = f"serve-edit-{run}-{time.time_ns()}"
             path = site / "briefs" / brief_name(index)
-            started = time.perf_counter()
-            path.write_text(path.read_text(encoding="utf-8") + f"\n{marker}\n", "utf-8")
+            text = path.read_text(encoding="utf-8") + f"\n{marker}\n"
             page = f"{address}briefs/{brief_name(index).removesuffix('.md')}/"
-            _wait_for(page, marker)
+            started = time.perf_counter()
+            path.write_text(text, "utf-8")
+            while True:
+                status = next(events)
+                if status["version"] > version and not status["problems"]:
+                    version = status["version"]
+                    if _holds(page, marker):
+                        break
             samples.append(Sample(time.perf_counter() - started, _peak_rss_mb(process.pid)))
-        return samples
+            rebuilds.append(Sample(_rebuild_seconds(printed, started), samples[-1].peak_rss_mb))
+        return samples, rebuilds
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -170,18 +189,48 @@ def _serving_at(line: str) -> str:
     return line.split("Serving a preview at ", 1)[1].split(" ", 1)[0]
 
 
-def _wait_for(url: str, marker: str) -> None:
-    """Poll a page until it holds `marker`, or give up after SERVE_DEADLINE seconds."""
+def _events(address: str) -> Iterator[dict[str, Any]]:
+    """The statuses the preview's event stream sends, as a browser's EventSource reads them."""
+    host, port = address.removeprefix("http://").rstrip("/").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=SERVE_DEADLINE)
+    conn.request("GET", "/__briefsite/events")
+    response = conn.getresponse()
+    for line in response:
+        if line.startswith(b"data: "):
+            yield json.loads(line[len(b"data: ") :])
+    raise SystemExit("the preview ended its event stream")
+
+
+def _holds(url: str, marker: str) -> bool:
+    """Whether the page at `url` holds `marker`."""
+    with urllib.request.urlopen(url, timeout=SERVE_DEADLINE) as response:
+        return marker.encode() in response.read()
+
+
+def _timed_lines(stream: IO[str]) -> list[tuple[float, str]]:
+    """The lines a process prints, each with when it arrived, collected by a thread."""
+    lines: list[tuple[float, str]] = []
+
+    def collect() -> None:
+        for line in stream:
+            lines.append((time.perf_counter(), line))
+
+    threading.Thread(target=collect, daemon=True).start()
+    return lines
+
+
+def _rebuild_seconds(printed: list[tuple[float, str]], since: float) -> float:
+    """From the first "Changed: ..." after `since` to the "Rebuilt." after it."""
     deadline = time.monotonic() + SERVE_DEADLINE
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if marker.encode() in response.read():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.005)  # polling interval of the measurement, not a wait for an event
-    raise SystemExit(f"the preview did not show the edit within {SERVE_DEADLINE} s: {url}")
+        changed = [at for at, line in printed if at >= since and line.startswith("Changed:")]
+        rebuilt = [
+            at for at, line in printed if changed and at >= changed[0] and line == "Rebuilt.\n"
+        ]
+        if rebuilt:
+            return rebuilt[0] - changed[0]
+        time.sleep(0.005)  # waiting for a line the server prints right after the event
+    raise SystemExit(f"the preview did not print 'Rebuilt.' within {SERVE_DEADLINE} s")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -201,9 +250,10 @@ def measure(count: int, runs: int, only: tuple[str, ...], scratch: Path) -> list
     build(site)  # every scenario starts from a built site
     for name in only:
         if name == "serve":
-            samples = serve_samples(site, count, runs)
+            samples, rebuilds = serve_samples(site, count, runs)
             rows.append(_row(count, name, samples, floor_median))
-            print(rows[-1], flush=True)
+            rows.append(_row(count, "serve rebuild", rebuilds, floor_median))
+            print("\n".join(rows[-2:]), flush=True)
             continue
         samples = []
         for run in range(runs):

@@ -2,31 +2,50 @@
 
 The preview is a normal build (drafts and future briefs included) kept in memory, never written
 to disk and never into the published `site/`. The server answers only with the files the last
-good build produced (plus its two endpoints below), so nothing else on disk can ever be served:
+good build produced (plus its endpoints below), so nothing else on disk can ever be served:
 no directory listings, no marker file, no stray file beside the output. It answers only requests
 addressed to 127.0.0.1 or localhost, so a web page that rebinds its own domain name to 127.0.0.1
 cannot read drafts through it.
 
-A tiny script, added only to preview pages, asks the server for the build number once a second:
-a new number reloads the page, and a failed build shows its problems over the page until the
-next good save. The terminal shows the same problems. A rebuild that crashes (a bug in
-briefsite) is reported the same way and the preview keeps running. Ctrl-C stops the server.
+A tiny script, added only to preview pages, listens to a stream of server-sent events: the
+server pushes the build number and problems the moment a build finishes, so a new good build
+reloads the page at once, and a failed build shows its problems over the page until the next
+good save. (Without EventSource, or when the server refuses another stream, the script asks for
+the status once a second instead; pages work without JavaScript.) The terminal shows the same
+problems. A rebuild that crashes (a bug in briefsite) is reported the same way and the preview
+keeps running. Ctrl-C stops the server and ends every stream.
+
+Every connection has a thread, and they are bounded: at most `Limits.max_connections` at once
+(more wait in the kernel's queue), a request must arrive whole within `Limits.request_timeout`
+(a client sending nothing, or a byte at a time, is dropped), and at most `Limits.max_streams`
+event streams are open. A stream notices a closed tab at once (the socket becomes readable)
+and a vanished peer at its next heartbeat.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import math
 import mimetypes
+import os
+import selectors
 import signal
+import socket
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TextIO, cast
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TextIO, cast
 from urllib.parse import quote, unquote
 
 from .compiled import prepare
@@ -36,24 +55,63 @@ from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
 from .reporting import paint, report, shown_from_here
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 STATUS_PATH = "/__briefsite/status"
+EVENTS_PATH = "/__briefsite/events"
 SCRIPT_PATH = "/__briefsite/reload.js"
 SCRIPT_TAG = f'<script src="{SCRIPT_PATH}" data-version="0" defer></script>'
 # The addresses a browser uses for this server; the port is added by `allowed_hosts`.
 LOCAL_NAMES = ("127.0.0.1", "localhost", "[::1]")
-# Seconds a connection may stay silent before it is closed: a browser sends its request at once,
-# and idle connections would otherwise hold a thread each for ever.
+# Seconds any one read or write on a connection may wait: a browser sends its request at
+# once and reads what it asked for, and a peer that stops doing either would otherwise hold a
+# thread for ever. (An event stream waits for builds without a read or write pending.)
 IDLE_TIMEOUT = 15.0
 # Connections the kernel queues before the server accepts them: a page and its assets arrive
 # together, and the default of 5 drops connections under a burst (the browser then waits
 # seconds to retry). The kernel caps it at net.core.somaxconn.
 BACKLOG = 256
+# How long the accept loop waits for a free thread before it looks again whether the server
+# is stopping (only while every thread is busy).
+SLOT_WAIT = 0.1
+# Milliseconds EventSource waits before reconnecting after the stream ends (a restart).
+RETRY_MS = 500
+# The watcher wakes every WATCH_STEP_MS and yields once a step passes without a new change, so
+# a save is noticed 20-40 ms after it lands (watchfiles' default step of 50 ms: 50-100 ms). A
+# save is a few writes within a millisecond or two, and a burst (a `git checkout`) keeps being
+# grouped for up to WATCH_DEBOUNCE_MS (watchfiles' default of 1,600 ms waits far too long).
+WATCH_STEP_MS = 20
+WATCH_DEBOUNCE_MS = 200
+THREAD_NAME = "briefsite-connection"
 
-# Polls the status; reloads on a new good build; shows problems over the page otherwise.
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of the machine clients may hold, and for how long."""
+
+    # Seconds from a connection's start (or the end of its last request) to the end of the
+    # request's headers. A per-read timeout alone lets a client that sends one byte every
+    # few seconds hold its thread for ever.
+    request_timeout: float = 10.0
+    # Seconds between comments on a quiet event stream: writing is how a peer that vanished
+    # without closing its socket is noticed (a closed tab is noticed at once).
+    heartbeat: float = 15.0
+    # Threads serving connections at once; more connections wait in the accept queue.
+    max_connections: int = 64
+    # Event streams open at once (one per visible preview tab), fewer than the threads so
+    # pages are always served; a stream beyond it gets 503 and its page polls instead.
+    max_streams: int = 16
+
+
+LIMITS = Limits()
+
+# Listens to the event stream (or polls the status without EventSource, or when the server
+# refuses another stream); reloads on a new good build; shows problems over the page otherwise.
 RELOAD_JS = """\
 (() => {
   // The build this page came from: any newer good build reloads it.
-  let seen = Number(document.currentScript.dataset.version);
+  const seen = Number(document.currentScript.dataset.version);
   const overlay = (problems) => {
     let box = document.getElementById("briefsite-problems");
     if (!problems.length) { if (box) box.remove(); return; }
@@ -69,19 +127,48 @@ RELOAD_JS = """\
     box.textContent = "The last save has problems; the page shows the previous build.\\n\\n" +
       problems.join("\\n");
   };
+  // True when the page reloads.
+  const show = (status) => {
+    if (status.version !== seen && !status.problems.length) {
+      location.reload();
+      return true;
+    }
+    overlay(status.problems);
+    return false;
+  };
+  let polling = false;
   const poll = async () => {
+    polling = true;
     try {
       const reply = await fetch("/__briefsite/status", {cache: "no-store"});
-      const status = await reply.json();
-      if (status.version !== seen && !status.problems.length) {
-        location.reload();
-        return;
-      }
-      overlay(status.problems);
+      if (show(await reply.json())) return;
     } catch (error) { /* the server is restarting: try again */ }
     setTimeout(poll, 1000);
   };
-  poll();
+  let source = null;
+  const listen = () => {
+    const stream = new EventSource("/__briefsite/events");
+    source = stream;
+    stream.onmessage = (event) => { if (show(JSON.parse(event.data))) stream.close(); };
+    stream.onerror = () => {
+      // While the server restarts the browser reconnects by itself; a refused stream is
+      // closed for good, and the page asks once a second instead.
+      if (stream.readyState === EventSource.CLOSED && source === stream) {
+        source = null;
+        poll();
+      }
+    };
+  };
+  if (!("EventSource" in window)) { poll(); return; }
+  // A hidden tab gives its stream back (browsers open six connections per server, so many
+  // preview tabs would stall page loads) and asks again when shown: a build it missed arrives
+  // as the first event.
+  document.addEventListener("visibilitychange", () => {
+    if (polling) return;
+    if (document.hidden && source) { source.close(); source = null; }
+    else if (!document.hidden && !source) listen();
+  });
+  if (!document.hidden) listen();
 })();
 """
 
@@ -97,6 +184,101 @@ NOT_FOUND = b"Not found.\n"  # only for a site whose templates make no 404.html
 
 # Python's built-in table only, not the machine's /etc/mime.types: the same answer everywhere.
 _TYPES = mimetypes.MimeTypes()
+
+
+class Wake(Enum):
+    """Why a stream's wait ended."""
+
+    CHANGED = "a build finished"
+    QUIET = "nothing happened for a heartbeat"
+    CLIENT = "the client closed the connection (or sent something it should not)"
+    CLOSED = "the server is stopping"
+
+
+class Subscription:
+    """One event stream's doorbell: a pipe that a finished build writes a byte into.
+
+    A pipe rather than a `threading.Condition`, so one `select` waits for a build and for the
+    client's socket together: a closed tab ends its thread at once, not at the next write.
+    """
+
+    def __init__(self, broadcast: Broadcast) -> None:
+        self.broadcast = broadcast
+        self.read_end, self.write_end = os.pipe()
+        os.set_blocking(self.read_end, False)
+        os.set_blocking(self.write_end, False)
+
+    def ring(self) -> None:
+        """Wake the stream; a byte already waiting is enough."""
+        with contextlib.suppress(BlockingIOError):
+            os.write(self.write_end, b"\0")
+
+    def wait(self, client: socket.socket, timeout: float) -> Wake:
+        """Until a build finishes, the client goes away, the server stops, or `timeout`."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.read_end, selectors.EVENT_READ, Wake.CHANGED)
+            selector.register(client, selectors.EVENT_READ, Wake.CLIENT)
+            ready = {key.data for key, _ in selector.select(timeout)}
+        if self.broadcast.closed:
+            return Wake.CLOSED
+        if Wake.CLIENT in ready:
+            return Wake.CLIENT  # end of stream (a client of a stream never sends anything)
+        if Wake.CHANGED in ready:
+            with contextlib.suppress(BlockingIOError):  # raised once the pipe is empty
+                while os.read(self.read_end, 4096):
+                    pass
+            return Wake.CHANGED
+        return Wake.QUIET
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.broadcast.unsubscribe(self)
+        os.close(self.read_end)
+        os.close(self.write_end)
+
+
+class Broadcast:
+    """The streams to wake when a build finishes, and whether the server is stopping."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.subscriptions: set[Subscription] = set()
+        self.closed = False
+
+    def subscribe(self) -> Subscription | None:
+        """A new stream's doorbell; None once the server is stopping."""
+        with self.lock:
+            if self.closed:
+                return None
+            subscription = Subscription(self)
+            self.subscriptions.add(subscription)
+            return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget a stream (before its pipe is closed, so no build writes into a closed one)."""
+        with self.lock:
+            self.subscriptions.discard(subscription)
+
+    def notify(self) -> None:
+        """A build finished: wake every stream."""
+        with self.lock:
+            for subscription in self.subscriptions:
+                subscription.ring()
+
+    def close(self) -> None:
+        """The server stops: wake every stream to end it, and refuse new ones."""
+        with self.lock:
+            self.closed = True
+            for subscription in self.subscriptions:
+                subscription.ring()
+
+    def __len__(self) -> int:
+        with self.lock:
+            return len(self.subscriptions)
 
 
 @dataclass
@@ -115,6 +297,7 @@ class PreviewState:
     # whose inputs did not change are not rendered again but taken from here.
     plain: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    changes: Broadcast = field(default_factory=Broadcast)  # the event streams to wake
 
     def snapshot(self) -> bytes:
         """The status as JSON bytes."""
@@ -134,6 +317,7 @@ class PreviewState:
             self.problems = problems
             if files is not None:
                 self.files, self.files_version = files, self.version
+        self.changes.notify()  # after the lock: a woken stream reads the new status at once
 
 
 def with_reload(path: str, data: bytes, version: int) -> bytes:
@@ -203,6 +387,13 @@ def allowed_hosts(port: int) -> frozenset[str]:
     return frozenset((*LOCAL_NAMES, *(f"{name}:{port}" for name in LOCAL_NAMES)))
 
 
+def allowed_origins(port: int) -> frozenset[str]:
+    """The Origin headers of this server's own pages (a browser leaves out port 80 only)."""
+    return frozenset(
+        f"http://{name}" if port == 80 else f"http://{name}:{port}" for name in LOCAL_NAMES
+    )
+
+
 @dataclass(frozen=True)
 class Reply:
     """One complete HTTP answer."""
@@ -213,16 +404,35 @@ class Reply:
     location: str = ""
 
 
+@dataclass(frozen=True)
+class Stream:
+    """The answer is the event stream: open until the client or the server ends it."""
+
+
+STREAM = Stream()
+
 FORBIDDEN = Reply(
     HTTPStatus.FORBIDDEN,
     "text/plain; charset=utf-8",
     b"This preview answers only requests for 127.0.0.1 or localhost.\n",
 )
+FOREIGN_ORIGIN = Reply(
+    HTTPStatus.FORBIDDEN,
+    "text/plain; charset=utf-8",
+    b"This preview answers only its own pages, not pages of other sites.\n",
+)
+TOO_MANY_STREAMS = Reply(
+    HTTPStatus.SERVICE_UNAVAILABLE,
+    "text/plain; charset=utf-8",
+    b"Too many preview tabs are listening; this one asks once a second instead.\n",
+)
 
 
-def reply_for(state: PreviewState, target: str) -> Reply:
+def reply_for(state: PreviewState, target: str) -> Reply | Stream:
     """The answer to a GET of `target` (the request's path and query) from a local browser."""
     path = target.split("?", 1)[0]
+    if path == EVENTS_PATH:
+        return STREAM
     if path == STATUS_PATH:
         return Reply(HTTPStatus.OK, "application/json", state.snapshot())
     if path == SCRIPT_PATH:
@@ -243,21 +453,103 @@ def reply_for(state: PreviewState, target: str) -> Reply:
     return Reply(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", NOT_FOUND)
 
 
+def event(status: bytes) -> bytes:
+    """One server-sent event carrying the status JSON (one line: JSON escapes line breaks)."""
+    return b"data: " + status + b"\n\n"
+
+
 class PreviewServer(ThreadingHTTPServer):
-    """A thread per connection, a deep accept queue, and the state the handlers serve."""
+    """A bounded number of threads, a deep accept queue, and the state the handlers serve."""
 
     request_queue_size = BACKLOG
     daemon_threads = True  # a stuck connection never keeps the process alive after Ctrl-C
 
-    def __init__(self, port: int, state: PreviewState, verbose: bool = False) -> None:
-        super().__init__(("127.0.0.1", port), PreviewHandler)
+    def __init__(
+        self, port: int, state: PreviewState, verbose: bool = False, limits: Limits = LIMITS
+    ) -> None:
         self.state = state
         self.verbose = verbose
+        self.limits = limits
+        self.slots = threading.BoundedSemaphore(limits.max_connections)
+        self.stream_slots = threading.BoundedSemaphore(limits.max_streams)
+        self.stopping = threading.Event()
+        super().__init__(("127.0.0.1", port), PreviewHandler)
         self.hosts = allowed_hosts(self.server_address[1])
+        self.origins = allowed_origins(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own once one of the threads is free.
+
+        Until then the accept loop waits here and later connections queue in the kernel: a
+        burst is served in turn, and clients that hold threads (slowly or not at all sending
+        a request) are dropped at their deadline, so they delay others but cannot stop them.
+        """
+        while not self.slots.acquire(timeout=SLOT_WAIT):
+            if self.stopping.is_set():
+                self.shutdown_request(request)
+                return
+        try:
+            threading.Thread(
+                target=self.process_request_thread,
+                args=(request, client_address),
+                name=THREAD_NAME,
+                daemon=True,
+            ).start()
+        except BaseException:
+            self.slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """The base class's (handle, report errors, close), then give the thread back."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer is normal (a reload, a closed tab); anything else
+        is a bug in the server, printed with its traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError) and not self.verbose:
+            return
+        super().handle_error(request, client_address)
+
+    def shutdown(self) -> None:
+        """Stop accepting, end every event stream now, and wait for the accept loop to end."""
+        self.stopping.set()
+        self.state.changes.close()
+        super().shutdown()
+
+
+class HeadReader(io.RawIOBase):
+    """The connection as the request parser reads it, with one deadline for the whole head.
+
+    `IDLE_TIMEOUT` bounds each read, but a client that sends a byte every few seconds (or an
+    endless header) would pass every read; the deadline bounds them all together.
+    """
+
+    def __init__(self, connection: socket.socket, per_read: float | None) -> None:
+        self.connection = connection
+        self.per_read = per_read
+        self.deadline = math.inf
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        """Read what has arrived, waiting at most until the deadline."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        wait = remaining if self.per_read is None else min(remaining, self.per_read)
+        self.connection.settimeout(wait)
+        try:
+            return self.connection.recv_into(buffer)
+        finally:
+            self.connection.settimeout(self.per_read)  # writes keep the per-operation timeout
 
 
 class PreviewHandler(BaseHTTPRequestHandler):
-    """Serves the last good build from memory, the status endpoint and the reload script.
+    """Serves the last good build from memory, the status, the event stream and the script.
 
     Not SimpleHTTPRequestHandler: that one serves whatever is on disk, folder listings included.
     Other methods than GET and HEAD get 501 from the base class.
@@ -265,23 +557,51 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     timeout = IDLE_TIMEOUT  # StreamRequestHandler applies it to every read and write
     server_version = "briefsite-preview"
+    # Each answer is written as its headers, then its body; without this the body of a page
+    # could wait for the client's delayed acknowledgement of the headers (up to 40 ms).
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        """The base class's setup, with requests read through a `HeadReader`."""
+        super().setup()
+        self.rfile.close()  # the base class's reader: unused, and it would keep the socket open
+        self.head = HeadReader(self.connection, self.timeout)
+        self.rfile = io.BufferedReader(self.head)
+
+    def handle_one_request(self) -> None:
+        """One request, whose head must arrive within `Limits.request_timeout` from now."""
+        server = cast(PreviewServer, self.server)
+        self.head.deadline = time.monotonic() + server.limits.request_timeout
+        super().handle_one_request()
 
     def do_GET(self) -> None:
         """GET: the answer with its body."""
-        self._send(self._reply(), with_body=True)
+        self._answer(with_body=True)
 
     def do_HEAD(self) -> None:
         """HEAD: the same headers as GET, no body."""
-        self._send(self._reply(), with_body=False)
+        self._answer(with_body=False)
 
-    def _reply(self) -> Reply:
-        """The answer, for requests addressed to this machine only."""
+    def _answer(self, with_body: bool) -> None:
+        answer = self._reply()
+        if isinstance(answer, Stream):
+            self._stream(with_body)
+        else:
+            self._send(answer, with_body)
+
+    def _reply(self) -> Reply | Stream:
+        """The answer, for requests addressed to this machine only, from its own pages."""
         server = cast(PreviewServer, self.server)
         hosts = self.headers.get_all("Host") or []
         if len(hosts) != 1 or hosts[0].strip().lower() not in server.hosts:
             # DNS rebinding: a page on another site whose name now points here. Its requests
             # carry its own name as Host; answering them would hand it the drafts.
             return FORBIDDEN
+        origins = self.headers.get_all("Origin") or []
+        if any(origin.strip().lower() not in server.origins for origin in origins):
+            # A page of another site asking with fetch or EventSource: it could not read the
+            # answer, but its streams would take the places of the editor's own tabs.
+            return FOREIGN_ORIGIN
         return reply_for(server.state, self.path)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -301,6 +621,48 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(reply.body)
+
+    def _stream(self, with_body: bool) -> None:
+        """The event stream: the status now, again after every build, and a comment after
+        each quiet heartbeat, until the client goes away or the server stops."""
+        server = cast(PreviewServer, self.server)
+        if not server.stream_slots.acquire(blocking=False):
+            self._send(TOO_MANY_STREAMS, with_body)  # the page polls instead
+            return
+        try:
+            subscription = server.state.changes.subscribe()
+            if subscription is None:  # the server is stopping
+                self._send(TOO_MANY_STREAMS, with_body)
+                return
+            with subscription:
+                self._stream_to(subscription, server, with_body)
+        except OSError:
+            pass  # the client went away (reset, broken pipe) or stopped reading (timeout)
+        finally:
+            server.stream_slots.release()
+            self.close_connection = True
+
+    def _stream_to(self, subscription: Subscription, server: PreviewServer, body: bool) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Connection", "close")  # its end is the end of the connection
+        self.end_headers()
+        if not body:
+            return
+        self.wfile.write(f"retry: {RETRY_MS}\n\n".encode())
+        sent = b""
+        while True:
+            status = server.state.snapshot()  # after subscribing: no build can slip between
+            if status != sent:
+                self.wfile.write(event(status))
+                sent = status
+            wake = subscription.wait(self.connection, server.limits.heartbeat)
+            if wake in (Wake.CLIENT, Wake.CLOSED):
+                return
+            if wake is Wake.QUIET:
+                self.wfile.write(b": heartbeat\n\n")
 
 
 def rebuild(root: Path, base_url: str, state: PreviewState, err: TextIO, verbose: bool) -> bool:
@@ -376,7 +738,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:  # from here on, however it stops (Ctrl-C at any moment), the server is closed
         state = PreviewState()
         try:
-            server = PreviewServer(args.port, state, args.verbose)
+            server = PreviewServer(args.port, state, args.verbose, LIMITS)
         except OSError as exc:
             print(f"error: cannot serve on port {args.port}: {exc.strerror or exc}", file=err)
             print("  hint: choose another with --port, e.g. --port 8001", file=err)
@@ -389,8 +751,8 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # the short timeout makes the first step return as soon as the watcher is running.
         changes_seen = watch(
             *watched_paths(root),
-            debounce=200,
-            step=50,
+            debounce=WATCH_DEBOUNCE_MS,
+            step=WATCH_STEP_MS,
             watch_filter=_relevant,
             yield_on_timeout=True,
             rust_timeout=200,

@@ -211,7 +211,8 @@ def test_preview_serves_the_site_with_the_reload_script_never_into_site(
     code, script, headers = server.get("__briefsite/reload.js")
     assert code == 200
     assert headers["Content-Type"] == "text/javascript"
-    assert "/__briefsite/status" in script
+    assert "/__briefsite/events" in script  # pushed builds
+    assert "/__briefsite/status" in script  # polled without EventSource
     assert "briefsite-problems" in script
     assert "location.reload()" in script
 
@@ -451,7 +452,7 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
+def test_browser_follows_saves_over_the_event_stream_and_shows_problems(
     tmp_path: Path, preview: Callable[..., Preview], new_page: Callable[..., Any]
 ) -> None:
     site = write_site(tmp_path / "s", {"x.md": brief("Alpha")})
@@ -459,19 +460,24 @@ def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
     server = preview(site)
     server.wait_until_watching()
 
+    def h1_is(text: str) -> str:
+        return f"document.querySelector('h1')?.textContent === {json.dumps(text)}"
+
     page = new_page()
-    # Open the page and let its script ask for the build number once, before any edit.
-    with page.expect_response(lambda r: r.url.endswith("/__briefsite/status")):
-        page.goto(server.url + "briefs/x/")
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url.removeprefix(server.url)))
+    page.goto(server.url + "briefs/x/")
     assert page.locator("h1").inner_text() == "Alpha"
     page.evaluate("window.__sameDocument = true")
 
+    # A save reloads the page by itself, pushed over the event stream: no polling.
     source.write_text(brief("Beta"), encoding="utf-8")
-    page.wait_for_function(
-        "document.querySelector('h1')?.textContent === 'Beta'", timeout=DEADLINE * 1000
-    )
+    page.wait_for_function(h1_is("Beta"), timeout=DEADLINE * 1000)
     assert page.evaluate("window.__sameDocument === undefined"), "the page reloaded by itself"
+    assert "__briefsite/events" in asked
+    assert "__briefsite/status" not in asked
 
+    # A broken save: its problems over the page, which keeps the last good build.
     source.write_text(brief("Gamma", date="March"), encoding="utf-8")
     overlay = page.locator("#briefsite-problems")
     overlay.wait_for(state="visible", timeout=DEADLINE * 1000)
@@ -479,13 +485,22 @@ def test_browser_reloads_by_itself_and_shows_problems_over_the_page(
     assert "briefs/x.md:3:7: error: 'date' must be a date" in text
     assert "previous build" in text
     assert overlay.get_attribute("role") == "alert"
-    assert page.locator("h1").inner_text() == "Beta"  # the last good build stays visible
+    assert page.locator("h1").inner_text() == "Beta"
 
     source.write_text(brief("Delta"), encoding="utf-8")
-    page.wait_for_function(
-        "document.querySelector('h1')?.textContent === 'Delta'", timeout=DEADLINE * 1000
-    )
+    page.wait_for_function(h1_is("Delta"), timeout=DEADLINE * 1000)
     assert page.locator("#briefsite-problems").count() == 0
+
+    # A browser without EventSource asks for the status instead, and reloads all the same.
+    old = new_page()
+    old.add_init_script("delete window.EventSource;")
+    old_asked: list[str] = []
+    old.on("request", lambda request: old_asked.append(request.url.removeprefix(server.url)))
+    with old.expect_response(lambda r: r.url.endswith("/__briefsite/status")):
+        old.goto(server.url + "briefs/x/")
+    source.write_text(brief("Epsilon"), encoding="utf-8")
+    old.wait_for_function(h1_is("Epsilon"), timeout=DEADLINE * 1000)
+    assert "__briefsite/events" not in old_asked
     assert_stopped_cleanly(server)
 
 

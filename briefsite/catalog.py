@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -51,7 +52,7 @@ class Year:
 class Catalog:
     """Every published brief and the ways readers find them."""
 
-    briefs: tuple[Brief, ...]  # newest first, then by title: the order of every listing
+    briefs: tuple[Brief, ...]  # in `listing_order`: the order of every listing
     by_source: Mapping[str, Brief]  # "briefs/land-offer.md" -> Brief, for link rewriting
     topics: tuple[Topic, ...]  # alphabetical
     years: tuple[Year, ...]  # newest first
@@ -78,9 +79,34 @@ def nfc(path: str) -> str:
     return unicodedata.normalize("NFC", path)
 
 
-def listing_order(brief: Brief) -> tuple[int, str, str]:
-    """Newest first, then by title, then by slug so ties never depend on file order."""
-    return (-brief.date.toordinal(), brief.title.casefold(), brief.slug)
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def number_order(number: str) -> tuple[str | int, ...]:
+    """A report number as people order them: its runs of digits as numbers, so QB-2020-2 comes
+    before QB-2020-10; letters without regard to case. Text and numbers alternate in the same
+    places of every key (`re.split` starts with text), so any two keys compare."""
+    parts = _DIGITS.split(number.casefold())
+    return tuple(int(part) if index % 2 else part for index, part in enumerate(parts))
+
+
+ListingKey = tuple[int, bool, tuple[str | int, ...], str, str, str]
+
+
+def listing_order(brief: Brief) -> ListingKey:
+    """The order of every list, complete and deterministic: newest `date` first; on one day,
+    briefs with a report `number` first, by number (`number_order`, then as written), then
+    the others; then by title (ignoring case), then by slug, which is unique, so the order
+    never depends on the order files are found in."""
+    number = brief.number or ""
+    return (
+        -brief.date.toordinal(),
+        brief.number is None,
+        number_order(number),
+        number,
+        brief.title.casefold(),
+        brief.slug,
+    )
 
 
 def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:

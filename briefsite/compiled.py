@@ -112,7 +112,51 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
     # The Markdown text is not needed once rendered: kept, it would be carried through the
     # cache, the workers' messages and a large build's memory for nothing. The body's own
     # warnings (leftovers of other systems, a caption above no table) are the file's.
-    return CompiledBrief(path, dataclasses.replace(loaded, body_markdown=""), body, body.problems)
+    kept = typeset_brief(dataclasses.replace(loaded, body_markdown=""))
+    return CompiledBrief(path, kept, body, body.problems)
+
+
+def typeset_brief(brief: Brief) -> Brief:
+    """The brief with the front-matter text readers see typeset as its body is (curly quotes,
+    dashes, numbers bound to units: `typography.typeset`), once per file and cached with it,
+    so no page, list or feed entry sets it again.
+
+    Kept as written: what programs read or match (slug, report number, status, language,
+    topic names, which are keys across briefs and make the topic's address, figure units,
+    which the `unit` filter spells, addresses and dates).
+    """
+    from .typography import typeset  # loads Markdown, which this process has loaded already
+
+    def each(texts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(typeset(text) for text in texts)
+
+    def maybe(text: str | None) -> str | None:
+        return None if text is None else typeset(text)
+
+    return dataclasses.replace(
+        brief,
+        title=typeset(brief.title),
+        summary=typeset(brief.summary),
+        region=maybe(brief.region),
+        issuing_body=maybe(brief.issuing_body),
+        authors=each(brief.authors),
+        figures=tuple(
+            dataclasses.replace(
+                f,
+                label=typeset(f.label),
+                source=typeset(f.source),
+                qualifier=maybe(f.qualifier),
+            )
+            for f in brief.figures
+        ),
+        sources=tuple(dataclasses.replace(s, title=typeset(s.title)) for s in brief.sources),
+        updates=tuple(dataclasses.replace(u, note=typeset(u.note)) for u in brief.updates),
+        withdrawn=(
+            None
+            if brief.withdrawn is None
+            else dataclasses.replace(brief.withdrawn, reason=typeset(brief.withdrawn.reason))
+        ),
+    )
 
 
 def _stand_in(source: SourceFile, settings: BriefSettings) -> Brief | None:

@@ -32,6 +32,7 @@ def _builtin_templates() -> Path:
 BUILTIN_TEMPLATES = _builtin_templates()
 
 MAX_BRIEF_BYTES = 100_000_000
+MAX_PAGE_SIZE = 1000
 RAW_HTML_CHOICES = ("sanitize", "escape", "allow")
 SEVERITY_CHOICES = ("error", "warning")
 
@@ -58,6 +59,21 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
     schema.Field("licence_url", schema.Url(), "a link for the licence line"),
     schema.Field(
         "latest_count", schema.Integer(1), "how many briefs the home page lists", default=10
+    ),
+    schema.Field(
+        "main_topic_count",
+        schema.Integer(0),
+        "how many topics the home page lists: those with the most briefs (0: none); all of "
+        "them are on the topics page",
+        default=10,
+    ),
+    schema.Field(
+        "page_size",
+        # One list page of thousands of entries is what pages are for avoiding.
+        schema.Integer(1, MAX_PAGE_SIZE, "whole number, at most 1,000"),
+        "how many briefs one page of the archive or of a topic lists; the rest follow on "
+        "further pages (.../page/2/)",
+        default=50,
     ),
     schema.Field(
         "max_brief_bytes",
@@ -136,6 +152,8 @@ class SiteConfig:
     licence: str
     licence_url: str | None
     latest_count: int
+    main_topic_count: int
+    page_size: int
     max_brief_bytes: int
     brief_time_limit: int
     raw_html: str

@@ -2,6 +2,9 @@
 
 Readers subscribe to it in feed readers and email services. Every value is escaped for XML,
 and every date comes from the briefs (or git), never from the clock, so rebuilds are identical.
+Titles, summaries and the site's name arrive typeset (`compiled.typeset_brief`,
+`pages.reader_settings`), as the pages show them; a category's `term` is the topic as written,
+the key it is filed under.
 """
 
 from __future__ import annotations

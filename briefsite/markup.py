@@ -39,7 +39,7 @@ from . import leftovers, pageids
 from .brief import Brief
 from .catalog import link_target_path
 from .problems import Problem, warning
-from .typography import TypographyExtension
+from .typography import TypographyExtension, bind_units
 
 # Every id templates/base.html and templates/brief.html give their own elements (a test
 # parses built pages to keep this list complete). A second element with one of these ids would
@@ -74,14 +74,7 @@ BODY_CLASSES = (
     | (frozenset(STANDARD_TYPES.values()) - {""})  # Pygments' token classes: "k", "nf", ...
 )
 
-# Units and scale words that must not be split from their number at a line end.
-_UNIT_WORDS = (
-    "km²|km2|m²|hectares|ha|km|million|billion|trillion|thousand|yuan|per cent|percent|"
-    "percentage points|projects|companies"
-)
-_NUMBER_UNIT = re.compile(rf"(?<=\d) (?=(?:{_UNIT_WORDS})\b)")
 _NUMERIC_CELL = re.compile(r"[-+\u2212]?[\d.,]+\s*(%|km²|percentage points)?")
-_SCALE_UNIT = re.compile(r"(?<=million|billion) (?=yuan\b)|(?<=trillion) (?=yuan\b)")
 _YEAR = re.compile(r"[12][0-9]{3}")  # a number that labels a row rather than counting
 _SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
 
@@ -458,9 +451,7 @@ def _bind_units(root: ET.Element) -> None:
     """Put no-break spaces between numbers and units outside code ('37.3 km²', '100 million')."""
 
     def fix(text: str | None) -> str | None:
-        if not text:
-            return text
-        return _SCALE_UNIT.sub("\u00a0", _NUMBER_UNIT.sub("\u00a0", text))
+        return bind_units(text) if text else text  # the rule plain text gets too
 
     def walk(element: ET.Element) -> None:
         if element.tag in ("code", "pre", "kbd", "samp"):
@@ -763,8 +754,9 @@ def _headings(tokens: list[dict[str, Any]]) -> Iterator[Heading]:
 
 
 def _plain(text: str) -> str:
-    """A heading's text without entities Markdown left in (smart quotes come as entities)."""
-    return unescape(text)
+    """A heading's text without entities Markdown left in (smart quotes come as entities), its
+    numbers bound to their units as in the heading itself (`toc` reads it before that)."""
+    return bind_units(unescape(text))
 
 
 def _place_links(brief: Brief, found: list[tuple[str, str, str, str, str]]) -> Iterator[LinkRef]:

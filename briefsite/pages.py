@@ -8,13 +8,19 @@ A page receives only what it shows. A listing gets `BriefSummary` views (title, 
 address, ...), never whole briefs, and a brief page names its topics by `TopicLink`: so editing
 a brief's body changes the inputs of its own page alone, and the build skips every other page
 (`pipeline.render_pages` keys each page by a digest of its context).
+
+Long lists are split into pages (`site.yml`'s `page_size`): the archive and each topic list
+their briefs `page_size` at a time, page 1 at the list's address and page N at `.../page/N/`
+(`urls.list_page`). Each such page receives only its slice, so an edit renders the page that
+shows the brief, not the whole list.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from types import MappingProxyType
@@ -57,6 +63,8 @@ class Page:
     # keyed by them instead of by its ten-odd derived values, for each of thousands of pages
     # in every build. None: the page is keyed by all it holds.
     inputs: tuple[Any, ...] | None = None
+    # The addresses of the briefs a list page shows, for the sitemap's `lastmod`.
+    lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class TopicSummary:
 
 @dataclass(frozen=True)
 class TopicListing:
-    """A topic's own page: its briefs, newest first."""
+    """A topic's own page: its briefs (on that page), newest first."""
 
     name: str
     path: str
@@ -129,10 +137,106 @@ class TopicListing:
 
 @dataclass(frozen=True)
 class YearLink:
-    """A year of publication as the home page links to it."""
+    """A year of publication as the home page links to it: the archive page it starts on."""
 
     year: int
     path: str
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One entry of a list's page numbers: a page (`number`, its `path`, whether it is the
+    page shown), or a gap ("…") between numbers, when `number` is 0."""
+
+    number: int
+    path: str = ""
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """Where one page of a list stands among the list's pages.
+
+    `links` holds the first and the last page, this one and its neighbours, with gaps between
+    (GOV.UK's pagination): a list of 200 pages shows seven entries, not 200.
+    """
+
+    number: int  # this page, from 1
+    count: int  # how many pages the list has
+    previous: str | None  # the site path of the page before, None on the first
+    next: str | None  # the site path of the page after, None on the last
+    links: tuple[PageLink, ...]
+    first: int  # the place in the whole list of this page's first entry, from 1
+    last: int  # ... and of its last entry
+
+
+def page_numbers(current: int, count: int) -> tuple[int, ...]:
+    """The page numbers a page of `count` shows, 0 for a gap: the first and last page, the
+    current one and one either side; a gap of a single page shows that page instead."""
+    wanted = sorted({1, current - 1, current, current + 1, count} & set(range(1, count + 1)))
+    shown: list[int] = []
+    for number in wanted:
+        before = shown[-1] if shown else 0
+        if number - before == 2:
+            shown.append(before + 1)
+        elif number - before > 2:
+            shown.append(0)
+        shown.append(number)
+    return tuple(shown)
+
+
+def paginate(first: str, count: int, size: int) -> tuple[tuple[Pagination, slice], ...]:
+    """The pages of a list of `count` entries, `size` to a page, whose first page is at
+    `first`: each page's pagination and the slice of the list it shows. An empty list still
+    has its one page, which says so."""
+    pages = max(1, -(-count // size))
+    paths = [urls.list_page(first, n) for n in range(1, pages + 1)]
+    made = []
+    for number in range(1, pages + 1):
+        links = tuple(
+            PageLink(n, paths[n - 1], n == number) if n else PageLink(0)
+            for n in page_numbers(number, pages)
+        )
+        start = (number - 1) * size
+        end = min(start + size, count)
+        pagination = Pagination(
+            number=number,
+            count=pages,
+            previous=paths[number - 2] if number > 1 else None,
+            next=paths[number] if number < pages else None,
+            links=links,
+            first=start + 1 if count else 0,
+            last=end,
+        )
+        made.append((pagination, slice(start, end)))
+    return tuple(made)
+
+
+def page_label(title: str, pagination: Pagination) -> str:
+    """A list page's title: the list's title, and which page when there are several."""
+    if pagination.count == 1:
+        return title
+    return f"{title} (page {pagination.number} of {pagination.count})"
+
+
+def main_topics(topics: Sequence[TopicSummary], limit: int) -> tuple[TopicSummary, ...]:
+    """The `limit` topics with the most briefs, those first; equal counts alphabetically (the
+    order `topics` is in: the sort is stable)."""
+    return tuple(sorted(topics, key=lambda t: -t.count)[:limit])
+
+
+def reader_settings(config: SiteConfig) -> SiteConfig:
+    """The settings with the text readers see (the site's name, description, publisher and
+    licence line) typeset as the briefs' text is, once per build, for pages and the feed."""
+    from .typography import typeset  # loads Markdown: only where pages are made
+
+    return dataclasses.replace(
+        config,
+        title=typeset(config.title),
+        description=typeset(config.description),
+        publisher=typeset(config.publisher),
+        licence=typeset(config.licence),
+    )
 
 
 @dataclass(frozen=True)
@@ -162,20 +266,23 @@ def build_pages(
     related: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[Page, ...]:
     """Every page of the site, in a fixed order. `related` is `related_briefs(catalog)`, when
-    the caller has it already."""
+    the caller has it already. `config` is as `reader_settings` gives it."""
+    from .typography import typeset  # loads Markdown: only where pages are made
+
     lang = config.language
     summaries = {brief.slug: BriefSummary.of(brief) for brief in catalog.briefs}
+    # Topic names are kept as written in briefs (they are keys: a topic's address is made
+    # from its name); readers see them typeset, once per build.
+    names = {t.path: typeset(t.name) for t in catalog.topics}
     topics = tuple(
-        TopicListing(t.name, t.path, tuple(summaries[b.slug] for b in t.briefs))
+        TopicListing(names[t.path], t.path, tuple(summaries[b.slug] for b in t.briefs))
         for t in catalog.topics
     )
     topic_list = tuple(TopicSummary(t.name, t.path, len(t.briefs)) for t in topics)
-    years = tuple(
-        YearListing(y.year, y.anchor, tuple(summaries[b.slug] for b in y.briefs))
-        for y in catalog.years
-    )
     related = related_briefs(catalog) if related is None else related
     links = {t.path: TopicLink(t.name, t.path) for t in topics}  # one each: digested once
+    archive = _archive_pages(catalog, summaries, config.page_size, lang)
+    latest = _latest(catalog, summaries, config.latest_count)
     pages: list[Page] = [
         Page(
             path=urls.HOME,
@@ -183,22 +290,16 @@ def build_pages(
             title=config.title,
             description=config.description or config.title,
             lang=lang,
+            lists=tuple(b.path for b in latest),
             context=_context(
-                latest=_latest(catalog, summaries, config.latest_count),
+                latest=latest,
                 total=len(catalog.briefs),
-                topics=topic_list,
-                years=tuple(YearLink(y.year, y.path) for y in catalog.years),
+                topics=main_topics(topic_list, config.main_topic_count),
+                topic_total=len(topic_list),
+                years=_year_links(catalog, config.page_size),
             ),
         ),
-        Page(
-            path=urls.ARCHIVE,
-            template="archive.html",
-            title="All briefs",
-            description=f"All {len(catalog.briefs)} briefs by year of publication.",
-            lang=lang,
-            context=_context(years=years, total=len(catalog.briefs)),
-            breadcrumbs=(HOME_CRUMB,),
-        ),
+        *archive,
         Page(
             path=urls.TOPICS,
             template="topics.html",
@@ -218,7 +319,8 @@ def build_pages(
             root_relative=True,
         ),
     ]
-    pages.extend(_topic_page(topic, lang) for topic in topics)
+    for topic in topics:
+        pages.extend(_topic_pages(topic, config.page_size, lang))
     pages.extend(
         _brief_page(
             rendered[b.slug],
@@ -250,18 +352,64 @@ def _replacement(
     return summaries[found.slug] if found is not None else None
 
 
-def _topic_page(topic: TopicListing, lang: str) -> Page:
-    """The list of briefs under one topic."""
+def _year_links(catalog: Catalog, size: int) -> tuple[YearLink, ...]:
+    """Each year, linked to its section on the archive page its newest brief is on."""
+    links = []
+    index = 0  # the place in the archive of the year's first brief
+    for year in catalog.years:
+        links.append(YearLink(year.year, urls.year_path(year.year, index // size + 1)))
+        index += len(year.briefs)
+    return tuple(links)
+
+
+def _archive_pages(
+    catalog: Catalog, summaries: Mapping[str, BriefSummary], size: int, lang: str
+) -> Iterator[Page]:
+    """The archive: every brief, newest first, `size` to a page, each page's briefs in
+    sections by year (a year that goes on over a page break has a section on both)."""
+    total = len(catalog.briefs)
+    for pagination, part in paginate(urls.ARCHIVE, total, size):
+        shown = catalog.briefs[part]
+        by_year: dict[int, list[BriefSummary]] = {}
+        for brief in shown:
+            by_year.setdefault(brief.date.year, []).append(summaries[brief.slug])
+        years = tuple(
+            YearListing(year, urls.year_anchor(year), tuple(items))
+            for year, items in by_year.items()
+        )
+        described = f"All {total} briefs by year of publication"
+        yield Page(
+            path=urls.list_page(urls.ARCHIVE, pagination.number),
+            template="archive.html",
+            title=page_label("All briefs", pagination),
+            description=page_label(described, pagination) + ".",
+            lang=lang,
+            context=_context(years=years, total=total, pagination=pagination),
+            breadcrumbs=(HOME_CRUMB,),
+            lists=tuple(b.path for b in shown),
+        )
+
+
+def _topic_pages(topic: TopicListing, size: int, lang: str) -> Iterator[Page]:
+    """The list of briefs under one topic, `size` to a page."""
     count = len(topic.briefs)
-    return Page(
-        path=topic.path,
-        template="topic.html",
-        title=topic.name,
-        description=f"{count} brief{'s' if count != 1 else ''} on {topic.name}.",
-        lang=lang,
-        context=_context(topic=topic),
-        breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
-    )
+    described = f"{count} brief{'s' if count != 1 else ''} on {topic.name}"
+    for pagination, part in paginate(topic.path, count, size):
+        shown = topic.briefs[part]
+        yield Page(
+            path=urls.list_page(topic.path, pagination.number),
+            template="topic.html",
+            title=page_label(topic.name, pagination),
+            description=page_label(described, pagination) + ".",
+            lang=lang,
+            context=_context(
+                topic=TopicListing(topic.name, topic.path, shown),
+                total=count,
+                pagination=pagination,
+            ),
+            breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
+            lists=tuple(b.path for b in shown),
+        )
 
 
 @dataclass(frozen=True)
@@ -371,7 +519,7 @@ def related_inputs(catalog: Catalog) -> bytes:
 
 def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tuple[str, ...]]:
     """For each brief, the slugs of the other briefs sharing the most topics with it; among
-    equals, the ones listed first (newest, then by title). Withdrawn and replaced briefs are
+    equals, the ones listed first (`catalog.listing_order`). Withdrawn and replaced briefs are
     not suggested: readers would be sent to what is no longer current.
 
     Only the newest RELATED_CANDIDATES briefs of each topic are candidates; otherwise a topic

@@ -29,7 +29,7 @@ from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates, check_withdrawal_date
 from .history import FileHistory, git_head, read_history
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
-from .pages import Page, build_pages, related_briefs, related_inputs
+from .pages import Page, build_pages, reader_settings, related_briefs, related_inputs
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .sitemap import build_sitemap
 from .source import display_path, find_briefs, read_assets, read_brief_bytes
@@ -335,13 +335,14 @@ def _build(
         if nfc(path) in catalog.by_source
     }
     env = environment_for(tuple(config.template_dirs), inputs.templates)
-    pages = build_pages(config, catalog, rendered, _related(catalog, cache))
+    shown = reader_settings(config)  # the site's name and description typeset, as briefs are
+    pages = build_pages(shown, catalog, rendered, _related(catalog, cache))
     fingerprints = _fingerprints(brief_keys, rendered)
     outputs, rendering_problems = render_pages(
-        env, config, pages, options, on_disk, cache, fingerprints, inputs.templates
+        env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
     )
     problems += rendering_problems
-    outputs.append(build_feed(config, catalog, modified))
+    outputs.append(build_feed(shown, catalog, modified))
     outputs.extend(build_sitemap(config, catalog, pages, modified))
     outputs += [
         Output(urls.asset_path(name), data)

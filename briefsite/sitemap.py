@@ -18,18 +18,17 @@ def build_sitemap(
     pages: Sequence[Page],
     modified: Mapping[str, dt.date],
 ) -> tuple[Output, Output]:
-    """The sitemap of every indexable page, and a robots.txt that points to it.
+    """The sitemap of every indexable page (each page of a paginated list included), and a
+    robots.txt that points to it.
 
     A brief's `lastmod` is its git commit date when known, else its newest change note; a
-    listing page's is the newest of the briefs it lists.
+    list page's is the newest of the briefs it shows (`Page.lists`); any other page's the
+    newest of all. The sitemap holds addresses and dates only: no text to typeset.
     """
     from xml.sax.saxutils import escape  # loads urllib.request: only when used
 
     changed = {b.path: last_changed(b, modified) for b in catalog.briefs}
     newest = max(changed.values(), default=None)
-    topic_dates = {
-        t.path: max(changed[b.path] for b in t.briefs) for t in catalog.topics if t.briefs
-    }
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
@@ -37,7 +36,9 @@ def build_sitemap(
     for page in pages:
         if page.noindex:
             continue
-        lastmod = changed.get(page.path) or topic_dates.get(page.path) or newest
+        lastmod = changed.get(page.path)
+        if lastmod is None:
+            lastmod = max((changed[path] for path in page.lists), default=newest)
         lines.append("<url>")
         lines.append(f"<loc>{escape(urls.absolute(page.path, config.base_url))}</loc>")
         if lastmod:

@@ -39,12 +39,20 @@ same HTML byte for byte. It is faithful by construction rather than by a new gra
 Like `smarty`, it adds `"` and `'` to the characters a backslash escapes: `\\"` stays a
 straight quote. Only `smarty`'s defaults are offered: no angled quotes (`<<`, `>>`), no
 custom substitutions; the site uses neither.
+
+The same pass sets plain text: `typeset` gives front-matter text (titles, summaries, figure
+labels, change notes, source titles, ...) the body's curly quotes, dashes and ellipses, from
+the same rules, as characters rather than entities (the text is plain and templates escape
+it; a no-break space is U+00A0, never `&nbsp;`), and binds numbers to units with `bind_units`,
+which the body's `markup._bind_units` uses too. So a title and the text under it agree.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import markdown
@@ -188,17 +196,21 @@ RULES: tuple[Rule, ...] = (
 
 
 class _Educator:
-    """Applies `RULES` to the texts of one document, sharing its stash entries."""
+    """Applies `RULES` to the texts of one document, sharing what each entity becomes.
 
-    def __init__(self, md: markdown.Markdown) -> None:
-        self.md = md
-        self.placeholders: dict[str, str] = {}  # entity -> its HTML-stash placeholder
+    `store` says what an entity stands as in the result: in a Markdown document, a placeholder
+    of its HTML stash (stored once per document); in plain text, its characters.
+    """
+
+    def __init__(self, store: Callable[[str], str]) -> None:
+        self.store = store
+        self.placeholders: dict[str, str] = {}  # entity -> what stands for it
 
     def placeholder(self, entity: str) -> str:
-        """The stash placeholder for `entity`, stored once per document."""
+        """What stands for `entity`, made once per educator."""
         found = self.placeholders.get(entity)
         if found is None:
-            found = self.placeholders[entity] = self.md.htmlStash.store(entity)
+            found = self.placeholders[entity] = self.store(entity)
         return found
 
     def educate(self, text: str) -> str:
@@ -249,7 +261,7 @@ class TypographyTreeprocessor(Treeprocessor):
 
     def run(self, root: ET.Element) -> None:
         """Walk the tree once; only texts with a quote, `--` or `...` do any work."""
-        educator = _Educator(self.md)
+        educator = _Educator(self.md.htmlStash.store)
         trigger = _TRIGGER.search
         elements = root.iter()
         next(elements)  # the root: `smarty`'s InlineProcessor reads only its descendants
@@ -269,3 +281,66 @@ class TypographyExtension(Extension):
         """Register the tree-processor where `smarty` runs; let `\\"` and `\\'` stay straight."""
         md.treeprocessors.register(TypographyTreeprocessor(md), "typography", PRIORITY)
         md.ESCAPED_CHARS.extend(['"', "'"])
+
+
+# --------------------------------------------------------------- numbers and units, plain text
+
+NBSP = "\u00a0"
+
+# Units and scale words that must not be split from their number at a line end.
+_UNIT_WORDS = (
+    "km²|km2|m²|hectares|ha|km|million|billion|trillion|thousand|yuan|per cent|percent|"
+    "percentage points|projects|companies"
+)
+_NUMBER_UNIT = re.compile(rf"(?<=\d) (?=(?:{_UNIT_WORDS})\b)")
+_SCALE_UNIT = re.compile(r"(?<=million|billion) (?=yuan\b)|(?<=trillion) (?=yuan\b)")
+
+
+def bind_units(text: str) -> str:
+    """No-break spaces between a number and its unit or scale word, and between a scale word
+    and its currency ('37.3 km²', '100 million yuan'), so a line never ends between them.
+
+    The body's text nodes (`markup._bind_units`) and plain text (`typeset`) both come here.
+    """
+    return _SCALE_UNIT.sub(NBSP, _NUMBER_UNIT.sub(NBSP, text))
+
+
+# A web address written as text: kept exactly as written, as the body keeps an autolink's text
+# (an AtomicString). It ends before trailing punctuation or a quote, so `"https://x.org".`
+# still gets its curly quotes around it. `www.` addresses too.
+_ADDRESS = re.compile(
+    r"\b(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.)[^\s\"'<>]*[^\s\"'<>.,;:!?()\[\]{}\-]"
+)
+# An address while the rules run: its first and last characters stay in place around an
+# opaque token, so a quote before or after it is read as it would be next to the address.
+_HIDDEN = re.compile(f"{STX}\ue001([0-9]+){ETX}")
+# What a plain text's educator makes of each entity: its characters (`&rsquo;` is U+2019).
+_PLAIN = _Educator(html.unescape)
+
+
+def typeset(text: str) -> str:
+    """Plain text set as the body's text is: the body's curly quotes, dashes and ellipses
+    (`RULES`), as characters, and numbers bound to their units (`bind_units`).
+
+    For the text a reader sees outside the body: a brief's title, summary, figure labels,
+    change notes, source titles, the site's name and description. The result is plain text,
+    for templates (and the feed) to escape. Web addresses in it are left as written. Not for
+    values a program reads: slugs, addresses, report numbers, topic names as keys, units.
+    """
+    if STX in text or ETX in text:  # as Markdown removes them from a body, before anything
+        text = text.replace(STX, "").replace(ETX, "")
+    addresses: list[str] = []
+    if "://" in text or "www." in text:
+
+        def hide(match: re.Match[str]) -> str:
+            address = match.group()
+            addresses.append(address[1:-1])
+            return f"{address[0]}{STX}\ue001{len(addresses) - 1}{ETX}{address[-1]}"
+
+        text = _ADDRESS.sub(hide, text)
+    if _TRIGGER.search(text):
+        text = _PLAIN.educate(text)
+    text = bind_units(text)
+    if addresses:
+        text = _HIDDEN.sub(lambda m: addresses[int(m.group(1))], text)
+    return text

@@ -40,9 +40,15 @@ def year_anchor(year: int) -> str:
     return f"year-{year}"
 
 
-def year_path(year: int) -> str:
-    """A year's section of the archive page."""
-    return f"{ARCHIVE}#{year_anchor(year)}"
+def year_path(year: int, page: int = 1) -> str:
+    """A year's section of the archive, on the archive's page `page`."""
+    return f"{list_page(ARCHIVE, page)}#{year_anchor(year)}"
+
+
+def list_page(first: str, number: int) -> str:
+    """Page `number` (from 1) of a list split into pages (the archive, a topic's briefs): the
+    first page at the list's own address, page N at `<first>page/N/`."""
+    return first if number == 1 else f"{first}page/{number}/"
 
 
 def asset_path(name: str) -> str:

@@ -26,6 +26,7 @@ from briefsite.formats import format_number, format_quantity
 from briefsite.history import parse_log
 from briefsite.pipeline import BuildOptions, build
 from briefsite.problems import Problem, Severity, error, format_json
+from briefsite.typography import typeset
 
 TODAY = dt.date(2024, 5, 1)
 EPOCH = "1714564800"  # 2024-05-01 12:00:00 UTC
@@ -449,8 +450,9 @@ def test_feed_and_sitemap_stay_well_formed_xml_with_every_allowed_edge_character
     feed = ET.parse(site / "site" / "feed.xml").getroot()
     entry = feed.find(f"{atom}entry")
     assert entry is not None
-    assert entry.findtext(f"{atom}title") == f"T {expected}".strip()
-    assert entry.findtext(f"{atom}summary") == f"Line one\nline two {expected}"
+    # Titles and summaries are typeset (curly quotes); the topic, a key, is as written.
+    assert entry.findtext(f"{atom}title") == typeset(f"T {expected}".strip())
+    assert entry.findtext(f"{atom}summary") == typeset(f"Line one\nline two {expected}")
     assert [c.get("term") for c in entry.iter(f"{atom}category")] == [expected.strip()]
     sitemap = ET.parse(site / "site" / "sitemap.xml").getroot()
     locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]

@@ -229,6 +229,144 @@ def test_key_figure_values_keep_scale_words_and_wrap_units_as_words(
     page.locator(".key-figures").screenshot(path=str(SCREENSHOTS / "key-figures-320.png"))
 
 
+# --- 3. Titles, summaries and list entries: a number stays with its unit -------------------
+
+# A number and the unit or scale word after it ("37.3 km²", "100 million yuan"), written with
+# any space: the line must never break in the spaces between them (nor "million / yuan").
+BOUND = re.compile(
+    r"(?<=\d)[ \u00a0]+(?=(?:km²|million|billion|yuan|companies|projects)\b)"
+    r"|(?<=million|billion)[ \u00a0]+(?=yuan\b)"
+)
+
+# Where the lines of an element's text start: the index in its textContent of each visible
+# character that begins a new line (as LINE_BREAKS_JS decides a new line).
+LINE_STARTS_JS = """el => {
+    const starts = [];
+    let index = 0, last = null;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (let i = 0; i < node.data.length; i++, index++) {
+            const range = document.createRange();
+            range.setStart(node, i);
+            range.setEnd(node, i + 1);
+            const rect = [...range.getClientRects()].find(r => r.width > 0 && r.height > 0);
+            if (!rect) continue;
+            if (last) {
+                const overlap = Math.min(last.bottom, rect.bottom) - Math.max(last.top, rect.top);
+                if (overlap < Math.min(last.height, rect.height) / 2) starts.push(index);
+            }
+            last = rect;
+        }
+    }
+    return {text: el.textContent, starts};
+}"""
+
+
+def _breaks_inside_bound_pairs(page: Any, selector: str) -> list[str]:
+    """Line breaks in the elements matching `selector` that fall in the spaces between a number
+    and its unit, as 'text: the words around the break'."""
+    found = page.eval_on_selector_all(selector, f"els => els.map({LINE_STARTS_JS})")
+    assert found, f"nothing matches {selector}"
+    bad = []
+    for item in found:
+        text = item["text"]
+        for match in BOUND.finditer(text):
+            # A break in these spaces starts the next line at the unit: at match.end().
+            if match.end() in item["starts"]:
+                around = text[max(0, match.start() - 8) : match.end() + 8]
+                bad.append(f"{' '.join(text.split())[:60]!r}... breaks in {around!r}")
+    return bad
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_titles_summaries_and_list_entries_keep_numbers_with_their_units(
+    new_page: NewPage, site_url: str, width: int
+) -> None:
+    """Issue 11, point 3: "37.3 / km²" split in the h1 and lead at 360 px, "up to 100 /
+    million yuan" in the home list. Front-matter text is now typeset like the body."""
+    page = new_page(viewport={"width": width, "height": 900})
+    checks = [
+        (f"{site_url}briefs/land-offer/", "h1, .lead"),
+        (f"{site_url}briefs/online-investment-signing/", "h1, .lead"),
+        (site_url, ".brief-list__title, .brief-list__summary"),
+        (f"{site_url}briefs/", ".brief-list__title, .brief-list__summary"),
+    ]
+    failures = []
+    for url, selector in checks:
+        response = page.goto(url)
+        assert response is not None and response.ok, url
+        failures += [f"{url}: {bad}" for bad in _breaks_inside_bound_pairs(page, selector)]
+    assert not failures, f"a number split from its unit at {width}px:\n" + "\n".join(failures)
+
+
+# --- 6. Pagination: a row of links, the current page marked, not printed --------------------
+
+
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Twelve briefs, one to a page: the archive has twelve pages."""
+    root = tmp_path_factory.mktemp("paged")
+    briefs = {
+        f"b{n:02}.md": f"---\ntitle: Brief {n}\ndate: 2020-01-{n:02}\nsummary: About {n}.\n"
+        "---\nText.\n"
+        for n in range(1, 13)
+    }
+    source = write_site(
+        root / "source", briefs, f"title: Paged\nbase_url: {BASE_URL}\npage_size: 1\n"
+    )
+    out = root / "out" / "briefs-site"
+    result = run_build("build", "--source", source, "--output", out, "--quiet")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+PAGINATION_JS = """nav => ({
+    items: [...nav.querySelectorAll('li')].map(li => {
+        const r = li.getBoundingClientRect();
+        return {text: li.textContent.trim(), top: r.top, left: r.left, right: r.right,
+                height: r.height};
+    }),
+    current: [...nav.querySelectorAll('[aria-current=page]')].map(a => ({
+        text: a.textContent, weight: getComputedStyle(a).fontWeight })),
+    others: [...nav.querySelectorAll('a:not([aria-current])')].map(a =>
+        getComputedStyle(a).fontWeight),
+    width: document.documentElement.scrollWidth, viewport: innerWidth,
+})"""
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_pagination_is_a_row_of_links_with_the_current_page_marked(
+    new_page: NewPage, paged_site: Path, width: int
+) -> None:
+    url = (paged_site / "briefs" / "page" / "3" / "index.html").as_uri()
+    page = _open(new_page, url, viewport={"width": width, "height": 900})
+    state = page.eval_on_selector('nav[aria-label="Pagination"]', PAGINATION_JS)
+    texts = [item["text"] for item in state["items"]]
+    assert texts == ["Previous page", "1", "2", "3", "4", "\u2026", "12", "Next page"], texts
+    assert state["current"] == [{"text": "3", "weight": "700"}], state["current"]
+    assert all(weight == "400" for weight in state["others"]), state["others"]
+    assert state["width"] <= state["viewport"], "the pagination widens the page"
+    # Entries sit side by side (wrapping at most into a few rows), each a target of 24 px or
+    # with room around it (WCAG 2.5.8).
+    rows = {round(item["top"]) for item in state["items"]}
+    assert len(rows) <= (1 if width >= 768 else 3), state["items"]
+    assert all(item["height"] >= 24 for item in state["items"]), state["items"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator('nav[aria-label="Pagination"]').screenshot(
+        path=str(SCREENSHOTS / f"pagination-{width}.png")
+    )
+
+
+def test_pagination_does_not_print(new_page: NewPage, paged_site: Path) -> None:
+    url = (paged_site / "briefs" / "page" / "3" / "index.html").as_uri()
+    page = _open(new_page, url)
+    page.emulate_media(media="print")
+    display = page.eval_on_selector(
+        'nav[aria-label="Pagination"]', "nav => getComputedStyle(nav).display"
+    )
+    assert display == "none"
+
+
 # --- 4. Qualifiers: their own line, readable size, numbers line up --------------------------
 
 # For each key-figure item: where its number starts (the first digit), the font size there,

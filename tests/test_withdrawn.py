@@ -132,7 +132,12 @@ def retired_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "first-scheme.md": brief(
                 "First scheme", day="2024-02-03", extra=WITHDRAWN + "superseded_by: new-scheme.md\n"
             ),
-            "current-scheme.md": brief("Current scheme", day="2024-01-05"),
+            "current-scheme.md": brief(
+                "Current scheme", day="2024-01-05", extra="status: in-force\n"
+            ),
+            "ended-scheme.md": brief(
+                "Ended scheme", day="2024-01-04", extra="status: in-force\n" + WITHDRAWN
+            ),
         },
     )
     out = root / "out"
@@ -185,9 +190,17 @@ def test_withdrawn_and_replaced_briefs_leave_the_latest_but_stay_in_complete_lis
         "Old scheme": "Replaced",
         "Closed scheme": "Withdrawn",
         "Current scheme": "",
+        "Ended scheme": "Withdrawn",
     }
     assert listed(retired_site, "briefs/index.html") == expected
     assert listed(retired_site, "topics/land/index.html") == expected
+    # A withdrawn brief whose front matter still says in force is not listed as in force.
+    facts = {
+        Page.text(e)
+        for e in parse(retired_site / "briefs/index.html").find_all("p", class_="brief-list__meta")
+    }
+    assert any(f.endswith("· In force") for f in facts), facts  # the current scheme's
+    assert sum("In force" in f for f in facts) == 1, facts
     for slug in ("closed-scheme", "old-scheme", "first-scheme"):
         assert (retired_site / "briefs" / slug / "index.html").is_file()
         assert f"/briefs/{slug}/</loc>" in (retired_site / "sitemap.xml").read_text()

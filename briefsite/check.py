@@ -18,6 +18,7 @@ from .history import FileHistory, body_changed
 from .pages import brief_page_ids
 from .problems import Problem, Severity, error, warning
 from .schema import Figure
+from .selection import Selection
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
     from .links import RenderedBrief
@@ -36,13 +37,16 @@ def check_links(
     severity: Severity = Severity.ERROR,
     unpublished: Mapping[str, str] = MappingProxyType({}),
     unlisted: Sequence[RenderedBrief] = (),
+    selection: Selection | None = None,
 ) -> list[Problem]:
     """Every link to a brief must reach one, and every '#anchor' an id on that page.
 
     `unpublished` maps source paths of briefs that exist but are not in this build to why:
     "invalid" (its own errors are reported already), "draft", or "scheduled for DATE".
     `unlisted` are the bodies of briefs whose front matter failed: their links are checked
-    too, though no link can lead to them.
+    too, though no link can lead to them. When `rendered` holds briefs a build would hold back
+    (`check` reads drafts and scheduled briefs too), `selection` says which links would break
+    in the build that first publishes the linking brief.
     """
     problems: list[Problem] = []
     sources = sorted(r.brief.source_path for r in rendered.values())
@@ -70,6 +74,13 @@ def check_links(
                     names_in[folder],
                     "link to another brief by its file name, e.g. [offer](land-offer.md)",
                 )
+            elif selection and (
+                late := _missing_then(
+                    selection, item.brief, rendered[link.target_slug].brief, "link to it later"
+                )
+            ):
+                message = f"link '{link.href}' leads to a brief that {late[0]}"
+                hint = late[1]
             else:
                 target = rendered[link.target_slug]
                 if link.target_slug not in ids_of:
@@ -94,6 +105,23 @@ def check_links(
     return problems
 
 
+def _missing_then(
+    selection: Selection, source: Brief, target: Brief, later: str
+) -> tuple[str, str] | None:
+    """When `target` will be missing from the build that first publishes `source`: the end
+    of a message ("is not published: it is a draft") and a hint ending in `later` (what to
+    do instead); otherwise None."""
+    reason, day = selection.missing_when_published(source, target)
+    if not reason:
+        return None
+    if day is None:
+        return f"is not published: {reason}", f"publish that brief first, or {later}"
+    return (
+        f"will not be published on {day.isoformat()}, when this brief is: {reason}",
+        f"publish that brief on the same day or earlier, or {later}",
+    )
+
+
 def replacement_of(brief: Brief, catalog: Catalog) -> Brief | None:
     """The published brief `superseded_by` names, or None (none named, or none there)."""
     if brief.superseded_by is None:
@@ -102,14 +130,16 @@ def replacement_of(brief: Brief, catalog: Catalog) -> Brief | None:
 
 
 def check_replacements(
-    catalog: Catalog, unpublished: Mapping[str, str] = MappingProxyType({})
+    catalog: Catalog,
+    unpublished: Mapping[str, str] = MappingProxyType({}),
+    selection: Selection | None = None,
 ) -> list[Problem]:
     """`superseded_by` must name another published brief, and replacements must not loop.
 
     A loop (a replaced by b, b by a) would send readers from notice to notice and leave no
-    current brief, so each brief in it is named. `unpublished` is as for `check_links`: a
-    target with errors of its own is not reported again. Linear: each brief names at most one
-    replacement, so every chain is walked once.
+    current brief, so each brief in it is named. `unpublished` and `selection` are as for
+    `check_links`: a target with errors of its own is not reported again. Linear: each brief
+    names at most one replacement, so every chain is walked once.
     """
     problems: list[Problem] = []
     replaced_by: dict[str, str] = {}
@@ -132,6 +162,11 @@ def check_replacements(
             )
         elif found is not None:
             replaced_by[brief.source_path] = found.source_path
+            later = "add 'superseded_by' when it is"
+            late = _missing_then(selection, brief, found, later) if selection else None
+            if late:
+                message = f"'superseded_by: {written}' names a brief that {late[0]}"
+                problems.append(error(brief.source_path, *where, message, late[1]))
         else:
             reason = unpublished.get(link_target_path(brief.source_path, written))
             if reason == "invalid":

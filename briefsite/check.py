@@ -68,11 +68,13 @@ def check_links(
                 message = f"link '{link.href}' leads to no brief"
                 folder = posixpath.dirname(path) or "."
                 if folder not in names_in:
-                    names_in[folder] = _Options(_relative_names(path, sources))
+                    names_in[folder] = _Options(_relative_stems(path, sources))
                 hint = suggest(
-                    link.href.partition("#")[0],
+                    _stem(link.href.partition("#")[0]),
                     names_in[folder],
                     "link to another brief by its file name, e.g. [offer](land-offer.md)",
+                    suffix=".md",
+                    exclude=_own_stem(path),
                 )
             elif selection and (
                 late := _missing_then(
@@ -179,9 +181,11 @@ def check_replacements(
             else:
                 message = f"'superseded_by: {written}' names no brief"
                 hint = suggest(
-                    written,
-                    _Options(_relative_names(brief.source_path, sources)),
+                    _stem(written),
+                    _Options(_relative_stems(brief.source_path, sources)),
                     "write the replacing brief's file name, e.g. land-offer.md",
+                    suffix=".md",
+                    exclude=_own_stem(brief.source_path),
                 )
             problems.append(error(brief.source_path, *where, message, hint))
     briefs = {brief.source_path: brief for brief in catalog.briefs}
@@ -228,7 +232,7 @@ class _Options:
     def __init__(self, words: Iterable[str]) -> None:
         self.words = sorted(set(words), key=lambda w: (len(w), w))
         self.lengths = [len(w) for w in self.words]
-        self.hints: dict[tuple[str, str], str] = {}  # (word, prefix) -> the hint given
+        self.hints: dict[tuple[str, str, str], str] = {}  # (word, prefix, exclude) -> hint
 
     def near_in_length(self, word: str) -> list[str]:
         """The options difflib's `real_quick_ratio` would let through for `word`.
@@ -251,23 +255,48 @@ class _Suggestions:
     def __init__(self) -> None:
         self.budget = SUGGESTION_BUDGET
 
-    def __call__(self, word: str, options: _Options, otherwise: str, prefix: str = "") -> str:
-        """The closest option ("did you mean '#terms'?"), or `otherwise`."""
-        key = (word, prefix)
+    def __call__(
+        self,
+        word: str,
+        options: _Options,
+        otherwise: str,
+        prefix: str = "",
+        suffix: str = "",
+        exclude: str = "",
+    ) -> str:
+        """The closest option but `exclude` ("did you mean '#terms'?"), or `otherwise`.
+
+        `prefix` and `suffix` are written around the option: '#' before an id, '.md' after a
+        file's stem (names are compared without it: 'b.md' and 'c.md' share three of four
+        characters, 'b' and 'c' none).
+        """
+        key = (word, prefix, exclude)
         if key not in options.hints:
-            candidates = options.near_in_length(word)
+            candidates = [c for c in options.near_in_length(word) if c != exclude]
             close: list[str] = []
             if len(candidates) <= self.budget:
                 self.budget -= len(candidates)
                 close = difflib.get_close_matches(word, candidates, 1, SUGGESTION_CUTOFF)
-            options.hints[key] = f"did you mean '{prefix}{close[0]}'?" if close else otherwise
+            hint = f"did you mean '{prefix}{close[0]}{suffix}'?" if close else otherwise
+            options.hints[key] = hint
         return options.hints[key]
 
 
-def _relative_names(from_path: str, sources: Iterable[str]) -> list[str]:
-    """Brief file names as a relative link from `from_path` would write them."""
+def _relative_stems(from_path: str, sources: Iterable[str]) -> list[str]:
+    """Brief file names as a relative link from `from_path` would write them, without '.md'."""
     folder = posixpath.dirname(from_path) or "."
-    return [posixpath.relpath(source, folder) for source in sources]
+    return [_stem(posixpath.relpath(source, folder)) for source in sources]
+
+
+def _stem(name: str) -> str:
+    """A brief's file name as a link writes it, without '.md': what "did you mean" compares."""
+    return name.removesuffix(".md")
+
+
+def _own_stem(path: str) -> str:
+    """How a link in brief `path` would name that brief itself, without '.md': never suggested,
+    since a link to a brief from its own text is not what a mistyped name meant."""
+    return _stem(posixpath.basename(path))
 
 
 def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:

@@ -300,6 +300,7 @@ def _build(
     from .render import environment_for
 
     compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
+    problems += config.warnings
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {

@@ -154,8 +154,11 @@ def make_parser() -> argparse.ArgumentParser:
         "check",
         help="check every brief without writing anything",
         description=(
-            "Everything a build checks (front matter, links, #anchors, templates), plus "
-            "warnings a build does not stop for: duplicate titles, the same figure with "
+            "Everything a build checks (front matter, links, #anchors, templates), for every "
+            "brief: drafts and briefs scheduled for later too, each link checked as the build "
+            "that first publishes its brief will check it (--drafts and --future: as a build "
+            "with them would). Plus warnings a build does not stop for: duplicate titles, the "
+            "same figure with "
             "different values in two briefs, and text changed in git without a change note. "
             "Nothing is written but the build cache (.briefsite-cache/, which makes the next "
             "check and build faster; --no-cache to skip it). Exit status 1 on errors, and on "

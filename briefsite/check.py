@@ -18,6 +18,7 @@ from .history import FileHistory, body_changed
 from .pages import brief_page_ids
 from .problems import Problem, Severity, error, warning
 from .schema import Figure
+from .selection import Selection
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
     from .links import RenderedBrief
@@ -36,13 +37,16 @@ def check_links(
     severity: Severity = Severity.ERROR,
     unpublished: Mapping[str, str] = MappingProxyType({}),
     unlisted: Sequence[RenderedBrief] = (),
+    selection: Selection | None = None,
 ) -> list[Problem]:
     """Every link to a brief must reach one, and every '#anchor' an id on that page.
 
     `unpublished` maps source paths of briefs that exist but are not in this build to why:
     "invalid" (its own errors are reported already), "draft", or "scheduled for DATE".
     `unlisted` are the bodies of briefs whose front matter failed: their links are checked
-    too, though no link can lead to them.
+    too, though no link can lead to them. When `rendered` holds briefs a build would hold back
+    (`check` reads drafts and scheduled briefs too), `selection` says which links would break
+    in the build that first publishes the linking brief.
     """
     problems: list[Problem] = []
     sources = sorted(r.brief.source_path for r in rendered.values())
@@ -64,12 +68,21 @@ def check_links(
                 message = f"link '{link.href}' leads to no brief"
                 folder = posixpath.dirname(path) or "."
                 if folder not in names_in:
-                    names_in[folder] = _Options(_relative_names(path, sources))
+                    names_in[folder] = _Options(_relative_stems(path, sources))
                 hint = suggest(
-                    link.href.partition("#")[0],
+                    _stem(link.href.partition("#")[0]),
                     names_in[folder],
                     "link to another brief by its file name, e.g. [offer](land-offer.md)",
+                    suffix=".md",
+                    exclude=_own_stem(path),
                 )
+            elif selection and (
+                late := _missing_then(
+                    selection, item.brief, rendered[link.target_slug].brief, "link to it later"
+                )
+            ):
+                message = f"link '{link.href}' leads to a brief that {late[0]}"
+                hint = late[1]
             else:
                 target = rendered[link.target_slug]
                 if link.target_slug not in ids_of:
@@ -94,6 +107,23 @@ def check_links(
     return problems
 
 
+def _missing_then(
+    selection: Selection, source: Brief, target: Brief, later: str
+) -> tuple[str, str] | None:
+    """When `target` will be missing from the build that first publishes `source`: the end
+    of a message ("is not published: it is a draft") and a hint ending in `later` (what to
+    do instead); otherwise None."""
+    reason, day = selection.missing_when_published(source, target)
+    if not reason:
+        return None
+    if day is None:
+        return f"is not published: {reason}", f"publish that brief first, or {later}"
+    return (
+        f"will not be published on {day.isoformat()}, when this brief is: {reason}",
+        f"publish that brief on the same day or earlier, or {later}",
+    )
+
+
 def replacement_of(brief: Brief, catalog: Catalog) -> Brief | None:
     """The published brief `superseded_by` names, or None (none named, or none there)."""
     if brief.superseded_by is None:
@@ -102,14 +132,16 @@ def replacement_of(brief: Brief, catalog: Catalog) -> Brief | None:
 
 
 def check_replacements(
-    catalog: Catalog, unpublished: Mapping[str, str] = MappingProxyType({})
+    catalog: Catalog,
+    unpublished: Mapping[str, str] = MappingProxyType({}),
+    selection: Selection | None = None,
 ) -> list[Problem]:
     """`superseded_by` must name another published brief, and replacements must not loop.
 
     A loop (a replaced by b, b by a) would send readers from notice to notice and leave no
-    current brief, so each brief in it is named. `unpublished` is as for `check_links`: a
-    target with errors of its own is not reported again. Linear: each brief names at most one
-    replacement, so every chain is walked once.
+    current brief, so each brief in it is named. `unpublished` and `selection` are as for
+    `check_links`: a target with errors of its own is not reported again. Linear: each brief
+    names at most one replacement, so every chain is walked once.
     """
     problems: list[Problem] = []
     replaced_by: dict[str, str] = {}
@@ -132,6 +164,11 @@ def check_replacements(
             )
         elif found is not None:
             replaced_by[brief.source_path] = found.source_path
+            later = "add 'superseded_by' when it is"
+            late = _missing_then(selection, brief, found, later) if selection else None
+            if late:
+                message = f"'superseded_by: {written}' names a brief that {late[0]}"
+                problems.append(error(brief.source_path, *where, message, late[1]))
         else:
             reason = unpublished.get(link_target_path(brief.source_path, written))
             if reason == "invalid":
@@ -144,9 +181,11 @@ def check_replacements(
             else:
                 message = f"'superseded_by: {written}' names no brief"
                 hint = suggest(
-                    written,
-                    _Options(_relative_names(brief.source_path, sources)),
+                    _stem(written),
+                    _Options(_relative_stems(brief.source_path, sources)),
                     "write the replacing brief's file name, e.g. land-offer.md",
+                    suffix=".md",
+                    exclude=_own_stem(brief.source_path),
                 )
             problems.append(error(brief.source_path, *where, message, hint))
     briefs = {brief.source_path: brief for brief in catalog.briefs}
@@ -193,7 +232,7 @@ class _Options:
     def __init__(self, words: Iterable[str]) -> None:
         self.words = sorted(set(words), key=lambda w: (len(w), w))
         self.lengths = [len(w) for w in self.words]
-        self.hints: dict[tuple[str, str], str] = {}  # (word, prefix) -> the hint given
+        self.hints: dict[tuple[str, str, str], str] = {}  # (word, prefix, exclude) -> hint
 
     def near_in_length(self, word: str) -> list[str]:
         """The options difflib's `real_quick_ratio` would let through for `word`.
@@ -216,23 +255,48 @@ class _Suggestions:
     def __init__(self) -> None:
         self.budget = SUGGESTION_BUDGET
 
-    def __call__(self, word: str, options: _Options, otherwise: str, prefix: str = "") -> str:
-        """The closest option ("did you mean '#terms'?"), or `otherwise`."""
-        key = (word, prefix)
+    def __call__(
+        self,
+        word: str,
+        options: _Options,
+        otherwise: str,
+        prefix: str = "",
+        suffix: str = "",
+        exclude: str = "",
+    ) -> str:
+        """The closest option but `exclude` ("did you mean '#terms'?"), or `otherwise`.
+
+        `prefix` and `suffix` are written around the option: '#' before an id, '.md' after a
+        file's stem (names are compared without it: 'b.md' and 'c.md' share three of four
+        characters, 'b' and 'c' none).
+        """
+        key = (word, prefix, exclude)
         if key not in options.hints:
-            candidates = options.near_in_length(word)
+            candidates = [c for c in options.near_in_length(word) if c != exclude]
             close: list[str] = []
             if len(candidates) <= self.budget:
                 self.budget -= len(candidates)
                 close = difflib.get_close_matches(word, candidates, 1, SUGGESTION_CUTOFF)
-            options.hints[key] = f"did you mean '{prefix}{close[0]}'?" if close else otherwise
+            hint = f"did you mean '{prefix}{close[0]}{suffix}'?" if close else otherwise
+            options.hints[key] = hint
         return options.hints[key]
 
 
-def _relative_names(from_path: str, sources: Iterable[str]) -> list[str]:
-    """Brief file names as a relative link from `from_path` would write them."""
+def _relative_stems(from_path: str, sources: Iterable[str]) -> list[str]:
+    """Brief file names as a relative link from `from_path` would write them, without '.md'."""
     folder = posixpath.dirname(from_path) or "."
-    return [posixpath.relpath(source, folder) for source in sources]
+    return [_stem(posixpath.relpath(source, folder)) for source in sources]
+
+
+def _stem(name: str) -> str:
+    """A brief's file name as a link writes it, without '.md': what "did you mean" compares."""
+    return name.removesuffix(".md")
+
+
+def _own_stem(path: str) -> str:
+    """How a link in brief `path` would name that brief itself, without '.md': never suggested,
+    since a link to a brief from its own text is not what a mistyped name meant."""
+    return _stem(posixpath.basename(path))
 
 
 def check_consistency(briefs: Sequence[Brief]) -> list[Problem]:

@@ -10,6 +10,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +28,7 @@ from .pipeline import (
 from .problems import Problem, Severity, error, visible
 from .reporting import paint, plural, print_formatted, report, shown_from_here
 from .scaffold import create
+from .selection import HeldBack, checked_line, counts, held_back_lines
 from .workers import default_jobs
 
 COMMANDS = ("build", "check", "new", "serve")
@@ -152,8 +154,11 @@ def make_parser() -> argparse.ArgumentParser:
         "check",
         help="check every brief without writing anything",
         description=(
-            "Everything a build checks (front matter, links, #anchors, templates), plus "
-            "warnings a build does not stop for: duplicate titles, the same figure with "
+            "Everything a build checks (front matter, links, #anchors, templates), for every "
+            "brief: drafts and briefs scheduled for later too, each link checked as the build "
+            "that first publishes its brief will check it (--drafts and --future: as a build "
+            "with them would). Plus warnings a build does not stop for: duplicate titles, the "
+            "same figure with "
             "different values in two briefs, and text changed in git without a change note. "
             "Nothing is written but the build cache (.briefsite-cache/, which makes the next "
             "check and build faster; --no-cache to skip it). Exit status 1 on errors, and on "
@@ -283,6 +288,9 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"Build failed; nothing was written to {visible(str(config.output))}.", file=err)
         return EXIT_PROBLEMS
     sync = publish(result, config)
+    if not args.quiet:
+        for line in held_back_lines([_shown(h, config.root) for h in result.held_back]):
+            print(visible(line), file=err)  # file names may hold control characters
     if args.verbose:
         for path in sync.written:
             print(f"  wrote   {visible(path)}", file=out)
@@ -311,18 +319,25 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             drafts=args.drafts, future=args.future, jobs=args.jobs, cache=not args.no_cache
         )
         result = check_site(config, options)
-        problems, briefs = result.problems, result.brief_count
+        problems = result.problems
+        counted = checked_line(result.brief_count, *counts(result.catalog.briefs, options.today))
     else:
-        problems, briefs = tuple(config), 0  # settings problems, in the format asked for
+        problems, counted = tuple(config), ""  # settings problems, in the format asked for
     shown = shown_from_here(problems, args.source)
     if args.format == "text":
         report(shown, err)
         if not problems:
-            print(f"Checked {plural(briefs, 'brief')}: no problems.", file=out)
+            print(f"{counted}: no problems.", file=out)
     else:
         print_formatted(shown, args.format, out)
     errors = any(p.severity is Severity.ERROR for p in problems)
     return EXIT_PROBLEMS if errors or (args.strict and problems) else EXIT_OK
+
+
+def _shown(held: HeldBack, root: Path) -> HeldBack:
+    """A held-back brief with its path as problems show theirs (`shown_from_here`)."""
+    as_problem = error(held.path, 0, 0, "")
+    return replace(held, path=shown_from_here([as_problem], root)[0].path)
 
 
 def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

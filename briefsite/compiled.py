@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .brief import Brief
 from .frontmatter import default_slug, load_brief, split
+from .placeholders import placeholder_problems
 from .problems import Problem
 from .source import SourceFile, decode
 
@@ -109,11 +110,13 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
         problems = (*loaded, *body.problems)
         return CompiledBrief(path, None, body, problems, stand_in=stand_in)
     body = _renderer(settings.raw_html, loaded.lang).body(loaded)
+    # A brief ready for readers may keep none of the text `new` wrote for its editor.
+    unfinished = () if loaded.draft else tuple(placeholder_problems(source, loaded.body_line))
     # The Markdown text is not needed once rendered: kept, it would be carried through the
     # cache, the workers' messages and a large build's memory for nothing. The body's own
     # warnings (leftovers of other systems, a caption above no table) are the file's.
     kept = typeset_brief(dataclasses.replace(loaded, body_markdown=""))
-    return CompiledBrief(path, kept, body, body.problems)
+    return CompiledBrief(path, kept, body, (*unfinished, *body.problems))
 
 
 def typeset_brief(brief: Brief) -> Brief:

@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from . import schema
-from .problems import Problem, error
+from . import schema, urls
+from .problems import Problem, error, warning
 from .safeyaml import parse_yaml, problem_at
-from .source import decode
+from .source import SourceFile, decode
 
 CONFIG_NAME = "site.yml"
 BRIEFS_DIR = "briefs"
@@ -103,8 +103,8 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
     schema.Field(
         "repo_url",
         schema.Url(),
-        "the public repository holding the briefs (GitHub or GitLab); adds 'View source' and "
-        "'Suggest a change' links to each brief",
+        "the public repository holding the briefs (on GitHub, GitLab, Gitea or Forgejo); adds "
+        "'View source' and 'Suggest a change' links to each brief",
     ),
     schema.Field("repo_branch", schema.Text(), "the branch the site is built from", default="main"),
     schema.Field(
@@ -112,6 +112,12 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         schema.Text(),
         "where this site folder sits inside the repository, if not at its top",
         default="",
+    ),
+    schema.Field(
+        "repo_kind",
+        schema.Choice(urls.REPOSITORY_KINDS, "github, gitlab or gitea"),
+        "the kind of host repo_url is on (gitea for Forgejo too), which decides the links' "
+        "form; needed unless it is github.com, gitlab.com or codeberg.org",
     ),
     schema.Field(
         "directory_urls",
@@ -161,7 +167,10 @@ class SiteConfig:
     repo_url: str | None
     repo_branch: str
     repo_folder: str
+    repo_kind: str | None  # as set, or known from repo_url's host; None: no repository links
     directory_urls: bool
+    # Warnings about the settings (a repository host of unknown kind), reported by every build.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def briefs_dir(self) -> Path:
@@ -209,11 +218,39 @@ def load_config(
     checked.update(overrides or {})
     base = checked["base_url"]
     checked["base_url"] = base if base.endswith("/") else base + "/"
+    warnings = _repository_warnings(checked, node, source)
+    if checked["repo_url"] and not checked["repo_kind"]:
+        checked["repo_kind"] = urls.repository_kind(checked["repo_url"])
     own_templates = root / TEMPLATES_DIR
     dirs = tuple(d for d in (own_templates, BUILTIN_TEMPLATES) if d.is_dir())
     return SiteConfig(
         root=root,
         output=output if output is not None else root / "site",
         template_dirs=tuple(dict.fromkeys(d.resolve() for d in dirs)),
+        warnings=tuple(warnings),
         **checked,
     )
+
+
+def _repository_warnings(
+    checked: dict[str, Any], node: yaml.Node, source: SourceFile
+) -> list[Problem]:
+    """A warning at `repo_url` when neither its host nor `repo_kind` tells how the host
+    addresses files: the links would be guesses, so they are left out until it is set."""
+    url = checked["repo_url"]
+    if not url or checked["repo_kind"] or urls.repository_kind(url):
+        return []
+    value = next(
+        (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == "repo_url"),
+        node,
+    )
+    kinds = ", ".join(f"'repo_kind: {kind}'" for kind in urls.REPOSITORY_KINDS)
+    return [
+        warning(
+            CONFIG_NAME,
+            *source.position(value.start_mark.index),
+            f"cannot tell what kind of host {url} is, so briefs get no 'View source' and "
+            "'Suggest a change' links",
+            f"add one of {kinds} to {CONFIG_NAME}",
+        )
+    ]

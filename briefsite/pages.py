@@ -422,11 +422,13 @@ class RepositoryLinks:
 
 def _repository_links(config: SiteConfig, brief: Brief) -> RepositoryLinks | None:
     """'View source' and 'Suggest a change' addresses, when `repo_url` is set."""
-    if not config.repo_url:
+    if not config.repo_url or not config.repo_kind:  # no kind: a site.yml warning says why
         return None
     parts = (config.repo_url, config.repo_branch, config.repo_folder, brief.source_path)
+    kind = config.repo_kind
     return RepositoryLinks(
-        urls.repository_file(*parts, edit=False), urls.repository_file(*parts, edit=True)
+        urls.repository_file(*parts, edit=False, kind=kind),
+        urls.repository_file(*parts, edit=True, kind=kind),
     )
 
 

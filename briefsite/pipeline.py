@@ -31,6 +31,7 @@ from .history import FileHistory, git_head, read_history
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import Page, build_pages, reader_settings, related_briefs, related_inputs
 from .problems import Problem, Severity, has_errors, sort_problems, warning
+from .selection import HeldBack, Selection
 from .sitemap import build_sitemap
 from .source import display_path, find_briefs, read_assets, read_brief_bytes
 from .workers import Job, compile_all, default_jobs
@@ -72,18 +73,22 @@ class BuildOptions:
     git: bool = True  # read commit dates for sitemap and feed when the briefs are in git
     jobs: int = field(default_factory=default_jobs)  # worker processes for per-brief work
     cache: bool = True  # keep per-brief results in .briefsite-cache/ between builds
+    # `check`: drafts and scheduled briefs are read, rendered and checked too, each link as the
+    # build that first publishes its brief will check it (`selection`); nothing is published.
+    every_brief: bool = False
+
+    @property
+    def selection(self) -> Selection:
+        """Which briefs this build publishes (drafts and later ones only when asked)."""
+        return Selection(self.today, self.drafts, self.future)
 
     def publishes(self, brief: Brief) -> bool:
         """Whether a brief belongs in this build: not a draft, not scheduled for later."""
-        return not self.held_back(brief)
+        return self.every_brief or not self.held_back(brief)
 
     def held_back(self, brief: Brief) -> str:
-        """Why a valid brief stays out of this build, or "" when it is published."""
-        if brief.draft and not self.drafts:
-            return "it is a draft"
-        if brief.date > self.today and not self.future:
-            return f"it is scheduled for {brief.date.isoformat()}"
-        return ""
+        """Why a valid brief stays out of a build of this selection, or "" when it is in."""
+        return self.selection.held_back(brief)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class BuildResult:
     rendered: Mapping[str, RenderedBrief] = field(default_factory=dict)
     history: Mapping[str, FileHistory] | None = None  # None: the build stopped before reading it
     page_count: int = 0
+    held_back: tuple[HeldBack, ...] = ()  # valid briefs this build left out, and why
     brief_total: int = -1  # set when the catalog was not built again (nothing changed)
     # True when answered from the record of a build whose files the destination still holds
     # exactly: there is nothing to publish.
@@ -230,11 +236,13 @@ class BuildRecord:
     problems: tuple[Problem, ...]  # its warnings, to report again
     brief_count: int
     page_count: int
+    held_back: tuple[HeldBack, ...] = ()
 
     @classmethod
     def of(cls, result: BuildResult) -> BuildRecord:
         outputs = tuple((o.path, o.digest) for o in result.outputs)
-        return cls(outputs, result.problems, result.brief_count, result.page_count)
+        counts = (result.brief_count, result.page_count, result.held_back)
+        return cls(outputs, result.problems, *counts)
 
     def result(self) -> BuildResult:
         """The build again: every file as it is on disk, the same warnings."""
@@ -243,6 +251,7 @@ class BuildRecord:
             outputs,
             self.problems,
             page_count=self.page_count,
+            held_back=self.held_back,
             brief_total=self.brief_count,
             unchanged=True,
         )
@@ -258,7 +267,7 @@ def inputs_fingerprint(
     """
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
-    choices = (options.drafts, options.future, options.today, options.git)
+    choices = (options.drafts, options.future, options.every_brief, options.today, options.git)
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
     newest = 0
@@ -291,6 +300,7 @@ def _build(
     from .render import environment_for
 
     compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
+    problems += config.warnings
     problems += [p for item in compiled for p in item.problems]
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {
@@ -319,8 +329,11 @@ def _build(
         for item in compiled
         if item.stand_in is not None and item.body is not None
     ]
-    problems += check_links(rendered, Severity(config.broken_links), unpublished, unlisted)
-    problems += check_replacements(catalog, unpublished)
+    selection = options.selection
+    problems += check_links(
+        rendered, Severity(config.broken_links), unpublished, unlisted, selection
+    )
+    problems += check_replacements(catalog, unpublished, selection)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered)
 
@@ -353,7 +366,10 @@ def _build(
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history)
     ordered = tuple(sorted(outputs, key=lambda o: o.path))
-    return BuildResult(ordered, sort_problems(problems), catalog, rendered, history, len(pages))
+    held = () if options.every_brief else selection.held(briefs)
+    return BuildResult(
+        ordered, sort_problems(problems), catalog, rendered, history, len(pages), held
+    )
 
 
 def _related(catalog: Catalog, cache: Cache | None) -> Mapping[str, tuple[str, ...]]:
@@ -458,8 +474,11 @@ def _page_keys(
 
 def check_site(config: SiteConfig, options: BuildOptions | None = None) -> BuildResult:
     """Everything a build validates, plus whole-site checks a build does not need to stop for:
-    duplicate titles, figures that disagree across briefs, and missing change notes."""
-    options = options or BuildOptions()
+    duplicate titles, figures that disagree across briefs, and missing change notes.
+
+    Drafts and scheduled briefs are checked too (`BuildOptions.every_brief`): `check` is the
+    editor's tool, and a draft's mistakes are better found before it is published."""
+    options = replace(options or BuildOptions(), every_brief=True)
     result = build(config, options)
     briefs = result.catalog.briefs
     history = result.history

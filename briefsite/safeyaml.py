@@ -7,6 +7,7 @@ and PyYAML's errors turned into `Problem`s at the file's own line and column.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -77,7 +78,7 @@ def parse_yaml(
     except _Refused as exc:
         return None, None, [problem_at(source, exc.mark, base, exc.message, exc.hint)]
     except yaml.MarkedYAMLError as exc:
-        return None, None, [_yaml_problem(source, exc, base, what)]
+        return None, None, [_yaml_problem(source, exc, base, what, text)]
     except yaml.YAMLError as exc:  # errors without a position, e.g. a reader error
         return None, None, [error(source.path, first_line, 1, f"{what}: {exc}")]
     return node, data, []
@@ -134,35 +135,121 @@ def _tag_message(tag: str) -> str:
     return f"YAML tag '{shown}' is not allowed: front matter holds plain text, numbers and dates"
 
 
-def _yaml_problem(source: SourceFile, exc: yaml.MarkedYAMLError, base: int, what: str) -> Problem:
-    """Turn a PyYAML error into a Problem at YAML's own position in the file.
+def _yaml_problem(
+    source: SourceFile, exc: yaml.MarkedYAMLError, base: int, what: str, text: str
+) -> Problem:
+    """Turn a PyYAML error into a Problem at the place the editor has to change.
 
-    For an unclosed quote or bracket the useful place is where it was opened (the context mark),
-    not the end of the block where the parser gave up.
+    YAML reports where its parser gave up, which for an unclosed quote or bracket can be
+    lines below the mistake. So the problem points at the quote or bracket that was left open
+    (the error's own context, or a quoted value found running over several lines) and says
+    where the parser stopped; other errors stay where YAML put them.
     """
     context = (exc.context or "").strip()
     problem = (exc.problem or "").strip()
-    opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
-    mark = exc.context_mark if opened and exc.context_mark is not None else exc.problem_mark
+    stopped = exc.problem_mark
+    opened = exc.context_mark
+    if opened is not None and "quoted scalar" in context and "escape" not in problem:
+        quote = _char_at(text, opened.index, '"')
+        message = (
+            f"{what} is not valid YAML: the quote ({quote}) opened here is never closed; "
+            f"the parser stopped at {_place(source, base, stopped)} ({problem})"
+        )
+        return problem_at(
+            source, opened, base, message, f"add the closing {quote} where the value ends"
+        )
+    if opened is not None and "flow" in context and _line(stopped) > _line(opened):
+        bracket = _char_at(text, opened.index, "[")
+        closer, items = ("}", "pairs") if bracket == "{" else ("]", "items")
+        message = (
+            f"{what} is not valid YAML: the '{bracket}' opened here is not closed before "
+            f"{_place(source, base, stopped)}, where the parser stopped ({problem})"
+        )
+        hint = f"close it with '{closer}' where it ends, and separate its {items} with commas"
+        return problem_at(source, opened, base, message, hint)
+    quoted = _quoted_before(text, stopped) if stopped is not None else None
+    if quoted is not None and _line(quoted.end_mark) > _line(quoted.start_mark):
+        quote = _char_at(text, quoted.start_mark.index, '"')
+        message = (
+            f"{what} is not valid YAML: the quote ({quote}) opened here runs on to "
+            f"{_place(source, base, stopped)}, where the parser stopped ({problem})"
+        )
+        hint = f"close the quote on this line: a value in quotes ends only at the next {quote}"
+        return problem_at(source, quoted.start_mark, base, message, hint)
     message = f"{what} is not valid YAML: {problem}"
     if context:
         message += f" ({context})"
-    line = source.position(base + (mark.index if mark is not None else 0))[0]
+    offset = base + (stopped.index if stopped is not None else 0)
+    line = source.position(offset)[0]
     line_text = source.text[source.line_starts[line - 1] :].split("\n", 1)[0]
     # libyaml's messages do not mention tabs, so look at the line itself.
-    hint = _yaml_hint(problem, opened, "\t" in line_text)
-    return problem_at(source, mark, base, message, hint)
+    if "\t" in line_text or "tab" in problem:
+        hint = "indent with spaces, not tabs"
+    elif quoted is not None:  # a quoted value ended early, and text follows it on its line
+        hint = (
+            "inside '…' write an apostrophe as two (''), or put the value in double quotes"
+            if _char_at(text, quoted.start_mark.index, '"') == "'"
+            else 'inside "…" write a quote as \\", or put the value in single quotes'
+        )
+    elif "escape" in problem:
+        hint = 'inside "…" a backslash starts an escape: write \\\\, or use single quotes'
+    elif opened is not None and "flow" in context:
+        hint = "separate the items with commas, and put text that contains ': ' in quotes"
+    elif "mapping values are not allowed" in problem:
+        hint = "put text that contains ': ' in quotes"
+    else:
+        hint = "check the indentation and quoting of this line"
+    return problem_at(source, stopped, base, message, hint)
 
 
-def _yaml_hint(problem: str, opened: bool, tab_on_line: bool) -> str:
-    """A plain-language suggestion for the common YAML mistakes editors make."""
-    if tab_on_line or "tab" in problem:
-        return "indent with spaces, not tabs"
-    if opened:
-        return "close the quote or bracket that starts here"
-    if "mapping values are not allowed" in problem:
-        return "put text that contains ': ' in quotes"
-    return "check the indentation and quoting of this line"
+# A line inside a quoted value that looks like the next field ("date: 2020-04-07"): the sign
+# of a quote left open, which swallowed the lines below it.
+_FIELD_LINE = re.compile(r"\n[ \t]*[^\s#'\"\-][^\n:]*:(?:[ \t]|$)", re.MULTILINE)
+
+
+def _quoted_before(text: str, stopped: Any) -> Any:
+    """The quoted value that explains an error at `stopped`, or None.
+
+    Either one that ran over several lines and swallowed what looks like the next field (a
+    quote left open, closed by the next quote further down) or that ends on the line where the
+    parser stopped; or one that ended just before `stopped`, on its line (an apostrophe in
+    '…' or a quote in "…" that closed the value early).
+    """
+    tokens = []
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if token.start_mark.index >= stopped.index:
+                break
+            tokens.append(token)
+    except yaml.YAMLError:
+        pass  # the tokens before the scanner's own error are enough
+    quoted = [t for t in tokens if isinstance(t, yaml.ScalarToken) and t.style in ('"', "'")]
+    for token in quoted:
+        span = text[token.start_mark.index : token.end_mark.index]
+        if "\n" in span and (_FIELD_LINE.search(span) or _line(token.end_mark) == _line(stopped)):
+            return token
+    if quoted:
+        last = quoted[-1]
+        between = text[last.end_mark.index : stopped.index]
+        if _line(last.end_mark) == _line(stopped) and not between.strip(" \t"):
+            return last
+    return None
+
+
+def _line(mark: Any) -> int:
+    """A mark's line as YAML counts it (0 without a mark)."""
+    return int(mark.line) if mark is not None else 0
+
+
+def _char_at(text: str, index: int, default: str) -> str:
+    """The character at `index` of the YAML text, or `default` past its end."""
+    return text[index] if 0 <= index < len(text) else default
+
+
+def _place(source: SourceFile, base: int, mark: Any) -> str:
+    """'line 11, column 8': where a YAML mark falls in the file."""
+    line, col = source.position(base + (mark.index if mark is not None else 0))
+    return f"line {line}, column {col}"
 
 
 def problem_at(source: SourceFile, mark: Any, base: int, message: str, hint: str = "") -> Problem:

@@ -2,7 +2,8 @@
 
 Generated from `schema.BRIEF_FIELDS`, so a field added to the schema appears in new briefs with
 its help text. The brief is valid as created (a draft with placeholder text), so it builds and
-passes `check` at once, and `serve` shows it with its "Draft" banner.
+passes `check` at once, and `serve` shows it with its "Draft" banner. Its placeholder text
+comes from `placeholders`, which also finds any left once the brief is no longer a draft.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from . import schema
+from . import placeholders, schema
 from .brief import Brief
 from .config import SiteConfig
 from .frontmatter import default_slug, load_brief
@@ -27,11 +28,15 @@ EXAMPLES = {
         "  - label: net industrial land offered",
         "    value: 37.3",
         "    unit: km²",
-        "    source: where the number comes from",
+        f"    source: {placeholders.FIGURE_SOURCE}",
     ),
-    "sources": ("  - title: the document's title", "    url: https://…", "    date: 2020-04-07"),
-    "updates": ("  - date: 2020-04-08", "    note: what changed, in one sentence"),
-    "withdrawn": ("  date: 2021-05-01", "  reason: why the brief no longer reflects policy"),
+    "sources": (
+        f"  - title: {placeholders.SOURCE_TITLE}",
+        f"    url: {placeholders.SOURCE_URL}",
+        "    date: 2020-04-07",
+    ),
+    "updates": ("  - date: 2020-04-08", f"    note: {placeholders.UPDATE_NOTE}"),
+    "withdrawn": ("  date: 2021-05-01", f"  reason: {placeholders.WITHDRAWAL_REASON}"),
     "superseded_by": ("superseded_by: land-offer-2021.md",),
 }
 
@@ -144,7 +149,7 @@ def new_brief(title: str, slug: str, topics: Sequence[str], today: dt.date) -> s
     values = {
         "title": _quoted(title),
         "date": today.isoformat(),
-        "summary": _quoted("Replace with one or two sentences saying what the policy does."),
+        "summary": _quoted(placeholders.SUMMARY),
         "slug": slug,
         "topics": "[" + ", ".join(_quoted(t) for t in topics) + "]",
         "authors": "[]",
@@ -163,20 +168,7 @@ def new_brief(title: str, slug: str, topics: Sequence[str], today: dt.date) -> s
         if field.name == "draft":
             lines.append("#   set to false (or delete this line) when the brief is ready")
         lines.append(f"{field.name}: {values.get(field.name, '')}".rstrip())
-    lines += [
-        "---",
-        "",
-        "## What was announced",
-        "",
-        "Replace this text. Say what the policy is, who announced it and when.",
-        "",
-        "## Terms",
-        "",
-        "Replace this text with the policy's terms.",
-        "",
-        "## What we do not know yet",
-        "",
-        "Replace this text with the open questions.",
-        "",
-    ]
+    lines += ["---", ""]
+    for heading, placeholder in placeholders.SECTIONS:
+        lines += [f"## {heading}", "", placeholder, ""]
     return "\n".join(lines)

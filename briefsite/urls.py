@@ -13,7 +13,7 @@ from the site root, using the path part of `base_url`.
 from __future__ import annotations
 
 import posixpath
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 HOME = ""
 ARCHIVE = "briefs/"
@@ -100,11 +100,37 @@ def root_relative(target: str, base_url: str) -> str:
     return base_path + target
 
 
-def repository_file(repo_url: str, branch: str, folder: str, path: str, edit: bool) -> str:
-    """A brief's page on GitHub or GitLab: to read (`blob`) or to propose an edit (`edit`)."""
+# How each kind of repository host addresses a file on a branch: (to read it, to propose an
+# edit). GitLab's unscoped /blob/ and /edit/ are deprecated, so its paths start with /-/;
+# "gitea" is also Forgejo (Codeberg).
+REPOSITORY_PATHS = {
+    "github": ("blob", "edit"),
+    "gitlab": ("-/blob", "-/edit"),
+    "gitea": ("src/branch", "_edit"),
+}
+REPOSITORY_KINDS = tuple(REPOSITORY_PATHS)
+# Hosts whose kind their name tells; any other needs `repo_kind` in site.yml, since guessing
+# wrong gives every brief two links that lead nowhere.
+REPOSITORY_HOSTS = {"github.com": "github", "gitlab.com": "gitlab", "codeberg.org": "gitea"}
+
+
+def repository_kind(repo_url: str) -> str | None:
+    """The kind of host `repo_url` is on, when its name tells (github.com, ...), else None."""
+    host = (urlsplit(repo_url).hostname or "").removeprefix("www.")
+    return REPOSITORY_HOSTS.get(host)
+
+
+def repository_file(
+    repo_url: str, branch: str, folder: str, path: str, edit: bool, kind: str = "github"
+) -> str:
+    """A brief's page on its repository's host: to read it, or to propose an edit.
+
+    The branch and the file's path are percent-encoded (a brief named with a space or in
+    Chinese still gives a valid address); their slashes stay, as the hosts expect.
+    """
     inside = "/".join(part.strip("/") for part in (folder, path) if part.strip("/"))
-    action = "edit" if edit else "blob"
-    return f"{repo_url.rstrip('/')}/{action}/{branch}/{inside}"
+    action = REPOSITORY_PATHS[kind][1 if edit else 0]
+    return f"{repo_url.rstrip('/')}/{action}/{quote(branch)}/{quote(inside)}"
 
 
 def absolute(target: str, base_url: str) -> str:

@@ -11,7 +11,15 @@ import os
 import shutil
 
 import pytest
-from conftest import FIXTURES, GOOD_BRIEF, build_here, run_build, site_files, snapshot
+from conftest import (
+    FIXTURES,
+    GOOD_BRIEF,
+    build_here,
+    run_build,
+    site_files,
+    snapshot,
+    write_site,
+)
 
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.pipeline import build
@@ -191,9 +199,107 @@ def test_wrong_type_date_prints_the_issue_example_line(make_site):
 def test_unclosed_quote_is_placed_where_the_quote_opens(make_site):
     (problem,) = build(config_for(bad_site(make_site, "yaml-syntax.md"))).problems
     assert (problem.path, problem.line, problem.col) == ("briefs/yaml-syntax.md", 2, 8)
-    assert problem.message.startswith("front matter is not valid YAML: ")
-    assert problem.message.endswith("(while scanning a quoted scalar)")
-    assert problem.hint == "close the quote or bracket that starts here"
+    assert problem.message == (
+        'front matter is not valid YAML: the quote (") opened here is never closed; the parser '
+        "stopped at line 5, column 1 (found unexpected end of stream)"
+    )
+    assert problem.hint == 'add the closing " where the value ends'
+
+
+# The issue's example: a quote opened on line 7 and left open swallows the lines below it
+# until the next quote (line 11), where YAML gives up.
+RUNAWAY = """\
+---
+title: Land offer
+date: 2020-04-07
+topics: [Land]
+authors: []
+figures: []
+summary: {q}Qingdao offers land
+updates: []
+sources: []
+draft: false
+slug: {q}land{q}
+---
+Body.
+"""
+
+
+def yaml_problem(make_site, text, name="a.md"):
+    """The first problem `check` prints for a brief (a real process), and its hint."""
+    result = run_build("check", "--source", make_site({name: text}))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert "Traceback" not in result.stderr
+    return lines[0], lines[1]
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_quote_left_open_points_at_the_quote_not_where_yaml_gave_up(make_site, quote):
+    line, hint = yaml_problem(make_site, RUNAWAY.format(q=quote))
+    assert line.startswith(
+        f"briefs/a.md:7:10: error: front matter is not valid YAML: the quote ({quote}) opened "
+        "here runs on to line 11, column 8, where the parser stopped ("
+    )
+    assert (
+        hint
+        == f"  hint: close the quote on this line: a value in quotes ends only at the next {quote}"
+    )
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_quote_never_closed_says_where_yaml_stopped(make_site, quote):
+    text = RUNAWAY.format(q=quote).replace(f"slug: {quote}land{quote}", "slug: land")
+    line, hint = yaml_problem(make_site, text)
+    assert line == (
+        f"briefs/a.md:7:10: error: front matter is not valid YAML: the quote ({quote}) opened "
+        "here is never closed; the parser stopped at line 12, column 1 (found unexpected end "
+        "of stream)"
+    )
+    assert hint == f"  hint: add the closing {quote} where the value ends"
+
+
+@pytest.mark.parametrize(
+    ("opened", "closer", "items"), [("[Land, Tax", "]", "items"), ("{a: b", "}", "pairs")]
+)
+def test_a_bracket_left_open_points_at_the_bracket(make_site, opened, closer, items):
+    text = RUNAWAY.format(q="").replace("topics: [Land]", f"topics: {opened}")
+    line, hint = yaml_problem(make_site, text)
+    assert line.startswith(
+        f"briefs/a.md:4:9: error: front matter is not valid YAML: the '{opened[0]}' opened here "
+        "is not closed before line 5, column 8, where the parser stopped ("
+    )
+    assert (
+        hint
+        == f"  hint: close it with '{closer}' where it ends, and separate its {items} with commas"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "advice"),
+    [
+        ("'Qingdao's offer'", "inside '…' write an apostrophe as two (''), or put the value "
+                              "in double quotes"),
+        ('"He said "yes""', 'inside "…" write a quote as \\", or put the value in single quotes'),
+    ],
+)  # fmt: skip
+def test_a_quote_inside_a_quoted_value_gets_a_hint_about_it(make_site, value, advice):
+    text = RUNAWAY.format(q="").replace("summary: Qingdao offers land", f"summary: {value}")
+    line, hint = yaml_problem(make_site, text)
+    assert line.startswith("briefs/a.md:7:")
+    assert hint == f"  hint: {advice}"
+
+
+def test_a_quote_left_open_in_site_yml_points_at_the_quote(tmp_path):
+    site = write_site(tmp_path / "s", {"a.md": GOOD_BRIEF}, site_yml=(
+        'title: "Test briefs\nlicence: CC BY\nbase_url: "https://example.org/"\n'
+    ))  # fmt: skip
+    result = run_build("check", "--source", site)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        'site.yml:1:8: error: site.yml is not valid YAML: the quote (") opened here runs on to '
+        "line 3, column 12, where the parser stopped ("
+    )
 
 
 def test_colon_in_plain_value_is_placed_at_yamls_own_position(make_site):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LAND_OFFER, position
+from conftest import LAND_OFFER, position, run_build, write_site
 
 from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
@@ -216,3 +216,44 @@ def test_links_are_checked_the_same_without_directory_urls():
     )
 
     assert [p.message.split("'")[1] for p in problems] == ["land-offer.md#termz"]
+
+
+def test_did_you_mean_never_suggests_the_brief_the_link_is_in():
+    # 'nope' is nearer 'note' (the brief itself) than anything else.
+    text = brief_text("See [x](nope.md).\n")
+
+    (problem,) = check({"briefs/note.md": text, "briefs/land-offer.md": LAND_OFFER})
+
+    assert problem.message == "link 'nope.md' leads to no brief"
+    assert problem.hint == "link to another brief by its file name, e.g. [offer](land-offer.md)"
+
+
+def test_did_you_mean_compares_names_without_md():
+    # 'b.md' and 'c.md' share '.md', three characters of four; 'b' and 'c' share nothing.
+    text = brief_text("See [x](b.md) and [y](lnad-offer.md).\n")
+
+    unrelated, typo = check(
+        {"briefs/a.md": text, "briefs/c.md": LAND_OFFER, "briefs/land-offer.md": LAND_OFFER}
+    )
+
+    assert "did you mean" not in unrelated.hint
+    assert typo.hint == "did you mean 'land-offer.md'?"
+
+
+def test_did_you_mean_for_a_replacement_follows_the_same_rules(tmp_path):
+    other = LAND_OFFER.replace("title: Land offer", "title: Other")
+    site = write_site(
+        tmp_path / "s",
+        {
+            "note.md": brief_text("Text.\n", "superseded_by: nope.md\n"),
+            "c.md": other,
+            "land-offer.md": LAND_OFFER,
+        },
+    )
+    result = run_build("check", "--source", site)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [
+        "briefs/note.md:5:16: error: 'superseded_by: nope.md' names no brief",
+        "  hint: write the replacing brief's file name, e.g. land-offer.md",
+    ]

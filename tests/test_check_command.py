@@ -100,7 +100,7 @@ def test_a_clean_site_says_so_on_stdout(tmp_path: Path) -> None:
     for args in ((), ("--strict",)):
         result = check(site, *args)
         assert result.returncode == 0
-        assert result.stdout == "Checked 1 brief: no problems.\n"
+        assert result.stdout == "Checked 1 brief (0 drafts, 0 scheduled): no problems.\n"
         assert result.stderr == ""
     for style in ("github", "json"):
         result = check(site, "--format", style)

@@ -160,7 +160,7 @@ def test_yaml_error_in_settings_is_placed_at_its_own_line(tmp_path):
     shown, problems = problems_for(tmp_path, "title: T\nbase_url: [https://x\n")
     (problem,) = problems
     assert (problem.path, problem.line, problem.col) == (shown, 2, 11)
-    assert problem.hint == "close the quote or bracket that starts here"
+    assert problem.hint == "close it with ']' where it ends, and separate its items with commas"
 
 
 def test_yaml_error_in_settings_does_not_call_it_front_matter(tmp_path):

@@ -192,7 +192,7 @@ def test_load_brief_accepts_a_name_without_slug_when_slug_field_is_given():
 def test_load_brief_shifts_yaml_error_to_file_line():
     (problem,) = load("---\ntitle: A\ndate: 2020-03-26\nsummary: [one, two\n---\n")
     assert (problem.line, problem.col) == (4, 10)
-    assert problem.hint == "close the quote or bracket that starts here"
+    assert problem.hint == "close it with ']' where it ends, and separate its items with commas"
 
 
 def test_load_brief_refuses_aliases_at_the_alias():

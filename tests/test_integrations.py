@@ -108,6 +108,14 @@ def test_pre_commit_hook_checks_a_repository_of_briefs(tmp_path: Path) -> None:
     good = subprocess.run(command, cwd=site, capture_output=True, text=True, env=env, timeout=600)
     assert good.returncode == 0, good.stdout + good.stderr
     assert "check policy briefs" in good.stdout
+    # A warning does not stop the commit, but the editor sees it (pre-commit hides the output
+    # of a passing hook unless it is verbose).
+    (site / "briefs" / "copy.md").write_text(GOOD_BRIEF.replace("2020-03-26", "2020-03-27"))
+    warned = subprocess.run(command, cwd=site, capture_output=True, text=True, env=env,
+                            timeout=600)  # fmt: skip
+    assert warned.returncode == 0, warned.stdout + warned.stderr
+    assert "warning: title 'Land offer' is also used by briefs/land-offer.md" in warned.stdout
+    (site / "briefs" / "copy.md").unlink()
     (site / "briefs" / "land-offer.md").write_text(GOOD_BRIEF.replace("2020-03-26", "March"))
     bad = subprocess.run(command, cwd=site, capture_output=True, text=True, env=env, timeout=600)
     assert bad.returncode == 1, bad.stdout + bad.stderr
@@ -116,6 +124,17 @@ def test_pre_commit_hook_checks_a_repository_of_briefs(tmp_path: Path) -> None:
         in bad.stdout
     )
     assert not (site / "site").exists()  # check writes nothing
+
+
+def test_the_hook_shows_warnings_without_failing_on_them() -> None:
+    """pre-commit prints a passing hook's output only when the hook is verbose; the hook is
+    not strict, so a typo fix without a change note is not blocked (README says both)."""
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert hook["verbose"] is True
+    assert hook["entry"].split() == ["briefsite", "check"]
+    assert "args" not in hook
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert "`verbose: true`" in readme and "`args: [--strict]`" in readme
 
 
 def test_example_workflow_runs_commands_that_exist(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Page, parse, run_build, write_site
+from conftest import Page, parse, position, run_build, write_site
 
 EPOCH = {"2024-05-01": "1714564800", "2024-06-01": "1717243200"}  # noon UTC
 
@@ -122,12 +122,118 @@ def test_drafts_are_published_with_drafts_and_carry_a_banner(
         assert where_listed(both, slug, title) == EVERYWHERE
 
 
-def test_check_follows_the_same_selection(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_counts_every_brief_it_checks(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Eight files, eight briefs checked: the draft and the scheduled one are checked too.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["2024-05-01"])
-    plain = run_build("check", "--source", site)
-    assert plain.stdout == "Checked 6 briefs: no problems.\n", plain.stderr
-    every = run_build("check", "--source", site, "--drafts", "--future")
-    assert every.stdout == "Checked 8 briefs: no problems.\n", every.stderr
+    for options in ((), ("--drafts", "--future")):
+        result = run_build("check", "--source", site, *options)
+        assert result.stdout == "Checked 8 briefs (1 draft, 1 scheduled): no problems.\n"
+        assert result.stderr == ""
+
+
+def test_build_says_which_briefs_it_held_back_and_why(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["2024-05-01"])
+    result = run_build("--source", site)
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        "Held back briefs/draft.md: a draft (--drafts to include it).",
+        "Held back briefs/future.md: scheduled for 2024-06-01 (--future to include it).",
+    ]
+    assert result.stdout.startswith("Built 6 briefs, ")
+    # Again with nothing changed (the build is answered from its record): the same lines.
+    again = run_build("--source", site)
+    assert again.stderr == result.stderr
+    assert "0 written" in again.stdout
+    # Included, they are not mentioned; --quiet prints no such lines.
+    assert "Held back" not in run_build("--source", site, "--drafts", "--future").stderr
+    assert run_build("--source", site, "--quiet").stderr == ""
+
+
+def test_many_held_back_briefs_are_summed_up_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["2024-05-01"])
+    briefs = {"published.md": brief("Published brief", "2024-04-01")}
+    briefs |= {f"d{i}.md": brief(f"Draft {i}", "2024-04-02", "draft: true\n") for i in range(4)}
+    briefs |= {f"f{i}.md": brief(f"Future {i}", f"2024-0{9 - i}-01") for i in range(3)}
+    result = run_build("--source", write_site(tmp_path / "s", briefs))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "Held back 7 briefs: 4 drafts (--drafts to include) and 3 scheduled for later, the first "
+        "for 2024-07-01 (--future to include)."
+    ]
+
+
+def test_check_checks_drafts_and_scheduled_briefs_as_their_day_will(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each link is checked as the build that first publishes its brief will check it."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["2024-05-01"])
+    link = "---\n## Terms\n\nText.\n"
+    briefs = {
+        "published.md": brief("Published brief", "2024-04-01"),
+        # A draft's own mistake: a link to no brief (to a scheduled brief is fine: a draft's
+        # day is unknown).
+        "draft.md": brief("Draft brief", "2024-04-02", "draft: true\n").replace(
+            link, "---\n## Terms\n\nSee [x](nowhere.md) and [y](later.md).\n"
+        ),
+        # Scheduled for 1 June, linking to a brief scheduled for 1 July: the build of 1 June
+        # would fail. To one of 1 June or earlier, or published: fine.
+        "june.md": brief("June brief", "2024-06-01").replace(
+            link,
+            "---\n## Terms\n\n[a](july.md) [b](june-too.md) [c](published.md#terms)\n",
+        ),
+        "june-too.md": brief("Also June", "2024-06-01"),
+        "july.md": brief("July brief", "2024-07-01"),
+        "later.md": brief("Later brief", "2024-08-01"),
+    }
+    site = write_site(tmp_path / "s", briefs)
+    draft_text = (site / "briefs" / "draft.md").read_text()
+    june_text = (site / "briefs" / "june.md").read_text()
+
+    checked = run_build("check", "--source", site)
+    assert checked.returncode == 1
+    errors = [line for line in checked.stderr.splitlines() if ": error: " in line]
+    nowhere = ":".join(map(str, position(draft_text, "nowhere.md")))
+    july = ":".join(map(str, position(june_text, "july.md")))
+    assert errors == [
+        f"briefs/draft.md:{nowhere}: error: link 'nowhere.md' leads to no brief",
+        f"briefs/june.md:{july}: error: link 'july.md' leads to a brief that will not be "
+        "published on 2024-06-01, when this brief is: it is scheduled for 2024-07-01",
+    ]
+    assert "  hint: publish that brief on the same day or earlier, or link to it later" in (
+        checked.stderr.splitlines()
+    )
+    # The build publishes none of them, so none of their problems stop it.
+    built = run_build("--source", site)
+    assert built.returncode == 0, built.stderr
+
+
+def test_a_published_brief_may_not_link_to_a_draft_in_check_or_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH["2024-05-01"])
+    briefs = {
+        "published.md": brief("Published brief", "2024-04-01").replace(
+            "Text.", "See [the draft](draft.md)."
+        ),
+        "draft.md": brief("Draft brief", "2024-04-02", "draft: true\n"),
+    }
+    site = write_site(tmp_path / "s", briefs)
+    line, col = position((site / "briefs" / "published.md").read_text(), "draft.md")
+    message = (
+        f"briefs/published.md:{line}:{col}: error: link 'draft.md' leads to a brief that is "
+        "not published: it is a draft"
+    )
+    for command in ("check", "build"):
+        result = run_build(command, "--source", site)
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[0] == message
+    # Published together (build --drafts, or check as it would check that build), it is fine.
+    assert run_build("check", "--drafts", "--source", site).returncode == 0
+    assert run_build("--drafts", "--source", site).returncode == 0
 
 
 def _expired_notice(out: Path, slug: str) -> list[str]:

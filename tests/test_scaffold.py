@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GOOD_BRIEF, parse, run_build, snapshot, write_site
+from conftest import GOOD_BRIEF, parse, position, run_build, snapshot, write_site
 
-from briefsite import schema
+from briefsite import placeholders, scaffold, schema
 from briefsite.brief import Brief
-from briefsite.frontmatter import load_brief
+from briefsite.compiled import BriefSettings, compile_brief
+from briefsite.frontmatter import default_slug, load_brief
 from briefsite.source import make_source
 from briefsite.typography import typeset
 
@@ -183,3 +184,115 @@ def test_new_needs_a_site(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "site.yml" in result.stderr
     assert list(no_settings.iterdir()) == []
+
+
+# Placeholders: a new brief may keep them while it is a draft, never once it is published.
+
+PLACEHOLDER_MESSAGE = "placeholder text from 'new' is still here: "
+
+
+def made_ready(site: Path, title: str = "A new policy") -> tuple[Path, str]:
+    """`new` a brief, then set `draft: false` as an editor would, leaving its placeholders."""
+    assert run_build("new", title, "--topic", "Tax", "--source", site).returncode == 0
+    path = site / "briefs" / f"{default_slug(title)}.md"
+    text = path.read_text(encoding="utf-8").replace("\ndraft: true\n", "\ndraft: false\n")
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
+def test_a_brief_set_ready_with_its_placeholders_is_refused_at_each(site: Path) -> None:
+    (site / "briefs" / "land-offer.md").write_text(GOOD_BRIEF, encoding="utf-8")
+    path, text = made_ready(site)
+    expected = [
+        position(text, placeholders.SUMMARY),
+        *(position(text, paragraph) for _, paragraph in placeholders.SECTIONS),
+    ]
+
+    for args in (("check",), ("check", "--strict"), ("build",)):
+        result = run_build(*args, "--source", site)
+        assert result.returncode == 1, result.stdout
+        lines = result.stderr.splitlines()
+        found = [line for line in lines if PLACEHOLDER_MESSAGE in line]
+        assert [tuple(map(int, line.split(":")[1:3])) for line in found] == expected
+        assert all(line.startswith("briefs/a-new-policy.md:") for line in found)
+        assert f"'{placeholders.SECTIONS[1][1]}'" in found[2]  # the text it found, quoted
+        assert f"  hint: {placeholders.HINT}" in lines
+    assert not (site / "site").exists()  # nothing published
+
+    # Back to a draft, it checks clean again; written over, it publishes.
+    path.write_text(text.replace("\ndraft: false\n", "\ndraft: true\n"), encoding="utf-8")
+    assert run_build("check", "--strict", "--source", site).returncode == 0
+    finished = text.replace(placeholders.SUMMARY, "Qingdao cuts a tax.")
+    for _, paragraph in placeholders.SECTIONS:
+        finished = finished.replace(paragraph, "What the policy does.")
+    path.write_text(finished, encoding="utf-8")
+    built = run_build("--source", site)
+    assert built.returncode == 0, built.stderr
+    assert (site / "site" / "briefs" / "a-new-policy" / "index.html").is_file()
+
+
+def uncomment_examples(text: str) -> str:
+    """The brief with every example `new` shows under a field written in as its value."""
+    for name, example in scaffold.EXAMPLES.items():
+        if name == "superseded_by":
+            continue  # an example of a real value, not a placeholder
+        empty = "[]" if name in ("figures", "sources", "updates") else ""
+        before = f"\n{name}: {empty}".rstrip() + "\n"
+        assert before in text, name
+        text = text.replace(before, f"\n{name}:\n" + "\n".join(example) + "\n", 1)
+    return text
+
+
+def test_every_placeholder_new_writes_is_caught() -> None:
+    """The check and `new` share `placeholders`; this keeps both sides of that in step."""
+    text = scaffold.new_brief("A policy", "a-policy", ["Tax"], TODAY)
+    ready = uncomment_examples(text.replace("\ndraft: true\n", "\ndraft: false\n"))
+    settings = BriefSettings(language="en", raw_html="sanitize")
+
+    result = compile_brief("briefs/a-policy.md", ready.encode(), settings)
+
+    assert result.brief is not None and not result.brief.draft  # valid, only unfinished
+    found = {
+        (p.line, p.col): p.message.removeprefix(PLACEHOLDER_MESSAGE)
+        for p in result.problems
+        if p.message.startswith(PLACEHOLDER_MESSAGE)
+    }
+    every = [
+        placeholders.SUMMARY,
+        *(paragraph for _, paragraph in placeholders.SECTIONS),
+        *placeholders.EXAMPLE_VALUES,
+    ]
+    # Each at its value: an example's first occurrence is in the comment that shows it.
+    nth = {value: 1 if value in placeholders.EXAMPLE_VALUES else 0 for value in every}
+    assert sorted(found) == sorted(position(ready, value, nth[value]) for value in every)
+    # Every paragraph of text `new` writes under its headings is a placeholder the check knows.
+    body = text.split("\n---\n", 1)[1]
+    paragraphs = [p.strip() for p in body.split("\n\n") if p.strip()]
+    paragraphs = [p for p in paragraphs if not p.startswith("#")]
+    assert paragraphs and all(p in every for p in paragraphs)
+    # And every placeholder the check knows, `new` writes.
+    assert all(value in text for value in every)
+    # As a draft, the same text is accepted.
+    draft = compile_brief("briefs/a-policy.md", uncomment_examples(text).encode(), settings)
+    assert not [p for p in draft.problems if p.message.startswith(PLACEHOLDER_MESSAGE)]
+
+
+def test_placeholders_are_found_rewrapped_or_half_replaced_but_not_in_comments() -> None:
+    text = (
+        "---\n"
+        "title: Land offer\n"
+        "date: 2020-03-26\n"
+        "# summary: Replace with one or two sentences (a comment: never published)\n"
+        "summary: >\n"
+        "  Qingdao offers land. replace with ONE or two\n"
+        "  sentences saying what the policy does.\n"
+        "---\n"
+        "## Terms\n\n"
+        "Replace this\ntext. The terms are generous.\n\n"
+        "We replace this sentence of our own, and that is fine.\n"
+    )
+    result = compile_brief(
+        "briefs/a.md", text.encode(), BriefSettings(language="en", raw_html="sanitize")
+    )
+    found = [(p.line, p.col) for p in result.problems if PLACEHOLDER_MESSAGE in p.message]
+    assert found == [(6, 24), (11, 1)]

@@ -164,3 +164,46 @@ def test_relative_path_agrees_with_posixpath_relpath(to, start):
     path, base = "/".join(to).lstrip("/") or ".", "/".join(start).lstrip("/") or "."
 
     assert urls.relative_path(path, base) == posixpath.relpath(path, base)
+
+
+@pytest.mark.parametrize(
+    ("kind", "view", "edit"),
+    [
+        ("github", "https://h.org/t/b/blob/main/briefs/a.md",
+         "https://h.org/t/b/edit/main/briefs/a.md"),
+        ("gitlab", "https://h.org/t/b/-/blob/main/briefs/a.md",
+         "https://h.org/t/b/-/edit/main/briefs/a.md"),
+        ("gitea", "https://h.org/t/b/src/branch/main/briefs/a.md",
+         "https://h.org/t/b/_edit/main/briefs/a.md"),
+    ],
+)  # fmt: skip
+def test_repository_file_in_each_kind_of_host(kind: str, view: str, edit: str) -> None:
+    parts = ("https://h.org/t/b/", "main", "", "briefs/a.md")
+    assert urls.repository_file(*parts, edit=False, kind=kind) == view
+    assert urls.repository_file(*parts, edit=True, kind=kind) == edit
+
+
+def test_repository_file_is_percent_encoded() -> None:
+    href = urls.repository_file(
+        "https://gitlab.com/t/b", "release/2024", "sites/q r", "briefs/土地 offer#1?.md", True,
+        kind="gitlab",
+    )  # fmt: skip
+    assert href == (
+        "https://gitlab.com/t/b/-/edit/release/2024/sites/q%20r/briefs/"
+        "%E5%9C%9F%E5%9C%B0%20offer%231%3F.md"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://github.com/t/b", "github"),
+        ("https://www.github.com/t/b", "github"),
+        ("https://gitlab.com/group/sub/b", "gitlab"),
+        ("https://codeberg.org/t/b", "gitea"),
+        ("https://git.example.org/t/b", None),
+        ("https://github.com.example.org/t/b", None),
+    ],
+)
+def test_repository_kind_is_known_only_for_known_hosts(url: str, kind: str | None) -> None:
+    assert urls.repository_kind(url) == kind

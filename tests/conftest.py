@@ -289,6 +289,24 @@ def make_venv(venv: Path) -> Path:
     return venv
 
 
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
+    """A virtualenv with the wheel installed, shared by the tests (read only)."""
+
+    def make(venv: Path) -> None:
+        make_venv(venv)
+        result = subprocess.run(
+            [venv / "bin" / "python", "-m", "pip", "install", "-q", wheel_in(dist)],
+            capture_output=True,
+            text=True,
+            env=venv_env(venv),
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return once_per_run(tmp_path_factory, "installed", make)
+
+
 @pytest.fixture
 def rendered_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The pages each build in this process rendered, in order (builds with jobs=1: pages

@@ -234,16 +234,16 @@ def run_step(command: str, cwd: Path, env: dict[str, str]) -> subprocess.Complet
 
 
 def run_job(
-    job: dict[str, Any], repo: Path, runner: Path, wheel: Path
+    job: dict[str, Any], repo: Path, runner: Path, venv: Path, wheel: Path
 ) -> tuple[Path, list[subprocess.CompletedProcess[str]]]:
     """A job's `run:` steps in order, as on a fresh runner: a clone of `repo` (checkout with
-    fetch-depth 0), a new virtualenv (setup-python), an empty home folder; the install step
-    given the wheel built from this checkout instead of the release's git URL. Stops at the
-    first failing step, as GitHub does. Returns the checkout and each step's result."""
+    fetch-depth 0), the virtualenv `venv` (setup-python's Python), an empty home folder; the
+    install step given the wheel built from this checkout instead of the release's git URL.
+    Stops at the first failing step, as GitHub does. Returns the checkout and each step's
+    result."""
     runner.mkdir()
     checkout = runner / "work"
     subprocess.run(["git", "clone", "-q", str(repo), str(checkout)], check=True, timeout=60)
-    venv = make_venv(runner / "python")
     env = venv_env(venv, HOME=str(runner / "home"), CI="true", GITHUB_ACTIONS="true")
     env.pop("XDG_CACHE_HOME", None)  # unset on GitHub's runners: the key goes to ~/.cache
     results = []
@@ -262,7 +262,7 @@ def run_job(
 
 @pytest.mark.slow
 def test_the_hook_command_checks_the_new_repository(
-    committed_repository: Path, dist: Path, tmp_path: Path
+    committed_repository: Path, installed: Path
 ) -> None:
     (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (configured,) = yaml.safe_load(
@@ -275,11 +275,7 @@ def test_the_hook_command_checks_the_new_repository(
         assert files.search(name), name
     # The hook as pre-commit runs it: its entry and args, from the repository's top, with
     # briefsite installed from the wheel (pre-commit's own install needs the network).
-    venv = make_venv(tmp_path / "hook-env")
-    env = venv_env(venv)
-    install = subprocess.run(["python", "-m", "pip", "install", "-q", wheel_in(dist)],
-                             capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
-    assert install.returncode == 0, install.stderr
+    env = venv_env(installed)
     command = [*shlex.split(hook["entry"]), *hook.get("args", [])]
     good = subprocess.run(command, cwd=committed_repository, capture_output=True, text=True,
                           env=env, timeout=120)  # fmt: skip
@@ -304,10 +300,12 @@ def test_the_workflow_steps_build_the_new_repository(
         (committed_repository / ".github" / "workflows" / "briefsite.yml").read_text("utf-8")
     )
     wheel = wheel_in(dist)
+    # One Python for both jobs: the second job's install finds the wheel installed already.
+    venv = make_venv(tmp_path / "python")
 
     # A push to main: the build job, then what the cache and Pages steps would take.
     checkout, results = run_job(flow["jobs"]["build"], committed_repository,
-                                tmp_path / "build-runner", wheel)  # fmt: skip
+                                tmp_path / "build-runner", venv, wheel)  # fmt: skip
     assert [r.returncode for r in results] == [0, 0, 0], [r.stderr for r in results]
     assert "Built 1 brief" in results[-1].stdout
     build_steps = flow["jobs"]["build"]["steps"]
@@ -327,6 +325,6 @@ def test_the_workflow_steps_build_the_new_repository(
     brief.write_text(re.sub(r"^date: .*$", "date: March", text, flags=re.M), encoding="utf-8")
     git(committed_repository, "commit", "-q", "-am", "A mistake")
     _, results = run_job(flow["jobs"]["check"], committed_repository,
-                         tmp_path / "check-runner", wheel)  # fmt: skip
+                         tmp_path / "check-runner", venv, wheel)  # fmt: skip
     assert [r.returncode for r in results] == [0, 0, 1], [r.stderr for r in results]
     assert "::error file=briefs/example-brief.md,line=" in results[-1].stdout

@@ -13,28 +13,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, REPO, make_venv, once_per_run, venv_env, wheel_in, write_site
+from conftest import GOOD_BRIEF, REPO, venv_env, wheel_in, write_site
 
 import briefsite
 from briefsite import init
-
-
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
-    """A virtualenv with the wheel installed, shared by this module's tests (read only)."""
-
-    def make(venv: Path) -> None:
-        make_venv(venv)
-        result = subprocess.run(
-            [venv / "bin" / "python", "-m", "pip", "install", "-q", wheel_in(dist)],
-            capture_output=True,
-            text=True,
-            env=venv_env(venv),
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-
-    return once_per_run(tmp_path_factory, "installed", make)
 
 
 def in_venv(venv: Path, *command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
@@ -229,7 +228,7 @@ def create_repository(folder: Path, today: dt.date) -> list[str]:
     try:
         for name, text in files.items():
             path = folder / name
-            made.extend(_make_folders(path.parent))
+            _make_folders(path.parent, made)
             with path.open("x", encoding="utf-8", newline="\n") as handle:
                 written.append(path)
                 handle.write(text)
@@ -242,12 +241,12 @@ def create_repository(folder: Path, today: dt.date) -> list[str]:
     return []
 
 
-def _make_folders(folder: Path) -> Sequence[Path]:
-    """Create `folder` and its missing parents; return those created, outermost first."""
-    missing = [p for p in (folder, *folder.parents) if not os.path.lexists(p)][::-1]
-    for path in missing:
+def _make_folders(folder: Path, made: list[Path]) -> None:
+    """Create `folder` and its missing parents, outermost first, adding each to `made` as it
+    is created (so a failure part-way still leaves `made` listing what to remove)."""
+    for path in [p for p in (folder, *folder.parents) if not os.path.lexists(p)][::-1]:
         path.mkdir()
-    return missing
+        made.append(path)
 
 
 def _remove_empty(folder: Path) -> None:

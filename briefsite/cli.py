@@ -6,7 +6,9 @@ No build logic lives here: each command calls `pipeline` (or `serve`) and report
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .config import SiteConfig, load_config
+from .config import CONFIG_NAME, SiteConfig, load_config
 from .output import OutputError, published_hashes
 from .pipeline import (
     BuildOptions,
@@ -31,9 +33,10 @@ from .scaffold import create
 from .selection import HeldBack, checked_line, counts, held_back_lines
 from .workers import default_jobs
 
-COMMANDS = ("build", "check", "new", "serve")
+COMMANDS = ("build", "check", "init", "new", "serve")
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 PROGRESS_AFTER = 1.0  # seconds: quick builds never flash a bar
+SOURCE_HINT = "give the site folder (the one holding site.yml) with --source DIR"
 
 
 def _source_option(parser: argparse.ArgumentParser) -> None:
@@ -106,15 +109,16 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """The argument parser, with help text for every option."""
+def make_parser(prog: str = "briefsite") -> argparse.ArgumentParser:
+    """The argument parser, with help text for every option; `prog` is how the command was
+    typed ('briefsite', 'python build.py', 'python -m briefsite'), for usage lines and hints."""
     parser = argparse.ArgumentParser(
-        prog="build.py",
+        prog=prog,
         description=(
             "Build a policy-brief website from Markdown briefs with YAML front matter. "
             "With no command, 'build' runs."
         ),
-        epilog="Run 'python build.py COMMAND --help' for a command's options.",
+        epilog=f"Run '{prog} COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"briefsite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -179,6 +183,25 @@ def make_parser() -> argparse.ArgumentParser:
         "request; json for tools",
     )
 
+    init_parser = commands.add_parser(
+        "init",
+        help="start a new repository of briefs",
+        description=(
+            f"Write a new repository of briefs into FOLDER: {CONFIG_NAME}, briefs/ with one "
+            "example brief, .gitignore, a .pre-commit-config.yaml running 'briefsite check' "
+            "before each commit, and a GitHub Actions workflow that checks pull requests and "
+            f"publishes the site to GitHub Pages, both pinned to briefsite {__version__}. "
+            "Nothing is written if any of these files exists already."
+        ),
+    )
+    init_parser.add_argument(
+        "folder",
+        nargs="?",
+        type=Path,
+        default=Path("."),
+        help="where to create it (default: the current folder); made if missing",
+    )
+
     new_parser = commands.add_parser(
         "new",
         help="start a new brief from a template",
@@ -221,14 +244,22 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "briefsite") -> int:
     """Run a command and return its exit status."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser(prog)
+    if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
+        close = difflib.get_close_matches(args_list[0], COMMANDS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"the commands: {', '.join(COMMANDS)}"
+        parser.error(f"unknown command '{visible(args_list[0])}'; {hint}")
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "build")
-    args = make_parser().parse_args(args_list)
+    args = parser.parse_args(args_list)
+    args.prog = prog
     out, err = sys.stdout, sys.stderr
     try:
+        if args.command == "init":
+            return run_init(args, out, err)
         if args.command == "check":
             return run_check(args, out, err)
         if args.command == "new":
@@ -253,8 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def load_site(args: argparse.Namespace, **overrides: object) -> SiteConfig | list[Problem]:
     """Read site.yml from --source (with command-line overrides), or say why it cannot be."""
     root: Path = args.source
+    shown = root.resolve().as_posix()
+    if root.exists() and not root.is_dir():
+        return [error(shown, 0, 0, "--source is a file, not a folder", SOURCE_HINT)]
     if not root.is_dir():
-        return [error(root.resolve().as_posix(), 0, 0, "source folder does not exist")]
+        return [error(shown, 0, 0, "source folder does not exist", SOURCE_HINT)]
     output = getattr(args, "output", None)
     return load_config(root, output, {k: v for k, v in overrides.items() if v is not None})
 
@@ -350,11 +384,48 @@ def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not isinstance(made, Path):
         return _new_failed(made, err)
     shown = made.relative_to(config.root).as_posix()
-    print(
-        f"Created {visible(shown)}. It is a draft: preview it with 'python build.py serve'.",
-        file=out,
-    )
+    serve = _command(args.prog, "serve", *_source_args(args.source))
+    print(f"Created {visible(shown)}. It is a draft: preview it with '{serve}'.", file=out)
     return EXIT_OK
+
+
+def run_init(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The `init` command: a new repository of briefs (`init.create_repository`), all or none."""
+    from .init import create_repository, starter_files
+
+    folder: Path = args.folder
+    failed = create_repository(folder, today_for_build())
+    if failed:
+        return _new_failed(failed, err)
+    source = _source_args(folder)
+    steps = (
+        f"set 'title' and 'base_url' in {CONFIG_NAME}",
+        f"preview the site: {_command(args.prog, 'serve', *source)}",
+        "write a brief: "
+        + _command(args.prog, "new", "Title of the brief", *source)
+        + "; delete the example brief once the site has one of its own",
+        "put the folder in git and push it to GitHub; in Settings > Pages choose "
+        "'GitHub Actions' as the source",
+        "to check briefs before each commit: python -m pip install pre-commit && "
+        "pre-commit install",
+    )
+    print(f"Created a repository of briefs in {visible(str(folder))}:", file=out)
+    for name in starter_files(today_for_build()):
+        print(f"  {name}", file=out)
+    print("Next:", file=out)
+    for number, step in enumerate(steps, 1):
+        print(f"  {number}. {visible(step)}", file=out)
+    return EXIT_OK
+
+
+def _source_args(folder: Path) -> tuple[str, ...]:
+    """--source FOLDER for a suggested command, unless FOLDER is the current one."""
+    return () if folder == Path(".") else ("--source", str(folder))
+
+
+def _command(prog: str, *args: str) -> str:
+    """A command line to suggest, quoted as a shell needs it."""
+    return " ".join([prog, *map(shlex.quote, args)])
 
 
 def _new_failed(messages: Sequence[str], err: TextIO) -> int:

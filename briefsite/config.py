@@ -192,8 +192,9 @@ def load_config(
                 shown,
                 0,
                 0,
-                "site settings file not found",
-                f"create {CONFIG_NAME} with at least 'title:' and 'base_url:'",
+                f"site settings file not found in {root.resolve()}",
+                f"run this in the site folder or give it with --source DIR; in a new site, "
+                f"create {CONFIG_NAME} with at least 'title:' and 'base_url:' (or run 'init')",
             )
         ]
     except OSError as exc:

@@ -730,9 +730,13 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     root: Path = args.source
     if not root.is_dir():
-        print(f"error: source folder '{visible(str(root))}' does not exist", file=err)
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        print(f"error: source folder '{visible(str(root))}' {what}", file=err)
         return 1
     previous_term = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as Ctrl-C does
+    # Python leaves SIGINT ignored when it started ignored (`serve &` in a script, nohup):
+    # Ctrl-C and `kill -INT` must stop the preview all the same.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     server: PreviewServer | None = None
     serving = False
     try:  # from here on, however it stops (Ctrl-C at any moment), the server is closed
@@ -778,6 +782,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 server.shutdown()
             server.server_close()
         signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
     print("Stopped the preview.", file=out, flush=True)
     return 0
 

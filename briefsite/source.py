@@ -108,6 +108,18 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
     found: list[Path] = []
     for path in _walk(root, real_root, set(), site_root, problems):
         found.append(path)
+    if not found and not problems:
+        # Not an error (a new site builds), but a site of no briefs is rarely what was meant:
+        # a wrong --source, or briefs saved as .txt.
+        problems.append(
+            warning(
+                display_path(site_root, root),
+                0,
+                0,
+                "the briefs folder holds no briefs: the site will list none",
+                f"add one Markdown file per brief to '{briefs_dir}/' ('new' writes one)",
+            )
+        )
     return sorted(found), problems
 
 

@@ -167,10 +167,55 @@ def build_here(*args: str | Path) -> None:
     assert status == 0, f"the set-up build {args} exited {status}"
 
 
+def tracked_files(repo: Path = REPO, *paths: str, others: bool = False) -> list[Path]:
+    """The files of the checkout that git tracks (under `paths`, if given), as they are in the
+    working tree, edits included; every file there when the tests run outside a git checkout.
+    `others`: files git does not ignore but does not track yet too (a module not yet added).
+
+    So a brief an editor added to try the README (`new`), the built site/ or the cache never
+    reach what the tests build or count."""
+    untracked = ["--others", "--exclude-standard"] if others else []
+    listing = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", *untracked, "--", *paths],
+        cwd=repo,
+        capture_output=True,
+        timeout=60,
+    )
+    if listing.returncode == 0:
+        names = [os.fsdecode(name) for name in filter(None, listing.stdout.split(b"\0"))]
+        return [repo / name for name in names if (repo / name).is_file()]  # not if deleted
+    roots = [repo / path for path in paths] if paths else [repo]
+    return sorted(p for root in roots for p in [root, *root.rglob("*")] if p.is_file())
+
+
+def copy_tracked(dest: Path, repo: Path = REPO, *paths: str, others: bool = False) -> Path:
+    """`tracked_files(repo, *paths)` copied to `dest`, keeping their places."""
+    for source in tracked_files(repo, *paths, others=others):
+        target = dest / source.relative_to(repo)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    return dest
+
+
+def sample_briefs() -> list[Path]:
+    """The sample site's brief files: the tracked ones, as the sample builds use them."""
+    return sorted(p for p in tracked_files(REPO, "briefs") if p.suffix == ".md")
+
+
+def copy_sample(dest: Path, repo: Path = REPO) -> Path:
+    """The sample site (site.yml and the tracked briefs) copied to `dest`, to build from
+    there: its built-in templates are the checkout's own, which the copy leaves out."""
+    return copy_tracked(dest, repo, "site.yml", "briefs")
+
+
 def build_sample(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Build the repository's sample site into `out` (a temporary folder). --no-cache: a
-    build cache would go into the checkout (.briefsite-cache/), shared by parallel tests."""
-    return run_build("build", "--source", REPO, "--output", out, "--no-cache", *args)
+    """Build the repository's sample site into `out` (a temporary folder), from a copy beside
+    it: building the checkout's briefs/ in place would count whatever else lies there.
+    --no-cache: a cache would otherwise go into the copy, where nothing reuses it."""
+    source = out.with_name(f"{out.name}.source")
+    shutil.rmtree(source, ignore_errors=True)  # left by an earlier attempt in a shared folder
+    copy_sample(source)
+    return run_build("build", "--source", source, "--output", out, "--no-cache", *args)
 
 
 def make_sample_site(out: Path) -> None:
@@ -187,6 +232,79 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site.yml's base_url is https://example.org/briefs-site/: the folder is named for the
     sub-path the browser tests serve it under (see browser_support.py)."""
     return once_per_run(tmp_path_factory, "briefs-site", make_sample_site)
+
+
+def build_dist(out: Path) -> None:
+    """The sdist and wheel of the checkout (its files as they are now) in `out`, as a release
+    is built, and offline: `--no-isolation` uses the setuptools of requirements-dev.txt rather
+    than downloading one. From a copy, since building writes build/ and *.egg-info/ beside
+    the sources; and not from the checkout, where `python -m build` would run build.py."""
+    source = copy_tracked(out.with_name(f"{out.name}.source"), REPO, others=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        cwd=source.parent,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding briefsite-<version>.tar.gz and the wheel, built once per run."""
+    return once_per_run(tmp_path_factory, "dist", build_dist)
+
+
+def wheel_in(folder: Path) -> Path:
+    """The one wheel in a folder."""
+    (wheel,) = folder.glob("briefsite-*.whl")
+    return wheel
+
+
+def venv_env(venv: Path, **extra: str) -> dict[str, str]:
+    """The environment of a shell with `venv` activated, offline: pip may install only what is
+    here already (the wheel given to it; dependencies from the tests' own Python, which the
+    virtualenv sees), so a test never waits on, or needs, the network."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        VIRTUAL_ENV=str(venv),
+        PIP_NO_INDEX="1",
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        **extra,
+    )
+    return env
+
+
+def make_venv(venv: Path) -> Path:
+    """A virtualenv that sees this Python's packages (the pinned dependencies, pip) but not the
+    checkout: only what is installed into it is briefsite. Without pip of its own: quick."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return venv
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
+    """A virtualenv with the wheel installed, shared by the tests (read only)."""
+
+    def make(venv: Path) -> None:
+        make_venv(venv)
+        result = subprocess.run(
+            [venv / "bin" / "python", "-m", "pip", "install", "-q", wheel_in(dist)],
+            capture_output=True,
+            text=True,
+            env=venv_env(venv),
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return once_per_run(tmp_path_factory, "installed", make)
 
 
 @pytest.fixture

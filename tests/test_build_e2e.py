@@ -6,6 +6,7 @@ import itertools
 import os
 import posixpath
 import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -14,8 +15,11 @@ from conftest import (
     REPO,
     build_here,
     build_sample,
+    copy_sample,
+    copy_tracked,
     parse,
     run_build,
+    sample_briefs,
     site_files,
     snapshot,
     write_site,
@@ -86,7 +90,7 @@ def test_404_page_links_from_the_base_url_path(sample_site: Path) -> None:
 
 def test_every_topic_page_lists_its_briefs(sample_site: Path) -> None:
     expected: dict[str, set[str]] = {}
-    for path in sorted((REPO / "briefs").glob("*.md")):
+    for path in sample_briefs():
         text = path.read_text(encoding="utf-8")
         head = text.split("---")[1]
         import yaml
@@ -111,7 +115,7 @@ def test_archive_lists_every_brief_by_year(sample_site: Path) -> None:
     doc = parse(sample_site / "briefs" / "index.html")
     assert [doc.text(h) for h in doc.find_all("h2")] == ["2020"]
     titles = [doc.text(h) for h in doc.find_all("h3")]
-    assert len(titles) == len(list((REPO / "briefs").glob("*.md")))
+    assert len(titles) == len(sample_briefs())
 
 
 def test_brief_page_anatomy(sample_site: Path) -> None:
@@ -151,7 +155,7 @@ def test_the_sample_table_the_text_calls_table_1_has_its_caption(sample_site: Pa
 def test_home_lists_latest_briefs_with_summaries(sample_site: Path) -> None:
     doc = parse(sample_site / "index.html")
     summaries = doc.find_all("p", class_="brief-list__summary")
-    assert len(summaries) == len(list((REPO / "briefs").glob("*.md")))
+    assert len(summaries) == len(sample_briefs())
     assert [doc.text(h) for h in doc.find_all("h1")] == ["Qingdao investment policy briefs"]
 
 
@@ -168,6 +172,22 @@ def test_pygments_css_is_generated_and_linked_only_where_code_is(tmp_path: Path)
     assert ".highlight .k" in css
     assert "pygments.css" in (site / "site" / "briefs" / "code" / "index.html").read_text()
     assert "pygments.css" not in (site / "site" / "briefs" / "plain" / "index.html").read_text()
+
+
+def test_sample_builds_leave_out_briefs_the_checkout_does_not_track(tmp_path: Path) -> None:
+    # The README's own `new` step, taken in the checkout, adds a draft to its briefs/: the
+    # sample the tests build and count must stay the tracked briefs.
+    checkout = copy_tracked(tmp_path / "checkout", REPO, "site.yml", "briefs")
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "sample"]):
+        subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@example.org", *command],
+                       cwd=checkout, check=True, capture_output=True, timeout=60)  # fmt: skip
+    tried = run_build("new", "Trying the README", cwd=checkout)
+    assert tried.returncode == 0, tried.stderr
+    assert (checkout / "briefs" / "trying-the-readme.md").is_file()
+    copied = copy_sample(tmp_path / "sample", checkout)
+    names = sorted(p.name for p in (copied / "briefs").iterdir())
+    assert names == [p.name for p in sample_briefs()]
+    assert "trying-the-readme.md" not in names
 
 
 def test_two_builds_are_byte_identical(sample_site: Path, tmp_path: Path) -> None:

@@ -95,8 +95,9 @@ def test_missing_settings_file(tmp_path):
             "site.yml",
             0,
             0,
-            "site settings file not found",
-            "create site.yml with at least 'title:' and 'base_url:'",
+            f"site settings file not found in {tmp_path.resolve()}",
+            "run this in the site folder or give it with --source DIR; in a new site, "
+            "create site.yml with at least 'title:' and 'base_url:' (or run 'init')",
         )
     ]
 
@@ -220,9 +221,11 @@ def test_cli_reports_missing_settings_file(tmp_path):
     (tmp_path / "briefs").mkdir()
     proc = run_build("build", "--source", tmp_path)
     assert proc.returncode == 1
+    # It names the folder it looked in, and how to name another.
     assert proc.stderr == (
-        "site.yml: error: site settings file not found\n"
-        "  hint: create site.yml with at least 'title:' and 'base_url:'\n"
+        f"site.yml: error: site settings file not found in {tmp_path.resolve()}\n"
+        "  hint: run this in the site folder or give it with --source DIR; in a new site, "
+        "create site.yml with at least 'title:' and 'base_url:' (or run 'init')\n"
         "1 error, 0 warnings in 1 file.\n"
     )
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_build, site_files, write_site
+from conftest import REPO, run_build, sample_briefs, site_files, write_site
 
 from briefsite import pagework
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
@@ -44,7 +44,7 @@ def make_site(root: Path) -> Path:
     """The repository's sample briefs and settings, plus generated briefs."""
     site = write_site(root, {f"g{i}.md": _brief(i) for i in range(EXTRA)})
     shutil.copy(REPO / "site.yml", site / "site.yml")
-    for path in (REPO / "briefs").glob("*.md"):
+    for path in sample_briefs():
         shutil.copy(path, site / "briefs" / path.name)
     return site
 

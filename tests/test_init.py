@@ -64,7 +64,7 @@ def test_init_writes_a_repository_of_briefs_that_checks_cleanly(tmp_path: Path) 
     checked = run_build("check", "--strict", "--source", repo)
     assert checked.returncode == 0, checked.stderr
     assert checked.stderr == ""
-    assert checked.stdout == "Checked 1 brief: no problems.\n"
+    assert checked.stdout == "Checked 1 brief (0 drafts, 0 scheduled): no problems.\n"
 
 
 def test_the_example_brief_is_plainly_an_example(tmp_path: Path) -> None:
@@ -280,7 +280,7 @@ def test_the_hook_command_checks_the_new_repository(
     good = subprocess.run(command, cwd=committed_repository, capture_output=True, text=True,
                           env=env, timeout=120)  # fmt: skip
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "Checked 1 brief: no problems." in good.stdout
+    assert "Checked 1 brief (0 drafts, 0 scheduled): no problems." in good.stdout
 
     brief = committed_repository / "briefs" / "example-brief.md"
     text = brief.read_text(encoding="utf-8")

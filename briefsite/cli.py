@@ -6,6 +6,7 @@ No build logic lives here: each command calls `pipeline` (or `serve`) and report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -216,13 +217,23 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run a command and return its exit status."""
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run a command and return its exit status; output goes to `out` and `err` (by default
+    the process's stdout and stderr), usage errors and --help included."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
         args_list.insert(0, "build")
-    args = make_parser().parse_args(args_list)
-    out, err = sys.stdout, sys.stderr
+    try:
+        # argparse prints help, usage and its errors on sys.stdout and sys.stderr and then
+        # exits: here they go to the command's own streams and become its exit status.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = make_parser().parse_args(args_list)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
         if args.command == "check":
             return run_check(args, out, err)

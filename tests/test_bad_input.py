@@ -1,8 +1,9 @@
 """Bad briefs, end to end: every problem in every file, exactly placed, and nothing written.
 
 Each fixture in tests/fixtures/bad/ is one class of mistake. Tests copy fixtures into a real site
-folder and build it, either through the command line (a real `python build.py` process, for exit
-status and the printed form) or through `pipeline.build` (for exact `Problem`s).
+folder and build it, either through the command line (`cli.main`, for exit status and the printed
+form; one in a real `python build.py` process) or through `pipeline.build` (for exact
+`Problem`s).
 """
 
 from __future__ import annotations
@@ -11,7 +12,15 @@ import os
 import shutil
 
 import pytest
-from conftest import FIXTURES, GOOD_BRIEF, build_here, run_build, site_files, snapshot
+from conftest import (
+    FIXTURES,
+    GOOD_BRIEF,
+    build_here,
+    run_build,
+    run_process,
+    site_files,
+    snapshot,
+)
 
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.pipeline import build
@@ -182,7 +191,7 @@ def test_bad_fixture_fails_cli_with_exit_1_and_writes_nothing(make_site, name):
 
 
 def test_wrong_type_date_prints_the_issue_example_line(make_site):
-    proc = run_build("build", "--source", bad_site(make_site, "wrong-type-date.md"))
+    proc = run_process("build", "--source", bad_site(make_site, "wrong-type-date.md"))
     assert proc.stderr.splitlines()[0] == (
         "briefs/wrong-type-date.md:3:7: error: 'date' must be a date like 2020-03-26, got 'March'"
     )

@@ -16,6 +16,7 @@ from conftest import (
     build_sample,
     parse,
     run_build,
+    run_process,
     site_files,
     snapshot,
     write_site,
@@ -271,7 +272,7 @@ def test_help_explains_every_build_option() -> None:
 def test_build_runs_from_the_repository_with_no_arguments(tmp_path: Path) -> None:
     # `python build.py` alone builds the folder it is run in.
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
-    result = run_build(cwd=site)
+    result = run_process(cwd=site)
     assert result.returncode == 0, result.stderr
     assert (site / "site" / "briefs" / "land-offer" / "index.html").is_file()
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import GOOD_BRIEF, REPO, run_build, write_site
+from conftest import GOOD_BRIEF, REPO, run_build, run_process, write_site
 
 from briefsite import cli
 
@@ -190,11 +190,11 @@ def test_every_command_explains_its_options() -> None:
 
 
 def test_piped_output_has_no_colour_and_no_progress(broken_site: Path, good_site: Path) -> None:
-    failed = run_build("--source", broken_site)
+    failed = run_process("--source", broken_site)
     assert failed.returncode == 1
     assert "briefs/x.md:3:7: error:" in failed.stderr
     assert ESCAPE not in failed.stderr + failed.stdout
-    ok = run_build("--source", good_site)
+    ok = run_process("--source", good_site)
     assert ok.returncode == 0
     assert ESCAPE not in ok.stderr + ok.stdout
     assert "\r" not in ok.stderr + ok.stdout

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GOOD_BRIEF, REPO, run_build, write_site
+from conftest import GOOD_BRIEF, REPO, run_process, write_site
 
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)$")
 
@@ -129,6 +129,6 @@ def test_example_workflow_runs_commands_that_exist(tmp_path: Path) -> None:
     # Each command, run as the workflow runs it, works on a real site.
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
     for command in commands:
-        result = run_build(*command.split()[2:], cwd=site)
+        result = run_process(*command.split()[2:], cwd=site)
         assert result.returncode == 0, result.stderr
     assert (site / "site" / "index.html").is_file()

@@ -272,11 +272,11 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         args, base_url=args.base_url, directory_urls=False if args.file_urls else None
     )
     if not isinstance(config, SiteConfig):
-        report(shown_from_here(config, args.source), err)
+        report(shown_from_here(config, args.source), err, args.source)
         return EXIT_PROBLEMS
     unsafe = output_problems(config)
     if unsafe:
-        report(shown_from_here(unsafe, config.root), err)
+        report(shown_from_here(unsafe, config.root), err, config.root)
         print(f"Nothing was built or written to {config.output}.", file=err)
         return EXIT_PROBLEMS
     bar = ProgressBar(err, enabled=not args.quiet)
@@ -289,7 +289,7 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     result = build(config, options, published_hashes(config.output))
     bar.clear()
-    report(shown_from_here(result.problems, config.root), err)
+    report(shown_from_here(result.problems, config.root), err, config.root)
     if not result.ok:
         print(f"Build failed; nothing was written to {visible(str(config.output))}.", file=err)
         return EXIT_PROBLEMS
@@ -327,7 +327,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         problems, briefs = tuple(config), 0  # settings problems, in the format asked for
     shown = shown_from_here(problems, args.source)
     if args.format == "text":
-        report(shown, err)
+        report(shown, err, args.source)
         if not problems:
             print(f"Checked {plural(briefs, 'brief')}: no problems.", file=out)
     else:
@@ -340,7 +340,7 @@ def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `new` command: write a new draft brief (`scaffold.create`), never over another."""
     config = load_site(args)
     if not isinstance(config, SiteConfig):
-        report(shown_from_here(config, args.source), err)
+        report(shown_from_here(config, args.source), err, args.source)
         return EXIT_PROBLEMS
     made = create(config, args.title, args.topic, args.slug, today_for_build())
     if not isinstance(made, Path):

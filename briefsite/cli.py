@@ -6,6 +6,7 @@ No build logic lives here: each command calls `pipeline` (or `serve`) and report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import os
 import shlex
@@ -244,19 +245,37 @@ def make_parser(prog: str = "briefsite") -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "briefsite") -> int:
-    """Run a command and return its exit status."""
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    prog: str = "briefsite",
+) -> int:
+    """Run a command and return its exit status; output goes to `out` and `err` (by default
+    the process's stdout and stderr), usage errors and --help included. `prog` is how the
+    command was started, for its help and hints."""
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser(prog)
-    if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
-        close = difflib.get_close_matches(args_list[0], COMMANDS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"the commands: {', '.join(COMMANDS)}"
-        parser.error(f"unknown command '{visible(args_list[0])}'; {hint}")
-    if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
-        args_list.insert(0, "build")
-    args = parser.parse_args(args_list)
+    try:
+        # argparse prints help, usage and its errors on sys.stdout and sys.stderr and then
+        # exits: here they go to the command's own streams and become its exit status.
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            if args_list and not args_list[0].startswith("-") and args_list[0] not in COMMANDS:
+                close = difflib.get_close_matches(args_list[0], COMMANDS, n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"the commands: {', '.join(COMMANDS)}"
+                )
+                parser.error(f"unknown command '{visible(args_list[0])}'; {hint}")
+            if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help", "--version"):
+                args_list.insert(0, "build")
+            args = parser.parse_args(args_list)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.prog = prog
-    out, err = sys.stdout, sys.stderr
     try:
         if args.command == "init":
             return run_init(args, out, err)
@@ -300,11 +319,11 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         args, base_url=args.base_url, directory_urls=False if args.file_urls else None
     )
     if not isinstance(config, SiteConfig):
-        report(shown_from_here(config, args.source), err)
+        report(shown_from_here(config, args.source), err, args.source)
         return EXIT_PROBLEMS
     unsafe = output_problems(config)
     if unsafe:
-        report(shown_from_here(unsafe, config.root), err)
+        report(shown_from_here(unsafe, config.root), err, config.root)
         print(f"Nothing was built or written to {config.output}.", file=err)
         return EXIT_PROBLEMS
     bar = ProgressBar(err, enabled=not args.quiet)
@@ -317,7 +336,7 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     result = build(config, options, published_hashes(config.output))
     bar.clear()
-    report(shown_from_here(result.problems, config.root), err)
+    report(shown_from_here(result.problems, config.root), err, config.root)
     if not result.ok:
         print(f"Build failed; nothing was written to {visible(str(config.output))}.", file=err)
         return EXIT_PROBLEMS
@@ -359,7 +378,7 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         problems, counted = tuple(config), ""  # settings problems, in the format asked for
     shown = shown_from_here(problems, args.source)
     if args.format == "text":
-        report(shown, err)
+        report(shown, err, args.source)
         if not problems:
             print(f"{counted}: no problems.", file=out)
     else:
@@ -378,7 +397,7 @@ def run_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The `new` command: write a new draft brief (`scaffold.create`), never over another."""
     config = load_site(args)
     if not isinstance(config, SiteConfig):
-        report(shown_from_here(config, args.source), err)
+        report(shown_from_here(config, args.source), err, args.source)
         return EXIT_PROBLEMS
     made = create(config, args.title, args.topic, args.slug, today_for_build())
     if not isinstance(made, Path):

@@ -85,10 +85,14 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 LINE_BREAKS = frozenset("\r\n")
 
 
-def _escape(char: str) -> str:
-    """One unsafe character as the escape a Python programmer would type for it."""
+def escaped(char: str) -> str:
+    """One character as the escape a Python programmer would type for it ("\\x1b", "\\t")."""
     code = ord(char)
-    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+    if char in _NAMED:
+        return _NAMED[char]
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def visible(text: str, keep: frozenset[str] = frozenset()) -> str:
@@ -96,7 +100,7 @@ def visible(text: str, keep: frozenset[str] = frozenset()) -> str:
 
     `keep` names characters the caller escapes its own way (GitHub's %0A for line breaks).
     """
-    return _UNSAFE.sub(lambda m: m[0] if m[0] in keep else _escape(m[0]), text)
+    return _UNSAFE.sub(lambda m: m[0] if m[0] in keep else escaped(m[0]), text)
 
 
 def encodable(text: str) -> str:

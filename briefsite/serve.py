@@ -705,7 +705,7 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
             state.plain = plain
             files = {path: data for path, (_, data) in plain.items()}
     shown = shown_from_here(problems, root)
-    report(shown, err)
+    report(shown, err, root)
     state.record([] if files is not None else [p.format() for p in shown], files)
     return files is not None and not has_errors(problems)
 

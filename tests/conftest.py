@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import os
 import resource
 import shutil
@@ -139,7 +141,27 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
 
 
 def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python build.py ARGS` as a real process, as an editor would."""
+    """`python build.py ARGS` run from `cwd` (default: the checkout), in this process: the
+    command's own code (`cli.main`) with its arguments, its own output streams and its exit
+    status, without starting a Python (about a third of a second of CPU each, and the tests
+    run a few hundred builds). Anything the command printed on the process's stdout or stderr
+    instead of its streams is caught too. What needs a real process (exit status as the shell
+    sees it, terminals, signals, environment variables read at start) uses `run_process`."""
+    from briefsite import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        contextlib.chdir(cwd or REPO),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        status = cli.main([str(arg) for arg in args], out, err)
+    command = ["build.py", *map(str, args)]
+    return subprocess.CompletedProcess(command, status, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py ARGS` as a real process, as an editor's shell would."""
     return subprocess.run(
         [sys.executable, str(REPO / "build.py"), *map(str, args)],
         capture_output=True,
@@ -149,22 +171,22 @@ def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
     )
 
 
-def children_cpu() -> float:
-    """CPU seconds used so far by this process's finished child processes (and theirs). The
-    difference across a run_build is what that build cost, however loaded the machine is:
-    wall-clock time on a shared machine measures the neighbours too."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def cpu_time() -> float:
+    """CPU seconds used so far by this process and by its finished child processes (and
+    theirs): the difference across a `run_build` is what that build cost, however loaded the
+    machine is; wall-clock time on a shared machine measures the neighbours too."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def build_here(*args: str | Path) -> None:
-    """`python build.py ARGS` run in this process (cli.main), for a test's set-up: a site built
-    before the part under test. The same code as the command, without starting a Python
-    (about half a second of CPU); what a test checks of the command runs as a real process."""
-    from briefsite import cli
-
-    status = cli.main([str(arg) for arg in args])
-    assert status == 0, f"the set-up build {args} exited {status}"
+    """`python build.py ARGS` for a test's set-up (a site built before the part under test),
+    in this process as `run_build`; it must succeed."""
+    result = run_build(*args)
+    assert result.returncode == 0, f"the set-up build {args} exited {result.returncode}: " + (
+        result.stderr
+    )
 
 
 def tracked_files(repo: Path = REPO, *paths: str, others: bool = False) -> list[Path]:

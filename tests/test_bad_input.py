@@ -1,8 +1,9 @@
 """Bad briefs, end to end: every problem in every file, exactly placed, and nothing written.
 
 Each fixture in tests/fixtures/bad/ is one class of mistake. Tests copy fixtures into a real site
-folder and build it, either through the command line (a real `python build.py` process, for exit
-status and the printed form) or through `pipeline.build` (for exact `Problem`s).
+folder and build it, either through the command line (`cli.main`, for exit status and the printed
+form; one in a real `python build.py` process) or through `pipeline.build` (for exact
+`Problem`s).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from conftest import (
     GOOD_BRIEF,
     build_here,
     run_build,
+    run_process,
     site_files,
     snapshot,
     write_site,
@@ -153,6 +155,19 @@ def expected_problems(name):
     )
 
 
+def printed(problem, text):
+    """A problem as the command line prints it, for a file holding `text`: its message, the
+    line it points at with a caret under the column, and its hint. (The fixtures' lines hold no
+    tabs and no wide characters, so one character is one column; see tests/test_excerpt.py.)"""
+    message, _, hint = problem.format().partition("\n")
+    lines = text.split("\n")
+    shown = [message]
+    if 0 < problem.line <= len(lines):
+        shown.append(f"{problem.line:>4} | {lines[problem.line - 1]}".rstrip())
+        shown.append("     | " + " " * (problem.col - 1) + "^")
+    return "\n".join(shown + ([hint] if hint else []))
+
+
 def mtimes(folder):
     return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
@@ -179,7 +194,8 @@ def test_bad_fixture_fails_cli_with_exit_1_and_writes_nothing(make_site, name):
     site = bad_site(make_site, name)
     proc = run_build("build", "--source", site)
     count = len(EXPECTED[name])
-    lines = "".join(p.format() + "\n" for p in expected_problems(name))
+    text = fixture_bytes(name).decode("utf-8", "replace")
+    lines = "".join(printed(p, text) + "\n" for p in expected_problems(name))
     assert proc.returncode == 1
     assert proc.stderr == (
         f"{lines}{count} error{'s' if count > 1 else ''}, 0 warnings in 1 file.\n"
@@ -190,7 +206,7 @@ def test_bad_fixture_fails_cli_with_exit_1_and_writes_nothing(make_site, name):
 
 
 def test_wrong_type_date_prints_the_issue_example_line(make_site):
-    proc = run_build("build", "--source", bad_site(make_site, "wrong-type-date.md"))
+    proc = run_process("build", "--source", bad_site(make_site, "wrong-type-date.md"))
     assert proc.stderr.splitlines()[0] == (
         "briefs/wrong-type-date.md:3:7: error: 'date' must be a date like 2020-03-26, got 'March'"
     )
@@ -387,23 +403,41 @@ def test_one_run_reports_every_problem_in_every_file_sorted(make_site):
     assert proc.stderr == (
         "briefs/bad-figures.md:7:12: error: 'figures[1].value' must be a number like 37.3, "
         "got 'big'\n"
+        "   7 |     value: big\n"
+        "     |            ^\n"
         "  hint: write the unit in 'unit' and words like 'up to' in 'qualifier'\n"
         "briefs/bad-figures.md:10:5: error: missing required field 'figures[2].source'\n"
+        "  10 |   - label: award\n"
+        "     |     ^\n"
         "  hint: where the figure comes from\n"
         "briefs/missing-summary.md:1:1: error: missing required field 'summary'\n"
+        "   1 | ---\n"
+        "     | ^\n"
         "  hint: one or two sentences shown under the title and in lists\n"
         "briefs/not-opened.md:1:1: error: front matter not opened: the first line must be '---'\n"
+        "   1 | title: Land offer\n"
+        "     | ^\n"
         "  hint: did you forget to add '---' above 'title:'? See README, 'Writing a brief'\n"
         "briefs/several-problems.md:1:1: error: missing required field 'summary'\n"
+        "   1 | ---\n"
+        "     | ^\n"
         "  hint: one or two sentences shown under the title and in lists\n"
         "briefs/several-problems.md:3:7: error: 'date' must be a date like 2020-03-26, "
         "got 'March'\n"
+        "   3 | date: March\n"
+        "     |       ^\n"
         "briefs/several-problems.md:4:1: error: unknown field 'topcs'\n"
+        "   4 | topcs: [Land]\n"
+        "     | ^\n"
         "  hint: did you mean 'topics'?\n"
         "briefs/several-problems.md:5:9: error: 'status' must be one of 'in-force', "
         "'proposed', 'expired', got 'active'\n"
+        "   5 | status: active\n"
+        "     |         ^\n"
         "briefs/wrong-type-date.md:3:7: error: 'date' must be a date like 2020-03-26, "
         "got 'March'\n"
+        "   3 | date: March\n"
+        "     |       ^\n"
         "9 errors, 0 warnings in 5 files.\n"
         f"Build failed; nothing was written to {site / 'site'}.\n"
     )
@@ -457,8 +491,12 @@ def test_duplicate_slug_fails_cli_and_writes_nothing(make_site):
     assert proc.returncode == 1
     assert proc.stderr == (
         "briefs/land-offer.md:1:1: error: slug 'land-offer' is also used by briefs/other.md\n"
+        "   1 | ---\n"
+        "     | ^\n"
         f"  hint: {SLUG_CLASH_HINT}\n"
         "briefs/other.md:5:7: error: slug 'land-offer' is also used by briefs/land-offer.md\n"
+        "   5 | slug: land-offer\n"
+        "     |       ^\n"
         f"  hint: {SLUG_CLASH_HINT}\n"
         "2 errors, 0 warnings in 2 files.\n"
         f"Build failed; nothing was written to {site / 'site'}.\n"

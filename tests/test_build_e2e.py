@@ -19,6 +19,7 @@ from conftest import (
     copy_tracked,
     parse,
     run_build,
+    run_process,
     sample_briefs,
     site_files,
     snapshot,
@@ -304,7 +305,7 @@ def test_help_explains_every_build_option() -> None:
 def test_build_runs_from_the_repository_with_no_arguments(tmp_path: Path) -> None:
     # `python build.py` alone builds the folder it is run in.
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
-    result = run_build(cwd=site)
+    result = run_process(cwd=site)
     assert result.returncode == 0, result.stderr
     assert (site / "site" / "briefs" / "land-offer" / "index.html").is_file()
 

@@ -80,7 +80,13 @@ def test_text_format_lists_every_problem_on_stderr_with_a_count(mixed: Path) -> 
     assert result.returncode == 1
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    problem_lines = [line for line in lines if not line.startswith("  hint: ")]
+    # Each problem is followed by the line it points at, a caret under the column, its hint.
+    problem_lines = [line for line in lines if not line.startswith(" ")]
+    link = lines.index(problem_lines[2])
+    assert lines[link + 1 : link + 3] == [
+        "  13 | See [the other brief](b.md#nowhere).",
+        "     |                       ^",
+    ]
     assert problem_lines == [
         f"briefs/a.md:{A_TITLE}: warning: title 'Land offer' is also used by briefs/b.md",
         f"briefs/a.md:{A_FIGURE}: warning: figure 'net industrial land offered' is 37.3{NBSP}km² "

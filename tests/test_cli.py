@@ -1,7 +1,8 @@
 """The command line as editors meet it: --quiet, --verbose, colour and the progress bar.
 
 Terminal behaviour is tested on a real pseudo-terminal: the build's stderr is the terminal end
-of `os.openpty()`, exactly what an editor's terminal gives it.
+of `os.openpty()`, exactly what an editor's terminal gives it; in a real process for colour and
+the bar, through `cli.main` in the test's process for the rest.
 
 The bar appears once a build has run for `cli.PROGRESS_AFTER` seconds. How long a real build
 takes depends on the machine and its load, so the terminal tests set that delay in the build
@@ -16,12 +17,13 @@ import re
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import GOOD_BRIEF, REPO, run_build, write_site
+from conftest import GOOD_BRIEF, REPO, run_build, run_process, write_site
 
 from briefsite import cli
 
@@ -97,6 +99,50 @@ def run_on_terminal(
         status = proc.wait(timeout=30)
     os.close(master)
     return status, stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def main_on_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+    *args: str | Path,
+    changes: dict[str, str | None] | None = None,
+    progress_after: float = NEVER,
+) -> tuple[int, str, str]:
+    """As `run_on_terminal`, through `cli.main` in this process: stderr on a real
+    pseudo-terminal, the environment of an editor's terminal with `changes`. Saves starting
+    a Python; the real process's own wiring is what `run_on_terminal` tests."""
+    for key, value in {
+        "NO_COLOR": None,
+        "CI": None,
+        "TERM": "xterm-256color",
+        **(changes or {}),
+    }.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
+    monkeypatch.setattr(cli, "PROGRESS_AFTER", progress_after)
+    master, slave = os.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        """Read the terminal until it is closed (EIO), so no write can fill it and block."""
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    out = io.StringIO()
+    with open(slave, "w", encoding="utf-8") as terminal:
+        status = cli.main([str(arg) for arg in args], out, terminal)
+    reader.join(timeout=60)
+    os.close(master)
+    return status, out.getvalue(), b"".join(chunks).decode("utf-8", "replace")
 
 
 @pytest.fixture
@@ -190,11 +236,11 @@ def test_every_command_explains_its_options() -> None:
 
 
 def test_piped_output_has_no_colour_and_no_progress(broken_site: Path, good_site: Path) -> None:
-    failed = run_build("--source", broken_site)
+    failed = run_process("--source", broken_site)
     assert failed.returncode == 1
     assert "briefs/x.md:3:7: error:" in failed.stderr
     assert ESCAPE not in failed.stderr + failed.stdout
-    ok = run_build("--source", good_site)
+    ok = run_process("--source", good_site)
     assert ok.returncode == 0
     assert ESCAPE not in ok.stderr + ok.stdout
     assert "\r" not in ok.stderr + ok.stdout
@@ -209,10 +255,10 @@ def test_errors_are_coloured_on_a_terminal(broken_site: Path) -> None:
     assert ESCAPE not in stdout  # stdout is a pipe here
 
 
-def test_warnings_are_coloured_on_a_terminal(tmp_path: Path) -> None:
+def test_warnings_are_coloured_on_a_terminal(tmp_path: Path, monkeypatch) -> None:
     second = GOOD_BRIEF.replace("37.3", "37")
     site = write_site(tmp_path / "s", {"a.md": GOOD_BRIEF, "b.md": second})
-    status, _, terminal = run_on_terminal("check", "--source", site, env=terminal_env())
+    status, _, terminal = main_on_terminal(monkeypatch, "check", "--source", site)
     assert status == 0
     assert "\x1b[1;33mwarning\x1b[0m: title 'Land offer' is also used by briefs/b.md" in terminal
     assert "\x1b[2m  hint: readers tell briefs apart" in terminal
@@ -221,17 +267,19 @@ def test_warnings_are_coloured_on_a_terminal(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "changes", [{"NO_COLOR": "1"}, {"TERM": "dumb"}], ids=["NO_COLOR", "TERM=dumb"]
 )
-def test_no_colour_on_a_terminal_when_asked(broken_site: Path, changes: dict[str, str]) -> None:
-    status, _, terminal = run_on_terminal("--source", broken_site, env=terminal_env(**changes))
+def test_no_colour_on_a_terminal_when_asked(
+    broken_site: Path, changes: dict[str, str | None], monkeypatch
+) -> None:
+    status, _, terminal = main_on_terminal(monkeypatch, "--source", broken_site, changes=changes)
     assert status == 1
     assert "briefs/x.md:3:7: error: 'date' must be a date" in terminal
     assert ESCAPE not in terminal
 
 
-def test_a_quick_build_on_a_terminal_shows_no_progress_bar(good_site: Path) -> None:
+def test_a_quick_build_on_a_terminal_shows_no_progress_bar(good_site: Path, monkeypatch) -> None:
     # Quick: done long before the bar is due. (When it is due is tested on a fake clock below.)
-    status, stdout, terminal = run_on_terminal(
-        "--source", good_site, env=terminal_env(), progress_after=NEVER
+    status, stdout, terminal = main_on_terminal(
+        monkeypatch, "--source", good_site, progress_after=NEVER
     )
     assert status == 0
     assert stdout.startswith("Built 1 brief")
@@ -348,13 +396,14 @@ def test_a_slow_build_shows_a_progress_bar_only_on_a_terminal(
     assert ESCAPE not in piped.stderr + piped.stdout
 
 
-def test_no_progress_bar_in_ci_logs(many_briefs: Path, tmp_path: Path) -> None:
-    status, stdout, terminal = run_on_terminal(
+def test_no_progress_bar_in_ci_logs(many_briefs: Path, tmp_path: Path, monkeypatch) -> None:
+    status, stdout, terminal = main_on_terminal(
+        monkeypatch,
         "--source",
         many_briefs,
         "--output",
         tmp_path / "ci",
-        env=terminal_env(CI="true"),
+        changes={"CI": "true"},
         progress_after=0,
     )
     assert status == 0

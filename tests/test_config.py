@@ -212,6 +212,8 @@ def test_cli_reports_settings_problem_and_exits_1(make_site):
     assert proc.stderr == (
         "site.yml:2:11: error: 'base_url' must be a web address starting https://, "
         "got 'example.org'\n"
+        "   2 | base_url: example.org\n"
+        "     |           ^\n"
         "1 error, 0 warnings in 1 file.\n"
     )
     assert not (site / "site").exists()

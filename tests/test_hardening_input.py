@@ -7,7 +7,9 @@ was, or printed text that a terminal or GitHub Actions would obey. Each must now
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -61,17 +63,46 @@ def problems(site: Path, **options: object) -> list[str]:
 def cli(
     *args: str | bytes | Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    """`python build.py ARGS` with bytes out, so output that is not UTF-8 can be seen as such."""
-    return subprocess.run(
-        [
-            sys.executable,
-            str(REPO / "build.py"),
-            *(a if isinstance(a, bytes) else str(a) for a in args),
-        ],
-        capture_output=True,
-        cwd=REPO,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})},
-        timeout=120,
+    """`python build.py ARGS` with bytes out, so output that is not UTF-8 can be seen as such.
+
+    Run in this process (`cli.main`, on TODAY) with streams made as Python makes a process's
+    own: UTF-8, strict on stdout and backslashreplace on stderr; an argument given as bytes
+    arrives as a process's `sys.argv` would hold it. With `env` (variables Python reads when it
+    starts, such as PYTHONIOENCODING), a real process."""
+    if env is not None:
+        return subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "build.py"),
+                *(a if isinstance(a, bytes) else str(a) for a in args),
+            ],
+            capture_output=True,
+            cwd=REPO,
+            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **env},
+            timeout=120,
+        )
+    from briefsite import cli as command_line
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace")
+    argv = [os.fsdecode(a) if isinstance(a, bytes) else str(a) for a in args]
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        with contextlib.chdir(REPO):
+            status = command_line.main(argv, out, err)
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+    out.flush()
+    err.flush()
+    return subprocess.CompletedProcess(
+        argv,
+        status,
+        out.buffer.getvalue(),  # type: ignore[attr-defined]
+        err.buffer.getvalue(),  # type: ignore[attr-defined]
     )
 
 

@@ -9,12 +9,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from browser_support import require
-from conftest import REPO, Page, parse, run_build, site_files, write_site
+from conftest import Page, parse, run_build, site_files, write_site
 
 from briefsite.cache import Cache
 from briefsite.history import FileHistory, body_changed, parse_log, read_history
@@ -390,18 +389,19 @@ class GitCalls:
         self.record.write_text("")
         (shim / "git").write_text(f'#!/bin/sh\necho "$*" >> "{self.record}"\nexec "{GIT}" "$@"\n')
         (shim / "git").chmod(0o755)
-        self.env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"}
+        self.path = f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"
 
     def run(self, repo: Path, *command: str | Path, status: int = 0) -> list[str]:
-        """Run build.py with this git; the `git log` calls it made."""
+        """Run the command (`run_build`) with this git first on PATH; the `git log` calls it
+        made. Each run is as a fresh process as far as git goes: briefsite keeps no history in
+        memory between runs, only in the build cache on disk."""
         self.record.write_text("")
-        result = subprocess.run(
-            [sys.executable, str(REPO / "build.py"), *map(str, command), "--source", str(repo)],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=120,
-        )
+        before = os.environ["PATH"]
+        os.environ["PATH"] = self.path
+        try:
+            result = run_build(*command, "--source", repo)
+        finally:
+            os.environ["PATH"] = before
         assert result.returncode == status, result.stderr
         return [line for line in self.record.read_text().splitlines() if " log " in f" {line} "]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GOOD_BRIEF, parse, position, run_build, snapshot, write_site
+from conftest import GOOD_BRIEF, parse, position, run_build, run_process, snapshot, write_site
 
 from briefsite import placeholders, scaffold, schema
 from briefsite.brief import Brief
@@ -40,7 +40,7 @@ def front_matter(text: str) -> dict[str, object]:
 
 
 def test_new_writes_every_field_explained_with_todays_date(site: Path) -> None:
-    result = run_build(
+    result = run_process(
         "new",
         "Qingdao offers land",
         "--topic",

@@ -32,7 +32,16 @@ from .output import Output, OutputError, SyncReport, check_location, check_outpu
 from .pages import Page, build_pages, related_briefs, related_inputs
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .sitemap import build_sitemap
-from .source import display_path, find_briefs, read_assets, read_brief_bytes
+from .source import (
+    RACY_NS,
+    FileIndex,
+    Stamp,
+    display_path,
+    file_stamp,
+    find_briefs,
+    read_assets,
+    read_brief_bytes,
+)
 from .workers import Job, compile_all, default_jobs
 
 if TYPE_CHECKING:
@@ -119,59 +128,109 @@ def brief_settings(config: SiteConfig) -> BriefSettings:
 
 @dataclass(frozen=True)
 class BuildInputs:
-    """What a build finds before any work: the brief files and a digest of the templates.
-    Taken once, for both the build's fingerprint and the build itself."""
+    """What a build finds before any work: the brief files, their stamps and a digest of the
+    templates. Taken once, for both the build's fingerprint and the build itself."""
 
     paths: tuple[Path, ...]
     problems: tuple[Problem, ...]  # from looking for the briefs (links, file names)
     templates: bytes  # files_digest of the template folders
+    stamps: tuple[Stamp | None, ...] = ()  # of each path (None: it could not be looked at)
+    taken_ns: int = 0  # the clock just before the stamps were taken
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
         paths, problems = find_briefs(config.root, config.briefs_dir.name)
-        return cls(tuple(paths), tuple(problems), files_digest(config.template_dirs))
+        taken = clock_ns()
+        stamps = tuple(file_stamp(path) for path in paths)
+        templates = files_digest(config.template_dirs)
+        return cls(tuple(paths), tuple(problems), templates, stamps, taken)
+
+
+def clock_ns() -> int:
+    """The wall clock that file times are compared with (a seam for tests of that rule)."""
+    return time.time_ns()
+
+
+FILE_INDEX = "file-index"  # the cache entry of the `FileIndex` (one per site folder)
 
 
 def compile_briefs(
-    config: SiteConfig, options: BuildOptions, inputs: BuildInputs, cache: Cache | None = None
+    config: SiteConfig,
+    options: BuildOptions,
+    inputs: BuildInputs,
+    cache: Cache | None = None,
 ) -> tuple[list[CompiledBrief], list[Problem], dict[str, str]]:
     """Stages `source`, `frontmatter` and `markup`: every brief file on its own.
 
     Also returns each file's cache key, which stands for everything its result holds.
 
-    Results come from the cache when the file, its name, the settings and the code are all
-    as they were; the rest are compiled on every core, each brief within its time limit.
+    A file whose stamp is as the cache's `FileIndex` recorded it is not read: its bytes are
+    known by their hash (ten thousand files cost a second to read and hash). Results come
+    from the cache when the file, its name, the settings and the code are all as they were;
+    the rest are read and compiled on every core, each brief within its time limit.
     """
-    paths, problems = inputs.paths, list(inputs.problems)
+    index_key = entry_key(FILE_INDEX)
+    index = cache.get_many([index_key]).get(index_key) if cache else None
+    if not isinstance(index, FileIndex):
+        index = None
+    problems = list(inputs.problems)
     settings = brief_settings(config)
-    jobs: list[Job] = []
-    for done, path in enumerate(paths, 1):
-        options.progress("reading", done, len(paths))
-        data = read_brief_bytes(config.root, path, config.max_brief_bytes)
-        if isinstance(data, Problem):
-            problems.append(data)
-        else:
-            jobs.append(Job(display_path(config.root, path), data))
-    keys = [
-        entry_key("brief", job.path, hashlib.sha256(job.data).digest(), settings) for job in jobs
-    ]
+    stamps = inputs.stamps or tuple(None for _ in inputs.paths)
+    found: list[tuple[Path, str, bytes]] = []  # (path, display path, SHA-256 of its bytes)
+    data: dict[str, bytes] = {}  # the bytes of files read so far, by display path
+    recorded: dict[str, tuple[Stamp, bytes]] = {}  # the next index
+    for done, (path, stamp) in enumerate(zip(inputs.paths, stamps, strict=True), 1):
+        options.progress("reading", done, len(inputs.paths))
+        shown = display_path(config.root, path)
+        small = stamp is not None and stamp[0] <= config.max_brief_bytes
+        digest = index.known(shown, stamp) if index and small else None
+        if digest is None:
+            read = read_brief_bytes(config.root, path, config.max_brief_bytes)
+            if isinstance(read, Problem):
+                problems.append(read)
+                continue
+            digest = hashlib.sha256(read).digest()
+            data[shown] = read
+        if stamp is not None:
+            recorded[shown] = (stamp, digest)
+        found.append((path, shown, digest))
+    keys = [entry_key("brief", shown, digest, settings) for _, shown, digest in found]
     stored = cache.get_many(keys) if cache else {}
-    missing = [i for i, key in enumerate(keys) if key not in stored]
+    jobs: list[Job] = []
+    missing: list[str] = []  # the keys of `jobs`, in order
+    for i, (path, shown, digest) in enumerate(found):
+        if keys[i] in stored:
+            continue
+        if shown not in data:  # trusted by its stamp, but its result is not kept: read it
+            read = read_brief_bytes(config.root, path, config.max_brief_bytes)
+            if isinstance(read, Problem):
+                problems.append(read)
+                keys[i] = ""
+                recorded.pop(shown, None)
+                continue
+            if hashlib.sha256(read).digest() != digest:  # changed after all: trust it no more
+                recorded.pop(shown, None)
+                keys[i] = entry_key("brief", shown, hashlib.sha256(read).digest(), settings)
+            data[shown] = read
+        jobs.append(Job(shown, data[shown]))
+        missing.append(keys[i])
     if len(missing) > max(1, options.jobs):
         prepare(settings)  # pays for itself when each worker has several briefs
     fresh = compile_all(
-        [jobs[i] for i in missing],
+        jobs,
         settings,
         options.jobs,
         config.brief_time_limit,
         lambda done: options.progress("rendering", done, len(missing)),
     )
-    made = dict(zip((keys[i] for i in missing), fresh, strict=True))
+    made = dict(zip(missing, fresh, strict=True))
     if cache:
         # Only results of the brief itself are kept: not a time-out or an internal error.
-        cache.put_many({k: v for k, v in made.items() if v.cacheable})
-    compiled = [stored[key] if key in stored else made[key] for key in keys]
-    return compiled, problems, dict(zip((job.path for job in jobs), keys, strict=True))
+        kept: dict[str, object] = {k: v for k, v in made.items() if v.cacheable}
+        cache.put_many({**kept, index_key: FileIndex(inputs.taken_ns, recorded)})
+    compiled = [stored[key] if key in stored else made[key] for key in keys if key]
+    shown_keys = {shown: key for (_, shown, _), key in zip(found, keys, strict=True) if key}
+    return compiled, problems, shown_keys
 
 
 def _cache_warning(config: SiteConfig, note: str) -> Problem:
@@ -219,9 +278,6 @@ def build(
             cache.close()
 
 
-RACY_SECONDS = 2.0  # a file changed this recently may change again within its clock tick
-
-
 @dataclass(frozen=True)
 class BuildRecord:
     """What a successful build made, kept to answer the next build if nothing changed."""
@@ -262,15 +318,12 @@ def inputs_fingerprint(
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
     newest = 0
-    for path in inputs.paths:
-        try:
-            status = path.stat()
-        except OSError:
+    for path, stamp in zip(inputs.paths, inputs.stamps, strict=True):
+        if stamp is None:
             return None
-        newest = max(newest, status.st_mtime_ns)
-        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+        newest = max(newest, stamp[1])
         digest.update(f"{path}\0{stamp}\0".encode())
-    if newest / 1e9 > time.time() - RACY_SECONDS:
+    if newest >= inputs.taken_ns - RACY_NS:
         return None
     digest.update(inputs.templates)
     if options.git:

@@ -11,7 +11,7 @@ import bisect
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,6 +221,50 @@ def read_brief_bytes(site_root: Path, path: Path, max_bytes: int) -> bytes | Pro
             "split the brief, or raise 'max_brief_bytes' in site.yml",
         )
     return data
+
+
+# A file's status as `stat` gives it: size, modification and change times (ns), inode and
+# device. Equal stamps say the bytes are as they were, unless the file changed twice within
+# one tick of the file system's clock (see `FileIndex`).
+Stamp = tuple[int, int, int, int, int]
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its clock tick
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """The stamp of the file a path leads to, or None when it cannot be had."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+
+
+@dataclass(frozen=True)
+class FileIndex:
+    """What a build read of each brief file: its stamp, and the SHA-256 of its bytes.
+
+    A later build trusts a file to hold the same bytes, without reading it, only when its
+    stamp is the same in every part and its modification time lies well before the index was
+    taken (`taken_ns`). A file modified in the same tick of the file system's clock as it was
+    looked at could be modified again without its times moving, so it is read again: git's
+    and Mercurial's rule for "racily clean" files. The change time (ctime) is part of the
+    stamp because no program can set it back: an edit that keeps the size and puts the old
+    modification time back (`cp -p`, `touch -d`, `rsync -t`) still moves it. (Only such an
+    edit made twice within one tick of the clock, the first just before a build looked and
+    the second just after, could go unseen.) A checkout moves both times to its own time.
+    """
+
+    taken_ns: int  # the clock, read before the first file's stamp was taken
+    files: Mapping[str, tuple[Stamp, bytes]]  # display path -> (stamp, SHA-256)
+
+    def known(self, path: str, stamp: Stamp | None) -> bytes | None:
+        """The SHA-256 of the file's bytes when its stamp vouches for them, else None."""
+        found = self.files.get(path)
+        if found is None or stamp is None or found[0] != stamp:
+            return None
+        if stamp[1] >= self.taken_ns - RACY_NS:
+            return None
+        return found[1]
 
 
 def display_path(site_root: Path, path: Path) -> str:

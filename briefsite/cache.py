@@ -190,6 +190,7 @@ class Cache:
     _db: sqlite3.Connection | None = None
     _used: set[str] = field(default_factory=set)
     _scope: object = None  # what `_RECENT` must belong to for this cache to use it
+    _retain: bool = False  # keep all of `_RECENT` at `close` (see `retain_recent`)
 
     @classmethod
     def open(cls, root: Path) -> Cache:
@@ -317,6 +318,29 @@ class Cache:
         except sqlite3.Error:
             pass  # pruning is housekeeping; the next build tries again
 
+    def discard(self, keys: Iterable[str]) -> None:
+        """Drop entries that no build will ask for again.
+
+        Housekeeping for a build that touched a few entries and so cannot `prune`: a
+        failure here costs nothing but space, and the next full build prunes all the same.
+        """
+        stale = [(key,) for key in dict.fromkeys(keys)]
+        for (key,) in stale:
+            _RECENT.pop(key, None)
+        if self._db is None or not stale:
+            return
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("DELETE FROM entries WHERE key = ?", stale)
+        except sqlite3.Error:
+            pass
+
+    def retain_recent(self) -> None:
+        """Keep every value this process remembers (`_RECENT`) past `close`, not only those
+        this build used: a build that read a few entries leaves the rest for the next one."""
+        self._retain = True
+
     def stored_keys(self) -> list[str]:
         """Every key stored."""
         if self._db is None:
@@ -341,7 +365,7 @@ class Cache:
         if self._db is not None:
             self._db.close()
             self._db = None
-            if _RECENT_SCOPE[0] == self._scope:
+            if _RECENT_SCOPE[0] == self._scope and not self._retain:
                 for key in [key for key in _RECENT if key not in self._used]:
                     del _RECENT[key]
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from . import urls
 from .brief import Brief
-from .cache import CACHE_DIR, Cache, entry_key
+from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links
 from .compiled import BriefSettings, CompiledBrief, prepare
@@ -28,8 +28,18 @@ from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates
 from .history import FileHistory, git_head, read_history
+from .incremental import BriefState, SiteRecord, fragment_links, wanted_anchors
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
-from .pages import Page, build_pages, related_briefs, related_inputs
+from .pages import (
+    BriefSummary,
+    Page,
+    TopicLink,
+    brief_page,
+    brief_page_ids,
+    build_pages,
+    related_briefs,
+    related_inputs,
+)
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .sitemap import build_sitemap
 from .source import (
@@ -154,31 +164,28 @@ def clock_ns() -> int:
 FILE_INDEX = "file-index"  # the cache entry of the `FileIndex` (one per site folder)
 
 
-def compile_briefs(
-    config: SiteConfig,
-    options: BuildOptions,
-    inputs: BuildInputs,
-    cache: Cache | None = None,
-) -> tuple[list[CompiledBrief], list[Problem], dict[str, str]]:
-    """Stages `source`, `frontmatter` and `markup`: every brief file on its own.
+@dataclass
+class Sources:
+    """The brief files of a build, each known by the hash of its bytes (and its cache key)."""
 
-    Also returns each file's cache key, which stands for everything its result holds.
+    keys: dict[str, str]  # display path -> cache key of its result, for every file read
+    paths: dict[str, Path]  # display path -> the file
+    data: dict[str, bytes]  # the bytes of the files read so far, by display path
+    problems: list[Problem]  # from finding the files, and files that could not be read
+    index: FileIndex  # for the next build: the stamps behind these hashes
 
-    A file whose stamp is as the cache's `FileIndex` recorded it is not read: its bytes are
-    known by their hash (ten thousand files cost a second to read and hash). Results come
-    from the cache when the file, its name, the settings and the code are all as they were;
-    the rest are read and compiled on every core, each brief within its time limit.
-    """
-    index_key = entry_key(FILE_INDEX)
-    index = cache.get_many([index_key]).get(index_key) if cache else None
-    if not isinstance(index, FileIndex):
-        index = None
-    problems = list(inputs.problems)
+
+def identify(
+    config: SiteConfig, options: BuildOptions, inputs: BuildInputs, cache: Cache | None
+) -> Sources:
+    """Each brief file's cache key: from the hash of its bytes, which are read only when the
+    cache's `FileIndex` cannot vouch for them by the file's stamp (ten thousand files cost
+    a second to read and hash)."""
+    index = _get(cache, entry_key(FILE_INDEX), FileIndex)
     settings = brief_settings(config)
     stamps = inputs.stamps or tuple(None for _ in inputs.paths)
-    found: list[tuple[Path, str, bytes]] = []  # (path, display path, SHA-256 of its bytes)
-    data: dict[str, bytes] = {}  # the bytes of files read so far, by display path
-    recorded: dict[str, tuple[Stamp, bytes]] = {}  # the next index
+    found = Sources({}, {}, {}, list(inputs.problems), FileIndex(inputs.taken_ns, {}))
+    recorded: dict[str, tuple[Stamp, bytes]] = {}
     for done, (path, stamp) in enumerate(zip(inputs.paths, stamps, strict=True), 1):
         options.progress("reading", done, len(inputs.paths))
         shown = display_path(config.root, path)
@@ -187,50 +194,74 @@ def compile_briefs(
         if digest is None:
             read = read_brief_bytes(config.root, path, config.max_brief_bytes)
             if isinstance(read, Problem):
-                problems.append(read)
+                found.problems.append(read)
                 continue
             digest = hashlib.sha256(read).digest()
-            data[shown] = read
+            found.data[shown] = read
         if stamp is not None:
             recorded[shown] = (stamp, digest)
-        found.append((path, shown, digest))
-    keys = [entry_key("brief", shown, digest, settings) for _, shown, digest in found]
-    stored = cache.get_many(keys) if cache else {}
+        found.keys[shown] = entry_key("brief", shown, digest, settings)
+        found.paths[shown] = path
+    found.index = FileIndex(inputs.taken_ns, recorded)
+    return found
+
+
+def compile_some(
+    config: SiteConfig,
+    options: BuildOptions,
+    sources: Sources,
+    wanted: Sequence[str],
+    cache: Cache | None,
+) -> dict[str, CompiledBrief]:
+    """The results of some brief files (display paths), from the cache or compiled on every
+    core, each brief within its time limit. A file that can no longer be read is left out,
+    its problem added to `sources`; one that changed since it was identified is compiled as
+    it is now, and not vouched for in the next index."""
+    settings = brief_settings(config)
+    stored = cache.get_many(sources.keys[shown] for shown in wanted) if cache else {}
     jobs: list[Job] = []
-    missing: list[str] = []  # the keys of `jobs`, in order
-    for i, (path, shown, digest) in enumerate(found):
-        if keys[i] in stored:
+    for shown in wanted:
+        key = sources.keys[shown]
+        if key in stored:
             continue
-        if shown not in data:  # trusted by its stamp, but its result is not kept: read it
-            read = read_brief_bytes(config.root, path, config.max_brief_bytes)
+        if shown not in sources.data:  # vouched for by its stamp, but its result is not kept
+            read = read_brief_bytes(config.root, sources.paths[shown], config.max_brief_bytes)
             if isinstance(read, Problem):
-                problems.append(read)
-                keys[i] = ""
-                recorded.pop(shown, None)
+                sources.problems.append(read)
                 continue
-            if hashlib.sha256(read).digest() != digest:  # changed after all: trust it no more
-                recorded.pop(shown, None)
-                keys[i] = entry_key("brief", shown, hashlib.sha256(read).digest(), settings)
-            data[shown] = read
-        jobs.append(Job(shown, data[shown]))
-        missing.append(keys[i])
-    if len(missing) > max(1, options.jobs):
+            now = entry_key("brief", shown, hashlib.sha256(read).digest(), settings)
+            if now != key:  # changed after all: compiled as it is, and trusted no more
+                sources.keys[shown] = now
+                sources.index = replace(
+                    sources.index,
+                    files={k: v for k, v in sources.index.files.items() if k != shown},
+                )
+            sources.data[shown] = read
+        jobs.append(Job(shown, sources.data[shown]))
+    if len(jobs) > max(1, options.jobs):
         prepare(settings)  # pays for itself when each worker has several briefs
     fresh = compile_all(
         jobs,
         settings,
         options.jobs,
         config.brief_time_limit,
-        lambda done: options.progress("rendering", done, len(missing)),
+        lambda done: options.progress("rendering", done, len(jobs)),
     )
-    made = dict(zip(missing, fresh, strict=True))
+    made = {sources.keys[job.path]: item for job, item in zip(jobs, fresh, strict=True)}
     if cache:
         # Only results of the brief itself are kept: not a time-out or an internal error.
-        kept: dict[str, object] = {k: v for k, v in made.items() if v.cacheable}
-        cache.put_many({**kept, index_key: FileIndex(inputs.taken_ns, recorded)})
-    compiled = [stored[key] if key in stored else made[key] for key in keys if key]
-    shown_keys = {shown: key for (_, shown, _), key in zip(found, keys, strict=True) if key}
-    return compiled, problems, shown_keys
+        cache.put_many({k: v for k, v in made.items() if v.cacheable})
+    found = {**stored, **made}
+    return {shown: found[sources.keys[shown]] for shown in wanted if sources.keys[shown] in found}
+
+
+T = TypeVar("T")
+
+
+def _get(cache: Cache | None, key: str, kind: type[T]) -> T | None:
+    """One cache entry, when it is there and of the kind expected."""
+    found = cache.get_many([key]).get(key) if cache else None
+    return found if isinstance(found, kind) else None
 
 
 def _cache_warning(config: SiteConfig, note: str) -> Problem:
@@ -248,34 +279,58 @@ def build(
     `on_disk` names files the destination already holds intact (path -> SHA-256): a page
     whose inputs are the same as when it was rendered to those bytes is not rendered again,
     and its `Output` carries only the hash. When nothing at all changed since a build that
-    wrote exactly those files (`inputs_fingerprint`), that build's result is given again.
-    Without `options`, the defaults of a build made now (today is the day it is called).
+    wrote exactly those files (`inputs_fingerprint`), that build's result is given again;
+    when only the bodies of some briefs changed since the last build, only they are built
+    again (`incremental`). Without `options`, the defaults of a build made now (today is the
+    day it is called).
     """
     options = options or BuildOptions()
-    cache = Cache.open(config.root) if options.cache else None
+    if not options.cache:
+        return _build(config, options, BuildInputs.find(config), on_disk, None)[0]
+    cache = Cache.open(config.root)
     try:
         inputs = BuildInputs.find(config)
-        fingerprint = inputs_fingerprint(config, options, inputs) if cache else None
+        setting = setting_digest(config, options, inputs)
+        fingerprint = inputs_fingerprint(inputs, setting)
         key = entry_key("build", fingerprint) if fingerprint else ""
-        if cache and key and on_disk:
-            record = cache.get_many([key]).get(key)
-            if isinstance(record, BuildRecord) and dict(record.outputs) == dict(on_disk):
+        if key and on_disk:
+            record = _get(cache, key, BuildRecord)
+            if record is not None and dict(record.outputs) == dict(on_disk):
                 return record.result()
-        result = _build(config, options, inputs, on_disk, cache)
-        if cache is None:
-            return result
-        if key and result.ok:
-            cache.put_many({key: BuildRecord.of(result)})
+        site = _get(cache, entry_key(SITE_RECORD), SiteRecord) if on_disk else None
+        made = None
+        if site is not None and site.setting == setting:
+            made = _build_edit(config, options, inputs, on_disk, cache, site)
+        result, state = made or _build(config, options, inputs, on_disk, cache)
         if result.ok:
-            # Entries for files and pages as they were: no build asks for them again. A build
-            # stopped by an error never asked for its pages or git's history (the history
-            # `check_site` keeps after it), which the next build still needs.
-            cache.prune()
+            if key:
+                cache.put_many({key: BuildRecord.of(result)})
+            if state is not None:
+                state = replace(state, setting=setting, build_key=key)
+                cache.put_many({entry_key(SITE_RECORD): state})
+            else:  # a build the edit path cannot start from (its links had problems)
+                cache.discard([entry_key(SITE_RECORD)])
+            if made is None:
+                # Entries for files and pages as they were: no build asks for them again. A
+                # build stopped by an error never asked for its pages or git's history (the
+                # history `check_site` keeps after it), which the next build still needs.
+                cache.prune()
+            elif site is not None and state is not None:
+                # The edit path used a few entries: it drops only those its edits replaced.
+                stale = {site.build_key} - {key}
+                for path, old in site.briefs.items():
+                    now = state.briefs[path]
+                    if now != old:
+                        stale |= {old.key, old.page} - {now.key, now.page}
+                cache.discard(stale - {""})
+                cache.retain_recent()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
         return replace(result, problems=sort_problems((*result.problems, *notes)))
     finally:
-        if cache is not None:
-            cache.close()
+        cache.close()
+
+
+SITE_RECORD = "site-record"  # the cache entry of the `SiteRecord` (one per site folder)
 
 
 @dataclass(frozen=True)
@@ -304,19 +359,28 @@ class BuildRecord:
         )
 
 
-def inputs_fingerprint(
-    config: SiteConfig, options: BuildOptions, inputs: BuildInputs
-) -> str | None:
-    """A digest of everything a build reads, cheap to take: the settings, the choices of this
-    run (today included), each brief file's name and status, the templates' files, git's HEAD
-    and the code's version. None when a brief changed so recently that a further change could
-    keep its status (git's "racily clean" files), so such a build is never skipped.
-    """
+def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInputs) -> bytes:
+    """A digest of everything a build reads but the brief files: the settings, the choices of
+    this run (today included), what finding the briefs reported, the templates' files, git's
+    HEAD and the code's version."""
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
     choices = (options.drafts, options.future, options.today, options.git)
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
+    digest.update(inputs.templates)
+    if options.git:
+        digest.update(git_head(config.root).encode())
+    digest.update(code_version().encode())
+    return digest.digest()
+
+
+def inputs_fingerprint(inputs: BuildInputs, setting: bytes) -> str | None:
+    """A digest of everything a build reads, cheap to take: the `setting_digest` and each
+    brief file's name and stamp. None when a brief changed so recently that a further change
+    could keep its stamp (git's "racily clean" files), so such a build is never skipped.
+    """
+    digest = hashlib.sha256(setting)
     newest = 0
     for path, stamp in zip(inputs.paths, inputs.stamps, strict=True):
         if stamp is None:
@@ -325,9 +389,6 @@ def inputs_fingerprint(
         digest.update(f"{path}\0{stamp}\0".encode())
     if newest >= inputs.taken_ns - RACY_NS:
         return None
-    digest.update(inputs.templates)
-    if options.git:
-        digest.update(git_head(config.root).encode())
     return digest.hexdigest()
 
 
@@ -337,14 +398,21 @@ def _build(
     inputs: BuildInputs,
     on_disk: Mapping[str, str],
     cache: Cache | None,
-) -> BuildResult:
-    """The stages, in order; see `build`."""
+) -> tuple[BuildResult, SiteRecord | None]:
+    """The stages, in order; see `build`. Also the record the edit path starts from, when
+    this build could be one (it kept results in a cache, and its links were all good)."""
     from .links import resolve
     from .markup import pygments_css
     from .render import environment_for
 
-    compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
+    sources = identify(config, options, inputs, cache)
+    by_path = compile_some(config, options, sources, list(sources.keys), cache)
+    if cache:
+        cache.put_many({entry_key(FILE_INDEX): sources.index})
+    compiled = list(by_path.values())
+    problems = list(sources.problems)
     problems += [p for item in compiled for p in item.problems]
+    mark = len(problems)  # the problems after this one are the whole site's
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {
         item.brief.source_path: item.body
@@ -357,7 +425,7 @@ def _build(
     problems += found
     if has_errors(found):
         # Links cannot be resolved while two briefs claim one address: stop here.
-        return BuildResult((), sort_problems(problems), catalog)
+        return BuildResult((), sort_problems(problems), catalog), None
     # Briefs with their own errors are left out, but every other brief is still rendered and
     # its links checked, so one run reports every problem in every file.
     unpublished = {nfc(p.path): "invalid" for p in problems}
@@ -371,9 +439,10 @@ def _build(
         for item in compiled
         if item.stand_in is not None and item.body is not None
     ]
-    problems += check_links(rendered, Severity(config.broken_links), unpublished, unlisted)
+    link_problems = check_links(rendered, Severity(config.broken_links), unpublished, unlisted)
+    problems += link_problems
     if has_errors(problems):
-        return BuildResult((), sort_problems(problems), catalog, rendered)
+        return BuildResult((), sort_problems(problems), catalog, rendered), None
 
     history = (
         read_history(config.root, config.briefs_dir.name, options.today, cache)
@@ -386,9 +455,10 @@ def _build(
         if nfc(path) in catalog.by_source
     }
     env = environment_for(tuple(config.template_dirs), inputs.templates)
-    pages = build_pages(config, catalog, rendered, _related(catalog, cache))
-    fingerprints = _fingerprints(brief_keys, rendered)
-    outputs, rendering_problems = render_pages(
+    related = _related(catalog, cache)
+    pages = build_pages(config, catalog, rendered, related)
+    fingerprints = _fingerprints(sources.keys, rendered)
+    outputs, rendering_problems, page_keys = render_pages(
         env, config, pages, options, on_disk, cache, fingerprints, inputs.templates
     )
     problems += rendering_problems
@@ -401,9 +471,161 @@ def _build(
     outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
     problems += check_outputs(outputs)
     if has_errors(problems):
-        return BuildResult((), sort_problems(problems), catalog, rendered, history)
+        return BuildResult((), sort_problems(problems), catalog, rendered, history), None
     ordered = tuple(sorted(outputs, key=lambda o: o.path))
-    return BuildResult(ordered, sort_problems(problems), catalog, rendered, history, len(pages))
+    result = BuildResult(ordered, sort_problems(problems), catalog, rendered, history, len(pages))
+    if cache is None or link_problems or unlisted:
+        return result, None
+    topic_links = {t.slug: TopicLink(t.name, t.path) for t in catalog.topics}
+    states = {}
+    for path, item in by_path.items():
+        brief = catalog.by_source.get(nfc(path))
+        if brief is None or brief.source_path != path:
+            states[path] = BriefState(sources.keys[path], None, item.problems, ())
+            continue
+        states[path] = BriefState(
+            sources.keys[path],
+            brief.slug,
+            item.problems,
+            fragment_links(rendered[brief.slug]),
+            page_keys.get(brief.path, ""),
+            tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
+            related.get(brief.slug, ()),
+        )
+    outputs_digests = {o.path: o.digest for o in ordered}
+    record = SiteRecord(
+        b"", states, tuple(problems[mark:]), outputs_digests, result.brief_count, len(pages)
+    )
+    return result, record
+
+
+def _build_edit(
+    config: SiteConfig,
+    options: BuildOptions,
+    inputs: BuildInputs,
+    on_disk: Mapping[str, str],
+    cache: Cache,
+    site: SiteRecord,
+) -> tuple[BuildResult, SiteRecord] | None:
+    """The build when only the bodies of some briefs changed since `site` was recorded (see
+    `incremental`): those briefs are compiled, their links and the anchors other briefs ask
+    of them checked, and their pages rendered; everything else is as recorded. None when the
+    edit is of another kind, or anything is not as expected: then the full build runs."""
+    from .links import resolve_with
+    from .render import environment_for
+
+    sources = identify(config, options, inputs, cache)
+    if len(sources.problems) != len(inputs.problems) or sources.keys.keys() != site.briefs.keys():
+        return None  # a file could not be read, or files came or went
+    changed = [path for path, key in sources.keys.items() if site.briefs[path].key != key]
+    states = {path: site.briefs[path] for path in changed}
+    if any(state.slug is None for state in states.values()):
+        return None  # an unpublished brief: it may now be published, or be invalid
+    own_pages = {urls.output_file(urls.brief_path(s.slug)) for s in states.values() if s.slug}
+    for path, digest in site.outputs.items():
+        if path not in own_pages and on_disk.get(path) != digest:
+            return None  # the output folder is not as that build left it
+    new = compile_some(config, options, sources, changed, cache)
+    old = cache.get_many(state.key for state in states.values())
+    for path in changed:
+        item, before = new.get(path), old.get(states[path].key)
+        if item is None or item.brief is None or item.body is None or item.stand_in:
+            return None
+        if not isinstance(before, CompiledBrief) or before.brief != item.brief:
+            return None  # its front matter changed (or the old one is not kept)
+        if has_errors(item.problems):
+            return None  # a failed build: the full build reports all it finds
+    by_nfc = {nfc(path): path for path in site.briefs}
+    slug_at = {nfc(path): s.slug for path, s in site.briefs.items() if s.slug is not None}
+    rendered: dict[str, RenderedBrief] = {}
+    for path in changed:
+        item = new[path]
+        assert item.brief is not None and item.body is not None  # checked above
+        rendered[path] = resolve_with(item.brief, item.body, slug_at.get, config.directory_urls)
+    # Links: every link of the changed briefs reaches a published brief and the anchor it
+    # names, and every anchor that other briefs' links ask of them is still there.
+    targets = {nfc(path) for path in changed}
+    asked = wanted_anchors(site, frozenset(targets), frozenset(changed))
+    for done in rendered.values():
+        for link in done.links:
+            if link.target_slug is None:
+                return None
+            if link.fragment:
+                asked.setdefault(nfc(link.target_path), set()).add(link.fragment)
+    if not asked.keys() <= by_nfc.keys():
+        return None
+    others = {by_nfc[t]: site.briefs[by_nfc[t]].key for t in asked if by_nfc[t] not in rendered}
+    loaded = cache.get_many(others.values())
+    ids: dict[str, frozenset[str]] = {}
+    for target, fragments in asked.items():
+        path = by_nfc[target]
+        if path in rendered:
+            ids[target] = brief_page_ids(rendered[path])
+        else:
+            other = loaded.get(others[path])
+            if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
+                return None
+            ids[target] = brief_page_ids(
+                resolve_with(other.brief, other.body, slug_at.get, config.directory_urls)
+            )
+        if not fragments <= ids[target]:
+            return None
+    # Pages: each changed brief's own, with the topics and related briefs it had.
+    path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
+    related = {slug for state in states.values() for slug in state.related}
+    if not related <= path_of.keys():
+        return None
+    wanted = {path_of[slug] for slug in related}
+    kept = {path: site.briefs[path].key for path in wanted if path not in new}
+    found = cache.get_many(kept.values())
+    neighbours: dict[str, Brief] = {}
+    for path in wanted:
+        item = new.get(path) or found.get(kept[path])
+        if not isinstance(item, CompiledBrief) or item.brief is None:
+            return None
+        neighbours[path] = item.brief
+    pages = [
+        brief_page(
+            rendered[path],
+            states[path].topics,
+            tuple(BriefSummary.of(neighbours[path_of[slug]]) for slug in states[path].related),
+            config,
+        )
+        for path in changed
+    ]
+    env = environment_for(tuple(config.template_dirs), inputs.templates)
+    fingerprints = _fingerprints(sources.keys, {path: rendered[path] for path in changed})
+    made, problems, page_keys = render_pages(
+        env, config, pages, options, on_disk, cache, fingerprints, inputs.templates
+    )
+    if problems or {o.path for o in made} != own_pages:
+        return None
+    fresh = {o.path: o for o in made}
+    outputs = tuple(
+        fresh.get(path) or Output(path, None, digest)
+        for path, digest in sorted(site.outputs.items())
+    )
+    briefs = dict(site.briefs)
+    for path, page in zip(changed, pages, strict=True):
+        briefs[path] = replace(
+            states[path],
+            key=sources.keys[path],
+            problems=new[path].problems,
+            fragments=fragment_links(rendered[path]),
+            page=page_keys.get(page.path, ""),
+        )
+    own = [p for path, state in briefs.items() for p in state.problems]
+    result = BuildResult(
+        outputs,
+        sort_problems((*sources.problems, *own, *site.problems)),
+        rendered={item.brief.slug: item for item in rendered.values()},
+        page_count=site.page_count,
+        brief_total=site.brief_count,
+    )
+    cache.put_many({entry_key(FILE_INDEX): sources.index})
+    digests = {o.path: o.digest for o in outputs}
+    record = replace(site, briefs=briefs, outputs=digests)
+    return result, record
 
 
 def _related(catalog: Catalog, cache: Cache | None) -> Mapping[str, tuple[str, ...]]:
@@ -428,10 +650,11 @@ def render_pages(
     cache: Cache | None,
     fingerprints: Fingerprints,
     templates: bytes,
-) -> tuple[list[Output], list[Problem]]:
+) -> tuple[list[Output], list[Problem], dict[str, str]]:
     """Stage `render`: each page through its template, on every core, unless the same inputs
     made the bytes the destination already holds (the page's key: its context, the templates,
-    the code's version and today, which decides what has expired)."""
+    the code's version and today, which decides what has expired). Also each page's key, by
+    its site path."""
     from .pagework import render_all  # loads Jinja2: only when pages are rendered
 
     keys = _page_keys(config, pages, options.today, fingerprints, templates) if cache else {}
@@ -470,7 +693,7 @@ def render_pages(
                 made[key] = result.digest
     if cache and not has_errors(problems):
         cache.put_many(made)
-    return outputs, problems
+    return outputs, problems, keys
 
 
 def _fingerprints(

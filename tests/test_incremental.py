@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefsite import pipeline
+from briefsite.cache import Cache
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
@@ -136,6 +137,9 @@ EDITS = st.lists(
     st.sampled_from(
         [
             "body",
+            "body-back",
+            "anchors",
+            "links",
             "same-size",
             "title",
             "topics",
@@ -182,6 +186,12 @@ def apply(site: Path, edit: str, step: int) -> None:
     briefs = site / "briefs"
     if edit == "body":
         (briefs / "a.md").write_text(brief("Alpha", body=f"Edited {step}."))
+    elif edit == "body-back":
+        (briefs / "a.md").write_text(brief("Alpha"))
+    elif edit == "anchors":  # other ids in b, whose #terms other briefs link to
+        (briefs / "b.md").write_text(brief("Beta", body=f"Text.\n\n## Step {step}\n\n[^{step}]"))
+    elif edit == "links":  # a links to one more anchor
+        (briefs / "a.md").write_text(brief("Alpha", body=f"[D](d.md#terms) {step}."))
     elif edit == "same-size":
         same_size_edit(briefs / "b.md")
     elif edit == "title":
@@ -308,16 +318,24 @@ def settle(site: Path) -> None:
 
 
 @pytest.fixture
-def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per build that went through the stages (not answered from its record)."""
-    seen: list[int] = []
-    real = pipeline._build
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry per build that went through the stages (not answered from its record):
+    "full", or "edit" for a build by the edit path."""
+    seen: list[str] = []
+    real, edit = pipeline._build, pipeline._build_edit
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(1)
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append("full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_build", counting)
+    def edited(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made = edit(*args, **kwargs)
+        if made is not None:
+            seen.append("edit")
+        return made
+
+    monkeypatch.setattr(pipeline, "_build", full)
+    monkeypatch.setattr(pipeline, "_build_edit", edited)
     return seen
 
 
@@ -391,4 +409,134 @@ def test_related_briefs_are_worked_out_again_only_when_topics_or_order_change(
     rebuild(site)
 
     assert calls == [1, 1]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+# ------------------------------------------------------------------------- the edit path
+
+
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The brief files each build asks results of (from the cache or compiled)."""
+    seen: list[list[str]] = []
+    real = pipeline.compile_some
+
+    def recording(config, options, sources, wanted, cache):  # type: ignore[no-untyped-def]
+        seen.append(list(wanted))
+        return real(config, options, sources, wanted, cache)
+
+    monkeypatch.setattr(pipeline, "compile_some", recording)
+    return seen
+
+
+def test_a_body_edit_takes_only_that_brief_and_reports_what_a_full_build_reports(
+    tmp_path, full_builds, compiled, rendered_pages
+):
+    site = make(tmp_path / "s")
+    (site / "briefs" / "notes.markdown").write_text("Not a brief.\n")  # a warning
+    first = rebuild(site)
+    assert [p.path for p in first.problems] == ["briefs/notes.markdown"]
+    full_builds.clear()
+    compiled.clear()
+    rendered_pages.clear()
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    result = rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert compiled == [["briefs/a.md"]]
+    assert rendered_pages == ["briefs/a/"]
+    assert result.problems == first.problems
+    assert (result.brief_count, result.page_count) == (first.brief_count, first.page_count)
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("edit", ["title", "topics", "date", "draft"])
+def test_front_matter_edits_go_the_full_way(tmp_path, full_builds, edit):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    text = {
+        "title": brief("Gamma"),
+        "topics": brief("C", topics="Land, Sea"),
+        "date": brief("C", day="2020-04-08"),
+        "draft": brief("C").replace("---\n## Terms", "draft: true\n---\n## Terms"),
+    }[edit]
+    (site / "briefs" / "c.md").write_text(text)
+
+    rebuild(site)
+
+    assert full_builds == ["full"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def build_here(site: Path, cache: bool = True) -> pipeline.BuildResult:
+    """A build of the site into site/, without publishing it."""
+    config = config_of(site, site / "site")
+    on_disk = published_hashes(config.output) if cache else {}
+    return build(config, BuildOptions(today=TODAY, jobs=1, cache=cache), on_disk)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "broken"),
+    [
+        # b's heading goes: the links of a and c (and its own) to b.md#terms break.
+        ("b.md", "Text.\n\n## Conditions", "briefs/a.md"),
+        # a links to an anchor d does not have.
+        ("a.md", "See [d](d.md#nowhere).", "briefs/a.md"),
+        # a links to a brief that does not exist.
+        ("a.md", "See [x](x.md).", "briefs/a.md"),
+    ],
+)
+def test_a_body_edit_that_breaks_a_link_is_reported_as_a_full_build_reports_it(
+    tmp_path, full_builds, name, body, broken
+):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    title = {"a.md": "Alpha", "b.md": "Beta"}[name]
+    text = brief(title, body=body)
+    if name == "b.md":
+        text = text.replace("## Terms", "## Overview")
+    (site / "briefs" / name).write_text(text)
+    written = site_files(site / "site")
+
+    result = build_here(site)
+
+    assert full_builds == ["full"]
+    assert not result.ok
+    assert any(p.path == broken and "link" in p.message for p in result.problems)
+    assert result.problems == build_here(site, cache=False).problems
+    assert site_files(site / "site") == written
+
+
+def test_a_body_edit_with_another_page_gone_from_the_output_restores_it(tmp_path, full_builds):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    (site / "site" / "briefs" / "b" / "index.html").unlink()
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    rebuild(site)
+
+    assert full_builds == ["full"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, full_builds):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    database = site / ".briefsite-cache" / "cache.sqlite"
+    count = len(Cache.open(site).stored_keys())
+    for step in range(3):
+        (site / "briefs" / "a.md").write_text(brief("Alpha", body=f"Edit {step}."))
+        rebuild(site)
+    assert full_builds == ["full", "edit", "edit", "edit"]
+    cache = Cache.open(site)
+    try:
+        # The brief and page each edit replaced are gone; one of each is left, as before.
+        assert len(cache.stored_keys()) == count
+    finally:
+        cache.close()
+    assert database.exists()
     assert site_files(site / "site") == cold(site, tmp_path / "cold")

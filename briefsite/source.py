@@ -280,6 +280,8 @@ def display_path(site_root: Path, path: Path) -> str:
             shown = path.relative_to(site_root).as_posix()
         except ValueError:
             shown = path.as_posix()
+    if shown.isascii():  # nothing to escape (and ten thousand briefs are named per build)
+        return shown
     try:
         return os.fsencode(shown).decode("utf-8", "backslashreplace")
     except UnicodeError:  # a surrogate no file system gave us; escape it all the same

@@ -13,7 +13,6 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
@@ -46,9 +45,9 @@ from .source import (
     RACY_NS,
     FileIndex,
     Stamp,
+    brief_files,
     display_path,
     file_stamp,
-    find_briefs,
     read_assets,
     read_brief_bytes,
 )
@@ -141,7 +140,7 @@ class BuildInputs:
     """What a build finds before any work: the brief files, their stamps and a digest of the
     templates. Taken once, for both the build's fingerprint and the build itself."""
 
-    paths: tuple[Path, ...]
+    paths: tuple[str, ...]  # the brief files (absolute, or as the site folder was named)
     problems: tuple[Problem, ...]  # from looking for the briefs (links, file names)
     templates: bytes  # files_digest of the template folders
     stamps: tuple[Stamp | None, ...] = ()  # of each path (None: it could not be looked at)
@@ -149,7 +148,7 @@ class BuildInputs:
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
-        paths, problems = find_briefs(config.root, config.briefs_dir.name)
+        paths, problems = brief_files(config.root, config.briefs_dir.name)
         taken = clock_ns()
         stamps = tuple(file_stamp(path) for path in paths)
         templates = files_digest(config.template_dirs)
@@ -169,7 +168,7 @@ class Sources:
     """The brief files of a build, each known by the hash of its bytes (and its cache key)."""
 
     keys: dict[str, str]  # display path -> cache key of its result, for every file read
-    paths: dict[str, Path]  # display path -> the file
+    paths: dict[str, str]  # display path -> the file
     data: dict[str, bytes]  # the bytes of the files read so far, by display path
     problems: list[Problem]  # from finding the files, and files that could not be read
     index: FileIndex  # for the next build: the stamps behind these hashes
@@ -181,28 +180,32 @@ def identify(
     """Each brief file's cache key: from the hash of its bytes, which are read only when the
     cache's `FileIndex` cannot vouch for them by the file's stamp (ten thousand files cost
     a second to read and hash)."""
-    index = _get(cache, entry_key(FILE_INDEX), FileIndex)
     settings = brief_settings(config)
+    keyed = entry_key("brief", settings)  # what else goes into each key: settings and code
+    index = _get(cache, entry_key(FILE_INDEX), FileIndex)
+    if index is not None and index.keyed != keyed:
+        index = replace(index, files={})  # keys of other settings or code: none are known
     stamps = inputs.stamps or tuple(None for _ in inputs.paths)
-    found = Sources({}, {}, {}, list(inputs.problems), FileIndex(inputs.taken_ns, {}))
-    recorded: dict[str, tuple[Stamp, bytes]] = {}
+    found = Sources({}, {}, {}, list(inputs.problems), FileIndex(inputs.taken_ns, {}, keyed))
+    recorded: dict[str, tuple[Stamp, bytes, str]] = {}
     for done, (path, stamp) in enumerate(zip(inputs.paths, stamps, strict=True), 1):
         options.progress("reading", done, len(inputs.paths))
         shown = display_path(config.root, path)
         small = stamp is not None and stamp[0] <= config.max_brief_bytes
-        digest = index.known(shown, stamp) if index and small else None
-        if digest is None:
+        known = index.known(shown, stamp) if index and small else None
+        if known is None:
             read = read_brief_bytes(config.root, path, config.max_brief_bytes)
             if isinstance(read, Problem):
                 found.problems.append(read)
                 continue
             digest = hashlib.sha256(read).digest()
+            known = digest, entry_key("brief", shown, digest, settings)
             found.data[shown] = read
         if stamp is not None:
-            recorded[shown] = (stamp, digest)
-        found.keys[shown] = entry_key("brief", shown, digest, settings)
+            recorded[shown] = (stamp, *known)
+        found.keys[shown] = known[1]
         found.paths[shown] = path
-    found.index = FileIndex(inputs.taken_ns, recorded)
+    found.index = FileIndex(inputs.taken_ns, recorded, keyed)
     return found
 
 
@@ -455,6 +458,7 @@ def _build(
         if nfc(path) in catalog.by_source
     }
     env = environment_for(tuple(config.template_dirs), inputs.templates)
+    _load_templates(env, cache)
     related = _related(catalog, cache)
     pages = build_pages(config, catalog, rendered, related)
     fingerprints = _fingerprints(sources.keys, rendered)
@@ -594,6 +598,7 @@ def _build_edit(
         for path in changed
     ]
     env = environment_for(tuple(config.template_dirs), inputs.templates)
+    _load_templates(env, cache)
     fingerprints = _fingerprints(sources.keys, {path: rendered[path] for path in changed})
     made, problems, page_keys = render_pages(
         env, config, pages, options, on_disk, cache, fingerprints, inputs.templates
@@ -607,8 +612,7 @@ def _build_edit(
     )
     briefs = dict(site.briefs)
     for path, page in zip(changed, pages, strict=True):
-        briefs[path] = replace(
-            states[path],
+        briefs[path] = states[path]._replace(
             key=sources.keys[path],
             problems=new[path].problems,
             fragments=fragment_links(rendered[path]),
@@ -626,6 +630,44 @@ def _build_edit(
     digests = {o.path: o.digest for o in outputs}
     record = replace(site, briefs=briefs, outputs=digests)
     return result, record
+
+
+def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:
+    """Compile every template before pages are rendered, or take it compiled from the cache.
+
+    Compiling a site's templates costs a tenth of a second or more in each process that
+    renders a page; their code is kept in the cache under the hash of each template's source
+    (and the code's version, Jinja's and Python's included), signed like every entry, so only
+    code this machine compiled is ever loaded. It is used here, in this process, and not
+    while pages render: worker processes must never use the parent's database connection.
+    A template that fails to compile is left for rendering to report.
+    """
+    import jinja2
+
+    if cache is None:
+        return
+    store = cache
+
+    class TemplateCode(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            key = entry_key("template-code", bucket.key, bucket.checksum)
+            found = store.get_many([key]).get(key)
+            if isinstance(found, bytes):
+                bucket.bytecode_from_string(found)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            key = entry_key("template-code", bucket.key, bucket.checksum)
+            store.put_many({key: bucket.bytecode_to_string()})
+
+    env.bytecode_cache = TemplateCode()
+    try:
+        for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                continue
+    finally:
+        env.bytecode_cache = None
 
 
 def _related(catalog: Catalog, cache: Cache | None) -> Mapping[str, tuple[str, ...]]:

@@ -8,12 +8,13 @@ import shutil
 import time
 from pathlib import Path
 
+import jinja2
 import pytest
 from conftest import site_files, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefsite import pipeline
+from briefsite import pipeline, render
 from briefsite.cache import Cache
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.output import published_hashes
@@ -250,8 +251,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = pipeline.read_brief_bytes
 
-    def counting(root: Path, path: Path, limit: int) -> bytes | object:
-        seen.append(path.name)
+    def counting(root: Path, path: Path | str, limit: int) -> bytes | object:
+        seen.append(Path(path).name)
         return real(root, path, limit)
 
     monkeypatch.setattr(pipeline, "read_brief_bytes", counting)
@@ -539,4 +540,31 @@ def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, f
     finally:
         cache.close()
     assert database.exists()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    compiled_templates: list[str] = []
+    real = jinja2.Environment.compile
+
+    def compiling(self, source, name=None, filename=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled_templates.append(name)
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    render.environment_for.cache_clear()  # as in a new process
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    rebuild(site)
+
+    assert compiled_templates == []
+    path = site / "templates" / "base.html"
+    path.write_text(path.read_text().replace("</body>", "<!-- edited -->\n</body>", 1))
+    render.environment_for.cache_clear()
+
+    rebuild(site)
+
+    assert compiled_templates == ["base.html"]  # the edited one alone
     assert site_files(site / "site") == cold(site, tmp_path / "cold")

@@ -301,10 +301,11 @@ def build(
             if record is not None and dict(record.outputs) == dict(on_disk):
                 return record.result()
         site = _get(cache, entry_key(SITE_RECORD), SiteRecord) if on_disk else None
+        sources = identify(config, options, inputs, cache)
         made = None
         if site is not None and site.setting == setting:
-            made = _build_edit(config, options, inputs, on_disk, cache, site)
-        result, state = made or _build(config, options, inputs, on_disk, cache)
+            made = _build_edit(config, options, inputs, sources, on_disk, cache, site)
+        result, state = made or _build(config, options, inputs, on_disk, cache, sources)
         if result.ok:
             if key:
                 cache.put_many({key: BuildRecord.of(result)})
@@ -401,14 +402,16 @@ def _build(
     inputs: BuildInputs,
     on_disk: Mapping[str, str],
     cache: Cache | None,
+    sources: Sources | None = None,
 ) -> tuple[BuildResult, SiteRecord | None]:
     """The stages, in order; see `build`. Also the record the edit path starts from, when
-    this build could be one (it kept results in a cache, and its links were all good)."""
+    this build could be one (it kept results in a cache, and its links were all good).
+    `sources`: the brief files as `identify` found them, if it was called already."""
     from .links import resolve
     from .markup import pygments_css
     from .render import environment_for
 
-    sources = identify(config, options, inputs, cache)
+    sources = sources or identify(config, options, inputs, cache)
     by_path = compile_some(config, options, sources, list(sources.keys), cache)
     if cache:
         cache.put_many({entry_key(FILE_INDEX): sources.index})
@@ -507,6 +510,7 @@ def _build_edit(
     config: SiteConfig,
     options: BuildOptions,
     inputs: BuildInputs,
+    sources: Sources,
     on_disk: Mapping[str, str],
     cache: Cache,
     site: SiteRecord,
@@ -518,7 +522,6 @@ def _build_edit(
     from .links import resolve_with
     from .render import environment_for
 
-    sources = identify(config, options, inputs, cache)
     if len(sources.problems) != len(inputs.problems) or sources.keys.keys() != site.briefs.keys():
         return None  # a file could not be read, or files came or went
     changed = [path for path, key in sources.keys.items() if site.briefs[path].key != key]

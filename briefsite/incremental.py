@@ -32,7 +32,7 @@ compares the two over random sequences of edits). A new output made from briefs'
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from .catalog import nfc
@@ -67,6 +67,7 @@ class SiteRecord:
     brief_count: int
     page_count: int
     build_key: str = ""  # the cache key of its `BuildRecord`, replaced by the next build
+    token: str = ""  # names this record as stored, for the `RecordChanges` made on top of it
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with each brief's state as a plain tuple: a large site's record is read
@@ -106,3 +107,29 @@ def wanted_anchors(
             if target in targets:
                 wanted.setdefault(target, set()).add(fragment)
     return wanted
+
+
+@dataclass(frozen=True)
+class RecordChanges:
+    """What builds by the edit path changed in a stored `SiteRecord` (by its `token`): the
+    record is kept as it is and only these are written, a few hundred bytes rather than the
+    megabytes of ten thousand briefs' states, until they grow large (MAX_CHANGES)."""
+
+    base: str  # the token of the record they apply to
+    briefs: Mapping[str, BriefState]
+    outputs: Mapping[str, str]
+    setting: bytes
+    build_key: str
+
+    def apply(self, record: SiteRecord) -> SiteRecord:
+        """The record with these changes made."""
+        return replace(
+            record,
+            briefs={**record.briefs, **self.briefs},
+            outputs={**record.outputs, **self.outputs},
+            setting=self.setting,
+            build_key=self.build_key,
+        )
+
+
+MAX_CHANGES = 256  # brief states kept as changes before the whole record is written again

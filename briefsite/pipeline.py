@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,14 @@ from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates
 from .history import FileHistory, git_head, read_history
-from .incremental import BriefState, SiteRecord, fragment_links, wanted_anchors
+from .incremental import (
+    MAX_CHANGES,
+    BriefState,
+    RecordChanges,
+    SiteRecord,
+    fragment_links,
+    wanted_anchors,
+)
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
 from .pages import (
     BriefSummary,
@@ -300,7 +308,7 @@ def build(
             record = _get(cache, key, BuildRecord)
             if record is not None and dict(record.outputs) == dict(on_disk):
                 return record.result()
-        site = _get(cache, entry_key(SITE_RECORD), SiteRecord) if on_disk else None
+        site, changes = _load_record(cache) if on_disk else (None, None)
         sources = identify(config, options, inputs, cache)
         made = None
         if site is not None and site.setting == setting:
@@ -311,9 +319,9 @@ def build(
                 cache.put_many({key: BuildRecord.of(result)})
             if state is not None:
                 state = replace(state, setting=setting, build_key=key)
-                cache.put_many({entry_key(SITE_RECORD): state})
+                _store_record(cache, state, site if made else None, changes)
             else:  # a build the edit path cannot start from (its links had problems)
-                cache.discard([entry_key(SITE_RECORD)])
+                cache.discard([entry_key(SITE_RECORD), entry_key(SITE_CHANGES)])
             if made is None:
                 # Entries for files and pages as they were: no build asks for them again. A
                 # build stopped by an error never asked for its pages or git's history (the
@@ -335,6 +343,38 @@ def build(
 
 
 SITE_RECORD = "site-record"  # the cache entry of the `SiteRecord` (one per site folder)
+SITE_CHANGES = "site-record-changes"  # and of the `RecordChanges` made on top of it
+
+
+def _load_record(cache: Cache) -> tuple[SiteRecord | None, RecordChanges | None]:
+    """The last good build's record, with the changes edit builds made to it since."""
+    base_key, changes_key = entry_key(SITE_RECORD), entry_key(SITE_CHANGES)
+    found = cache.get_many([base_key, changes_key])
+    base, changes = found.get(base_key), found.get(changes_key)
+    if not isinstance(base, SiteRecord):
+        return None, None
+    if not isinstance(changes, RecordChanges) or changes.base != base.token:
+        return base, None
+    return changes.apply(base), changes
+
+
+def _store_record(
+    cache: Cache, record: SiteRecord, before: SiteRecord | None, changes: RecordChanges | None
+) -> None:
+    """Keep `record` for the next build: as changes to the stored one when it was made from
+    `before` (the stored record with `changes` made) by the edit path, else whole."""
+    base_key, changes_key = entry_key(SITE_RECORD), entry_key(SITE_CHANGES)
+    if before is not None and before.token:
+        briefs = {p: s for p, s in record.briefs.items() if before.briefs.get(p) is not s}
+        outputs = {p: d for p, d in record.outputs.items() if before.outputs.get(p) != d}
+        if changes is not None:
+            briefs, outputs = {**changes.briefs, **briefs}, {**changes.outputs, **outputs}
+        if len(briefs) <= MAX_CHANGES and record.outputs.keys() == before.outputs.keys():
+            made = RecordChanges(before.token, briefs, outputs, record.setting, record.build_key)
+            cache.put_many({changes_key: made})
+            return
+    cache.put_many({base_key: replace(record, token=secrets.token_hex(16))})
+    cache.discard([changes_key])
 
 
 @dataclass(frozen=True)

@@ -535,8 +535,9 @@ def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, f
     assert full_builds == ["full", "edit", "edit", "edit"]
     cache = Cache.open(site)
     try:
-        # The brief and page each edit replaced are gone; one of each is left, as before.
-        assert len(cache.stored_keys()) == count
+        # The brief and page each edit replaced are gone; one of each is left, as before,
+        # and the edits' changes to the site's record are kept beside it.
+        assert len(cache.stored_keys()) == count + 1
     finally:
         cache.close()
     assert database.exists()
@@ -568,3 +569,29 @@ def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch)
 
     assert compiled_templates == ["base.html"]  # the edited one alone
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("most", [256, 1])
+def test_edit_builds_store_only_their_changes_to_the_record(tmp_path, monkeypatch, most):
+    monkeypatch.setattr(pipeline, "MAX_CHANGES", most)
+    site = make(tmp_path / "s")
+    rebuild(site)
+    stored: list[set[str]] = []
+    real = Cache.put_many
+
+    def recording(self, items):  # type: ignore[no-untyped-def]
+        stored.append(set(items))
+        return real(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", recording)
+    whole = pipeline.entry_key(pipeline.SITE_RECORD)
+    for step, name in enumerate(["a.md", "c.md", "a.md"]):
+        stored.clear()
+        title = {"a.md": "Alpha", "c.md": "C"}[name]
+        (site / "briefs" / name).write_text(brief(title, body=f"Edit {step}."))
+        rebuild(site)
+        written = set().union(*stored)
+        # The states of a, then a and c, changed since the record was written whole: it is
+        # written whole again only when they would be more than `most` (then anew from it).
+        assert (whole in written) == (most == 1 and step == 1), (step, most)
+        assert site_files(site / "site") == cold(site, tmp_path / f"cold{step}")

@@ -117,12 +117,18 @@ def floor(site: Path, scratch: Path) -> Sample:
 
 def _edit_body(site: Path, count: int, run: int) -> None:
     path = site / "briefs" / brief_name(run % count)
-    path.write_text(path.read_text(encoding="utf-8") + f"\nEdited in run {run}.\n", "utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f"\nEdited in run {run} ({EDIT_TAG}).\n", "utf-8")
+
+
+# Marks this invocation's edits, so that a corpus reused from an earlier invocation (--reuse)
+# is edited all the same, not given the title an earlier run gave it already.
+EDIT_TAG = f"{time.time_ns():x}"
 
 
 def _edit_title(site: Path, count: int, run: int) -> None:
     index = (run * 37) % count
-    text = brief_text(index, count, title=f"Retitled brief {index}, run {run}")
+    text = brief_text(index, count, title=f"Retitled brief {index}, run {run} ({EDIT_TAG})")
     (site / "briefs" / brief_name(index)).write_text(text, encoding="utf-8")
 
 

@@ -193,6 +193,22 @@ def _symlink_on_the_way(output: Path, root: Path) -> Path | None:
 # ----------------------------------------------------------------------------- the manifest
 
 
+def _quoted(paths: list[str]) -> dict[str, str]:
+    """Each path as a JSON string: plain paths (the usual case, checked in one pass) need
+    only the quotes."""
+    if _all_plain(paths):
+        return {path: f'"{path}"' for path in paths}
+    return {path: json.dumps(path) for path in paths}
+
+
+def _all_plain(paths: Iterable[str]) -> bool:
+    """Whether every path is plain (see `_PLAIN_PATH`), checked in one pass: one line each,
+    and no path holding a line break of its own."""
+    names = list(paths)
+    lines = "".join(f"{path}\n" for path in names)
+    return lines.count("\n") == len(names) and _PLAIN_LINES.fullmatch(lines) is not None
+
+
 FolderStamp = tuple[int, int, int]  # a folder's modification time, change time (ns), inode
 
 
@@ -242,12 +258,13 @@ class Manifest:
 
     def to_bytes(self) -> bytes:
         """Compact JSON, one file or folder a line so a person can read it."""
+        quoted = _quoted([*self.files, *self.folders])
         rows = ",\n".join(
-            f'  {json.dumps(path)}: ["{item.sha256}", {item.size}, {item.mtime_ns}, {item.inode}]'
+            f'  {quoted[path]}: ["{item.sha256}", {item.size}, {item.mtime_ns}, {item.inode}]'
             for path, item in sorted(self.files.items())
         )
         stamps = ",\n".join(
-            f"  {json.dumps(path)}: [{mtime}, {ctime}, {inode}]"
+            f"  {quoted[path]}: [{mtime}, {ctime}, {inode}]"
             for path, (mtime, ctime, inode) in sorted(self.folders.items())
         )
         return (
@@ -324,7 +341,7 @@ def _safe_rows(
     exactly the kinds given (else TypeError: not a manifest of ours). Ten thousand rows are
     read in every build, so the usual case is checked in bulk."""
     items = list(rows.items())
-    if not _PLAIN_LINES.fullmatch("".join(f"{path}\n" for path, _ in items)):
+    if not _all_plain(path for path, _ in items):
         items = [(p, row) for p, row in items if isinstance(p, str) and is_safe_relative(p)]
     for _, row in items:
         if tuple(map(type, row)) != kinds:
@@ -445,11 +462,11 @@ def _scan(
     trusted_before = known.taken - RACY_NS if known else 0
     files_in: dict[str, list[tuple[str, Listed]]] = {}
     folders_in: dict[str, list[str]] = {}
-    if stamps and known:
+    if stamps and known:  # (paths are relative and normalised: their folder is before "/")
         for path, listed in known.files.items():
-            files_in.setdefault(posixpath.dirname(path), []).append((path, listed))
+            files_in.setdefault(path.rpartition("/")[0], []).append((path, listed))
         for path in stamps:
-            folders_in.setdefault(posixpath.dirname(path), []).append(path)
+            folders_in.setdefault(path.rpartition("/")[0], []).append(path)
     entries: dict[str, os.stat_result] = {}
     empty: list[str] = []
     found: list[str] = []

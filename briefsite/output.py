@@ -554,7 +554,7 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
     if not os.path.isdir(folder):
         raise OutputError(f"{folder} exists and is not a folder; choose another --output")
     manifest = read_manifest(folder)
-    found = _scan(folder, manifest)
+    found = _scan(folder, manifest, _looked_at(folder, manifest))
     if manifest is None and (found.entries or found.empty_folders or _has_marker(folder)):
         raise OutputError(
             f"{folder} is not empty and was not written by briefsite (or was copied from "
@@ -601,15 +601,33 @@ def published_hashes(folder: Path) -> dict[str, str]:
     if manifest is None:
         return {}
     found = {}
+    looked: dict[int, os.stat_result] = {}
     base = str(folder) + os.sep  # plain strings: ten thousand Path objects cost a third of a second
     for path, item in manifest.files.items():
         try:
             status = os.lstat(base + path)
         except OSError:
             continue
+        looked[status.st_ino] = status
         if _is_regular(status) and _untouched(status, item):
             found[path] = item.sha256
+    _LOOKED.clear()
+    _LOOKED[str(folder)] = (manifest, looked)
     return found
+
+
+# What `published_hashes` saw of each file, by inode, with the manifest it read: publishing
+# the build that follows need not look at ten thousand files again. A file changed in place
+# since is as safe as one changed just after publishing looked (each build checks anew, and
+# a file whose times moved is no longer ours); one replaced or added moves its folder's stamp.
+_LOOKED: dict[str, tuple[Manifest, dict[int, os.stat_result]]] = {}
+
+
+def _looked_at(folder: Path, manifest: Manifest | None) -> Mapping[int, os.stat_result]:
+    """The status of the files `published_hashes` looked at in `folder`, when it read the
+    very manifest the folder has now (no other build published in between)."""
+    kept = _LOOKED.get(str(folder))
+    return kept[1] if kept is not None and manifest is not None and kept[0] is manifest else {}
 
 
 def _has_marker(folder: Path) -> bool:

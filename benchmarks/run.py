@@ -1,12 +1,24 @@
 """Benchmark briefsite's builds on generated sites: medians, spread and ratios to a bare floor.
 
     python benchmarks/run.py --n 1000 10000 [--runs 3] [--only cold no-change ...]
+    python benchmarks/run.py --n 10000 --keep /tmp/corpora --reuse --no-floor --only body
 
 For each N it generates a deterministic corpus (benchmarks/corpus.py), then times real
 `python build.py` processes for each scenario below, several runs each, and prints one
-Markdown table: the median, the spread (min-max) and the peak memory (RSS) of the build
-process. In the same run it times the bare floor (benchmarks/floor.py) on the same briefs, so
-the ratios survive a noisy machine. Quote medians and ratios, never single runs.
+Markdown table: the median, the spread (min-max), the median CPU time (user + system, the
+build's worker processes included), the peak memory (RSS) of the build process and the load
+average when the scenario started. In the same run it times the bare floor
+(benchmarks/floor.py) on the same briefs, so the ratios survive a noisy machine. Quote medians
+and ratios, never single runs; on a shared machine the CPU column says what the wall-clock
+column cannot.
+
+Builds run with Python's bytecode cache on, as an installed briefsite has it, kept in a
+temporary folder (PYTHONPYCACHEPREFIX) so the checkout stays clean even where the
+environment turns the cache off (PYTHONDONTWRITEBYTECODE).
+
+`--keep DIR --reuse` builds on the corpus already in DIR (and its cache and site) instead of
+writing and cold-building a new one, which takes minutes at 10,000 briefs; the edits of
+earlier runs stay in it. `--no-floor` skips the floor (the ratio column is then empty).
 
 Scenarios, each starting from a site already built by the previous step:
   cold        no output folder and no cache: everything from scratch
@@ -59,19 +71,42 @@ class Sample:
 
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float = 0.0  # user + system, with the children it waited for
+
+
+def _environment() -> dict[str, str]:
+    """The builds' environment: bytecode cached as an installed package has it (start-up
+    would otherwise compile every module on every run), in a folder outside the checkout."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "briefsite-bench-pycache")
+    return env
+
+
+ENV = _environment()
 
 
 def timed(command: list[str]) -> Sample:
-    """Run a command; its wall time and peak resident memory (wait4's ru_maxrss: the largest
-    of the process and the children it waited for, such as build workers; not their sum)."""
+    """Run a command; its wall time, CPU time and peak resident memory (wait4's ru_maxrss:
+    the largest of the process and the children it waited for, such as build workers; not
+    their sum)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=ENV)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed with status {process.returncode}")
-    return Sample(seconds, usage.ru_maxrss / 1024)  # Linux reports KiB
+    cpu = usage.ru_utime + usage.ru_stime
+    return Sample(seconds, usage.ru_maxrss / 1024, cpu)  # Linux reports KiB
+
+
+def load_average() -> float:
+    """The one-minute load average: how many others want the cores right now."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
 
 
 def build(site: Path) -> Sample:
@@ -89,12 +124,18 @@ def floor(site: Path, scratch: Path) -> Sample:
 
 def _edit_body(site: Path, count: int, run: int) -> None:
     path = site / "briefs" / brief_name(run % count)
-    path.write_text(path.read_text(encoding="utf-8") + f"\nEdited in run {run}.\n", "utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + f"\nEdited in run {run} ({EDIT_TAG}).\n", "utf-8")
+
+
+# Marks this invocation's edits, so that a corpus reused from an earlier invocation (--reuse)
+# is edited all the same, not given the title an earlier run gave it already.
+EDIT_TAG = f"{time.time_ns():x}"
 
 
 def _edit_title(site: Path, count: int, run: int) -> None:
     index = (run * 37) % count
-    text = brief_text(index, count, title=f"Retitled brief {index}, run {run}")
+    text = brief_text(index, count, title=f"Retitled brief {index}, run {run} ({EDIT_TAG})")
     (site / "briefs" / brief_name(index)).write_text(text, encoding="utf-8")
 
 
@@ -152,6 +193,7 @@ def serve_samples(site: Path, count: int, runs: int) -> tuple[list[Sample], list
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env=ENV,
     )
     try:
         assert process.stdout is not None
@@ -241,35 +283,49 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def measure(count: int, runs: int, only: tuple[str, ...], scratch: Path) -> list[str]:
+def measure(
+    count: int, runs: int, only: tuple[str, ...], scratch: Path, reuse: bool, with_floor: bool
+) -> list[str]:
     """Table rows for one corpus size."""
-    site = write_corpus(scratch / f"site-{count}", count)
-    floors = [floor(site, scratch) for _ in range(runs)]
-    floor_median = statistics.median(s.seconds for s in floors)
-    rows = [_row(count, "floor (both cores)", floors, floor_median)]
+    site = scratch / f"site-{count}"
+    reused = reuse and (site / "briefs").is_dir()
+    if not reused:
+        shutil.rmtree(site, ignore_errors=True)
+        write_corpus(site, count)
+    rows = []
+    floor_median = float("nan")
+    if with_floor:
+        load = load_average()
+        floors = [floor(site, scratch) for _ in range(runs)]
+        floor_median = statistics.median(s.seconds for s in floors)
+        rows.append(_row(count, "floor (both cores)", floors, floor_median, load))
+        print(rows[-1], flush=True)
     build(site)  # every scenario starts from a built site
     for name in only:
+        load = load_average()
         if name == "serve":
             samples, rebuilds = serve_samples(site, count, runs)
-            rows.append(_row(count, name, samples, floor_median))
-            rows.append(_row(count, "serve rebuild", rebuilds, floor_median))
+            rows.append(_row(count, name, samples, floor_median, load))
+            rows.append(_row(count, "serve rebuild", rebuilds, floor_median, load))
             print("\n".join(rows[-2:]), flush=True)
             continue
         samples = []
         for run in range(runs):
             EDITS[name](site, count, run)
             samples.append(build(site))
-        rows.append(_row(count, name, samples, floor_median))
+        rows.append(_row(count, name, samples, floor_median, load))
         print(rows[-1], flush=True)
     return rows
 
 
-def _row(count: int, name: str, samples: list[Sample], floor_median: float) -> str:
+def _row(count: int, name: str, samples: list[Sample], floor_median: float, load: float) -> str:
     times = [s.seconds for s in samples]
     median = statistics.median(times)
+    cpu = statistics.median(s.cpu_seconds for s in samples)
+    ratio = f"{median / floor_median:.2f}" if floor_median == floor_median else "-"
     return (
         f"| {count:,} | {name} | {median:.2f} s | {min(times):.2f}-{max(times):.2f} s "
-        f"| {median / floor_median:.2f} | {max(s.peak_rss_mb for s in samples):.0f} MB |"
+        f"| {cpu:.2f} s | {ratio} | {max(s.peak_rss_mb for s in samples):.0f} MB | {load:.1f} |"
     )
 
 
@@ -282,10 +338,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (default: 3)")
     parser.add_argument("--only", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--keep", type=Path, help="generate the corpora here and keep them")
+    parser.add_argument(
+        "--reuse", action="store_true", help="with --keep: build on the corpus already there"
+    )
+    parser.add_argument("--no-floor", action="store_true", help="do not time the bare floor")
     args = parser.parse_args()
+    if args.reuse and args.keep is None:
+        parser.error("--reuse needs --keep DIR")
     header = [
-        "| briefs | scenario | median | spread | ratio to floor | peak RSS |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        "| briefs | scenario | median | spread | CPU | ratio to floor | peak RSS | load |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} runs each")
     print("\n".join(header), flush=True)
@@ -293,7 +355,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="briefsite-bench-") as tmp:
         scratch = args.keep or Path(tmp)
         for count in args.n:
-            rows += measure(count, args.runs, tuple(args.only), scratch)
+            only = tuple(args.only)
+            rows += measure(count, args.runs, only, scratch, args.reuse, not args.no_floor)
     print("\n" + "\n".join(header + rows))
     return 0
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".briefsite-cache"
+PENDING_BYTES = 8 * 1024 * 1024  # values held for one write at most: a cold build stores 100 MB
 DATABASE = "cache.sqlite"
 KEY_FILE = "cache-key"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, mac BLOB, value BLOB)"
@@ -190,6 +191,9 @@ class Cache:
     _db: sqlite3.Connection | None = None
     _used: set[str] = field(default_factory=set)
     _scope: object = None  # what `_RECENT` must belong to for this cache to use it
+    _retain: bool = False  # keep all of `_RECENT` at `close` (see `retain_recent`)
+    _pending: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # key -> (mac, data)
+    _pending_bytes: int = 0
 
     @classmethod
     def open(cls, root: Path) -> Cache:
@@ -287,28 +291,42 @@ class Cache:
             return _MISSING
 
     def put_many(self, items: Mapping[str, Any]) -> None:
-        """Store values, in one transaction."""
+        """Store values. They are written with the next ones, in one transaction, when
+        `flush` is called (at `close` at the latest, or once they add up to PENDING_BYTES):
+        each transaction costs a write to the disk, and a build stores a few small entries
+        at several stages."""
         if self._db is None or not items:
             return
-        rows = []
         for key, value in items.items():
             data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             mac = hmac.new(self.key, key.encode() + b"\0" + data, hashlib.sha256).digest()
-            rows.append((key, mac, data))
+            self._pending[key] = (mac, data)
+            self._pending_bytes += len(data)
+        self._used.update(items)
+        self._remember(items)
+        if self._pending_bytes > PENDING_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the values stored since the last flush, in one transaction."""
+        rows = [(key, mac, data) for key, (mac, data) in self._pending.items()]
+        self._pending.clear()
+        self._pending_bytes = 0
+        if self._db is None or not rows:
+            return
         try:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", rows)
         except sqlite3.Error as exc:
             self.notes.append(f"the cache could not be written ({exc})")
-        self._used.update(items)
-        self._remember(items)
 
     def prune(self) -> None:
         """Drop every entry this build neither read nor wrote: results for files as they
         were before, which no build asks for again."""
         if self._db is None:
             return
+        self.flush()
         try:
             stale = [(key,) for key in self.stored_keys() if key not in self._used]
             with self._db:
@@ -317,8 +335,34 @@ class Cache:
         except sqlite3.Error:
             pass  # pruning is housekeeping; the next build tries again
 
+    def discard(self, keys: Iterable[str]) -> None:
+        """Drop entries that no build will ask for again.
+
+        Housekeeping for a build that touched a few entries and so cannot `prune`: a
+        failure here costs nothing but space, and the next full build prunes all the same.
+        """
+        stale = [(key,) for key in dict.fromkeys(keys)]
+        for (key,) in stale:
+            _RECENT.pop(key, None)
+            if key in self._pending:
+                self._pending_bytes -= len(self._pending.pop(key)[1])
+        if self._db is None or not stale:
+            return
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("DELETE FROM entries WHERE key = ?", stale)
+        except sqlite3.Error:
+            pass
+
+    def retain_recent(self) -> None:
+        """Keep every value this process remembers (`_RECENT`) past `close`, not only those
+        this build used: a build that read a few entries leaves the rest for the next one."""
+        self._retain = True
+
     def stored_keys(self) -> list[str]:
         """Every key stored."""
+        self.flush()
         if self._db is None:
             return []
         try:
@@ -327,7 +371,9 @@ class Cache:
             return []
 
     def warnings(self) -> list[str]:
-        """What a build should tell the editor about the cache, each thing once."""
+        """What a build should tell the editor about the cache, each thing once (after
+        writing what is pending, which may go wrong too)."""
+        self.flush()
         found = list(dict.fromkeys(self.notes))
         if self.unverified:
             found.append(
@@ -338,10 +384,11 @@ class Cache:
 
     def close(self) -> None:
         """Finish with the database, remembering what this build used (see `_RECENT`)."""
+        self.flush()
         if self._db is not None:
             self._db.close()
             self._db = None
-            if _RECENT_SCOPE[0] == self._scope:
+            if _RECENT_SCOPE[0] == self._scope and not self._retain:
                 for key in [key for key in _RECENT if key not in self._used]:
                     del _RECENT[key]
 

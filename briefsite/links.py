@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown.serializers import to_html_string
@@ -111,10 +112,22 @@ def render_brief(
 
 def resolve(brief: Brief, body: Body, catalog: Catalog, directory_urls: bool) -> RenderedBrief:
     """The brief with each link to a brief tied to the brief it reaches (or to none)."""
+
+    def slug_of(path: str) -> str | None:
+        target = catalog.by_source.get(path)
+        return target.slug if target is not None else None
+
+    return resolve_with(brief, body, slug_of, directory_urls)
+
+
+def resolve_with(
+    brief: Brief, body: Body, slug_of: Callable[[str], str | None], directory_urls: bool
+) -> RenderedBrief:
+    """As `resolve`, with the published briefs known only by the slug at each source path
+    (NFC): a build that redoes one brief need not have every other brief in hand."""
     links = []
     for ref in body.links:
-        target = catalog.by_source.get(nfc(ref.target_path))
-        slug = target.slug if target is not None else None
+        slug = slug_of(nfc(ref.target_path))
         links.append(Link(ref.href, slug, ref.fragment, ref.line, ref.col, ref.target_path))
     return RenderedBrief(brief, body, tuple(links), directory_urls)
 

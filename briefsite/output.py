@@ -31,15 +31,20 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 import shutil
 import stat
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from . import folders
 from .problems import Problem, error
+from .source import RACY_NS
 
 MARKER = ".briefsite"  # the manifest's file name inside the output folder
 MANIFEST_FORMAT = "briefsite-output/1"
@@ -98,8 +103,15 @@ def check_outputs(outputs: Sequence[Output]) -> list[Problem]:
     return problems
 
 
+# Paths made of plain names (no part empty or starting with a dot) are safe as they stand;
+# any other path is judged part by part below.
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*(?:/[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*)*")
+
+
 def is_safe_relative(path: str) -> bool:
     """True for a normalised relative path with no '..', no backslash and no hidden parts."""
+    if _PLAIN_PATH.fullmatch(path):
+        return True
     if not path or path.startswith("/") or "\\" in path or "\x00" in path:
         return False
     if posixpath.normpath(path) != path:
@@ -181,9 +193,43 @@ def _symlink_on_the_way(output: Path, root: Path) -> Path | None:
 # ----------------------------------------------------------------------------- the manifest
 
 
-@dataclass(frozen=True)
-class Listed:
-    """One file a build wrote: its content hash and the status it had when written."""
+def _quoted(paths: list[str]) -> dict[str, str]:
+    """Each path as a JSON string: plain paths (the usual case, checked in one pass) need
+    only the quotes."""
+    if _all_plain(paths):
+        return {path: f'"{path}"' for path in paths}
+    return {path: json.dumps(path) for path in paths}
+
+
+def _all_plain(paths: Iterable[str]) -> bool:
+    """Whether every path is plain (see `_PLAIN_PATH`), checked in one pass: one line each,
+    and no path holding a line break of its own."""
+    names = list(paths)
+    lines = "".join(f"{path}\n" for path in names)
+    return lines.count("\n") == len(names) and _PLAIN_LINES.fullmatch(lines) is not None
+
+
+FolderStamp = tuple[int, int, int]  # a folder's modification time, change time (ns), inode
+
+
+def stamp_of(status: os.stat_result) -> FolderStamp:
+    """A folder's stamp, from its status."""
+    return (status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+def _settled(stamp: FolderStamp, before: int) -> bool:
+    """Whether a folder last changed before `before`, so its stamp may be trusted."""
+    return max(stamp[0], stamp[1]) < before
+
+
+def clock_ns() -> int:
+    """The wall clock that folder times are compared with (a seam for tests of that rule)."""
+    return time.time_ns()
+
+
+class Listed(NamedTuple):
+    """One file a build wrote: its content hash and the status it had when written (a tuple:
+    a manifest lists ten thousand of them, read in every build)."""
 
     sha256: str
     size: int
@@ -193,45 +239,114 @@ class Listed:
 
 @dataclass(frozen=True)
 class Manifest:
-    """What the build that wrote a folder put in it, bound to that folder's identity."""
+    """What the build that wrote a folder put in it, bound to that folder's identity.
+
+    It also keeps each folder's stamp (modification and change times, inode) as it was once
+    the build had put its files in: a folder whose stamp is unchanged holds the same names, so
+    the next build need not list it (git's "untracked cache" rule). Adding, removing or
+    renaming an entry moves both times, and no program can set the change time back (`tar`
+    and `rsync` restoring an old modification time still move it). A folder changed in the
+    same tick of the clock as its stamp was taken could change again without either moving,
+    so such a folder (changed within RACY_NS before `taken`) is always listed. Readers that
+    do not know these keys (earlier releases) ignore them.
+    """
 
     folder: tuple[int, int]  # device and inode of the folder this manifest describes
     files: Mapping[str, Listed]
+    folders: Mapping[str, FolderStamp] = field(default_factory=dict)
+    taken: int = 0  # the clock before the stamps were taken
 
     def to_bytes(self) -> bytes:
-        """Compact JSON, one file a line so a person can read it."""
+        """Compact JSON, one file or folder a line so a person can read it."""
+        quoted = _quoted([*self.files, *self.folders])
         rows = ",\n".join(
-            f'  {json.dumps(path)}: ["{item.sha256}", {item.size}, {item.mtime_ns}, {item.inode}]'
+            f'  {quoted[path]}: ["{item.sha256}", {item.size}, {item.mtime_ns}, {item.inode}]'
             for path, item in sorted(self.files.items())
+        )
+        stamps = ",\n".join(
+            f"  {quoted[path]}: [{mtime}, {ctime}, {inode}]"
+            for path, (mtime, ctime, inode) in sorted(self.folders.items())
         )
         return (
             "{\n"
             f'"about": "This folder is written by briefsite: it lists the files it wrote.",\n'
             f'"format": "{MANIFEST_FORMAT}",\n'
             f'"folder": [{self.folder[0]}, {self.folder[1]}],\n'
-            f'"files": {{\n{rows}\n}}\n}}\n'
+            f'"files": {{\n{rows}\n}},\n'
+            f'"taken": {self.taken},\n'
+            f'"folders": {{\n{stamps}\n}}\n}}\n'
         ).encode()
+
+
+# The last manifests read, by their file's place and status: a build reads the published
+# one twice (to know which pages need no rendering, then to publish), and parsing ten thousand
+# rows costs a tenth of a second. Manifests are only ever replaced (a new inode), so a file
+# with the same status holds the same bytes; at worst this is our own earlier manifest.
+_MANIFESTS: dict[tuple[str, int, int, int, int, int], Manifest | None] = {}
 
 
 def read_manifest(folder: Path) -> Manifest | None:
     """The folder's manifest when it is valid and written for this very folder, else None."""
     try:
         status = os.lstat(folder / MARKER)
-        if not _is_regular(status) or status.st_size > 512 * 1024 * 1024:
-            return None
+    except OSError:
+        return None
+    if not _is_regular(status) or status.st_size > 512 * 1024 * 1024:
+        return None
+    seen = (
+        os.fspath(folder),
+        status.st_dev,
+        status.st_ino,
+        status.st_size,
+        status.st_mtime_ns,
+        status.st_ctime_ns,
+    )
+    if seen not in _MANIFESTS:
+        _MANIFESTS.clear()  # one or two are read per build: keep only the newest
+        _MANIFESTS[seen] = _parse_manifest(folder)
+    manifest = _MANIFESTS[seen]
+    return manifest if manifest and manifest.folder == folders.identity(folder) else None
+
+
+def _parse_manifest(folder: Path) -> Manifest | None:
+    """A manifest file's contents, or None when it is not one."""
+    try:
         data = json.loads((folder / MARKER).read_bytes())
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
             return None
         device, inode = data["folder"]
         files = {
-            path: Listed(str(row[0]), int(row[1]), int(row[2]), int(row[3]))
-            for path, row in data["files"].items()
-            if isinstance(path, str) and is_safe_relative(path)
+            path: Listed._make(row) for path, row in _safe_rows(data["files"], (str, int, int, int))
         }
-        manifest = Manifest((int(device), int(inode)), files)
-    except (OSError, ValueError, TypeError, KeyError, IndexError):
+        stamps = {
+            path: (row[0], row[1], row[2])
+            for path, row in _safe_rows(data.get("folders", {}), (int, int, int))
+        }
+        taken = int(data.get("taken", 0))
+        return Manifest((int(device), int(inode)), files, stamps, taken)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
-    return manifest if manifest.folder == folders.identity(folder) else None
+
+
+# Lines of plain paths (see _PLAIN_PATH), checked in one pass over a whole manifest.
+_PLAIN_LINES = re.compile(
+    r"(?:[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*(?:/[A-Za-z0-9_~+-][A-Za-z0-9_.~+-]*)*\n)*"
+)
+
+
+def _safe_rows(
+    rows: Mapping[str, list[Any]], kinds: tuple[type, ...]
+) -> list[tuple[str, list[Any]]]:
+    """A manifest's rows whose paths are safe (the rest are left out), each with values of
+    exactly the kinds given (else TypeError: not a manifest of ours). Ten thousand rows are
+    read in every build, so the usual case is checked in bulk."""
+    items = list(rows.items())
+    if not _all_plain(path for path, _ in items):
+        items = [(p, row) for p, row in items if isinstance(p, str) and is_safe_relative(p)]
+    for _, row in items:
+        if tuple(map(type, row)) != kinds:
+            raise TypeError("not a manifest row")
+    return items
 
 
 def _is_regular(status: os.stat_result) -> bool:
@@ -324,26 +439,90 @@ class _Found:
 
     entries: Mapping[str, os.stat_result]  # every non-folder entry: files, links, others
     empty_folders: tuple[str, ...]
+    folders: frozenset[str] = frozenset()  # every folder below the top one
+    stamps: Mapping[str, FolderStamp] = field(default_factory=dict)  # of each folder seen
+    taken: int = 0  # the clock before the first folder was looked at
 
 
-def _scan(folder: Path) -> _Found:
-    """List the tree below `folder`; symbolic links are listed, never followed."""
+def _scan(
+    folder: Path,
+    known: Manifest | None = None,
+    seen: Mapping[int, os.stat_result] = MappingProxyType({}),
+) -> _Found:
+    """List the tree below `folder`; symbolic links are listed, never followed.
+
+    A folder whose stamp is as `known` recorded it (and was not racy then) holds the names it
+    held: our files listed in `known` and the folders below it. Those are looked at one by one
+    (`lstat`) rather than listed; a file whose inode is in `seen` (the live site's files, just
+    looked at) has that status, since one inode has one status under any of its names.
+    Paths are plain strings: at ten thousand pages, a `Path` per entry costs more than the
+    listing itself."""
+    taken = clock_ns()
+    stamps = known.folders if known else {}
+    trusted_before = known.taken - RACY_NS if known else 0
+    files_in: dict[str, list[tuple[str, Listed]]] = {}
+    folders_in: dict[str, list[str]] = {}
+    if stamps and known:  # (paths are relative and normalised: their folder is before "/")
+        for path, listed in known.files.items():
+            files_in.setdefault(path.rpartition("/")[0], []).append((path, listed))
+        for path in stamps:
+            folders_in.setdefault(path.rpartition("/")[0], []).append(path)
     entries: dict[str, os.stat_result] = {}
     empty: list[str] = []
+    found: list[str] = []
+    seen_stamps: dict[str, FolderStamp] = {}
+    base = os.fspath(folder)
     stack = [""]
     while stack:
         relative = stack.pop()
-        with os.scandir(folder / relative if relative else folder) as listing:
+        where = f"{base}/{relative}" if relative else base
+        if relative:
+            seen_stamps[relative] = stamp_of(os.lstat(where))
+            stamp = stamps.get(relative)
+            if (
+                stamp is not None
+                and _settled(stamp, trusted_before)
+                and stamp == seen_stamps[relative]
+            ):
+                names = _trusted_names(base, files_in.get(relative, ()), seen)
+                if names is not None:
+                    entries.update(names)
+                    below = folders_in.get(relative, [])
+                    stack.extend(below)
+                    found.extend(below)
+                    if not names and not below:
+                        empty.append(relative)
+                    continue
+        with os.scandir(where) as listing:
             items = list(listing)
         if relative and not items:
             empty.append(relative)
+        prefix = f"{relative}/" if relative else ""
         for item in items:
-            path = f"{relative}/{item.name}" if relative else item.name
+            path = prefix + item.name
             if item.is_dir(follow_symlinks=False):
                 stack.append(path)
+                found.append(path)
             elif path != MARKER:
                 entries[path] = item.stat(follow_symlinks=False)
-    return _Found(entries, tuple(sorted(empty)))
+    return _Found(entries, tuple(sorted(empty)), frozenset(found), seen_stamps, taken)
+
+
+def _trusted_names(
+    base: str, files: Iterable[tuple[str, Listed]], seen: Mapping[int, os.stat_result]
+) -> dict[str, os.stat_result] | None:
+    """The status of each file in a folder whose names are as recorded; None if one is gone
+    after all (the folder changed while we looked: it is listed instead)."""
+    found = {}
+    for path, item in files:
+        status = seen.get(item.inode)
+        if status is None:
+            try:
+                status = os.lstat(f"{base}/{path}")
+            except FileNotFoundError:
+                return None
+        found[path] = status
+    return found
 
 
 @dataclass(frozen=True)
@@ -356,6 +535,9 @@ class _Plan:
     kept: tuple[str, ...]  # entries we did not write (or that changed since), carried over
     kept_folders: tuple[str, ...]  # empty folders we did not make, carried over
     hashes: Mapping[str, str]  # SHA-256 of every wanted file
+    # The status of our files in the live site, by inode: the site before it shares most of
+    # them (hard links), and need not look at them again.
+    live: Mapping[int, os.stat_result] = field(default_factory=dict)
 
     @property
     def changes_nothing(self) -> bool:
@@ -371,8 +553,8 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
         return _Plan(_all_data(wanted, {}), {}, (), (), (), hashes), None
     if not os.path.isdir(folder):
         raise OutputError(f"{folder} exists and is not a folder; choose another --output")
-    found = _scan(folder)
     manifest = read_manifest(folder)
+    found = _scan(folder, manifest, _looked_at(folder, manifest))
     if manifest is None and (found.entries or found.empty_folders or _has_marker(folder)):
         raise OutputError(
             f"{folder} is not empty and was not written by briefsite (or was copied from "
@@ -382,7 +564,7 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
     ours = {
         path: item
         for path, item in listed.items()
-        if path in found.entries and _still_ours(folder / path, found.entries[path], item)
+        if path in found.entries and _still_ours(folder, path, found.entries[path], item)
     }
     link = {
         path: ours[path] for path in wanted if path in ours and ours[path].sha256 == hashes[path]
@@ -391,7 +573,8 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
     kept = tuple(sorted(p for p in found.entries if p not in ours))
     _refuse_clashes(folder, wanted, kept, found.empty_folders, listed)
     removed = tuple(sorted(p for p in ours if p not in wanted))
-    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes)
+    live = {found.entries[path].st_ino: found.entries[path] for path in ours}
+    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes, live)
     return plan, status
 
 
@@ -418,29 +601,47 @@ def published_hashes(folder: Path) -> dict[str, str]:
     if manifest is None:
         return {}
     found = {}
+    looked: dict[int, os.stat_result] = {}
     base = str(folder) + os.sep  # plain strings: ten thousand Path objects cost a third of a second
     for path, item in manifest.files.items():
         try:
             status = os.lstat(base + path)
         except OSError:
             continue
+        looked[status.st_ino] = status
         if _is_regular(status) and _untouched(status, item):
             found[path] = item.sha256
+    _LOOKED.clear()
+    _LOOKED[str(folder)] = (manifest, looked)
     return found
+
+
+# What `published_hashes` saw of each file, by inode, with the manifest it read: publishing
+# the build that follows need not look at ten thousand files again. A file changed in place
+# since is as safe as one changed just after publishing looked (each build checks anew, and
+# a file whose times moved is no longer ours); one replaced or added moves its folder's stamp.
+_LOOKED: dict[str, tuple[Manifest, dict[int, os.stat_result]]] = {}
+
+
+def _looked_at(folder: Path, manifest: Manifest | None) -> Mapping[int, os.stat_result]:
+    """The status of the files `published_hashes` looked at in `folder`, when it read the
+    very manifest the folder has now (no other build published in between)."""
+    kept = _LOOKED.get(str(folder))
+    return kept[1] if kept is not None and manifest is not None and kept[0] is manifest else {}
 
 
 def _has_marker(folder: Path) -> bool:
     return os.path.lexists(folder / MARKER)
 
 
-def _still_ours(path: Path, status: os.stat_result, item: Listed) -> bool:
+def _still_ours(folder: Path, path: str, status: os.stat_result, item: Listed) -> bool:
     """Whether a listed file still holds what the build wrote (re-hashed only if touched)."""
     if not _is_regular(status) or status.st_size != item.size:
         return False
     if _untouched(status, item):
         return True
     try:
-        return _sha256(path.read_bytes()) == item.sha256
+        return _sha256((folder / path).read_bytes()) == item.sha256
     except OSError:
         return False
 
@@ -463,6 +664,8 @@ def _refuse_clashes(
     listed: Mapping[str, Listed],
 ) -> None:
     """Stop when a page needs the place of a file (or folder) that briefsite did not write."""
+    if not kept and not kept_folders:
+        return
     wanted_folders = {posixpath.dirname(p) for p in wanted}
     wanted_folders |= {f for p in list(wanted_folders) for f in _ancestors(p)}
     clashes = []
@@ -560,7 +763,7 @@ def _assemble(new: Path, folder: Path, plan: _Plan, status: os.stat_result | Non
     identity = folders.identity(new)
     # A manifest first, so a leftover of a killed build is recognisably ours.
     _create(new / MARKER, Manifest(identity, {}).to_bytes(), folder / MARKER)
-    _fill(new, folder, plan, set(), {})
+    _fill(new, folder, plan, set(), {}, _Stamps(clock_ns(), {}))
 
 
 def _update(
@@ -572,8 +775,9 @@ def _update(
     over), and the folder is a leftover to remove if this is interrupted."""
     os.chmod(new, status.st_mode & 0o7777)
     listed = manifest.files  # renamed, the folder is the same one: its manifest still holds
-    found = _scan(new)
+    found = _scan(new, manifest, plan.live)
     reused: dict[str, Listed] = {}
+    touched: set[str] = set()  # folders whose entries change: their stamps are taken again
     for path, entry in found.entries.items():
         item = listed.get(path)
         unchanged = item is not None and _is_regular(entry) and _untouched(entry, item)
@@ -581,26 +785,46 @@ def _update(
             reused[path] = item
         else:
             os.unlink(new / path)
+            touched.add(posixpath.dirname(path))
     needed = {a for p in (*plan.hashes, *plan.kept) for a in _ancestors(p)}
     needed.update(f for k in plan.kept_folders for f in (*_ancestors(k), k))
-    present = _folders(new)
+    present = set(found.folders)  # files were removed since, but no folder
     for path in sorted(present - needed, key=lambda p: -p.count("/")):
         os.rmdir(new / path)  # deepest first; nothing of the next site was in them
-    _fill(new, folder, plan, present & needed, reused)
+        touched.add(posixpath.dirname(path))
+    kept = {f: found.stamps[f] for f in present & needed if f not in touched}
+    _fill(new, folder, plan, present & needed, reused, _Stamps(found.taken, kept))
+
+
+@dataclass(frozen=True)
+class _Stamps:
+    """Folder stamps already taken in this build (of folders not changed since) and when."""
+
+    taken: int
+    kept: Mapping[str, FolderStamp]
 
 
 def _fill(
-    new: Path, folder: Path, plan: _Plan, made: set[str], reused: Mapping[str, Listed]
+    new: Path,
+    folder: Path,
+    plan: _Plan,
+    made: set[str],
+    reused: Mapping[str, Listed],
+    stamps: _Stamps,
 ) -> None:
     """Put the plan's files in `new` (written, or hard-linked from the live site) except those
     `reused` there already, then its manifest, then what is carried over. `made` names the
-    folders that exist in `new` already."""
+    folders that exist in `new` already; `stamps`, those of them that did not change since
+    they were looked at, with their stamps."""
     listed: dict[str, Listed] = dict(reused)
+    existed = set(made)
+    touched: set[str] = set()
     for path in sorted(plan.write):
         if path in reused:  # the site before the live one held these bytes already
             continue
         _parents(new, path, made)
         written = _create(new / path, plan.write[path], folder / path)
+        touched.add(posixpath.dirname(path))
         listed[path] = Listed(
             plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
         )
@@ -608,8 +832,24 @@ def _fill(
         if path not in reused:
             _parents(new, path, made)
             _carry(folder / path, new / path, folder / path)
+            touched.add(posixpath.dirname(path))
             listed[path] = item
-    manifest = Manifest(folders.identity(new), {p: listed[p] for p in sorted(listed)})
+    # Each folder's stamp, now that our files are in: taken again where this build changed
+    # it (new folders, and those their files or folders were added to).
+    touched |= {posixpath.dirname(f) for f in made - existed}
+    base = os.fspath(new)
+    folder_stamps = {}
+    for path in made:
+        stamp = stamps.kept.get(path) if path in existed and path not in touched else None
+        if stamp is None:
+            stamp = stamp_of(os.lstat(f"{base}/{path}"))
+        folder_stamps[path] = stamp
+    manifest = Manifest(
+        folders.identity(new),
+        {p: listed[p] for p in sorted(listed)},
+        folder_stamps,
+        stamps.taken,
+    )
     temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
     _create(temp, manifest.to_bytes(), folder / MARKER)
     os.replace(temp, new / MARKER)
@@ -618,21 +858,6 @@ def _fill(
         _carry(folder / path, new / path, folder / path)
     for path in plan.kept_folders:
         os.makedirs(new / path, exist_ok=True)
-
-
-def _folders(root: Path) -> set[str]:
-    """Every folder below `root`, as relative paths; links are not followed."""
-    found: set[str] = set()
-    stack = [""]
-    while stack:
-        relative = stack.pop()
-        with os.scandir(root / relative if relative else root) as listing:
-            for item in listing:
-                if item.is_dir(follow_symlinks=False):
-                    path = f"{relative}/{item.name}" if relative else item.name
-                    found.add(path)
-                    stack.append(path)
-    return found
 
 
 def _parents(root: Path, path: str, made: set[str]) -> None:

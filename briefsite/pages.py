@@ -454,6 +454,16 @@ def _brief_page(
     )
 
 
+def brief_page(
+    item: RenderedBrief,
+    topics: tuple[TopicLink, ...],
+    related: tuple[BriefSummary, ...],
+    config: SiteConfig,
+) -> Page:
+    """One brief's page exactly as `build_pages` makes it, for a build that makes it alone."""
+    return _brief_page(item, topics, related, config)
+
+
 def _brief_context(
     item: RenderedBrief,
     topics: tuple[TopicLink, ...],

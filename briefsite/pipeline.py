@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from . import urls
 from .brief import Brief
-from .cache import CACHE_DIR, Cache, entry_key
+from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links, check_replacements
 from .compiled import BriefSettings, CompiledBrief, prepare
@@ -28,12 +28,39 @@ from .feeds import build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates, check_withdrawal_date
 from .history import FileHistory, git_head, read_history
+from .incremental import (
+    MAX_CHANGES,
+    BriefState,
+    RecordChanges,
+    SiteRecord,
+    fragment_links,
+    wanted_anchors,
+)
 from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
-from .pages import Page, build_pages, reader_settings, related_briefs, related_inputs
+from .pages import (
+    BriefSummary,
+    Page,
+    TopicLink,
+    brief_page,
+    brief_page_ids,
+    build_pages,
+    reader_settings,
+    related_briefs,
+    related_inputs,
+)
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .selection import HeldBack, Selection
 from .sitemap import build_sitemap
-from .source import display_path, find_briefs, read_assets, read_brief_bytes
+from .source import (
+    RACY_NS,
+    FileIndex,
+    Stamp,
+    brief_files,
+    display_path,
+    file_stamp,
+    read_assets,
+    read_brief_bytes,
+)
 from .workers import Job, compile_all, default_jobs
 
 if TYPE_CHECKING:
@@ -125,59 +152,134 @@ def brief_settings(config: SiteConfig) -> BriefSettings:
 
 @dataclass(frozen=True)
 class BuildInputs:
-    """What a build finds before any work: the brief files and a digest of the templates.
-    Taken once, for both the build's fingerprint and the build itself."""
+    """What a build finds before any work: the brief files, their stamps and a digest of the
+    templates. Taken once, for both the build's fingerprint and the build itself."""
 
-    paths: tuple[Path, ...]
+    paths: tuple[str, ...]  # the brief files (absolute, or as the site folder was named)
     problems: tuple[Problem, ...]  # from looking for the briefs (links, file names)
     templates: bytes  # files_digest of the template folders
+    stamps: tuple[Stamp | None, ...] = ()  # of each path (None: it could not be looked at)
+    taken_ns: int = 0  # the clock just before the stamps were taken
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
-        paths, problems = find_briefs(config.root, config.briefs_dir.name)
-        return cls(tuple(paths), tuple(problems), files_digest(config.template_dirs))
+        paths, problems = brief_files(config.root, config.briefs_dir.name)
+        taken = clock_ns()
+        stamps = tuple(file_stamp(path) for path in paths)
+        templates = files_digest(config.template_dirs)
+        return cls(tuple(paths), tuple(problems), templates, stamps, taken)
 
 
-def compile_briefs(
-    config: SiteConfig, options: BuildOptions, inputs: BuildInputs, cache: Cache | None = None
-) -> tuple[list[CompiledBrief], list[Problem], dict[str, str]]:
-    """Stages `source`, `frontmatter` and `markup`: every brief file on its own.
+def clock_ns() -> int:
+    """The wall clock that file times are compared with (a seam for tests of that rule)."""
+    return time.time_ns()
 
-    Also returns each file's cache key, which stands for everything its result holds.
 
-    Results come from the cache when the file, its name, the settings and the code are all
-    as they were; the rest are compiled on every core, each brief within its time limit.
-    """
-    paths, problems = inputs.paths, list(inputs.problems)
+FILE_INDEX = "file-index"  # the cache entry of the `FileIndex` (one per site folder)
+
+
+@dataclass
+class Sources:
+    """The brief files of a build, each known by the hash of its bytes (and its cache key)."""
+
+    keys: dict[str, str]  # display path -> cache key of its result, for every file read
+    paths: dict[str, str]  # display path -> the file
+    data: dict[str, bytes]  # the bytes of the files read so far, by display path
+    problems: list[Problem]  # from finding the files, and files that could not be read
+    index: FileIndex  # for the next build: the stamps behind these hashes
+
+
+def identify(
+    config: SiteConfig, options: BuildOptions, inputs: BuildInputs, cache: Cache | None
+) -> Sources:
+    """Each brief file's cache key: from the hash of its bytes, which are read only when the
+    cache's `FileIndex` cannot vouch for them by the file's stamp (ten thousand files cost
+    a second to read and hash)."""
     settings = brief_settings(config)
+    keyed = entry_key("brief", settings)  # what else goes into each key: settings and code
+    index = _get(cache, entry_key(FILE_INDEX), FileIndex)
+    if index is not None and index.keyed != keyed:
+        index = replace(index, files={})  # keys of other settings or code: none are known
+    stamps = inputs.stamps or tuple(None for _ in inputs.paths)
+    found = Sources({}, {}, {}, list(inputs.problems), FileIndex(inputs.taken_ns, {}, keyed))
+    recorded: dict[str, tuple[Stamp, bytes, str]] = {}
+    for done, (path, stamp) in enumerate(zip(inputs.paths, stamps, strict=True), 1):
+        options.progress("reading", done, len(inputs.paths))
+        shown = display_path(config.root, path)
+        small = stamp is not None and stamp[0] <= config.max_brief_bytes
+        known = index.known(shown, stamp) if index and small else None
+        if known is None:
+            read = read_brief_bytes(config.root, path, config.max_brief_bytes)
+            if isinstance(read, Problem):
+                found.problems.append(read)
+                continue
+            digest = hashlib.sha256(read).digest()
+            known = digest, entry_key("brief", shown, digest, settings)
+            found.data[shown] = read
+        if stamp is not None:
+            recorded[shown] = (stamp, *known)
+        found.keys[shown] = known[1]
+        found.paths[shown] = path
+    found.index = FileIndex(inputs.taken_ns, recorded, keyed)
+    return found
+
+
+def compile_some(
+    config: SiteConfig,
+    options: BuildOptions,
+    sources: Sources,
+    wanted: Sequence[str],
+    cache: Cache | None,
+) -> dict[str, CompiledBrief]:
+    """The results of some brief files (display paths), from the cache or compiled on every
+    core, each brief within its time limit. A file that can no longer be read is left out,
+    its problem added to `sources`; one that changed since it was identified is compiled as
+    it is now, and not vouched for in the next index."""
+    settings = brief_settings(config)
+    stored = cache.get_many(sources.keys[shown] for shown in wanted) if cache else {}
     jobs: list[Job] = []
-    for done, path in enumerate(paths, 1):
-        options.progress("reading", done, len(paths))
-        data = read_brief_bytes(config.root, path, config.max_brief_bytes)
-        if isinstance(data, Problem):
-            problems.append(data)
-        else:
-            jobs.append(Job(display_path(config.root, path), data))
-    keys = [
-        entry_key("brief", job.path, hashlib.sha256(job.data).digest(), settings) for job in jobs
-    ]
-    stored = cache.get_many(keys) if cache else {}
-    missing = [i for i, key in enumerate(keys) if key not in stored]
-    if len(missing) > max(1, options.jobs):
+    for shown in wanted:
+        key = sources.keys[shown]
+        if key in stored:
+            continue
+        if shown not in sources.data:  # vouched for by its stamp, but its result is not kept
+            read = read_brief_bytes(config.root, sources.paths[shown], config.max_brief_bytes)
+            if isinstance(read, Problem):
+                sources.problems.append(read)
+                continue
+            now = entry_key("brief", shown, hashlib.sha256(read).digest(), settings)
+            if now != key:  # changed after all: compiled as it is, and trusted no more
+                sources.keys[shown] = now
+                sources.index = replace(
+                    sources.index,
+                    files={k: v for k, v in sources.index.files.items() if k != shown},
+                )
+            sources.data[shown] = read
+        jobs.append(Job(shown, sources.data[shown]))
+    if len(jobs) > max(1, options.jobs):
         prepare(settings)  # pays for itself when each worker has several briefs
     fresh = compile_all(
-        [jobs[i] for i in missing],
+        jobs,
         settings,
         options.jobs,
         config.brief_time_limit,
-        lambda done: options.progress("rendering", done, len(missing)),
+        lambda done: options.progress("rendering", done, len(jobs)),
     )
-    made = dict(zip((keys[i] for i in missing), fresh, strict=True))
+    made = {sources.keys[job.path]: item for job, item in zip(jobs, fresh, strict=True)}
     if cache:
         # Only results of the brief itself are kept: not a time-out or an internal error.
         cache.put_many({k: v for k, v in made.items() if v.cacheable})
-    compiled = [stored[key] if key in stored else made[key] for key in keys]
-    return compiled, problems, dict(zip((job.path for job in jobs), keys, strict=True))
+    found = {**stored, **made}
+    return {shown: found[sources.keys[shown]] for shown in wanted if sources.keys[shown] in found}
+
+
+T = TypeVar("T")
+
+
+def _get(cache: Cache | None, key: str, kind: type[T]) -> T | None:
+    """One cache entry, when it is there and of the kind expected."""
+    found = cache.get_many([key]).get(key) if cache else None
+    return found if isinstance(found, kind) else None
 
 
 def _cache_warning(config: SiteConfig, note: str) -> Problem:
@@ -195,37 +297,91 @@ def build(
     `on_disk` names files the destination already holds intact (path -> SHA-256): a page
     whose inputs are the same as when it was rendered to those bytes is not rendered again,
     and its `Output` carries only the hash. When nothing at all changed since a build that
-    wrote exactly those files (`inputs_fingerprint`), that build's result is given again.
-    Without `options`, the defaults of a build made now (today is the day it is called).
+    wrote exactly those files (`inputs_fingerprint`), that build's result is given again;
+    when only the bodies of some briefs changed since the last build, only they are built
+    again (`incremental`). Without `options`, the defaults of a build made now (today is the
+    day it is called).
     """
     options = options or BuildOptions()
-    cache = Cache.open(config.root) if options.cache else None
+    if not options.cache:
+        return _build(config, options, BuildInputs.find(config), on_disk, None)[0]
+    cache = Cache.open(config.root)
     try:
         inputs = BuildInputs.find(config)
-        fingerprint = inputs_fingerprint(config, options, inputs) if cache else None
+        setting = setting_digest(config, options, inputs)
+        fingerprint = inputs_fingerprint(inputs, setting)
         key = entry_key("build", fingerprint) if fingerprint else ""
-        if cache and key and on_disk:
-            record = cache.get_many([key]).get(key)
-            if isinstance(record, BuildRecord) and dict(record.outputs) == dict(on_disk):
+        if key and on_disk:
+            record = _get(cache, key, BuildRecord)
+            if record is not None and dict(record.outputs) == dict(on_disk):
                 return record.result()
-        result = _build(config, options, inputs, on_disk, cache)
-        if cache is None:
-            return result
-        if key and result.ok:
-            cache.put_many({key: BuildRecord.of(result)})
+        site, changes = _load_record(cache) if on_disk else (None, None)
+        sources = identify(config, options, inputs, cache)
+        made = None
+        if site is not None and site.setting == setting:
+            made = _build_edit(config, options, inputs, sources, on_disk, cache, site)
+        result, state = made or _build(config, options, inputs, on_disk, cache, sources)
         if result.ok:
-            # Entries for files and pages as they were: no build asks for them again. A build
-            # stopped by an error never asked for its pages or git's history (the history
-            # `check_site` keeps after it), which the next build still needs.
-            cache.prune()
+            if key:
+                cache.put_many({key: BuildRecord.of(result)})
+            if state is not None:
+                state = replace(state, setting=setting, build_key=key)
+                _store_record(cache, state, site if made else None, changes)
+            else:  # a build the edit path cannot start from (its links had problems)
+                cache.discard([entry_key(SITE_RECORD), entry_key(SITE_CHANGES)])
+            if made is None:
+                # Entries for files and pages as they were: no build asks for them again. A
+                # build stopped by an error never asked for its pages or git's history (the
+                # history `check_site` keeps after it), which the next build still needs.
+                cache.prune()
+            elif site is not None and state is not None:
+                # The edit path used a few entries: it drops only those its edits replaced.
+                stale = {site.build_key} - {key}
+                for path, old in site.briefs.items():
+                    now = state.briefs[path]
+                    if now != old:
+                        stale |= {old.key, old.page} - {now.key, now.page}
+                cache.discard(stale - {""})
+                cache.retain_recent()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
         return replace(result, problems=sort_problems((*result.problems, *notes)))
     finally:
-        if cache is not None:
-            cache.close()
+        cache.close()
 
 
-RACY_SECONDS = 2.0  # a file changed this recently may change again within its clock tick
+SITE_RECORD = "site-record"  # the cache entry of the `SiteRecord` (one per site folder)
+SITE_CHANGES = "site-record-changes"  # and of the `RecordChanges` made on top of it
+
+
+def _load_record(cache: Cache) -> tuple[SiteRecord | None, RecordChanges | None]:
+    """The last good build's record, with the changes edit builds made to it since."""
+    base_key, changes_key = entry_key(SITE_RECORD), entry_key(SITE_CHANGES)
+    found = cache.get_many([base_key, changes_key])
+    base, changes = found.get(base_key), found.get(changes_key)
+    if not isinstance(base, SiteRecord):
+        return None, None
+    if not isinstance(changes, RecordChanges) or changes.base != base.token:
+        return base, None
+    return changes.apply(base), changes
+
+
+def _store_record(
+    cache: Cache, record: SiteRecord, before: SiteRecord | None, changes: RecordChanges | None
+) -> None:
+    """Keep `record` for the next build: as changes to the stored one when it was made from
+    `before` (the stored record with `changes` made) by the edit path, else whole."""
+    base_key, changes_key = entry_key(SITE_RECORD), entry_key(SITE_CHANGES)
+    if before is not None and before.token:
+        briefs = {p: s for p, s in record.briefs.items() if before.briefs.get(p) is not s}
+        outputs = {p: d for p, d in record.outputs.items() if before.outputs.get(p) != d}
+        if changes is not None:
+            briefs, outputs = {**changes.briefs, **briefs}, {**changes.outputs, **outputs}
+        if len(briefs) <= MAX_CHANGES and record.outputs.keys() == before.outputs.keys():
+            made = RecordChanges(before.token, briefs, outputs, record.setting, record.build_key)
+            cache.put_many({changes_key: made})
+            return
+    cache.put_many({base_key: replace(record, token=secrets.token_hex(16))})
+    cache.discard([changes_key])
 
 
 @dataclass(frozen=True)
@@ -257,33 +413,36 @@ class BuildRecord:
         )
 
 
-def inputs_fingerprint(
-    config: SiteConfig, options: BuildOptions, inputs: BuildInputs
-) -> str | None:
-    """A digest of everything a build reads, cheap to take: the settings, the choices of this
-    run (today included), each brief file's name and status, the templates' files, git's HEAD
-    and the code's version. None when a brief changed so recently that a further change could
-    keep its status (git's "racily clean" files), so such a build is never skipped.
-    """
+def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInputs) -> bytes:
+    """A digest of everything a build reads but the brief files: the settings, the choices of
+    this run (today included), what finding the briefs reported, the templates' files, git's
+    HEAD and the code's version."""
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
     choices = (options.drafts, options.future, options.every_brief, options.today, options.git)
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
-    newest = 0
-    for path in inputs.paths:
-        try:
-            status = path.stat()
-        except OSError:
-            return None
-        newest = max(newest, status.st_mtime_ns)
-        stamp = (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-        digest.update(f"{path}\0{stamp}\0".encode())
-    if newest / 1e9 > time.time() - RACY_SECONDS:
-        return None
     digest.update(inputs.templates)
     if options.git:
         digest.update(git_head(config.root).encode())
+    digest.update(code_version().encode())
+    return digest.digest()
+
+
+def inputs_fingerprint(inputs: BuildInputs, setting: bytes) -> str | None:
+    """A digest of everything a build reads, cheap to take: the `setting_digest` and each
+    brief file's name and stamp. None when a brief changed so recently that a further change
+    could keep its stamp (git's "racily clean" files), so such a build is never skipped.
+    """
+    digest = hashlib.sha256(setting)
+    newest = 0
+    for path, stamp in zip(inputs.paths, inputs.stamps, strict=True):
+        if stamp is None:
+            return None
+        newest = max(newest, stamp[1])
+        digest.update(f"{path}\0{stamp}\0".encode())
+    if newest >= inputs.taken_ns - RACY_NS:
+        return None
     return digest.hexdigest()
 
 
@@ -293,15 +452,24 @@ def _build(
     inputs: BuildInputs,
     on_disk: Mapping[str, str],
     cache: Cache | None,
-) -> BuildResult:
-    """The stages, in order; see `build`."""
+    sources: Sources | None = None,
+) -> tuple[BuildResult, SiteRecord | None]:
+    """The stages, in order; see `build`. Also the record the edit path starts from, when
+    this build could be one (it kept results in a cache, and its links were all good).
+    `sources`: the brief files as `identify` found them, if it was called already."""
     from .links import resolve
     from .markup import pygments_css
     from .render import environment_for
 
-    compiled, problems, brief_keys = compile_briefs(config, options, inputs, cache)
-    problems += config.warnings
+    sources = sources or identify(config, options, inputs, cache)
+    by_path = compile_some(config, options, sources, list(sources.keys), cache)
+    if cache:
+        cache.put_many({entry_key(FILE_INDEX): sources.index})
+    compiled = list(by_path.values())
+    problems = list(sources.problems)
     problems += [p for item in compiled for p in item.problems]
+    mark = len(problems)  # the problems after this one are the whole site's
+    problems += config.warnings
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {
         item.brief.source_path: item.body
@@ -315,7 +483,7 @@ def _build(
     problems += found
     if has_errors(found):
         # Links cannot be resolved while two briefs claim one address: stop here.
-        return BuildResult((), sort_problems(problems), catalog)
+        return BuildResult((), sort_problems(problems), catalog), None
     # Briefs with their own errors are left out, but every other brief is still rendered and
     # its links checked, so one run reports every problem in every file.
     unpublished = {nfc(p.path): "invalid" for p in problems if p.severity is Severity.ERROR}
@@ -330,12 +498,13 @@ def _build(
         if item.stand_in is not None and item.body is not None
     ]
     selection = options.selection
-    problems += check_links(
+    link_problems = check_links(
         rendered, Severity(config.broken_links), unpublished, unlisted, selection
     )
-    problems += check_replacements(catalog, unpublished, selection)
+    link_problems += check_replacements(catalog, unpublished, selection)
+    problems += link_problems
     if has_errors(problems):
-        return BuildResult((), sort_problems(problems), catalog, rendered)
+        return BuildResult((), sort_problems(problems), catalog, rendered), None
 
     history = (
         read_history(config.root, config.briefs_dir.name, options.today, cache)
@@ -348,10 +517,12 @@ def _build(
         if nfc(path) in catalog.by_source
     }
     env = environment_for(tuple(config.template_dirs), inputs.templates)
+    _load_templates(env, cache)
+    related = _related(catalog, cache)
     shown = reader_settings(config)  # the site's name and description typeset, as briefs are
-    pages = build_pages(shown, catalog, rendered, _related(catalog, cache))
-    fingerprints = _fingerprints(brief_keys, rendered)
-    outputs, rendering_problems = render_pages(
+    pages = build_pages(shown, catalog, rendered, related)
+    fingerprints = _fingerprints(sources.keys, rendered)
+    outputs, rendering_problems, page_keys = render_pages(
         env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
     )
     problems += rendering_problems
@@ -364,12 +535,216 @@ def _build(
     outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
     problems += check_outputs(outputs)
     if has_errors(problems):
-        return BuildResult((), sort_problems(problems), catalog, rendered, history)
+        return BuildResult((), sort_problems(problems), catalog, rendered, history), None
     ordered = tuple(sorted(outputs, key=lambda o: o.path))
     held = () if options.every_brief else selection.held(briefs)
-    return BuildResult(
+    result = BuildResult(
         ordered, sort_problems(problems), catalog, rendered, history, len(pages), held
     )
+    if cache is None or link_problems or unlisted or options.every_brief:
+        # `check` asks each link of the day its brief is first published, which the edit
+        # path does not know: it always takes the full path.
+        return result, None
+    from .typography import typeset  # topic names as pages show them (`build_pages`)
+
+    topic_links = {t.slug: TopicLink(typeset(t.name), t.path) for t in catalog.topics}
+    states = {}
+    for path, item in by_path.items():
+        brief = catalog.by_source.get(nfc(path))
+        if brief is None or brief.source_path != path:
+            states[path] = BriefState(sources.keys[path], None, item.problems, ())
+            continue
+        states[path] = BriefState(
+            sources.keys[path],
+            brief.slug,
+            item.problems,
+            fragment_links(rendered[brief.slug]),
+            page_keys.get(brief.path, ""),
+            tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
+            related.get(brief.slug, ()),
+        )
+    outputs_digests = {o.path: o.digest for o in ordered}
+    record = SiteRecord(
+        b"",
+        states,
+        tuple(problems[mark:]),
+        outputs_digests,
+        result.brief_count,
+        len(pages),
+        held=held,
+    )
+    return result, record
+
+
+def _build_edit(
+    config: SiteConfig,
+    options: BuildOptions,
+    inputs: BuildInputs,
+    sources: Sources,
+    on_disk: Mapping[str, str],
+    cache: Cache,
+    site: SiteRecord,
+) -> tuple[BuildResult, SiteRecord] | None:
+    """The build when only the bodies of some briefs changed since `site` was recorded (see
+    `incremental`): those briefs are compiled, their links and the anchors other briefs ask
+    of them checked, and their pages rendered; everything else is as recorded. None when the
+    edit is of another kind, or anything is not as expected: then the full build runs."""
+    from .links import resolve_with
+    from .render import environment_for
+
+    if len(sources.problems) != len(inputs.problems) or sources.keys.keys() != site.briefs.keys():
+        return None  # a file could not be read, or files came or went
+    changed = [path for path, key in sources.keys.items() if site.briefs[path].key != key]
+    states = {path: site.briefs[path] for path in changed}
+    if any(state.slug is None for state in states.values()):
+        return None  # an unpublished brief: it may now be published, or be invalid
+    own_pages = {urls.output_file(urls.brief_path(s.slug)) for s in states.values() if s.slug}
+    for path, digest in site.outputs.items():
+        if path not in own_pages and on_disk.get(path) != digest:
+            return None  # the output folder is not as that build left it
+    new = compile_some(config, options, sources, changed, cache)
+    old = cache.get_many(state.key for state in states.values())
+    for path in changed:
+        item, before = new.get(path), old.get(states[path].key)
+        if item is None or item.brief is None or item.body is None or item.stand_in:
+            return None
+        if not isinstance(before, CompiledBrief) or before.brief != item.brief:
+            return None  # its front matter changed (or the old one is not kept)
+        if item.brief.superseded_by is not None:
+            return None  # its page shows its replacement, which the record does not keep
+        if has_errors(item.problems):
+            return None  # a failed build: the full build reports all it finds
+    by_nfc = {nfc(path): path for path in site.briefs}
+    slug_at = {nfc(path): s.slug for path, s in site.briefs.items() if s.slug is not None}
+    rendered: dict[str, RenderedBrief] = {}
+    for path in changed:
+        item = new[path]
+        assert item.brief is not None and item.body is not None  # checked above
+        rendered[path] = resolve_with(item.brief, item.body, slug_at.get, config.directory_urls)
+    # Links: every link of the changed briefs reaches a published brief and the anchor it
+    # names, and every anchor that other briefs' links ask of them is still there.
+    targets = {nfc(path) for path in changed}
+    asked = wanted_anchors(site, frozenset(targets), frozenset(changed))
+    for done in rendered.values():
+        for link in done.links:
+            if link.target_slug is None:
+                return None
+            if link.fragment:
+                asked.setdefault(nfc(link.target_path), set()).add(link.fragment)
+    if not asked.keys() <= by_nfc.keys():
+        return None
+    others = {by_nfc[t]: site.briefs[by_nfc[t]].key for t in asked if by_nfc[t] not in rendered}
+    loaded = cache.get_many(others.values())
+    ids: dict[str, frozenset[str]] = {}
+    for target, fragments in asked.items():
+        path = by_nfc[target]
+        if path in rendered:
+            ids[target] = brief_page_ids(rendered[path])
+        else:
+            other = loaded.get(others[path])
+            if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
+                return None
+            ids[target] = brief_page_ids(
+                resolve_with(other.brief, other.body, slug_at.get, config.directory_urls)
+            )
+        if not fragments <= ids[target]:
+            return None
+    # Pages: each changed brief's own, with the topics and related briefs it had.
+    path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
+    related = {slug for state in states.values() for slug in state.related}
+    if not related <= path_of.keys():
+        return None
+    wanted = {path_of[slug] for slug in related}
+    kept = {path: site.briefs[path].key for path in wanted if path not in new}
+    found = cache.get_many(kept.values())
+    neighbours: dict[str, Brief] = {}
+    for path in wanted:
+        item = new.get(path) or found.get(kept[path])
+        if not isinstance(item, CompiledBrief) or item.brief is None:
+            return None
+        neighbours[path] = item.brief
+    shown = reader_settings(config)
+    pages = [
+        brief_page(
+            rendered[path],
+            states[path].topics,
+            tuple(BriefSummary.of(neighbours[path_of[slug]]) for slug in states[path].related),
+            shown,
+        )
+        for path in changed
+    ]
+    env = environment_for(tuple(config.template_dirs), inputs.templates)
+    _load_templates(env, cache)
+    fingerprints = _fingerprints(sources.keys, {path: rendered[path] for path in changed})
+    made, problems, page_keys = render_pages(
+        env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
+    )
+    if problems or {o.path for o in made} != own_pages:
+        return None
+    fresh = {o.path: o for o in made}
+    outputs = tuple(
+        fresh.get(path) or Output(path, None, digest)
+        for path, digest in sorted(site.outputs.items())
+    )
+    briefs = dict(site.briefs)
+    for path, page in zip(changed, pages, strict=True):
+        briefs[path] = states[path]._replace(
+            key=sources.keys[path],
+            problems=new[path].problems,
+            fragments=fragment_links(rendered[path]),
+            page=page_keys.get(page.path, ""),
+        )
+    own = [p for path, state in briefs.items() for p in state.problems]
+    result = BuildResult(
+        outputs,
+        sort_problems((*sources.problems, *own, *site.problems)),
+        rendered={item.brief.slug: item for item in rendered.values()},
+        page_count=site.page_count,
+        held_back=site.held,
+        brief_total=site.brief_count,
+    )
+    cache.put_many({entry_key(FILE_INDEX): sources.index})
+    digests = {o.path: o.digest for o in outputs}
+    record = replace(site, briefs=briefs, outputs=digests)
+    return result, record
+
+
+def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:
+    """Compile every template before pages are rendered, or take it compiled from the cache.
+
+    Compiling a site's templates costs a tenth of a second or more in each process that
+    renders a page; their code is kept in the cache under the hash of each template's source
+    (and the code's version, Jinja's and Python's included), signed like every entry, so only
+    code this machine compiled is ever loaded. It is used here, in this process, and not
+    while pages render: worker processes must never use the parent's database connection.
+    A template that fails to compile is left for rendering to report.
+    """
+    import jinja2
+
+    if cache is None:
+        return
+    store = cache
+
+    class TemplateCode(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            key = entry_key("template-code", bucket.key, bucket.checksum)
+            found = store.get_many([key]).get(key)
+            if isinstance(found, bytes):
+                bucket.bytecode_from_string(found)
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            key = entry_key("template-code", bucket.key, bucket.checksum)
+            store.put_many({key: bucket.bytecode_to_string()})
+
+    env.bytecode_cache = TemplateCode()
+    try:
+        for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError:
+                continue
+    finally:
+        env.bytecode_cache = None
 
 
 def _related(catalog: Catalog, cache: Cache | None) -> Mapping[str, tuple[str, ...]]:
@@ -394,10 +769,11 @@ def render_pages(
     cache: Cache | None,
     fingerprints: Fingerprints,
     templates: bytes,
-) -> tuple[list[Output], list[Problem]]:
+) -> tuple[list[Output], list[Problem], dict[str, str]]:
     """Stage `render`: each page through its template, on every core, unless the same inputs
     made the bytes the destination already holds (the page's key: its context, the templates,
-    the code's version and today, which decides what has expired)."""
+    the code's version and today, which decides what has expired). Also each page's key, by
+    its site path."""
     from .pagework import render_all  # loads Jinja2: only when pages are rendered
 
     keys = _page_keys(config, pages, options.today, fingerprints, templates) if cache else {}
@@ -436,7 +812,7 @@ def render_pages(
                 made[key] = result.digest
     if cache and not has_errors(problems):
         cache.put_many(made)
-    return outputs, problems
+    return outputs, problems, keys
 
 
 def _fingerprints(

@@ -11,7 +11,7 @@ import bisect
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +78,13 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
     Symbolic links are followed only while they stay inside the briefs folder; links that point
     outside it, dangling links and link loops are reported, never read.
     """
+    files, problems = brief_files(site_root, briefs_dir)
+    return [Path(name) for name in files], problems
+
+
+def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Problem]]:
+    """`find_briefs`, naming the files by plain strings: a build of ten thousand briefs lists
+    them in every build, and a `Path` each costs more than the listing."""
     root = site_root / briefs_dir
     problems: list[Problem] = []
     if root.is_symlink():
@@ -105,9 +112,7 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
         )
         return [], problems
     real_root = Path(os.path.realpath(root))
-    found: list[Path] = []
-    for path in _walk(root, real_root, set(), site_root, problems):
-        found.append(path)
+    found = list(_walk(root, real_root, set(), site_root, problems))
     if not found and not problems:
         # Not an error (a new site builds), but a site of no briefs is rarely what was meant:
         # a wrong --source, or briefs saved as .txt.
@@ -120,12 +125,12 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
                 f"add one Markdown file per brief to '{briefs_dir}/' ('new' writes one)",
             )
         )
-    return sorted(found), problems
+    return sorted(found, key=lambda name: name.split(os.sep)), problems  # as `Path`s sort
 
 
 def _walk(
     folder: Path, real_root: Path, seen: set[str], site_root: Path, problems: list[Problem]
-) -> Iterator[Path]:
+) -> Iterator[str]:
     """Yield brief files below `folder`, following only in-tree links, each real folder once."""
     real = os.path.realpath(folder)
     if real in seen:
@@ -139,11 +144,14 @@ def _walk(
     for entry in entries:
         if entry.name.startswith("."):
             continue  # editor swap files, .DS_Store and the like are never briefs
-        path = Path(entry.path)
         refused = _refused_name(entry.name)
         if refused:
-            problems.append(error(display_path(site_root, path), 0, 0, *refused))
+            problems.append(error(display_path(site_root, entry.path), 0, 0, *refused))
             continue
+        if entry.name.endswith(BRIEF_SUFFIX) and not entry.is_symlink() and entry.is_file():
+            yield entry.path  # the usual brief, a plain file: nothing more to look at
+            continue
+        path = Path(entry.path)
         if entry.is_symlink():
             reason = _link_escape(path, real_root)
             if reason:
@@ -160,7 +168,7 @@ def _walk(
         if entry.is_dir():
             yield from _walk(path, real_root, seen, site_root, problems)
         elif entry.name.endswith(BRIEF_SUFFIX) and entry.is_file():
-            yield path
+            yield entry.path
         elif entry.name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
             stem = entry.name[: entry.name.rindex(".")]
             problems.append(
@@ -215,10 +223,10 @@ def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Prob
     return data if isinstance(data, Problem) else decode(display_path(site_root, path), data)
 
 
-def read_brief_bytes(site_root: Path, path: Path, max_bytes: int) -> bytes | Problem:
+def read_brief_bytes(site_root: Path, path: Path | str, max_bytes: int) -> bytes | Problem:
     """A brief file's bytes, or why they cannot be had; never more than `max_bytes` + 1 read."""
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as exc:
         return error(
@@ -235,7 +243,54 @@ def read_brief_bytes(site_root: Path, path: Path, max_bytes: int) -> bytes | Pro
     return data
 
 
-def display_path(site_root: Path, path: Path) -> str:
+# A file's status as `stat` gives it: size, modification and change times (ns), inode and
+# device. Equal stamps say the bytes are as they were, unless the file changed twice within
+# one tick of the file system's clock (see `FileIndex`).
+Stamp = tuple[int, int, int, int, int]
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its clock tick
+
+
+def file_stamp(path: Path | str) -> Stamp | None:
+    """The stamp of the file a path leads to, or None when it cannot be had."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_dev)
+
+
+@dataclass(frozen=True)
+class FileIndex:
+    """What a build read of each brief file: its stamp, and the SHA-256 of its bytes.
+
+    A later build trusts a file to hold the same bytes, without reading it, only when its
+    stamp is the same in every part and its modification time lies well before the index was
+    taken (`taken_ns`). A file modified in the same tick of the file system's clock as it was
+    looked at could be modified again without its times moving, so it is read again: git's
+    and Mercurial's rule for "racily clean" files. The change time (ctime) is part of the
+    stamp because no program can set it back: an edit that keeps the size and puts the old
+    modification time back (`cp -p`, `touch -d`, `rsync -t`) still moves it. (Only such an
+    edit made twice within one tick of the clock, the first just before a build looked and
+    the second just after, could go unseen.) A checkout moves both times to its own time.
+    """
+
+    taken_ns: int  # the clock, read before the first file's stamp was taken
+    # display path -> (stamp, SHA-256 of the bytes, the key the build made of them)
+    files: Mapping[str, tuple[Stamp, bytes, str]]
+    keyed: str = ""  # what else went into the keys (settings, code), as the build said
+
+    def known(self, path: str, stamp: Stamp | None) -> tuple[bytes, str] | None:
+        """The SHA-256 of the file's bytes and the key made of them when its stamp vouches
+        for them, else None."""
+        found = self.files.get(path)
+        if found is None or stamp is None or found[0] != stamp:
+            return None
+        if stamp[1] >= self.taken_ns - RACY_NS:
+            return None
+        return found[1], found[2]
+
+
+def display_path(site_root: Path, path: Path | str) -> str:
     """The path as editors see it: relative to the site folder, with forward slashes.
 
     Bytes that are not UTF-8 are shown as `\\xff`, so the name can be printed anywhere.
@@ -245,9 +300,11 @@ def display_path(site_root: Path, path: Path) -> str:
         shown = text[len(prefix) :]
     else:
         try:
-            shown = path.relative_to(site_root).as_posix()
+            shown = Path(path).relative_to(site_root).as_posix()
         except ValueError:
-            shown = path.as_posix()
+            shown = Path(path).as_posix()
+    if shown.isascii():  # nothing to escape (and ten thousand briefs are named per build)
+        return shown
     try:
         return os.fsencode(shown).decode("utf-8", "backslashreplace")
     except UnicodeError:  # a surrogate no file system gave us; escape it all the same

@@ -8,12 +8,14 @@ import shutil
 import time
 from pathlib import Path
 
+import jinja2
 import pytest
 from conftest import site_files, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefsite import pipeline
+from briefsite import pipeline, render
+from briefsite.cache import Cache
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
@@ -136,6 +138,10 @@ EDITS = st.lists(
     st.sampled_from(
         [
             "body",
+            "body-back",
+            "anchors",
+            "links",
+            "same-size",
             "title",
             "topics",
             "future",
@@ -159,18 +165,21 @@ EDITS = st.lists(
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(edits=EDITS)
-def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits):
+@given(edits=EDITS, settled=st.booleans())
+def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits, settled):
     root = tmp_path_factory.mktemp("edits")
     site = make(root / "s")
     today = TODAY
-    rebuild(site, today)
-    for step, edit in enumerate(edits):
-        apply(site, edit, step)
-        if edit == "next-day":
-            today += dt.timedelta(days=1)
+    with pytest.MonkeyPatch.context() as patch:
+        if settled:  # every file older than the racy window: trusted by its stamp
+            a_minute_later(patch)
         rebuild(site, today)
-        assert site_files(site / "site") == cold(site, root / f"cold{step}", today), edits
+        for step, edit in enumerate(edits):
+            apply(site, edit, step)
+            if edit == "next-day":
+                today += dt.timedelta(days=1)
+            rebuild(site, today)
+            assert site_files(site / "site") == cold(site, root / f"cold{step}", today), edits
 
 
 def apply(site: Path, edit: str, step: int) -> None:
@@ -178,6 +187,14 @@ def apply(site: Path, edit: str, step: int) -> None:
     briefs = site / "briefs"
     if edit == "body":
         (briefs / "a.md").write_text(brief("Alpha", body=f"Edited {step}."))
+    elif edit == "body-back":
+        (briefs / "a.md").write_text(brief("Alpha"))
+    elif edit == "anchors":  # other ids in b, whose #terms other briefs link to
+        (briefs / "b.md").write_text(brief("Beta", body=f"Text.\n\n## Step {step}\n\n[^{step}]"))
+    elif edit == "links":  # a links to one more anchor
+        (briefs / "a.md").write_text(brief("Alpha", body=f"[D](d.md#terms) {step}."))
+    elif edit == "same-size":
+        same_size_edit(briefs / "b.md")
     elif edit == "title":
         (briefs / "c.md").write_text(brief(f"Gamma {step}"))
     elif edit == "topics":
@@ -205,6 +222,91 @@ def apply(site: Path, edit: str, step: int) -> None:
         database.write_bytes(b"junk" * 64)
 
 
+def same_size_edit(path: Path) -> None:
+    """Change a brief's text without changing its size or modification time."""
+    before = path.stat()
+    text = path.read_text()
+    if "Text." in text:
+        path.write_text(text.replace("Text.", "Txet.", 1))
+    else:
+        path.write_text(text.replace("Txet.", "Text.", 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def a_minute_later(patch: pytest.MonkeyPatch) -> None:
+    """Builds run as if a minute from now: the files a test wrote are then as old as files
+    an editor saved a while ago, past the window in which a file is never trusted."""
+    real = time.time_ns
+    patch.setattr(pipeline, "clock_ns", lambda: real() + 60 * 10**9)
+
+
+# ------------------------------------------------------------ files known by their stamp
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the brief files each build reads."""
+    seen: list[str] = []
+    real = pipeline.read_brief_bytes
+
+    def counting(root: Path, path: Path | str, limit: int) -> bytes | object:
+        seen.append(Path(path).name)
+        return real(root, path, limit)
+
+    monkeypatch.setattr(pipeline, "read_brief_bytes", counting)
+    return seen
+
+
+def test_files_unchanged_since_the_last_build_are_not_read_again(tmp_path, reads, monkeypatch):
+    site = make(tmp_path / "s")
+    a_minute_later(monkeypatch)
+    rebuild(site)
+    assert sorted(reads) == ["a.md", "b.md", "c.md", "d.md"]
+    reads.clear()
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    rebuild(site)
+
+    assert reads == ["a.md"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_an_edit_that_keeps_the_size_and_the_modification_time_is_seen(tmp_path, monkeypatch):
+    site = make(tmp_path / "s")
+    a_minute_later(monkeypatch)
+    rebuild(site)
+
+    same_size_edit(site / "briefs" / "b.md")  # its change time moves all the same
+    rebuild(site)
+
+    assert "Txet." in (site / "site" / "briefs" / "b" / "index.html").read_text()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_file_modified_just_before_a_build_is_read_again_even_if_its_stamp_holds(
+    tmp_path, monkeypatch
+):
+    # A file system without a change time (some network and FUSE ones): the stamp of a file
+    # edited within one tick of its clock, keeping its size, does not move at all.
+    real = pipeline.file_stamp
+
+    def without_ctime(path: Path) -> tuple[int, int, int, int, int] | None:
+        stamp = real(path)
+        return None if stamp is None else (stamp[0], stamp[1], 0, stamp[3], stamp[4])
+
+    monkeypatch.setattr(pipeline, "file_stamp", without_ctime)
+    site = make(tmp_path / "s")
+    rebuild(site)  # the files were written moments ago: they are not trusted next time
+
+    same_size_edit(site / "briefs" / "b.md")
+    rebuild(site)
+
+    assert "Txet." in (site / "site" / "briefs" / "b" / "index.html").read_text()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
 # ------------------------------------------------------------- nothing changed at all
 
 
@@ -217,16 +319,24 @@ def settle(site: Path) -> None:
 
 
 @pytest.fixture
-def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """One entry per build that went through the stages (not answered from its record)."""
-    seen: list[int] = []
-    real = pipeline._build
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry per build that went through the stages (not answered from its record):
+    "full", or "edit" for a build by the edit path."""
+    seen: list[str] = []
+    real, edit = pipeline._build, pipeline._build_edit
 
-    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(1)
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append("full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "_build", counting)
+    def edited(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made = edit(*args, **kwargs)
+        if made is not None:
+            seen.append("edit")
+        return made
+
+    monkeypatch.setattr(pipeline, "_build", full)
+    monkeypatch.setattr(pipeline, "_build_edit", edited)
     return seen
 
 
@@ -301,3 +411,187 @@ def test_related_briefs_are_worked_out_again_only_when_topics_or_order_change(
 
     assert calls == [1, 1]
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+# ------------------------------------------------------------------------- the edit path
+
+
+@pytest.fixture
+def compiled(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The brief files each build asks results of (from the cache or compiled)."""
+    seen: list[list[str]] = []
+    real = pipeline.compile_some
+
+    def recording(config, options, sources, wanted, cache):  # type: ignore[no-untyped-def]
+        seen.append(list(wanted))
+        return real(config, options, sources, wanted, cache)
+
+    monkeypatch.setattr(pipeline, "compile_some", recording)
+    return seen
+
+
+def test_a_body_edit_takes_only_that_brief_and_reports_what_a_full_build_reports(
+    tmp_path, full_builds, compiled, rendered_pages
+):
+    site = make(tmp_path / "s")
+    (site / "briefs" / "notes.markdown").write_text("Not a brief.\n")  # a warning
+    first = rebuild(site)
+    assert [p.path for p in first.problems] == ["briefs/notes.markdown"]
+    full_builds.clear()
+    compiled.clear()
+    rendered_pages.clear()
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    result = rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert compiled == [["briefs/a.md"]]
+    assert rendered_pages == ["briefs/a/"]
+    assert result.problems == first.problems
+    assert (result.brief_count, result.page_count) == (first.brief_count, first.page_count)
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("edit", ["title", "topics", "date", "draft"])
+def test_front_matter_edits_go_the_full_way(tmp_path, full_builds, edit):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    text = {
+        "title": brief("Gamma"),
+        "topics": brief("C", topics="Land, Sea"),
+        "date": brief("C", day="2020-04-08"),
+        "draft": brief("C").replace("---\n## Terms", "draft: true\n---\n## Terms"),
+    }[edit]
+    (site / "briefs" / "c.md").write_text(text)
+
+    rebuild(site)
+
+    assert full_builds == ["full"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def build_here(site: Path, cache: bool = True) -> pipeline.BuildResult:
+    """A build of the site into site/, without publishing it."""
+    config = config_of(site, site / "site")
+    on_disk = published_hashes(config.output) if cache else {}
+    return build(config, BuildOptions(today=TODAY, jobs=1, cache=cache), on_disk)
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "broken"),
+    [
+        # b's heading goes: the links of a and c (and its own) to b.md#terms break.
+        ("b.md", "Text.\n\n## Conditions", "briefs/a.md"),
+        # a links to an anchor d does not have.
+        ("a.md", "See [d](d.md#nowhere).", "briefs/a.md"),
+        # a links to a brief that does not exist.
+        ("a.md", "See [x](x.md).", "briefs/a.md"),
+    ],
+)
+def test_a_body_edit_that_breaks_a_link_is_reported_as_a_full_build_reports_it(
+    tmp_path, full_builds, name, body, broken
+):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    title = {"a.md": "Alpha", "b.md": "Beta"}[name]
+    text = brief(title, body=body)
+    if name == "b.md":
+        text = text.replace("## Terms", "## Overview")
+    (site / "briefs" / name).write_text(text)
+    written = site_files(site / "site")
+
+    result = build_here(site)
+
+    assert full_builds == ["full"]
+    assert not result.ok
+    assert any(p.path == broken and "link" in p.message for p in result.problems)
+    assert result.problems == build_here(site, cache=False).problems
+    assert site_files(site / "site") == written
+
+
+def test_a_body_edit_with_another_page_gone_from_the_output_restores_it(tmp_path, full_builds):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    (site / "site" / "briefs" / "b" / "index.html").unlink()
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    rebuild(site)
+
+    assert full_builds == ["full"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, full_builds):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    database = site / ".briefsite-cache" / "cache.sqlite"
+    count = len(Cache.open(site).stored_keys())
+    for step in range(3):
+        (site / "briefs" / "a.md").write_text(brief("Alpha", body=f"Edit {step}."))
+        rebuild(site)
+    assert full_builds == ["full", "edit", "edit", "edit"]
+    cache = Cache.open(site)
+    try:
+        # The brief and page each edit replaced are gone; one of each is left, as before,
+        # and the edits' changes to the site's record are kept beside it.
+        assert len(cache.stored_keys()) == count + 1
+    finally:
+        cache.close()
+    assert database.exists()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch):
+    site = make(tmp_path / "s")
+    rebuild(site)
+    compiled_templates: list[str] = []
+    real = jinja2.Environment.compile
+
+    def compiling(self, source, name=None, filename=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled_templates.append(name)
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    render.environment_for.cache_clear()  # as in a new process
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+
+    rebuild(site)
+
+    assert compiled_templates == []
+    path = site / "templates" / "base.html"
+    path.write_text(path.read_text().replace("</body>", "<!-- edited -->\n</body>", 1))
+    render.environment_for.cache_clear()
+
+    rebuild(site)
+
+    assert compiled_templates == ["base.html"]  # the edited one alone
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("most", [256, 1])
+def test_edit_builds_store_only_their_changes_to_the_record(tmp_path, monkeypatch, most):
+    monkeypatch.setattr(pipeline, "MAX_CHANGES", most)
+    site = make(tmp_path / "s")
+    rebuild(site)
+    stored: list[set[str]] = []
+    real = Cache.put_many
+
+    def recording(self, items):  # type: ignore[no-untyped-def]
+        stored.append(set(items))
+        return real(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", recording)
+    whole = pipeline.entry_key(pipeline.SITE_RECORD)
+    for step, name in enumerate(["a.md", "c.md", "a.md"]):
+        stored.clear()
+        title = {"a.md": "Alpha", "c.md": "C"}[name]
+        (site / "briefs" / name).write_text(brief(title, body=f"Edit {step}."))
+        rebuild(site)
+        written = set().union(*stored)
+        # The states of a, then a and c, changed since the record was written whole: it is
+        # written whole again only when they would be more than `most` (then anew from it).
+        assert (whole in written) == (most == 1 and step == 1), (step, most)
+        assert site_files(site / "site") == cold(site, tmp_path / f"cold{step}")

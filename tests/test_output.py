@@ -7,12 +7,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import snapshot
 
-from briefsite import folders
+from briefsite import folders, output
 from briefsite.output import (
     MARKER,
     Output,
@@ -28,6 +29,18 @@ from briefsite.output import (
 from briefsite.problems import Severity
 
 OLD_TIME = 1_000_000_000  # 2001: any mtime a rewrite would replace
+
+
+@pytest.fixture(autouse=True, params=["now", "a minute later"])
+def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: publishing right after the folders changed (each is listed again,
+    its stamp too fresh to trust) and as if a minute later (a folder whose stamp is as the
+    manifest recorded it is not listed)."""
+    if request.param != "now":
+        real = time.time_ns
+        monkeypatch.setattr(output, "clock_ns", lambda: real() + 60 * 10**9)
+    return str(request.param)
+
 
 SITE = [
     Output("index.html", b"<p>home</p>\n"),

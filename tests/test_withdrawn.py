@@ -269,13 +269,15 @@ def test_replacements_and_withdrawals_are_checked_with_places_and_hints(
     lines = result.stderr.splitlines()
 
     def reported(name: str, needle: str) -> str:
-        """The error (and its hint) reported in briefs/<name> at the place of `needle`."""
+        """The error (with its source line, caret and hint) reported in briefs/<name> at the
+        place of `needle`."""
         text = (site / "briefs" / name).read_text(encoding="utf-8")
         line, col = position(text, needle)
         prefix = f"briefs/{name}:{line}:{col}: error: "
         for index, printed in enumerate(lines):
             if printed.startswith(prefix):
-                return "\n".join(lines[index : index + 2])
+                rest = itertools.takewhile(lambda x: x.startswith(" "), lines[index + 1 :])
+                return "\n".join([printed, *rest])
         raise AssertionError(f"nothing reported at {prefix}\n{result.stderr}")
 
     assert "names this brief itself" in reported("self.md", "self.md\n")

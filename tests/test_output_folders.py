@@ -1,0 +1,178 @@
+"""Publishing lists a folder again only when it changed since its stamp was taken.
+
+Each manifest keeps every folder's stamp (times and inode) as the build left it; the next
+build looks at each folder (one `lstat`) and lists only those whose stamp moved, or that
+changed within moments of being stamped. These tests run the builds "a minute later" (the
+output module's clock moved on), so that the folders the tests make are settled, except
+where a test is about folders changed moments ago.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from briefsite import output
+from briefsite.output import MARKER, Output, OutputError, previous_path, sync
+
+PAGES = 12
+
+
+def site(edit: int = -1) -> list[Output]:
+    """A site of PAGES pages in folders of their own; page `edit` with other bytes."""
+    return [
+        Output(f"briefs/p{i}/index.html", f"<p>page {i}{' edited' * (i == edit)}</p>\n".encode())
+        for i in range(PAGES)
+    ] + [Output("index.html", b"<p>home</p>\n")]
+
+
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publish as if a minute from now: folders the test made are then long settled."""
+    real = time.time_ns
+    monkeypatch.setattr(output, "clock_ns", lambda: real() + 60 * 10**9)
+
+
+@pytest.fixture
+def listings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The folders publishing lists, by name relative to the folder holding the output."""
+    seen: list[str] = []
+    real = os.scandir
+
+    def listing(path):  # type: ignore[no-untyped-def]
+        seen.append(os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(output.os, "scandir", listing)
+    return seen
+
+
+def test_folders_unchanged_since_their_stamps_are_not_listed_again(tmp_path, monkeypatch, listings):
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)  # assembles the site before from scratch: nothing to update
+    listings.clear()
+
+    sync(site(edit=2), out)
+
+    # The live site's top folder and the previous site's, being brought up to date; no
+    # folder below them, though every page's folder was looked at.
+    new = tmp_path / ".site.briefsite-new"
+    assert sorted(listings) == sorted([str(out), str(new)])
+    assert (out / "briefs" / "p2" / "index.html").read_bytes() == b"<p>page 2 edited</p>\n"
+    assert (out / "briefs" / "p1" / "index.html").read_bytes() == b"<p>page 1</p>\n"
+
+
+def test_the_manifest_keeps_each_folders_stamp(tmp_path, monkeypatch):
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+
+    data = json.loads((out / MARKER).read_bytes())
+
+    assert set(data["folders"]) == {"briefs", *(f"briefs/p{i}" for i in range(PAGES))}
+    status = os.lstat(out / "briefs" / "p3")
+    assert data["folders"]["briefs/p3"] == [status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+
+
+def test_a_file_someone_adds_to_a_pages_folder_is_kept_in_every_later_site(tmp_path, monkeypatch):
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    (out / "briefs" / "p3" / "notes.txt").write_text("mine")
+
+    for edit in (2, 3, 4, 5):  # through both the live site and the one kept before it
+        report = sync(site(edit=edit), out)
+        assert report.kept == ("briefs/p3/notes.txt",)
+        assert (out / "briefs" / "p3" / "notes.txt").read_text() == "mine"
+
+
+def test_a_folder_whose_modification_time_was_put_back_is_still_listed(tmp_path, monkeypatch):
+    # `tar x` or `rsync -t` over the site put a folder's old time back after adding a file:
+    # the change time moved all the same.
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    folder = out / "briefs" / "p3"
+    before = os.lstat(folder)
+    (folder / "notes.txt").write_text("mine")
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert os.lstat(folder).st_mtime_ns == before.st_mtime_ns
+
+    report = sync(site(edit=2), out)
+
+    assert report.kept == ("briefs/p3/notes.txt",)
+    assert (out / "briefs" / "p3" / "notes.txt").read_text() == "mine"
+
+
+def test_a_folder_changed_just_after_its_stamp_is_listed_even_if_its_stamp_holds(
+    tmp_path, monkeypatch
+):
+    # A file system whose times do not move within one tick of its clock: a file added to a
+    # folder right after its stamp was taken leaves the stamp as it was. The folder changed
+    # moments before the stamp was taken, so the next build lists it all the same.
+    def without_change_time(status: os.stat_result) -> tuple[int, int, int]:
+        return (status.st_mtime_ns, 0, status.st_ino)
+
+    monkeypatch.setattr(output, "stamp_of", without_change_time)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    folder = out / "briefs" / "p3"
+    before = os.lstat(folder)
+    (folder / "notes.txt").write_text("mine")
+    os.utime(folder, ns=(before.st_atime_ns, before.st_mtime_ns))  # as if in the same tick
+
+    report = sync(site(edit=2), out)
+
+    assert report.kept == ("briefs/p3/notes.txt",)
+    assert (out / "briefs" / "p3" / "notes.txt").read_text() == "mine"
+
+
+def test_a_page_someone_replaced_in_a_settled_folder_stops_the_build(tmp_path, monkeypatch):
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    page = out / "briefs" / "p3" / "index.html"
+    other = page.with_name("other.html")
+    other.write_text("their page")
+    os.replace(other, page)  # a new file (inode) under the page's name
+
+    with pytest.raises(OutputError, match=r"briefs/p3/index\.html"):
+        sync(site(edit=3), out)
+    assert page.read_text() == "their page"
+
+
+def test_a_file_dropped_into_the_kept_previous_site_is_never_published(tmp_path, monkeypatch):
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    (previous_path(out) / "briefs" / "p4" / "dropped.html").write_text("not ours")
+
+    sync(site(edit=2), out)
+
+    assert not (out / "briefs" / "p4" / "dropped.html").exists()
+
+
+def test_a_manifest_without_folder_stamps_is_still_ours(tmp_path, monkeypatch):
+    # As an earlier release wrote it: the folders are listed, as they always were.
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    (out / "briefs" / "p3" / "notes.txt").write_text("mine")
+    data = json.loads((out / MARKER).read_bytes())
+    del data["folders"], data["taken"]
+    (out / "manifest.tmp").write_text(json.dumps(data))
+    os.replace(out / "manifest.tmp", out / MARKER)
+
+    report = sync(site(edit=2), out)
+
+    assert report.written == ("briefs/p2/index.html",)
+    assert report.kept == ("briefs/p3/notes.txt",)

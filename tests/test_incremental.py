@@ -595,3 +595,32 @@ def test_edit_builds_store_only_their_changes_to_the_record(tmp_path, monkeypatc
         # written whole again only when they would be more than `most` (then anew from it).
         assert (whole in written) == (most == 1 and step == 1), (step, most)
         assert site_files(site / "site") == cold(site, tmp_path / f"cold{step}")
+
+
+def test_a_body_edit_keeps_what_the_full_path_adds_to_pages_and_reports(tmp_path, full_builds):
+    """Typeset topic names on the edited page, the briefs a build held back, and a page that
+    names its replacement come out of a body edit exactly as from a full build."""
+    site = make(tmp_path / "s")
+    briefs = site / "briefs"
+    quoted = brief("Alpha", topics="'Land \"plots\" -- offers'").replace("b.md#terms", "c.md#terms")
+    (briefs / "a.md").write_text(quoted)
+    (briefs / "draft.md").write_text(brief("Draft").replace("---\n##", "draft: true\n---\n##"))
+    replaced = brief("Beta").replace("---\n##", "superseded_by: c.md\n---\n##")
+    (briefs / "b.md").write_text(replaced)
+    first = rebuild(site)
+    assert [h.path for h in first.held_back] == ["briefs/draft.md"]
+    full_builds.clear()
+
+    (briefs / "a.md").write_text(quoted.replace("Text.", "New text."))
+    edited = rebuild(site)
+    assert full_builds == ["edit"]
+    page = (site / "site" / "briefs" / "a" / "index.html").read_text()
+    assert "Land \u201cplots\u201d \u2013 offers" in page
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+    full_builds.clear()
+    (briefs / "b.md").write_text(replaced.replace("Text.", "Other text."))
+    replacing = rebuild(site)
+
+    assert full_builds == ["full"]  # a brief naming its replacement goes the full way
+    assert edited.held_back == replacing.held_back == first.held_back
+    assert site_files(site / "site") == cold(site, tmp_path / "cold2")

@@ -6,7 +6,9 @@ import contextlib
 import fcntl
 import io
 import os
+import re
 import resource
+import shlex
 import shutil
 import subprocess
 import sys
@@ -155,9 +157,17 @@ def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
     ):
-        status = cli.main([str(arg) for arg in args], out, err)
+        # Named as `run_process` starts it (`python <checkout>/build.py`), for help and hints.
+        prog = f"python {shlex.quote(str(REPO / 'build.py'))}"
+        status = cli.main([str(arg) for arg in args], out, err, prog=prog)
     command = ["build.py", *map(str, args)]
     return subprocess.CompletedProcess(command, status, out.getvalue(), err.getvalue())
+
+
+def without_excerpts(text: str) -> list[str]:
+    """Printed problems' lines without the source line and caret shown under each (`   7 |
+    status: maybe`, `     |         ^`), for tests about the message and its hint."""
+    return [line for line in text.splitlines() if not re.match(r" *[0-9]* \|", line)]
 
 
 def run_process(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -20,6 +20,7 @@ from conftest import (
     run_process,
     site_files,
     snapshot,
+    without_excerpts,
     write_site,
 )
 
@@ -245,7 +246,7 @@ def yaml_problem(make_site, text, name="a.md"):
     """The first problem `check` prints for a brief (a real process), and its hint."""
     result = run_build("check", "--source", make_site({name: text}))
     assert result.returncode == 1
-    lines = result.stderr.splitlines()
+    lines = without_excerpts(result.stderr)
     assert "Traceback" not in result.stderr
     return lines[0], lines[1]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LAND_OFFER, position, run_build, write_site
+from conftest import LAND_OFFER, position, run_build, without_excerpts, write_site
 
 from briefsite.brief import Brief
 from briefsite.catalog import build_catalog
@@ -252,7 +252,7 @@ def test_did_you_mean_for_a_replacement_follows_the_same_rules(tmp_path):
     )
     result = run_build("check", "--source", site)
     assert result.returncode == 1
-    lines = result.stderr.splitlines()
+    lines = without_excerpts(result.stderr)
     assert lines[:2] == [
         "briefs/note.md:5:16: error: 'superseded_by: nope.md' names no brief",
         "  hint: write the replacing brief's file name, e.g. land-offer.md",

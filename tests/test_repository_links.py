@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import GOOD_BRIEF, parse, run_build, write_site
+from conftest import GOOD_BRIEF, parse, run_build, without_excerpts, write_site
 
 SITE = "title: T\nbase_url: https://example.org/\n"
 BRIEF = GOOD_BRIEF.replace("summary:", "slug: land-offer\nsummary:")
@@ -56,7 +56,7 @@ def test_a_host_of_unknown_kind_is_warned_about_in_site_yml_and_gets_no_links(
     for command in ("build", "check"):
         result = run_build(command, "--source", site)
         assert result.returncode == 0, result.stderr
-        lines = result.stderr.splitlines()
+        lines = without_excerpts(result.stderr)
         assert lines[:2] == [
             "site.yml:3:11: warning: cannot tell what kind of host "
             "https://git.example.org/team/briefs is, so briefs get no 'View source' and "

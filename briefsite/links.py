@@ -48,6 +48,9 @@ class RenderedBrief:
     body: Body
     links: tuple[Link, ...]
     directory_urls: bool = True
+    # The site's address: a link to another brief also carries its full address
+    # (`data-url`), which the print stylesheet prints after it, as it does for lists.
+    base_url: str = ""
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -81,47 +84,63 @@ class RenderedBrief:
         def replace(match: re.Match[str]) -> str:
             # Only this body's own placeholders: one an editor typed is left as it stands.
             found = targets.get(match.group(1))
-            return match.group(0) if found is None else f'href="{found}"'
+            return match.group(0) if found is None else found
 
         return _PLACEHOLDER.sub(replace, html)
 
     def _targets(self) -> dict[str, str]:
-        """Each placeholder of the body, and the address written in its place."""
+        """Each placeholder of the body, and the attributes written in its place: `href`,
+        and `data-url` (the page's full address) for a link that reaches a brief."""
         body = self.body
         targets: dict[str, str] = {}
         for ref, link in zip(body.links, self.links, strict=True):
             if not ref.placeholder:
                 continue
             if link.target_slug is None:
-                value = ref.value  # left as written; the link check names it
-            else:
-                site_path = urls.brief_path(link.target_slug)
-                site_path += "#" + ref.fragment if ref.fragment else ""
-                value = urls.relative(site_path, self.brief.path, self.directory_urls)
-            targets[ref.placeholder] = _attribute(value, body.sanitized)
+                # Left as written; the link check names it.
+                targets[ref.placeholder] = f'href="{_attribute(ref.value, body.sanitized)}"'
+                continue
+            site_path = urls.brief_path(link.target_slug)
+            site_path += "#" + ref.fragment if ref.fragment else ""
+            value = urls.relative(site_path, self.brief.path, self.directory_urls)
+            attributes = f'href="{_attribute(value, body.sanitized)}"'
+            if self.base_url:
+                full = urls.absolute(site_path, self.base_url)
+                attributes += f' data-url="{_attribute(full, body.sanitized)}"'
+            targets[ref.placeholder] = attributes
         return targets
 
 
 def render_brief(
-    markup: Markup, brief: Brief, catalog: Catalog, directory_urls: bool = True
+    markup: Markup,
+    brief: Brief,
+    catalog: Catalog,
+    directory_urls: bool = True,
+    base_url: str = "",
 ) -> RenderedBrief:
     """Render one brief's body and resolve its links at once (for one-off use and tests;
     builds render bodies first and resolve them once the catalog is made)."""
-    return resolve(brief, markup.body(brief), catalog, directory_urls)
+    return resolve(brief, markup.body(brief), catalog, directory_urls, base_url)
 
 
-def resolve(brief: Brief, body: Body, catalog: Catalog, directory_urls: bool) -> RenderedBrief:
+def resolve(
+    brief: Brief, body: Body, catalog: Catalog, directory_urls: bool, base_url: str = ""
+) -> RenderedBrief:
     """The brief with each link to a brief tied to the brief it reaches (or to none)."""
 
     def slug_of(path: str) -> str | None:
         target = catalog.by_source.get(path)
         return target.slug if target is not None else None
 
-    return resolve_with(brief, body, slug_of, directory_urls)
+    return resolve_with(brief, body, slug_of, directory_urls, base_url)
 
 
 def resolve_with(
-    brief: Brief, body: Body, slug_of: Callable[[str], str | None], directory_urls: bool
+    brief: Brief,
+    body: Body,
+    slug_of: Callable[[str], str | None],
+    directory_urls: bool,
+    base_url: str = "",
 ) -> RenderedBrief:
     """As `resolve`, with the published briefs known only by the slug at each source path
     (NFC): a build that redoes one brief need not have every other brief in hand."""
@@ -129,7 +148,7 @@ def resolve_with(
     for ref in body.links:
         slug = slug_of(nfc(ref.target_path))
         links.append(Link(ref.href, slug, ref.fragment, ref.line, ref.col, ref.target_path))
-    return RenderedBrief(brief, body, tuple(links), directory_urls)
+    return RenderedBrief(brief, body, tuple(links), directory_urls, base_url)
 
 
 def _attribute(value: str, sanitized: bool) -> str:

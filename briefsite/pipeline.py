@@ -489,11 +489,13 @@ def _build(
     unpublished = {nfc(p.path): "invalid" for p in problems if p.severity is Severity.ERROR}
     unpublished |= {nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))}
     rendered = {
-        brief.slug: resolve(brief, bodies[brief.source_path], catalog, config.directory_urls)
+        brief.slug: resolve(
+            brief, bodies[brief.source_path], catalog, config.directory_urls, config.base_url
+        )
         for brief in catalog.briefs
     }
     unlisted = [
-        resolve(item.stand_in, item.body, catalog, config.directory_urls)
+        resolve(item.stand_in, item.body, catalog, config.directory_urls, config.base_url)
         for item in compiled
         if item.stand_in is not None and item.body is not None
     ]
@@ -620,7 +622,9 @@ def _build_edit(
     for path in changed:
         item = new[path]
         assert item.brief is not None and item.body is not None  # checked above
-        rendered[path] = resolve_with(item.brief, item.body, slug_at.get, config.directory_urls)
+        rendered[path] = resolve_with(
+            item.brief, item.body, slug_at.get, config.directory_urls, config.base_url
+        )
     # Links: every link of the changed briefs reaches a published brief and the anchor it
     # names, and every anchor that other briefs' links ask of them is still there.
     targets = {nfc(path) for path in changed}
@@ -645,7 +649,9 @@ def _build_edit(
             if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
                 return None
             ids[target] = brief_page_ids(
-                resolve_with(other.brief, other.body, slug_at.get, config.directory_urls)
+                resolve_with(
+                    other.brief, other.body, slug_at.get, config.directory_urls, config.base_url
+                )
             )
         if not fragments <= ids[target]:
             return None

@@ -82,6 +82,27 @@ def test_resolving_points_each_placeholder_at_its_page():
     ]
 
 
+def test_a_link_to_a_brief_carries_its_full_address_for_print():
+    """Print shows a link's address after it; a relative one ("../land-offer/") means
+    nothing on paper, so links between briefs carry the page's full address too."""
+    brief = load("briefs/linking.md", LINKING)
+    offer = load("briefs/land-offer.md", LAND_OFFER)
+    catalog, _ = build_catalog([brief, offer])
+    base = "https://example.org/site/"
+
+    rendered = resolve(brief, Markup().body(brief), catalog, True, base)
+
+    anchors = [a["attrs"] for a in Page(rendered.body_html).find_all("a")]
+    addresses = [(a["href"], a.get("data-url")) for a in anchors if isinstance(a, dict)]
+    assert addresses[:4] == [
+        ("../land-offer/#terms", base + "briefs/land-offer/#terms"),
+        ("../land-offer/", base + "briefs/land-offer/"),
+        ("missing.md#x", None),  # reaches no brief: the link check reports it
+        ("#more", None),  # this page: the print stylesheet adds nothing to it
+    ]
+    assert f'data-url="{base}briefs/land-offer/"' in rendered.notes_html
+
+
 def test_a_changed_slug_changes_only_the_resolved_links():
     brief = load("briefs/linking.md", LINKING)
     body = Markup().body(brief)

@@ -10,6 +10,7 @@ import re
 import resource
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -60,6 +61,15 @@ summary: Qingdao offers 37.3 km² of net industrial land.
 
 Text.
 """
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the processes the tests start. The preview's tests stop it with SIGINT,
+    as an editor's Ctrl-C does; but a shell that starts the suite in the background (a CI
+    script's `&`) starts it with SIGINT ignored, every process started from it inherits that,
+    and the previews would never stop. A handled signal is not inherited: handle it here."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,6 +14,8 @@ import os
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefsite import output
 from briefsite.output import MARKER, Output, OutputError, previous_path, published_hashes, sync
@@ -198,3 +200,13 @@ def test_a_page_changed_in_place_while_a_build_runs_is_never_overwritten(tmp_pat
     with pytest.raises(OutputError, match=r"briefs/p3/index\.html \(changed since"):
         sync(site(edit=4), out)
     assert page.read_text() == "<p>PAGE 3</p>\n"
+
+
+@given(st.lists(st.text(alphabet="ab./\n-_~+é\x00 ", max_size=6), max_size=4))
+def test_paths_checked_in_bulk_are_exactly_the_plain_ones(paths):
+    # Manifests' paths are checked all at once; the answer must be the one each path gives.
+    plain = all(output._PLAIN_PATH.fullmatch(p) and "\n" not in p for p in paths)
+    assert output._all_plain(paths) == bool(plain)
+    if output._all_plain(paths):
+        assert all(output.is_safe_relative(p) for p in paths)
+    assert all(json.loads(quoted) == p for p, quoted in output._quoted(paths).items())

@@ -36,7 +36,15 @@ from .incremental import (
     fragment_links,
     wanted_anchors,
 )
-from .output import Output, OutputError, SyncReport, check_location, check_outputs, sync
+from .output import (
+    Output,
+    OutputError,
+    SyncReport,
+    check_location,
+    check_outputs,
+    collection_paused,
+    sync,
+)
 from .pages import (
     BriefSummary,
     Page,
@@ -307,19 +315,20 @@ def build(
         return _build(config, options, BuildInputs.find(config), on_disk, None)[0]
     cache = Cache.open(config.root)
     try:
-        inputs = BuildInputs.find(config)
-        setting = setting_digest(config, options, inputs)
-        fingerprint = inputs_fingerprint(inputs, setting)
-        key = entry_key("build", fingerprint) if fingerprint else ""
-        if key and on_disk:
-            record = _get(cache, key, BuildRecord)
-            if record is not None and dict(record.outputs) == dict(on_disk):
-                return record.result()
-        site, changes = _load_record(cache) if on_disk else (None, None)
-        sources = identify(config, options, inputs, cache)
-        made = None
-        if site is not None and site.setting == setting:
-            made = _build_edit(config, options, inputs, sources, on_disk, cache, site)
+        with collection_paused():  # bookkeeping, and the edit path: see `collection_paused`
+            inputs = BuildInputs.find(config)
+            setting = setting_digest(config, options, inputs)
+            fingerprint = inputs_fingerprint(inputs, setting)
+            key = entry_key("build", fingerprint) if fingerprint else ""
+            if key and on_disk:
+                record = _get(cache, key, BuildRecord)
+                if record is not None and dict(record.outputs) == dict(on_disk):
+                    return record.result()
+            site, changes = _load_record(cache) if on_disk else (None, None)
+            sources = identify(config, options, inputs, cache)
+            made = None
+            if site is not None and site.setting == setting:
+                made = _build_edit(config, options, inputs, sources, on_disk, cache, site)
         result, state = made or _build(config, options, inputs, on_disk, cache, sources)
         if result.ok:
             if key:

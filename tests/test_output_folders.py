@@ -14,11 +14,14 @@ import os
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefsite import output
-from briefsite.output import MARKER, Output, OutputError, previous_path, sync
+from briefsite.output import MARKER, Output, OutputError, previous_path, published_hashes, sync
 
 PAGES = 12
+OLD_NS = 1_000_000_000 * 10**9  # 2001
 
 
 def site(edit: int = -1) -> list[Output]:
@@ -176,3 +179,34 @@ def test_a_manifest_without_folder_stamps_is_still_ours(tmp_path, monkeypatch):
 
     assert report.written == ("briefs/p2/index.html",)
     assert report.kept == ("briefs/p3/notes.txt",)
+
+
+def test_a_page_changed_in_place_while_a_build_runs_is_never_overwritten(tmp_path, monkeypatch):
+    # Publishing takes the status of the live files from `published_hashes`, taken when the
+    # build began. A page someone edits in place meanwhile goes out as it is (it is the same
+    # file), and the next build, seeing its times moved, treats it as theirs.
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    published_hashes(out)  # as `build` does before building
+    page = out / "briefs" / "p3" / "index.html"
+    with page.open("r+") as handle:  # the same file (inode), other bytes of the same size
+        handle.write("<p>PAGE 3</p>\n")
+    os.utime(page, ns=(OLD_NS, OLD_NS))
+
+    sync(site(edit=2), out)
+    assert page.read_text() == "<p>PAGE 3</p>\n"
+    with pytest.raises(OutputError, match=r"briefs/p3/index\.html \(changed since"):
+        sync(site(edit=4), out)
+    assert page.read_text() == "<p>PAGE 3</p>\n"
+
+
+@given(st.lists(st.text(alphabet="ab./\n-_~+é\x00 ", max_size=6), max_size=4))
+def test_paths_checked_in_bulk_are_exactly_the_plain_ones(paths):
+    # Manifests' paths are checked all at once; the answer must be the one each path gives.
+    plain = all(output._PLAIN_PATH.fullmatch(p) and "\n" not in p for p in paths)
+    assert output._all_plain(paths) == bool(plain)
+    if output._all_plain(paths):
+        assert all(output.is_safe_relative(p) for p in paths)
+    assert all(json.loads(quoted) == p for p, quoted in output._quoted(paths).items())

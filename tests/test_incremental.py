@@ -595,3 +595,18 @@ def test_edit_builds_store_only_their_changes_to_the_record(tmp_path, monkeypatc
         # written whole again only when they would be more than `most` (then anew from it).
         assert (whole in written) == (most == 1 and step == 1), (step, most)
         assert site_files(site / "site") == cold(site, tmp_path / f"cold{step}")
+
+
+def test_brief_files_bytes_are_let_go_once_compiled(tmp_path):
+    # Ten thousand briefs are 80 MB: a build must not hold them while its pages render.
+    site = make(tmp_path / "s")
+    config = config_of(site, site / "site")
+    options = BuildOptions(today=TODAY, jobs=1)
+    inputs = pipeline.BuildInputs.find(config)
+    sources = pipeline.identify(config, options, inputs, None)
+    assert len(sources.data) == 4
+
+    compiled_now = pipeline.compile_some(config, options, sources, list(sources.keys), None)
+
+    assert len(compiled_now) == 4
+    assert sources.data == {}

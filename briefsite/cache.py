@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".briefsite-cache"
-PENDING_BYTES = 8 * 1024 * 1024  # values held for one write at most: a cold build stores 100 MB
+PENDING_BYTES = 4 * 1024 * 1024  # values held for one write at most: a cold build stores 90 MB
 DATABASE = "cache.sqlite"
 KEY_FILE = "cache-key"
 _SCHEMA = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, mac BLOB, value BLOB)"
@@ -302,10 +302,10 @@ class Cache:
             mac = hmac.new(self.key, key.encode() + b"\0" + data, hashlib.sha256).digest()
             self._pending[key] = (mac, data)
             self._pending_bytes += len(data)
+            if self._pending_bytes > PENDING_BYTES:  # a cold build's briefs: 90 MB pickled
+                self.flush()
         self._used.update(items)
         self._remember(items)
-        if self._pending_bytes > PENDING_BYTES:
-            self.flush()
 
     def flush(self) -> None:
         """Write the values stored since the last flush, in one transaction."""

@@ -274,6 +274,8 @@ def compile_some(
         lambda done: options.progress("rendering", done, len(jobs)),
     )
     made = {sources.keys[job.path]: item for job, item in zip(jobs, fresh, strict=True)}
+    for shown in wanted:  # ten thousand briefs' bytes are 80 MB: not kept while pages render
+        sources.data.pop(shown, None)
     if cache:
         # Only results of the brief itself are kept: not a time-out or an internal error.
         cache.put_many({k: v for k, v in made.items() if v.cacheable})

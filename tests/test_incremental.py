@@ -624,3 +624,18 @@ def test_a_body_edit_keeps_what_the_full_path_adds_to_pages_and_reports(tmp_path
     assert full_builds == ["full"]  # a brief naming its replacement goes the full way
     assert edited.held_back == replacing.held_back == first.held_back
     assert site_files(site / "site") == cold(site, tmp_path / "cold2")
+
+
+def test_brief_files_bytes_are_let_go_once_compiled(tmp_path):
+    # Ten thousand briefs are 80 MB: a build must not hold them while its pages render.
+    site = make(tmp_path / "s")
+    config = config_of(site, site / "site")
+    options = BuildOptions(today=TODAY, jobs=1)
+    inputs = pipeline.BuildInputs.find(config)
+    sources = pipeline.identify(config, options, inputs, None)
+    assert len(sources.data) == 4
+
+    compiled_now = pipeline.compile_some(config, options, sources, list(sources.keys), None)
+
+    assert len(compiled_now) == 4
+    assert sources.data == {}

@@ -19,7 +19,7 @@ from .brief import Brief
 from .frontmatter import default_slug, load_brief, split
 from .placeholders import placeholder_problems
 from .problems import Problem
-from .source import SourceFile, decode
+from .source import SourceFile, decode, invisible_characters
 
 if TYPE_CHECKING:  # markup loads Markdown, Pygments and nh3: only when a brief is compiled
     from .markup import Body, Markup
@@ -107,16 +107,18 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
             return CompiledBrief(path, None, None, tuple(loaded))
         body = _renderer(settings.raw_html, stand_in.lang).body(stand_in)
         stand_in = dataclasses.replace(stand_in, body_markdown="")
-        problems = (*loaded, *body.problems)
+        unseen = invisible_characters(source, stand_in.body_line)
+        problems = (*loaded, *unseen, *body.problems)
         return CompiledBrief(path, None, body, problems, stand_in=stand_in)
     body = _renderer(settings.raw_html, loaded.lang).body(loaded)
     # A brief ready for readers may keep none of the text `new` wrote for its editor.
     unfinished = () if loaded.draft else tuple(placeholder_problems(source, loaded.body_line))
+    hidden = tuple(invisible_characters(source, loaded.body_line))
     # The Markdown text is not needed once rendered: kept, it would be carried through the
     # cache, the workers' messages and a large build's memory for nothing. The body's own
     # warnings (leftovers of other systems, a caption above no table) are the file's.
     kept = typeset_brief(dataclasses.replace(loaded, body_markdown=""))
-    return CompiledBrief(path, kept, body, (*unfinished, *body.problems))
+    return CompiledBrief(path, kept, body, (*unfinished, *hidden, *body.problems))
 
 
 def typeset_brief(brief: Brief) -> Brief:

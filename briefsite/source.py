@@ -72,6 +72,47 @@ def decode(path: str, data: bytes) -> SourceFile | Problem:
     return make_source(path, text)
 
 
+# Characters that HTML forbids in text (a parse error in browsers' parsers and validators)
+# and that editors never mean: C0 controls other than tab and line feed, DEL, C1 controls and
+# Unicode's noncharacters. They come with text pasted out of PDFs and word processors and show
+# as nothing or as a box; \x02 and \x03 are also Python-Markdown's own placeholder marks.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane + 0xFFFE)}{chr(plane + 0xFFFF)}" for plane in range(0, 0x110000, 0x10000)
+    )
+    + "]"
+)
+_MOST_INVISIBLE = 20  # per file: past that, one more problem says how many were left out
+
+
+def invisible_characters(source: SourceFile, from_line: int) -> list[Problem]:
+    """An error at each control character or noncharacter in the text from `from_line` on
+    (the body: in the front matter the YAML parser refuses them itself)."""
+    start = source.line_starts[from_line - 1] if from_line - 1 < len(source.line_starts) else 0
+    found = [m.start() for m in _INVISIBLE.finditer(source.text, start)]
+    problems = [
+        error(
+            source.path,
+            *source.position(offset),
+            f"invisible character U+{ord(source.text[offset]):04X} in the text",
+            "delete it (it often comes with text pasted from a PDF or a word processor): "
+            "browsers show it as nothing or as a box",
+        )
+        for offset in found[:_MOST_INVISIBLE]
+    ]
+    if len(found) > _MOST_INVISIBLE:
+        problems.append(
+            error(
+                source.path,
+                *source.position(found[_MOST_INVISIBLE]),
+                f"{len(found) - _MOST_INVISIBLE} more invisible characters after this",
+                "search the file for them, or retype the paragraphs pasted from elsewhere",
+            )
+        )
+    return problems
+
+
 def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Problem]]:
     """List every brief file under `briefs_dir`, sorted, refusing links that leave the folder.
 

@@ -6,6 +6,7 @@
   broken only at spaces, while the table scrolls sideways with its shadow cue and the page
   does not.
 - The sample brief's "Table 1" has its caption and row headers and fits a 360 px screen.
+- A code block wider than a phone scrolls on its own, and the keyboard reaches and scrolls it.
 
 Fixtures (Chromium, the served sample site) come from tests/browser_support.py; a small site
 with a wide table is built here into a temporary folder and opened from disk.
@@ -44,6 +45,12 @@ summary: A captioned table with row labels and twelve columns of numbers.
 | --- | {" | ".join("---:" for _ in range(12))} |
 | Share of investment in strategic emerging industries | {SHARES} |
 | Growth year on year | {GROWTH} |
+
+## Code
+
+```text
+{"industrial_land_offer_km2=37.3 " * 8}
+```
 """
 
 # For the first table of the page: its region, caption and row headers, measured.
@@ -127,3 +134,23 @@ def test_the_sample_table_has_its_caption_and_fits_a_phone(
     assert not state["region"]["scrolls"], "two columns fit 360 px without scrolling"
     assert len(state["rowHeaders"]) == 5, state["rowHeaders"]
     assert _breaks_inside_words(page, "th[scope=row], td") == []
+
+
+def test_a_wide_code_block_scrolls_by_keyboard_and_the_page_does_not(
+    new_page: NewPage, table_site: Path, axe: Any
+) -> None:
+    page = new_page(viewport={"width": 320, "height": 900})
+    page.goto((table_site / "briefs" / "wide-table" / "index.html").as_uri())
+    block = page.locator("pre")
+    assert block.evaluate("e => e.scrollWidth > e.clientWidth"), "the code should scroll"
+    assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    # Chromium lets the keyboard into any scroller; other browsers need the tabindex, which
+    # axe's rule asks for.
+    rule = {"runOnly": {"type": "rule", "values": ["scrollable-region-focusable"]}}
+    assert axe.run(page, options=rule).response["violations"] == []
+
+    page.locator(".table-scroll").focus()
+    page.keyboard.press("Tab")  # the next stop after the table is the code block
+    assert page.evaluate("document.activeElement.tagName") == "PRE"
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.activeElement.scrollLeft > 0", timeout=5000)

@@ -457,7 +457,9 @@ def _new_failed(messages: Sequence[str], err: TextIO) -> int:
 class ProgressBar:
     """A one-line progress bar on terminals, for builds long enough to need one.
 
-    Shown only after PROGRESS_AFTER seconds, only on a terminal, never in CI logs.
+    Shown only after PROGRESS_AFTER seconds, only on a terminal, never in CI logs, and never
+    on a terminal that says it cannot move its cursor (TERM=dumb: Emacs' shell, some IDE
+    consoles), where each redraw would print as a new line of escape codes.
     """
 
     def __init__(self, stream: TextIO, enabled: bool = True) -> None:
@@ -466,6 +468,7 @@ class ProgressBar:
             enabled
             and bool(getattr(stream, "isatty", lambda: False)())
             and not os.environ.get("CI")
+            and os.environ.get("TERM") != "dumb"
         )
         self.started = time.perf_counter()
         self.shown = False

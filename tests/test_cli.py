@@ -276,6 +276,20 @@ def test_no_colour_on_a_terminal_when_asked(
     assert ESCAPE not in terminal
 
 
+def test_a_dumb_terminal_gets_no_progress_bar(
+    many_briefs: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # TERM=dumb cannot move the cursor: each redraw would be a new line of escape codes. (No
+    # cache: the shared site's briefs must be read and rendered, by this test and the others.)
+    args = ("--source", many_briefs, "--output", tmp_path / "out", "--no-cache")
+    status, stdout, terminal = main_on_terminal(
+        monkeypatch, *args, changes={"TERM": "dumb"}, progress_after=0
+    )
+    assert status == 0, terminal
+    assert stdout.startswith("Built 12 briefs"), stdout
+    assert "\r" not in terminal and ESCAPE not in terminal, terminal[-300:]
+
+
 def test_a_quick_build_on_a_terminal_shows_no_progress_bar(good_site: Path, monkeypatch) -> None:
     # Quick: done long before the bar is due. (When it is due is tested on a fake clock below.)
     status, stdout, terminal = main_on_terminal(

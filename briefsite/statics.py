@@ -219,14 +219,19 @@ def clashes(static: Mapping[str, str], generated: Iterable[str]) -> list[Problem
     """An error for each static file that would take the place of a generated file or folder,
     or lie in a folder where the generated site has a file; names that differ only in letter
     case count as the same (a host that ignores case, as macOS and Windows do, holds one of
-    them), between static files too. `static`: output path -> the file, as editors see it."""
-    files = {path.casefold(): path for path in generated}
-    folders = {f.casefold(): f for path in files.values() for f in _folders(path)}
-    static_folders = {f.casefold(): f for path in static for f in _folders(path)}
+    them), between static files too. `static`: output path -> the file, as editors see it.
+
+    Case is folded with `str.lower`, as those file systems fold it closely enough (`casefold`
+    would also call "Straße" and "Strasse" one name, which none of them does)."""
+    if not static:
+        return []  # (ten thousand pages' folders are not worth listing for nothing)
+    files = {path.lower(): path for path in generated}
+    folders = {f.lower(): f for path in files.values() for f in _folders(path)}
+    static_folders = {f.lower(): f for path in static for f in _folders(path)}
     problems = []
     seen: dict[str, str] = {}  # a static file's place, case folded -> the file
     for path, shown in sorted(static.items()):
-        place = path.casefold()
+        place = path.lower()
         found = _clash(path, files, folders)
         if found is not None:
             problems.append(error(shown, 0, 0, f"static file {found}", _HINT))
@@ -253,16 +258,16 @@ _HINT = (
 
 
 def _clash(path: str, files: Mapping[str, str], folders: Mapping[str, str]) -> str | None:
-    """How a static file's path clashes with the generated files (by case-folded names), or
+    """How a static file's path clashes with the generated files (by names in lower case), or
     None."""
-    place = path.casefold()
+    place = path.lower()
     if place in files:
         return _said("would replace the generated file", path, files[place])
     if place in folders:
         what = "is a file where the generated site has the folder"
         return _said(what, path, folders[place] + "/")
     for folder in _folders(path):
-        generated = files.get(folder.casefold())
+        generated = files.get(folder.lower())
         if generated is not None:
             what = f"lies in a folder '{folder}/' where the generated site has the file"
             return _said(what, folder, generated)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import urls
+from . import statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -69,6 +69,7 @@ from .source import (
     read_assets,
     read_brief_bytes,
 )
+from .statics import STATIC_DIR, StaticFiles
 from .workers import Job, compile_all, default_jobs
 
 if TYPE_CHECKING:
@@ -168,14 +169,18 @@ class BuildInputs:
     templates: bytes  # files_digest of the template folders
     stamps: tuple[Stamp | None, ...] = ()  # of each path (None: it could not be looked at)
     taken_ns: int = 0  # the clock just before the stamps were taken
+    static: StaticFiles = field(default_factory=StaticFiles)  # static/'s files and stamps
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
         paths, problems = brief_files(config.root, config.briefs_dir.name)
+        static_paths, static_problems = statics.find(config)
         taken = clock_ns()
         stamps = tuple(file_stamp(path) for path in paths)
+        static, oversized = statics.stamped(config, static_paths)
+        problems += static_problems + oversized
         templates = files_digest(config.template_dirs)
-        return cls(tuple(paths), tuple(problems), templates, stamps, taken)
+        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static)
 
 
 def clock_ns() -> int:
@@ -433,6 +438,7 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     choices = (options.drafts, options.future, options.every_brief, options.today, options.git)
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
+    digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
     digest.update(inputs.templates)
     if options.git:
         digest.update(git_head(config.root).encode())
@@ -447,7 +453,8 @@ def inputs_fingerprint(inputs: BuildInputs, setting: bytes) -> str | None:
     """
     digest = hashlib.sha256(setting)
     newest = 0
-    for path, stamp in zip(inputs.paths, inputs.stamps, strict=True):
+    paths = (*inputs.paths, *inputs.static.paths)
+    for path, stamp in zip(paths, (*inputs.stamps, *inputs.static.stamps), strict=True):
         if stamp is None:
             return None
         newest = max(newest, stamp[1])
@@ -546,6 +553,12 @@ def _build(
         for name, data in read_assets(config.template_dirs).items()
     ]
     outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    static = statics.collect(
+        config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
+    )
+    clashing = statics.clashes(static.shown, (o.path for o in outputs))
+    problems += static.problems + clashing
+    outputs += [] if clashing else static.outputs  # (each clash is reported once, above)
     problems += check_outputs(outputs)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history), None
@@ -699,6 +712,12 @@ def _build_edit(
     if problems or {o.path for o in made} != own_pages:
         return None
     fresh = {o.path: o for o in made}
+    # Static files: the same names as recorded (`setting_digest`), so no new clash; those
+    # whose stamp moved are read, the rest are the published files.
+    static = statics.collect(config, inputs.static, inputs.taken_ns, on_disk, cache)
+    if static.problems or not static.shown.keys() <= site.outputs.keys():
+        return None
+    fresh.update((o.path, o) for o in static.outputs)
     outputs = tuple(
         fresh.get(path) or Output(path, None, digest)
         for path, digest in sorted(site.outputs.items())
@@ -893,7 +912,7 @@ def check_site(config: SiteConfig, options: BuildOptions | None = None) -> Build
 def output_problems(config: SiteConfig) -> list[Problem]:
     """Why the site may not be written to `config.output`: checked before building, so a
     mistaken `--output` (the site folder itself, `briefs/`, a symbolic link) costs nothing."""
-    protected = (config.briefs_dir, *config.template_dirs)
+    protected = (config.briefs_dir, config.root / STATIC_DIR, *config.template_dirs)
     return check_location(config.output, config.root, protected)
 
 

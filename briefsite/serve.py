@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from http import HTTPStatus
@@ -54,6 +54,7 @@ from .output import is_safe_relative
 from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
 from .reporting import paint, report, shown_from_here
+from .statics import STATIC_DIR
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -718,9 +719,29 @@ def _relevant(change: object, path: str) -> bool:
     )
 
 
+def relevant_in(root: Path) -> Callable[[object, str], bool]:
+    """`_relevant`, and any file in `static/` but hidden ones: a file there of any name (a
+    PDF, a CNAME) is published as it is, and hidden names never are."""
+    static = os.fspath((root / STATIC_DIR).resolve()) + os.sep
+
+    def relevant(change: object, path: str) -> bool:
+        if path.startswith(static):
+            return not Path(path).name.startswith(".")
+        return _relevant(change, path)
+
+    return relevant
+
+
 def watched_paths(root: Path) -> list[Path]:
-    """What a preview watches: the briefs, the site's and built-in templates, site.yml."""
-    paths = [root / "briefs", root / CONFIG_NAME, root / "templates", BUILTIN_TEMPLATES]
+    """What a preview watches: the briefs, the static files, the site's and built-in
+    templates, site.yml. (A folder made after the preview started is not watched.)"""
+    paths = [
+        root / "briefs",
+        root / STATIC_DIR,
+        root / CONFIG_NAME,
+        root / "templates",
+        BUILTIN_TEMPLATES,
+    ]
     return [p for p in dict.fromkeys(p.resolve() for p in paths) if p.exists()]
 
 
@@ -757,7 +778,7 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             *watched_paths(root),
             debounce=WATCH_DEBOUNCE_MS,
             step=WATCH_STEP_MS,
-            watch_filter=_relevant,
+            watch_filter=relevant_in(root),
             yield_on_timeout=True,
             rust_timeout=200,
         )

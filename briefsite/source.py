@@ -11,7 +11,7 @@ import bisect
 import os
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,8 +152,7 @@ def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Probl
             )
         )
         return [], problems
-    real_root = Path(os.path.realpath(root))
-    found = list(_walk(root, real_root, set(), site_root, problems))
+    found = walk_files(site_root, root, BRIEFS, problems)
     if not found and not problems:
         # Not an error (a new site builds), but a site of no briefs is rarely what was meant:
         # a wrong --source, or briefs saved as .txt.
@@ -166,13 +165,55 @@ def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Probl
                 f"add one Markdown file per brief to '{briefs_dir}/' ('new' writes one)",
             )
         )
-    return sorted(found, key=lambda name: name.split(os.sep)), problems  # as `Path`s sort
+    return found, problems
+
+
+def _nothing(name: str) -> tuple[str, str] | None:
+    """No further rule: the default of `Walk`'s hooks."""
+    return None
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What a walk of a source folder yields, and what it says on the way.
+
+    One walk serves every folder of files a build reads (`briefs/`, `static/`), so the rules
+    that keep a build inside its folders (no link leading out, no loops, no names that cannot
+    be printed or written) are written once.
+    """
+
+    label: str  # the folder as messages name it: "briefs folder"
+    suffix: str = BRIEF_SUFFIX  # the files yielded end so ("": every regular file)
+    # (message, hint) for a further name refused, files and folders alike; None: accepted.
+    refuse: Callable[[str], tuple[str, str] | None] = _nothing
+    # (message, hint) of a warning for a hidden name (skipped either way); None: silence.
+    hidden: Callable[[str], tuple[str, str] | None] = _nothing
+    # Whether an entry that is neither a file nor a folder (a pipe, a socket, a device) is
+    # an error: reading a pipe would wait for ever, and a device is no file to publish.
+    special: bool = False
+
+
+BRIEFS = Walk("briefs folder")
+
+
+def walk_files(site_root: Path, root: Path, walk: Walk, problems: list[Problem]) -> list[str]:
+    """The files below `root` (a real folder) that `walk` yields, sorted as `Path`s sort,
+    following only links that stay inside it; what is refused goes to `problems`."""
+    real_root = Path(os.path.realpath(root))
+    found = list(_walk(root, real_root, set(), site_root, problems, walk))
+    return sorted(found, key=lambda name: name.split(os.sep))  # as `Path`s sort
 
 
 def _walk(
-    folder: Path, real_root: Path, seen: set[str], site_root: Path, problems: list[Problem]
+    folder: Path,
+    real_root: Path,
+    seen: set[str],
+    site_root: Path,
+    problems: list[Problem],
+    walk: Walk = BRIEFS,
 ) -> Iterator[str]:
-    """Yield brief files below `folder`, following only in-tree links, each real folder once."""
+    """Yield the files below `folder` that `walk` wants, following only in-tree links, each
+    real folder once."""
     real = os.path.realpath(folder)
     if real in seen:
         return
@@ -184,17 +225,21 @@ def _walk(
         return
     for entry in entries:
         if entry.name.startswith("."):
-            continue  # editor swap files, .DS_Store and the like are never briefs
-        refused = _refused_name(entry.name)
+            # Editor swap files, .DS_Store and the like are never briefs, nor published.
+            note = walk.hidden(entry.name)
+            if note:
+                problems.append(warning(display_path(site_root, entry.path), 0, 0, *note))
+            continue
+        refused = _refused_name(entry.name) or walk.refuse(entry.name)
         if refused:
             problems.append(error(display_path(site_root, entry.path), 0, 0, *refused))
             continue
-        if entry.name.endswith(BRIEF_SUFFIX) and not entry.is_symlink() and entry.is_file():
-            yield entry.path  # the usual brief, a plain file: nothing more to look at
+        if entry.name.endswith(walk.suffix) and not entry.is_symlink() and entry.is_file():
+            yield entry.path  # the usual case, a plain file: nothing more to look at
             continue
         path = Path(entry.path)
         if entry.is_symlink():
-            reason = _link_escape(path, real_root)
+            reason = _link_escape(path, real_root, walk.label)
             if reason:
                 problems.append(
                     error(
@@ -202,14 +247,24 @@ def _walk(
                         0,
                         0,
                         f"refusing to follow symbolic link: {reason}",
-                        "copy the file into the briefs folder instead of linking to it",
+                        f"copy the file into the {walk.label} instead of linking to it",
                     )
                 )
                 continue
         if entry.is_dir():
-            yield from _walk(path, real_root, seen, site_root, problems)
-        elif entry.name.endswith(BRIEF_SUFFIX) and entry.is_file():
+            yield from _walk(path, real_root, seen, site_root, problems, walk)
+        elif entry.name.endswith(walk.suffix) and entry.is_file():
             yield entry.path
+        elif walk.special and not entry.is_file():
+            problems.append(
+                error(
+                    display_path(site_root, path),
+                    0,
+                    0,
+                    "not a regular file or folder (a pipe, socket or device), so not read",
+                    f"remove it from the {walk.label}",
+                )
+            )
         elif entry.name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
             stem = entry.name[: entry.name.rindex(".")]
             problems.append(
@@ -243,7 +298,7 @@ def _refused_name(name: str) -> tuple[str, str] | None:
     return None
 
 
-def _link_escape(path: Path, real_root: Path) -> str:
+def _link_escape(path: Path, real_root: Path, label: str = BRIEFS.label) -> str:
     """Why a symbolic link may not be followed, or "" when it stays inside the tree."""
     try:
         target = path.resolve(strict=True)
@@ -254,7 +309,7 @@ def _link_escape(path: Path, real_root: Path) -> str:
             return "it is part of a link loop"
         return "it points to a file that does not exist"
     if target != real_root and real_root not in target.parents:
-        return "it points outside the briefs folder"
+        return f"it points outside the {label}"
     return ""
 
 
@@ -266,6 +321,16 @@ def read_brief(site_root: Path, path: Path, max_bytes: int) -> SourceFile | Prob
 
 def read_brief_bytes(site_root: Path, path: Path | str, max_bytes: int) -> bytes | Problem:
     """A brief file's bytes, or why they cannot be had; never more than `max_bytes` + 1 read."""
+    return read_limited(
+        site_root, path, max_bytes, "split the brief, or raise 'max_brief_bytes' in site.yml"
+    )
+
+
+def read_limited(
+    site_root: Path, path: Path | str, max_bytes: int, too_large: str
+) -> bytes | Problem:
+    """A source file's bytes, or why they cannot be had (`too_large`: the hint when it is
+    over the limit); never more than `max_bytes` + 1 read."""
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)
@@ -279,7 +344,7 @@ def read_brief_bytes(site_root: Path, path: Path | str, max_bytes: int) -> bytes
             0,
             0,
             f"file is larger than the limit of {max_bytes:,} bytes",
-            "split the brief, or raise 'max_brief_bytes' in site.yml",
+            too_large,
         )
     return data
 

@@ -350,6 +350,30 @@ def installed(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
 
 
 @pytest.fixture
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry per build that went through the stages (not answered from its record):
+    "full", or "edit" for a build by the edit path."""
+    seen: list[str] = []
+    from briefsite import pipeline
+
+    real, edit = pipeline._build, pipeline._build_edit
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append("full")
+        return real(*args, **kwargs)
+
+    def edited(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made = edit(*args, **kwargs)
+        if made is not None:
+            seen.append("edit")
+        return made
+
+    monkeypatch.setattr(pipeline, "_build", full)
+    monkeypatch.setattr(pipeline, "_build_edit", edited)
+    return seen
+
+
+@pytest.fixture
 def rendered_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The pages each build in this process rendered, in order (builds with jobs=1: pages
     rendered in worker processes are not seen)."""

@@ -318,28 +318,6 @@ def settle(site: Path) -> None:
         os.utime(path, (past, past))
 
 
-@pytest.fixture
-def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """One entry per build that went through the stages (not answered from its record):
-    "full", or "edit" for a build by the edit path."""
-    seen: list[str] = []
-    real, edit = pipeline._build, pipeline._build_edit
-
-    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append("full")
-        return real(*args, **kwargs)
-
-    def edited(*args, **kwargs):  # type: ignore[no-untyped-def]
-        made = edit(*args, **kwargs)
-        if made is not None:
-            seen.append("edit")
-        return made
-
-    monkeypatch.setattr(pipeline, "_build", full)
-    monkeypatch.setattr(pipeline, "_build_edit", edited)
-    return seen
-
-
 def test_a_build_with_nothing_changed_is_answered_from_its_record(tmp_path, full_builds):
     site = make(tmp_path / "s")
     settle(site)

@@ -402,27 +402,6 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def paths(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Which way each build went: "full", "edit", or nothing when answered from its record."""
-    seen: list[str] = []
-    real, edit = pipeline._build, pipeline._build_edit
-
-    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append("full")
-        return real(*args, **kwargs)
-
-    def edited(*args, **kwargs):  # type: ignore[no-untyped-def]
-        made = edit(*args, **kwargs)
-        if made is not None:
-            seen.append("edit")
-        return made
-
-    monkeypatch.setattr(pipeline, "_build", full)
-    monkeypatch.setattr(pipeline, "_build_edit", edited)
-    return seen
-
-
 def cold(site: Path, folder: Path) -> dict[str, bytes]:
     """The same site built from nothing, without a cache."""
     result = run_build("build", "--source", site, "--output", folder, "--no-cache")
@@ -431,7 +410,7 @@ def cold(site: Path, folder: Path) -> dict[str, bytes]:
 
 
 def test_static_files_unchanged_since_the_last_build_are_not_read_again(
-    tmp_path, reads, paths, monkeypatch
+    tmp_path, reads, full_builds, monkeypatch
 ):
     files = {"CNAME": "a.example\n", "img/logo.png": BINARY, "doc.pdf": b"%PDF" + BINARY}
     site = make(tmp_path / "s", files)
@@ -446,18 +425,18 @@ def test_static_files_unchanged_since_the_last_build_are_not_read_again(
     brief = site / "briefs" / "x.md"
     brief.write_text(brief.read_text().replace("Land offer", "Land offered"))
     built(site)  # a title edit takes every stage, static files included
-    assert paths[-1] == "full"
+    assert full_builds[-1] == "full"
     assert reads == []
 
     brief.write_text(brief.read_text().replace("Text.", "New text."))
     built(site)  # a body edit takes the edit path
-    assert paths[-1] == "edit"
+    assert full_builds[-1] == "edit"
     assert reads == []
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 
 
 def test_a_static_file_changed_added_or_removed_is_published_by_the_next_build(
-    tmp_path, reads, paths, monkeypatch
+    tmp_path, reads, full_builds, monkeypatch
 ):
     site = make(tmp_path / "s", {"CNAME": "a.example\n", "img/logo.png": BINARY})
     a_minute_later(monkeypatch)
@@ -468,7 +447,7 @@ def test_a_static_file_changed_added_or_removed_is_published_by_the_next_build(
     files = built(site)
     assert files["CNAME"] == b"b.example\n"
     assert reads == ["CNAME"]
-    assert paths[-1] == "edit"  # same names: the edit path reads the changed file
+    assert full_builds[-1] == "edit"  # same names: the edit path reads the changed file
     assert site_files(site / "site") == cold(site, tmp_path / "cold1")
 
     reads.clear()
@@ -476,13 +455,13 @@ def test_a_static_file_changed_added_or_removed_is_published_by_the_next_build(
     files = built(site)
     assert files["new.txt"] == b"new\n"
     assert reads == ["new.txt"]
-    assert paths[-1] == "full"  # a new name may clash: the full path checks it
+    assert full_builds[-1] == "full"  # a new name may clash: the full path checks it
     assert site_files(site / "site") == cold(site, tmp_path / "cold2")
 
     (site / "static" / "new.txt").unlink()
     files = built(site)
     assert "new.txt" not in files
-    assert paths[-1] == "full"
+    assert full_builds[-1] == "full"
     assert site_files(site / "site") == cold(site, tmp_path / "cold3")
 
 

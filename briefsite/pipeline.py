@@ -237,6 +237,9 @@ def identify(
     return found
 
 
+_COMPILED_HERE: set[BriefSettings] = set()  # the settings this process has compiled with
+
+
 def compile_some(
     config: SiteConfig,
     options: BuildOptions,
@@ -269,8 +272,13 @@ def compile_some(
                 )
             sources.data[shown] = read
         jobs.append(Job(shown, sources.data[shown]))
-    if len(jobs) > max(1, options.jobs):
-        prepare(settings)  # pays for itself when each worker has several briefs
+    # Preparing costs about a quarter of a second once per process and settings and saves
+    # each worker about a tenth: worth it when each worker has several briefs, and in a process
+    # that compiles again (a preview, a test run), where it is paid once for every later build.
+    if jobs and (len(jobs) > max(1, options.jobs) or settings in _COMPILED_HERE):
+        prepare(settings)
+    if jobs:
+        _COMPILED_HERE.add(settings)
     fresh = compile_all(
         jobs,
         settings,

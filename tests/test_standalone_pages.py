@@ -441,3 +441,27 @@ def test_builds_are_deterministic_on_any_number_of_workers(tmp_path):
     )
 
     assert cold(site, tmp_path / "one", jobs=1) == cold(site, tmp_path / "two", jobs=2)
+
+
+# ---------------------------------------------------------------------------- the preview
+
+
+def test_the_preview_picks_up_an_edited_page(tmp_path):
+    from test_serve import Preview, assert_stopped_cleanly, poll
+
+    site = make(tmp_path / "s")
+    server = Preview(site, tmp_path / "preview", "--port", "0")
+    try:
+        server.wait_until_serving()
+        assert "About “these” briefs" in server.get("about/")[1]
+        server.wait_until_watching()
+
+        (site / "pages" / "about.md").write_text(ABOUT.replace('"these"', "our"))
+
+        poll(lambda: "<h1>About our briefs</h1>" in server.get("about/")[1], "the edited page")
+        poll(lambda: "About our briefs" in server.get("briefs/")[1], "the footer menu's entry")
+        assert_stopped_cleanly(server)
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait(timeout=10)

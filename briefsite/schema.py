@@ -666,7 +666,7 @@ PAGE_FIELDS: tuple[Field, ...] = (
         "summary",
         Text(),
         "one sentence for search engines (the page's meta description); "
-        "defaults to the site's description",
+        "defaults to the site's description, or the title when there is none",
     ),
     Field(
         "slug",

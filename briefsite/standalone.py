@@ -51,7 +51,7 @@ from .config import CONFIG_NAME, PAGES_DIR, SiteConfig
 from .frontmatter import default_slug, read_front_matter, split, value_positions
 from .pages import HOME_CRUMB, Crumb, Page
 from .placeholders import placeholder_problems
-from .problems import Problem, did_you_mean, error
+from .problems import Problem, Severity, did_you_mean, error
 from .source import brief_files, decode, display_path, read_brief_bytes
 from .workers import Pool, internal_error_text
 
@@ -92,8 +92,9 @@ def find_pages(config: SiteConfig) -> PageInputs:
         problem = error(shown, 0, 0, f"the pages folder is {what}", hint)
         return PageInputs((), (problem,), hashlib.sha256(repr(problem).encode()).digest())
     paths, found = brief_files(config.root, PAGES_DIR)
-    # An empty pages/ is no mistake (the briefs folder's warning says so of briefs only).
-    problems = [p for p in found if paths or p.path != shown]
+    # An empty pages/ is no mistake: the warning that the briefs folder holds no briefs is
+    # not said of it.
+    problems = [p for p in found if paths or p.path != shown or p.severity is Severity.ERROR]
     files = []
     for path in paths:
         data = read_brief_bytes(config.root, path, config.max_brief_bytes)

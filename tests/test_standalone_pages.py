@@ -465,3 +465,27 @@ def test_the_preview_picks_up_an_edited_page(tmp_path):
         if server.proc.poll() is None:
             server.proc.kill()
             server.proc.wait(timeout=10)
+
+
+# ------------------------------------------------------------------------------ the folder
+
+
+def test_pages_stay_inside_their_folder_and_out_of_the_output(tmp_path):
+    site = make(tmp_path / "s")
+    refused = run_build("build", "--source", site, "--output", site / "pages")
+    assert refused.returncode == 1
+    assert f"the output folder overlaps {site / 'pages'}, which the build reads" in refused.stderr
+
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: Secret\n---\nNot for the site.\n")
+    (site / "pages" / "secret.md").symlink_to(secret)
+    linked = run_build("build", "--source", site)
+    assert linked.returncode == 1
+    assert "pages/secret.md: error: refusing to follow symbolic link" in linked.stderr
+    assert "Secret" not in linked.stdout + linked.stderr.replace("secret.md", "")
+
+    other = write_site(tmp_path / "other", {"land-offer.md": LAND_OFFER})
+    (other / "pages").symlink_to(site / "pages", target_is_directory=True)
+    whole = run_build("build", "--source", other)
+    assert whole.returncode == 1
+    assert "pages: error: the pages folder is a symbolic link" in whole.stderr

@@ -21,7 +21,7 @@ from conftest import (
     write_site,
 )
 
-from briefsite import pipeline, standalone
+from briefsite import pipeline, standalone, urls
 from briefsite.config import SiteConfig, load_config
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
@@ -271,6 +271,7 @@ def test_every_problem_with_pages_in_one_run_at_its_place(tmp_path):
         "links.md": bad_link,
         "briefs.md": "---\ntitle: Clash\n---\nText.\n",
         "news.md": "---\ntitle: News\nslug: topics\n---\nText.\n",
+        "index.md": "---\ntitle: Home\n---\nText.\n",
         "about/index.md": "---\ntitle: Another about\n---\nText.\n",
     }
     footer = FOOTER_YML + "  - page: abuot.md\n"
@@ -296,6 +297,7 @@ def test_every_problem_with_pages_in_one_run_at_its_place(tmp_path):
         "pages/about.md",
         "pages/briefs.md:1:1": "the address /briefs/, which is /briefs/, the list of all briefs",
         "pages/news.md:3:7": "the address /topics/, which is /topics/, the list of topics",
+        "pages/index.md:1:1": "the address /, which is the home page: the site makes it",
         "pages/about.md:1:1": "/about/, is also that of pages/about/index.md",
         "pages/about/index.md:1:1": "/about/, is also that of pages/about.md",
         f"briefs/land-offer.md:{brief_line}:{brief_col}": "link '../pages/contact.md' leads to "
@@ -307,6 +309,27 @@ def test_every_problem_with_pages_in_one_run_at_its_place(tmp_path):
         assert message in found[place], found[place]
     assert "did you mean 'about.md'?" in result.stderr  # the footer link's hint
     assert not (site / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "taken"),
+    [
+        ("", ""),
+        ("briefs/", "briefs/"),
+        ("briefs/page/2/", "briefs/"),
+        ("topics/land/", "topics/"),
+        ("assets/x/", "assets/"),
+        ("feed.xml/", "feed.xml"),
+        ("404.html/", "404.html"),
+        ("sitemap.xml/", "sitemap.xml"),
+        ("robots.txt/", "robots.txt"),
+        ("about/", None),
+        ("briefsx/", None),
+        ("help/topics/", None),
+    ],
+)
+def test_the_addresses_the_site_makes_itself_are_taken(address, taken):
+    assert urls.generated_address(address) == taken
 
 
 def test_a_bad_footer_entry_is_an_error_at_its_place_in_site_yml(tmp_path):

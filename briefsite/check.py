@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .brief import Brief
 from .catalog import Catalog, link_target_path, nfc
+from .config import PAGES_DIR
 from .formats import format_quantity, format_unit
 from .history import FileHistory, body_changed
 from .pages import brief_page_ids
@@ -38,6 +39,7 @@ def check_links(
     unpublished: Mapping[str, str] = MappingProxyType({}),
     unlisted: Sequence[RenderedBrief] = (),
     selection: Selection | None = None,
+    page_ids: Mapping[str, frozenset[str]] = MappingProxyType({}),
 ) -> list[Problem]:
     """Every link to a brief must reach one, and every '#anchor' an id on that page.
 
@@ -46,7 +48,9 @@ def check_links(
     `unlisted` are the bodies of briefs whose front matter failed: their links are checked
     too, though no link can lead to them. When `rendered` holds briefs a build would hold back
     (`check` reads drafts and scheduled briefs too), `selection` says which links would break
-    in the build that first publishes the linking brief.
+    in the build that first publishes the linking brief. `page_ids`: the ids of each
+    standalone page, by its address, for links that reach one (`Link.target_page`); the
+    pages' own bodies are checked as `unlisted`.
     """
     problems: list[Problem] = []
     sources = sorted(r.brief.source_path for r in rendered.values())
@@ -58,12 +62,38 @@ def check_links(
     for item in chain(rendered.values(), unlisted):
         path = item.brief.source_path
         for link in item.links:
+            if link.target_page is not None:
+                ids = page_ids.get(link.target_page, frozenset())
+                if not link.fragment or link.fragment in ids:
+                    continue
+                page = link.target_page
+                if page not in id_options:
+                    id_options[page] = _Options(ids)
+                where = "this page" if path == link.target_path else link.target_path
+                message = (
+                    f"link '{link.href}': there is no heading or anchor '#{link.fragment}' "
+                    f"in {where}"
+                )
+                hint = suggest(
+                    link.fragment,
+                    id_options[page],
+                    "headings get ids from their text: '## Terms' is #terms",
+                    prefix="#",
+                )
+                problems.append(Problem(path, link.line, link.col, severity, message, hint))
+                continue
             reason = unpublished.get(link.target_path) if link.target_slug is None else None
             if reason == "invalid":
                 continue  # the target's own problems say what to fix; no echo here
             if reason:
                 message = f"link '{link.href}' leads to a brief that is not published: {reason}"
                 hint = "publish that brief first, or link to it later"
+            elif link.target_slug is None and link.target_path.startswith(PAGES_DIR + "/"):
+                message = f"link '{link.href}' leads to no page"
+                hint = (
+                    f"link to a page by its file in {PAGES_DIR}/: [about](../{PAGES_DIR}/about.md) "
+                    "from a brief, [about](about.md) from a page beside it"
+                )
             elif link.target_slug is None:
                 message = f"link '{link.href}' leads to no brief"
                 folder = posixpath.dirname(path) or "."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from .source import SourceFile, decode
 
 CONFIG_NAME = "site.yml"
 BRIEFS_DIR = "briefs"
+PAGES_DIR = "pages"  # standalone pages (About, ...): `standalone`
 TEMPLATES_DIR = "templates"
 
 
@@ -134,6 +135,17 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         "index.html, for opening the files without a server",
         default=True,
     ),
+    schema.Field(
+        "footer_links",
+        schema.ListOf(
+            schema.FooterEntry(),
+            f"list of up to {schema.MAX_FOOTER_LINKS} {{title, page}} or {{title, url}}",
+            schema.MAX_FOOTER_LINKS,
+        ),
+        "the footer menu on every page, in this order: standalone pages (page: about.md, "
+        "titled by the page unless title is given) and web addresses (title and url)",
+        default=(),
+    ),
 )
 
 
@@ -178,6 +190,8 @@ class SiteConfig:
     repo_folder: str
     repo_kind: str | None  # as set, or known from repo_url's host; None: no repository links
     directory_urls: bool
+    # The footer menu (`footer_links`), in the order written; see `standalone.footer`.
+    footer_links: tuple[schema.FooterLink, ...]
     # Warnings about the settings (a repository host of unknown kind), reported by every build.
     warnings: tuple[Problem, ...] = ()
 
@@ -185,6 +199,11 @@ class SiteConfig:
     def briefs_dir(self) -> Path:
         """Where the brief files live."""
         return self.root / BRIEFS_DIR
+
+    @property
+    def pages_dir(self) -> Path:
+        """Where the standalone pages live (About, ...), when the site has any."""
+        return self.root / PAGES_DIR
 
 
 def load_config(
@@ -229,6 +248,11 @@ def load_config(
     base = checked["base_url"]
     checked["base_url"] = base if base.endswith("/") else base + "/"
     warnings = _repository_warnings(checked, node, source)
+    checked["footer_links"] = tuple(
+        replace(link, line=line, col=col)
+        for link in checked["footer_links"]
+        for line, col in [source.position(link.offset)]
+    )
     if checked["repo_url"] and not checked["repo_kind"]:
         checked["repo_kind"] = urls.repository_kind(checked["repo_url"])
     own_templates = root / TEMPLATES_DIR

@@ -14,6 +14,8 @@ from .config import SITE_FIELDS
 from .schema import (
     BRIEF_FIELDS,
     FIGURE_FIELDS,
+    FOOTER_FIELDS,
+    PAGE_FIELDS,
     SOURCE_FIELDS,
     UPDATE_FIELDS,
     WITHDRAWN_FIELDS,
@@ -27,6 +29,8 @@ TABLES = {
     "update-fields": UPDATE_FIELDS,
     "withdrawn-fields": WITHDRAWN_FIELDS,
     "site-fields": SITE_FIELDS,
+    "page-fields": PAGE_FIELDS,
+    "footer-fields": FOOTER_FIELDS,
 }
 
 

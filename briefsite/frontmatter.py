@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -96,8 +97,23 @@ def topic_slug(name: str) -> str:
     return default_slug(name) or "topic-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
 
 
-def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
-    """The whole edge of the pipeline for one file: split, parse, validate, build a `Brief`."""
+@dataclass(frozen=True)
+class FrontMatter:
+    """A file's front matter checked against a schema: the values (None when the block is no
+    mapping), the problems at their places, and what later checks need to place their own."""
+
+    part: Split
+    node: yaml.Node
+    base: int  # where the YAML text starts in the file (characters)
+    values: dict[str, Any] | None
+    problems: list[Problem]
+
+
+def read_front_matter(
+    source: SourceFile, fields: Sequence[schema.Field]
+) -> FrontMatter | list[Problem]:
+    """Split, parse and check a file's front matter against `fields`: the one reader for
+    briefs (`BRIEF_FIELDS`) and standalone pages (`PAGE_FIELDS`)."""
     part = split(source)
     if isinstance(part, Problem):
         return [part]
@@ -108,7 +124,7 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     if node is None:  # an empty block: every required field is missing
         node = yaml.MappingNode("tag:yaml.org,2002:map", [], yaml.Mark("", 0, 0, 0, "", 0))
         data = {}
-    values, issues = schema.check_mapping(schema.BRIEF_FIELDS, node, data)
+    values, issues = schema.check_mapping(fields, node, data)
     # A field missing from the whole block is reported at the opening '---', where the editor
     # will add it; every other issue sits at its own key or value.
     problems = [
@@ -117,6 +133,15 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
         else problem_at(source, issue.node.start_mark, base, issue.message, issue.hint)
         for issue in issues
     ]
+    return FrontMatter(part, node, base, values, problems)
+
+
+def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
+    """The whole edge of the pipeline for one file: split, parse, validate, build a `Brief`."""
+    read = read_front_matter(source, schema.BRIEF_FIELDS)
+    if isinstance(read, list):
+        return read
+    part, node, base, values, problems = read.part, read.node, read.base, read.values, read.problems
     if values is None:
         return problems
     slug = values["slug"] or default_slug(source.stem)
@@ -147,7 +172,7 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
         return problems
     values["slug"] = slug
     values["lang"] = values["lang"] or default_lang
-    positions = tuple(_positions(node, source, base))
+    positions = tuple(value_positions(node, source, base))
     return Brief(
         source_path=source.path,
         positions=positions,
@@ -195,7 +220,9 @@ def _value_node(node: yaml.Node, name: str) -> yaml.Node | None:
     return None
 
 
-def _positions(node: yaml.Node, source: SourceFile, base: int) -> Iterator[tuple[str, int, int]]:
+def value_positions(
+    node: yaml.Node, source: SourceFile, base: int
+) -> Iterator[tuple[str, int, int]]:
     """(field, line, col) of each top-level value, of each figure as `figures[N]`, of each
     change note's date as `updates[N].date`, and of the withdrawal's as `withdrawn.date`."""
     if not isinstance(node, yaml.MappingNode):

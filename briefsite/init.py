@@ -1,7 +1,8 @@
 """`briefsite init`: a new repository of briefs, ready to commit, check and publish.
 
 Editors keep their briefs in a repository of their own and install briefsite there; this
-writes everything such a repository needs: `site.yml`, one example brief, a `.gitignore` for
+writes everything such a repository needs: `site.yml`, one example brief, an example About
+page (linked from the footer menu), a `.gitignore` for
 what builds leave, the pre-commit hook and the GitHub Actions workflow, both pinned to this
 very version (the tag `v<version>`), so a team upgrades by changing one line in each on purpose.
 
@@ -19,13 +20,14 @@ from pathlib import Path
 
 from . import __version__
 from .cache import CACHE_DIR
-from .config import BRIEFS_DIR, CONFIG_NAME
+from .config import BRIEFS_DIR, CONFIG_NAME, PAGES_DIR
 from .output import previous_path
 
 # Where briefsite's releases are tagged: what repositories of briefs install and hook.
 SOURCE_REPOSITORY = "https://github.com/briefsite/briefsite"
 OUTPUT_DIR = "site"  # the default output folder (config.load_config: root / "site")
 EXAMPLE_BRIEF = f"{BRIEFS_DIR}/example-brief.md"
+EXAMPLE_PAGE = f"{PAGES_DIR}/about.md"
 WORKFLOW = ".github/workflows/briefsite.yml"
 
 
@@ -47,6 +49,9 @@ base_url: https://example.org/briefs/
 description: An example site made by `briefsite init`. Replace this line and the title.
 language: en
 # repo_url: https://github.com/<owner>/<repository>  # adds "View source" and "Suggest a change"
+# The menu in every page's footer: pages from pages/, and web addresses ({title, url}).
+footer_links:
+  - page: about.md
 """
 
 EXAMPLE_TEXT = """\
@@ -71,6 +76,22 @@ Write your first brief with `briefsite new "Title of the brief"`, preview the si
 """
 
 
+EXAMPLE_PAGE_TEXT = """\
+---
+# An example written by `briefsite init`: a page that is not a brief, at /about/, linked from
+# every page's footer (`footer_links` in site.yml). Rewrite it for your site.
+title: About these briefs
+summary: Who publishes these policy briefs, and why.
+---
+This is an example page, written by `briefsite init`. Rewrite it in a few sentences
+saying who publishes the briefs, what they cover, and how readers can get in touch.
+
+Each page is one Markdown file in `pages/`: `pages/about.md` is this page, at `/about/`. A
+page links to a brief by the brief's file, as briefs link to each other:
+`[the land offer](../briefs/land-offer.md)`.
+"""
+
+
 def gitignore() -> str:
     """What builds leave beside the briefs, named as `output` and `cache` name them."""
     previous = previous_path(Path(OUTPUT_DIR)).name
@@ -84,7 +105,8 @@ def gitignore() -> str:
 def pre_commit_config(version: str = __version__) -> str:
     """A .pre-commit-config.yaml running briefsite's own hook at this release."""
     return f"""\
-# Runs `briefsite check` before each commit that changes briefs/, templates/ or site.yml.
+# Runs `briefsite check` before each commit that changes briefs/, pages/, templates/ or
+# site.yml.
 # Set up once per clone: python -m pip install pre-commit && pre-commit install
 repos:
   - repo: {SOURCE_REPOSITORY}
@@ -201,6 +223,7 @@ def starter_files(today: dt.date) -> dict[str, str]:
     return {
         CONFIG_NAME: SITE_YML,
         EXAMPLE_BRIEF: EXAMPLE_TEXT.format(today=today.isoformat()),
+        EXAMPLE_PAGE: EXAMPLE_PAGE_TEXT,
         ".gitignore": gitignore(),
         ".pre-commit-config.yaml": pre_commit_config(),
         WORKFLOW: workflow(),

@@ -51,6 +51,9 @@ class RenderedBrief:
     # The site's address: a link to another brief also carries its full address
     # (`data-url`), which the print stylesheet prints after it, as it does for lists.
     base_url: str = ""
+    # The address of the page the body is shown on, when that is not the brief's own: a
+    # standalone page (`standalone`) is rendered as a brief made of its file.
+    address: str = ""
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -96,19 +99,28 @@ class RenderedBrief:
         for ref, link in zip(body.links, self.links, strict=True):
             if not ref.placeholder:
                 continue
-            if link.target_slug is None:
+            if link.target_slug is not None:
+                site_path = urls.brief_path(link.target_slug)
+            elif link.target_page is not None:
+                site_path = link.target_page
+            else:
                 # Left as written; the link check names it.
                 targets[ref.placeholder] = f'href="{_attribute(ref.value, body.sanitized)}"'
                 continue
-            site_path = urls.brief_path(link.target_slug)
             site_path += "#" + ref.fragment if ref.fragment else ""
-            value = urls.relative(site_path, self.brief.path, self.directory_urls)
+            here = self.address or self.brief.path
+            value = urls.relative(site_path, here, self.directory_urls)
             attributes = f'href="{_attribute(value, body.sanitized)}"'
             if self.base_url:
                 full = urls.absolute(site_path, self.base_url)
                 attributes += f' data-url="{_attribute(full, body.sanitized)}"'
             targets[ref.placeholder] = attributes
         return targets
+
+
+def _no_page(path: str) -> str | None:
+    """No standalone page anywhere: the default of `resolve`'s `page_at`."""
+    return None
 
 
 def render_brief(
@@ -124,15 +136,23 @@ def render_brief(
 
 
 def resolve(
-    brief: Brief, body: Body, catalog: Catalog, directory_urls: bool, base_url: str = ""
+    brief: Brief,
+    body: Body,
+    catalog: Catalog,
+    directory_urls: bool,
+    base_url: str = "",
+    page_at: Callable[[str], str | None] = _no_page,
 ) -> RenderedBrief:
-    """The brief with each link to a brief tied to the brief it reaches (or to none)."""
+    """The brief with each link to a brief tied to the brief it reaches (or to none).
+
+    `page_at` gives the address of the standalone page at a source path (NFC), if any: a link
+    to a Markdown file that is no brief may name one (`../pages/about.md`)."""
 
     def slug_of(path: str) -> str | None:
         target = catalog.by_source.get(path)
         return target.slug if target is not None else None
 
-    return resolve_with(brief, body, slug_of, directory_urls, base_url)
+    return resolve_with(brief, body, slug_of, directory_urls, base_url, page_at)
 
 
 def resolve_with(
@@ -141,14 +161,19 @@ def resolve_with(
     slug_of: Callable[[str], str | None],
     directory_urls: bool,
     base_url: str = "",
+    page_at: Callable[[str], str | None] = _no_page,
+    address: str = "",
 ) -> RenderedBrief:
     """As `resolve`, with the published briefs known only by the slug at each source path
-    (NFC): a build that redoes one brief need not have every other brief in hand."""
+    (NFC): a build that redoes one brief need not have every other brief in hand. `address`:
+    the page the body is shown on, when it is not the brief's (a standalone page)."""
     links = []
     for ref in body.links:
-        slug = slug_of(nfc(ref.target_path))
-        links.append(Link(ref.href, slug, ref.fragment, ref.line, ref.col, ref.target_path))
-    return RenderedBrief(brief, body, tuple(links), directory_urls, base_url)
+        target = nfc(ref.target_path)
+        slug = slug_of(target)
+        page = page_at(target) if slug is None else None
+        links.append(Link(ref.href, slug, ref.fragment, ref.line, ref.col, ref.target_path, page))
+    return RenderedBrief(brief, body, tuple(links), directory_urls, base_url, address)
 
 
 def _attribute(value: str, sanitized: bool) -> str:

@@ -123,7 +123,8 @@ class Heading:
 
 @dataclass(frozen=True)
 class Link:
-    """A link from a brief's body to a brief (possibly itself), with where it is written."""
+    """A link from a brief's body to a brief (possibly itself) or a standalone page, with
+    where it is written."""
 
     href: str  # as the editor wrote it
     target_slug: str | None  # None: no published brief lives at that path
@@ -131,6 +132,9 @@ class Link:
     line: int
     col: int
     target_path: str = ""  # the source file the link names, e.g. "briefs/land-offer.md"
+    # The address of the standalone page the link reaches ("about/"), when it names one
+    # (pages/about.md) rather than a brief; `target_slug` is then None.
+    target_page: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import statics, urls
+from . import standalone, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -170,6 +170,8 @@ class BuildInputs:
     stamps: tuple[Stamp | None, ...] = ()  # of each path (None: it could not be looked at)
     taken_ns: int = 0  # the clock just before the stamps were taken
     static: StaticFiles = field(default_factory=StaticFiles)  # static/'s files and stamps
+    # The standalone pages (pages/), read: few, and part of `setting_digest` (`standalone`).
+    pages: standalone.PageInputs = field(default_factory=standalone.PageInputs)
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
@@ -180,7 +182,8 @@ class BuildInputs:
         static, oversized = statics.stamped(config, static_paths)
         problems += static_problems + oversized
         templates = files_digest(config.template_dirs)
-        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static)
+        pages = standalone.find_pages(config)
+        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static, pages)
 
 
 def clock_ns() -> int:
@@ -439,8 +442,8 @@ class BuildRecord:
 
 def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInputs) -> bytes:
     """A digest of everything a build reads but the brief files: the settings, the choices of
-    this run (today included), what finding the briefs reported, the templates' files, git's
-    HEAD and the code's version."""
+    this run (today included), what finding the briefs reported, the templates' files, the
+    standalone pages' files, git's HEAD and the code's version."""
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
     choices = (options.drafts, options.future, options.every_brief, options.today, options.git)
@@ -448,6 +451,7 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
     digest.update(inputs.templates)
+    digest.update(inputs.pages.digest)  # a page edit takes the full path (`standalone`)
     if options.git:
         digest.update(git_head(config.root).encode())
     digest.update(code_version().encode())
@@ -496,6 +500,13 @@ def _build(
     problems += [p for item in compiled for p in item.problems]
     mark = len(problems)  # the problems after this one are the whole site's
     problems += config.warnings
+    # Standalone pages (`standalone`): compiled as briefs are, checked across the site.
+    page_files = standalone.compile_pages(
+        config, inputs.pages, brief_settings(config), options.jobs, cache
+    )
+    problems += [*inputs.pages.problems, *(p for item in page_files for p in item.problems)]
+    standalones, found_pages = standalone.site_pages(config, page_files)
+    problems += found_pages
     briefs = [item.brief for item in compiled if item.brief is not None]
     bodies = {
         item.brief.source_path: item.body
@@ -514,20 +525,34 @@ def _build(
     # its links checked, so one run reports every problem in every file.
     unpublished = {nfc(p.path): "invalid" for p in problems if p.severity is Severity.ERROR}
     unpublished |= {nfc(b.source_path): reason for b in briefs if (reason := options.held_back(b))}
+    page_at = standalones.page_at
     rendered = {
         brief.slug: resolve(
-            brief, bodies[brief.source_path], catalog, config.directory_urls, config.base_url
+            brief,
+            bodies[brief.source_path],
+            catalog,
+            config.directory_urls,
+            config.base_url,
+            page_at,
         )
         for brief in catalog.briefs
     }
     unlisted = [
-        resolve(item.stand_in, item.body, catalog, config.directory_urls, config.base_url)
+        resolve(item.stand_in, item.body, catalog, config.directory_urls, config.base_url, page_at)
         for item in compiled
         if item.stand_in is not None and item.body is not None
     ]
+    slug_at = _slug_at(catalog)
+    page_bodies = standalone.resolve_pages(standalones, slug_at, config)
+    unlisted_pages = standalone.unlisted_pages(page_files, standalones, slug_at, config)
     selection = options.selection
     link_problems = check_links(
-        rendered, Severity(config.broken_links), unpublished, unlisted, selection
+        rendered,
+        Severity(config.broken_links),
+        unpublished,
+        [*unlisted, *page_bodies.values(), *unlisted_pages],
+        selection,
+        standalones.ids,
     )
     link_problems += check_replacements(catalog, unpublished, selection)
     problems += link_problems
@@ -548,7 +573,11 @@ def _build(
     _load_templates(env, cache)
     related = _related(catalog, cache)
     shown = reader_settings(config)  # the site's name and description typeset, as briefs are
-    pages = build_pages(shown, catalog, rendered, related)
+    shown = standalone.with_footer(shown, standalones)  # the footer menu, resolved
+    pages = (
+        *build_pages(shown, catalog, rendered, related),
+        *standalone.page_views(standalones, page_bodies, shown),
+    )
     fingerprints = _fingerprints(sources.keys, rendered)
     outputs, rendering_problems, page_keys = render_pages(
         env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
@@ -575,7 +604,7 @@ def _build(
     result = BuildResult(
         ordered, sort_problems(problems), catalog, rendered, history, len(pages), held
     )
-    if cache is None or link_problems or unlisted or options.every_brief:
+    if cache is None or link_problems or unlisted or unlisted_pages or options.every_brief:
         # `check` asks each link of the day its brief is first published, which the edit
         # path does not know: it always takes the full path.
         return result, None
@@ -650,19 +679,39 @@ def _build_edit(
             return None  # a failed build: the full build reports all it finds
     by_nfc = {nfc(path): path for path in site.briefs}
     slug_at = {nfc(path): s.slug for path, s in site.briefs.items() if s.slug is not None}
+    # The standalone pages are as recorded (`setting`): from the cache, as the full path had.
+    page_files = standalone.compile_pages(
+        config, inputs.pages, brief_settings(config), options.jobs, cache
+    )
+    standalones, found_pages = standalone.site_pages(config, page_files)
+    if has_errors((*found_pages, *(p for item in page_files for p in item.problems))):
+        return None
     rendered: dict[str, RenderedBrief] = {}
     for path in changed:
         item = new[path]
         assert item.brief is not None and item.body is not None  # checked above
         rendered[path] = resolve_with(
-            item.brief, item.body, slug_at.get, config.directory_urls, config.base_url
+            item.brief,
+            item.body,
+            slug_at.get,
+            config.directory_urls,
+            config.base_url,
+            standalones.page_at,
         )
-    # Links: every link of the changed briefs reaches a published brief and the anchor it
-    # names, and every anchor that other briefs' links ask of them is still there.
+    # Links: every link of the changed briefs reaches a published brief (or page) and the
+    # anchor it names, and every anchor that other briefs' and pages' links ask of them is
+    # still there.
     targets = {nfc(path) for path in changed}
     asked = wanted_anchors(site, frozenset(targets), frozenset(changed))
+    for target, fragment in standalones.fragments():
+        if target in targets:
+            asked.setdefault(target, set()).add(fragment)
     for done in rendered.values():
         for link in done.links:
+            if link.target_page is not None:
+                if link.fragment and link.fragment not in standalones.ids[link.target_page]:
+                    return None
+                continue
             if link.target_slug is None:
                 return None
             if link.fragment:
@@ -701,7 +750,7 @@ def _build_edit(
         if not isinstance(item, CompiledBrief) or item.brief is None:
             return None
         neighbours[path] = item.brief
-    shown = reader_settings(config)
+    shown = standalone.with_footer(reader_settings(config), standalones)
     pages = [
         brief_page(
             rendered[path],
@@ -751,6 +800,16 @@ def _build_edit(
     digests = {o.path: o.digest for o in outputs}
     record = replace(site, briefs=briefs, outputs=digests)
     return result, record
+
+
+def _slug_at(catalog: Catalog) -> Callable[[str], str | None]:
+    """The slug of the published brief at a source path (NFC), as `links.resolve` asks it."""
+
+    def slug_of(path: str) -> str | None:
+        found = catalog.by_source.get(path)
+        return found.slug if found is not None else None
+
+    return slug_of
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:
@@ -920,7 +979,12 @@ def check_site(config: SiteConfig, options: BuildOptions | None = None) -> Build
 def output_problems(config: SiteConfig) -> list[Problem]:
     """Why the site may not be written to `config.output`: checked before building, so a
     mistaken `--output` (the site folder itself, `briefs/`, a symbolic link) costs nothing."""
-    protected = (config.briefs_dir, config.root / STATIC_DIR, *config.template_dirs)
+    protected = (
+        config.briefs_dir,
+        config.root / STATIC_DIR,
+        config.pages_dir,
+        *config.template_dirs,
+    )
     return check_location(config.output, config.root, protected)
 
 

@@ -652,6 +652,123 @@ BRIEF_FIELDS: tuple[Field, ...] = (
 )
 
 
+# ------------------------------------------------------------ standalone pages and the footer
+# Pages that are not briefs (About, Accessibility statement) live in pages/; see `standalone`.
+
+PAGE_FIELDS: tuple[Field, ...] = (
+    Field(
+        "title",
+        Text(),
+        "the page's title, shown as its heading and in the footer menu",
+        required=True,
+    ),
+    Field(
+        "summary",
+        Text(),
+        "one sentence for search engines (the page's meta description); "
+        "defaults to the site's description, or the title when there is none",
+    ),
+    Field(
+        "slug",
+        Pattern(
+            SLUG_RE,
+            "about",
+            "use lowercase letters, digits and single hyphens",
+            f"slug (about), at most {MAX_SLUG} characters",
+            MAX_SLUG,
+        ),
+        "the last part of the page's address (/about/); defaults to the file name",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class PageFile:
+    """A standalone page named by its file inside pages/: `about.md`, `accessibility/statement.md`.
+
+    Only the form is checked here; whether the page exists is known once pages/ is read
+    (`standalone.footer_problems`).
+    """
+
+    description: str = "a page's file in pages/ (about.md)"
+
+    def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
+        """Accept a relative path to a Markdown file that stays inside pages/."""
+        text, issues = Text().check(name, node, value)
+        if issues:
+            return None, issues
+        outside = any(part in ("", ".", "..") for part in text.split("/"))
+        if not text.endswith(".md") or re.search(r"[#?\\]|://", text) or outside:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' must name a page's file in pages/, like about.md, got "
+                    f"{shown(value)}",
+                    "write the file's path inside pages/, e.g. about.md or "
+                    "accessibility/statement.md",
+                )
+            ]
+        return text, []
+
+
+@dataclass(frozen=True)
+class FooterLink:
+    """One entry of the footer menu: a standalone page, or a web address with its text."""
+
+    title: str | None  # the link's text; for a page, its title when not given
+    page: str | None  # the page's file inside pages/ ("about.md")
+    url: str | None  # a web address, instead of a page
+    offset: int = 0  # where the entry's `page` or `url` value starts in site.yml (characters)
+    line: int = 0  # ... as a line and column, for problems (`config` places it)
+    col: int = 0
+    path: str = ""  # the page's address, once the build has found it (`standalone`)
+
+
+FOOTER_FIELDS = (
+    Field("title", Text(), "the link's text; for a page, defaults to the page's title"),
+    Field("page", PageFile(), "a standalone page, by its file in pages/ (about.md)"),
+    Field("url", Url(), "a web address, instead of a page (needs a title)"),
+)
+MAX_FOOTER_LINKS = 20  # a footer menu, not a site map
+
+
+@dataclass(frozen=True)
+class FooterEntry:
+    """One footer menu entry: {page} or {title, page} or {title, url}, never both targets."""
+
+    description: str = "{title, page} or {title, url}"
+
+    def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
+        """Check the fields, that exactly one of `page` and `url` is there, and that a web
+        address has a title (it has no page to take one from)."""
+        values, issues = check_mapping(FOOTER_FIELDS, node, value, prefix=f"{name}.")
+        if issues or values is None:
+            return None, issues
+        if (values["page"] is None) == (values["url"] is None):
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' needs either 'page' or 'url'"
+                    + (", not both" if values["page"] is not None else ""),
+                    "link a page with 'page: about.md', or a web address with 'title:' and 'url:'",
+                )
+            ]
+        if values["url"] is not None and values["title"] is None:
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' links a web address, so it needs a 'title'",
+                    "add 'title:' with the link's text",
+                )
+            ]
+        target = "page" if values["page"] is not None else "url"
+        where = next(
+            (v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == target),
+            node,
+        )
+        return FooterLink(**values, offset=where.start_mark.index), []
+
+
 def field_table(fields: Sequence[Field]) -> str:
     """A Markdown table of fields, for the README (generated, never hand-copied)."""
     rows = ["| field | required | value | what it is for |", "| --- | --- | --- | --- |"]

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from urllib.parse import quote, unquote
 
 from .compiled import prepare
-from .config import BUILTIN_TEMPLATES, CONFIG_NAME, SiteConfig, load_config
+from .config import BUILTIN_TEMPLATES, CONFIG_NAME, PAGES_DIR, SiteConfig, load_config
 from .output import is_safe_relative
 from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
@@ -733,10 +733,12 @@ def relevant_in(root: Path) -> Callable[[object, str], bool]:
 
 
 def watched_paths(root: Path) -> list[Path]:
-    """What a preview watches: the briefs, the static files, the site's and built-in
-    templates, site.yml. (A folder made after the preview started is not watched.)"""
+    """What a preview watches: the briefs, the standalone pages, the static files, the site's
+    and built-in templates, site.yml. (A folder is watched only if it exists when the preview
+    starts.)"""
     paths = [
         root / "briefs",
+        root / PAGES_DIR,
         root / STATIC_DIR,
         root / CONFIG_NAME,
         root / "templates",

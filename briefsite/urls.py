@@ -13,6 +13,7 @@ from the site root, using the path part of `base_url`.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 HOME = ""
@@ -49,6 +50,37 @@ def list_page(first: str, number: int) -> str:
     """Page `number` (from 1) of a list split into pages (the archive, a topic's briefs): the
     first page at the list's own address, page N at `<first>page/N/`."""
     return first if number == 1 else f"{first}page/{number}/"
+
+
+INDEX_NAME = "index"  # a standalone page named so takes its folder's address
+
+
+def page_path(folders: Sequence[str], name: str) -> str:
+    """A standalone page's address (see `standalone`): the folders of its file under pages/
+    and its name (the file's, or its `slug`), each already an address part, as folders:
+    pages/accessibility/statement.md is "accessibility/statement/". A page named `index`
+    takes its folder's: pages/accessibility/index.md is "accessibility/"."""
+    parts = [*folders] if name == INDEX_NAME else [*folders, name]
+    return "".join(part + "/" for part in parts)
+
+
+# What the build makes itself: a standalone page may take none of these addresses, nor one
+# inside these folders (`page/2/` of the archive, a brief, a topic, a stylesheet).
+GENERATED_FOLDERS = (ARCHIVE, TOPICS, ASSETS)
+GENERATED_FILES = (NOT_FOUND, FEED, SITEMAP, ROBOTS)
+
+
+def generated_address(path: str) -> str | None:
+    """The address the build makes itself that a page at site path `path` would take, or
+    whose folder it would fall inside; None when it is free. A page is a folder, so one named
+    like a generated file ("feed.xml/") could not sit beside that file either."""
+    if path == HOME:
+        return HOME
+    for folder in GENERATED_FOLDERS:
+        if path.startswith(folder):
+            return folder
+    first = path.split("/", 1)[0]
+    return first if first in GENERATED_FILES else None
 
 
 def asset_path(name: str) -> str:

@@ -245,9 +245,9 @@ def sample_briefs() -> list[Path]:
 
 
 def copy_sample(dest: Path, repo: Path = REPO) -> Path:
-    """The sample site (site.yml and the tracked briefs) copied to `dest`, to build from
-    there: its built-in templates are the checkout's own, which the copy leaves out."""
-    return copy_tracked(dest, repo, "site.yml", "briefs")
+    """The sample site (site.yml, the tracked briefs and pages) copied to `dest`, to build
+    from there: its built-in templates are the checkout's own, which the copy leaves out."""
+    return copy_tracked(dest, repo, "site.yml", "briefs", "pages")
 
 
 def build_sample(out: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -178,7 +178,7 @@ def test_pygments_css_is_generated_and_linked_only_where_code_is(tmp_path: Path)
 def test_sample_builds_leave_out_briefs_the_checkout_does_not_track(tmp_path: Path) -> None:
     # The README's own `new` step, taken in the checkout, adds a draft to its briefs/: the
     # sample the tests build and count must stay the tracked briefs.
-    checkout = copy_tracked(tmp_path / "checkout", REPO, "site.yml", "briefs")
+    checkout = copy_tracked(tmp_path / "checkout", REPO, "site.yml", "briefs", "pages")
     for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "sample"]):
         subprocess.run(["git", "-c", "user.name=E", "-c", "user.email=e@example.org", *command],
                        cwd=checkout, check=True, capture_output=True, timeout=60)  # fmt: skip
@@ -319,6 +319,8 @@ def test_readme_field_tables_are_generated_from_the_schemas() -> None:
         schema.UPDATE_FIELDS,
         schema.WITHDRAWN_FIELDS,
         SITE_FIELDS,
+        schema.PAGE_FIELDS,
+        schema.FOOTER_FIELDS,
     ):
         assert schema.field_table(fields) in readme
     commands = [line for line in readme.splitlines() if line.startswith("python -m pip")]

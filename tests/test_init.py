@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO, make_venv, run_build, snapshot, venv_env, wheel_in
+from conftest import REPO, Page, make_venv, parse, run_build, snapshot, venv_env, wheel_in
 
 import briefsite
 from briefsite import init
@@ -28,6 +28,7 @@ from briefsite.output import previous_path
 FILES = [
     "site.yml",
     "briefs/example-brief.md",
+    "pages/about.md",
     ".gitignore",
     ".pre-commit-config.yaml",
     ".github/workflows/briefsite.yml",
@@ -65,6 +66,14 @@ def test_init_writes_a_repository_of_briefs_that_checks_cleanly(tmp_path: Path) 
     assert checked.returncode == 0, checked.stderr
     assert checked.stderr == ""
     assert checked.stdout == "Checked 1 brief (0 drafts, 0 scheduled): no problems.\n"
+    # The example About page is built at /about/ and is in every page's footer menu.
+    built = run_build("build", "--source", repo)
+    assert built.returncode == 0, built.stderr
+    about = parse(repo / "site" / "about" / "index.html")
+    assert [Page.text(h) for h in about.find_all("h1")] == ["About these briefs"]
+    for page in (repo / "site").rglob("*.html"):
+        (menu,) = parse(page).find_all("nav", **{"aria-label": "Footer"})
+        assert "About these briefs" in Page.text(menu), page
 
 
 def test_the_example_brief_is_plainly_an_example(tmp_path: Path) -> None:

@@ -61,3 +61,13 @@ def test_every_one_is_reported_with_the_front_matter_problems_and_a_long_run_is_
         == f"briefs/a.md:{line + 2}:19: error: 12 more invisible characters after this"
     )
     assert any("'status'" in line for line in lines), lines  # the front matter's, in the same run
+
+
+def test_a_standalone_page_is_held_to_the_same_rule(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "s", {"a.md": GOOD_BRIEF})
+    (site / "pages").mkdir()
+    (site / "pages" / "about.md").write_text("---\ntitle: About\n---\nAb\x1bout.\n", "utf-8")
+    result = run_build("--source", site)
+    assert result.returncode == 1
+    expected = "pages/about.md:4:3: error: invisible character U+001B in the text"
+    assert expected in without_excerpts(result.stderr), result.stderr

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_build, sample_briefs, site_files, write_site
+from conftest import REPO, copy_tracked, run_build, sample_briefs, site_files, write_site
 
 from briefsite import pagework
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
@@ -41,9 +41,10 @@ Text of brief {index}.
 
 
 def make_site(root: Path) -> Path:
-    """The repository's sample briefs and settings, plus generated briefs."""
+    """The repository's sample briefs, pages and settings, plus generated briefs."""
     site = write_site(root, {f"g{i}.md": _brief(i) for i in range(EXTRA)})
     shutil.copy(REPO / "site.yml", site / "site.yml")
+    copy_tracked(site, REPO, "pages")  # the footer menu of site.yml names them
     for path in sample_briefs():
         shutil.copy(path, site / "briefs" / path.name)
     return site

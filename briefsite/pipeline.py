@@ -66,7 +66,6 @@ from .source import (
     brief_files,
     display_path,
     file_stamp,
-    read_assets,
     read_brief_bytes,
 )
 from .workers import Job, compile_all, default_jobs
@@ -470,8 +469,8 @@ def _build(
     """The stages, in order; see `build`. Also the record the edit path starts from, when
     this build could be one (it kept results in a cache, and its links were all good).
     `sources`: the brief files as `identify` found them, if it was called already."""
+    from .assets import collect, headers_file
     from .links import resolve
-    from .markup import pygments_css
     from .render import environment_for
 
     sources = sources or identify(config, options, inputs, cache)
@@ -539,11 +538,9 @@ def _build(
     problems += rendering_problems
     outputs.extend(build_feeds(shown, catalog))
     outputs.extend(build_sitemap(config, catalog, pages))
-    outputs += [
-        Output(urls.asset_path(name), data)
-        for name, data in read_assets(config.template_dirs).items()
-    ]
-    outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
+    outputs += theme.outputs()
+    outputs.append(headers_file(theme, config.base_url))
     problems += check_outputs(outputs)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history), None

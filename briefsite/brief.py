@@ -43,6 +43,7 @@ class Brief:
     sources: tuple[schema.SourceRef, ...] = ()
     withdrawn: schema.Withdrawal | None = None
     superseded_by: str | None = None  # another brief's file, as written (`check` resolves it)
+    aliases: tuple[str, ...] = ()  # old addresses, as site paths (`schema.normal_alias`)
     draft: bool = False
     # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
     # one slug, one figure with two values) can point at the exact place in each file.

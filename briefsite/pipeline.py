@@ -471,6 +471,7 @@ def _build(
     `sources`: the brief files as `identify` found them, if it was called already."""
     from .assets import collect, headers_file
     from .links import resolve
+    from .redirects import check_aliases, redirect_outputs
     from .render import environment_for
 
     sources = sources or identify(config, options, inputs, cache)
@@ -541,6 +542,11 @@ def _build(
     theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
     outputs += theme.outputs()
     outputs.append(headers_file(theme, config.base_url))
+    # Old addresses last: each is checked against every address made above.
+    alias_problems = check_aliases(catalog, [o.path for o in outputs])
+    problems += alias_problems
+    if not alias_problems:
+        outputs += redirect_outputs(shown, catalog)
     problems += check_outputs(outputs)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history), None

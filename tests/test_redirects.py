@@ -8,6 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import GOOD_BRIEF, REPO, parse, run_build, write_site
 
 from briefsite.assets import IMMUTABLE, fingerprinted
@@ -123,3 +124,164 @@ def test_a_template_asking_for_a_missing_asset_fails_at_its_line(tmp_path: Path)
     assert "templates/404.html:" in result.stderr
     assert "no file 'logo.png' in the templates' assets/ folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------------------- aliases
+
+
+def brief(title: str, extra: str = "", slug: str = "") -> str:
+    slug_line = f"slug: {slug}\n" if slug else ""
+    return (
+        f"---\ntitle: {title}\ndate: 2020-04-07\nsummary: About {title}.\ntopics: [Land]\n"
+        f"{slug_line}{extra}---\n## Terms\n\nText.\n"
+    )
+
+
+ALIASED = brief(
+    "Land offer",
+    "aliases:\n  - /briefs/old-slug/\n  - /news/2020/04/land.html\n  - /Qingdao//offer/index.html\n"
+    "  - /briefs/%E9%9D%92%E5%B2%9B\n",
+    slug="land-offer",
+)
+
+
+@pytest.fixture(scope="module")
+def aliased(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    site = write_site(
+        tmp_path_factory.mktemp("aliases") / "s",
+        {"land-offer.md": ALIASED, "other.md": brief("Other", "aliases: /other-old/\n")},
+        SUB_PATH_SITE,
+    )
+    return build_site(site, site / "out")
+
+
+@pytest.mark.parametrize(
+    ("page", "href"),
+    [
+        ("briefs/old-slug/index.html", "../land-offer/"),
+        ("news/2020/04/land.html", "../../../briefs/land-offer/"),
+        ("Qingdao/offer/index.html", "../../briefs/land-offer/"),
+        ("briefs/青岛/index.html", "../land-offer/"),
+    ],
+)
+def test_each_old_address_has_a_page_that_leads_to_the_brief(
+    aliased: Path, page: str, href: str
+) -> None:
+    doc = parse(aliased / page)
+    [refresh] = doc.find_all("meta", **{"http-equiv": "refresh"})
+    assert refresh["attrs"]["content"] == f"0; url={href}"  # type: ignore[index]
+    [canonical] = doc.find_all("link", rel="canonical")
+    assert canonical["attrs"]["href"] == "https://example.org/briefs-site/briefs/land-offer/"  # type: ignore[index]
+    assert doc.find_all("meta", name="robots", content="noindex")
+    [link] = doc.find_all("a")
+    assert link["attrs"]["href"] == href  # type: ignore[index]
+    assert doc.text(link) == "Land offer"
+    assert (aliased / page).parent.joinpath(href, "index.html").resolve() == (
+        aliased / "briefs" / "land-offer" / "index.html"
+    )
+
+
+def test_redirects_file_moves_each_old_address_permanently(aliased: Path) -> None:
+    assert (aliased / "_redirects").read_text(encoding="utf-8").splitlines()[2:] == [
+        "/briefs-site/Qingdao/offer/ /briefs-site/briefs/land-offer/ 301",
+        "/briefs-site/briefs/old-slug/ /briefs-site/briefs/land-offer/ 301",
+        "/briefs-site/briefs/%E9%9D%92%E5%B2%9B/ /briefs-site/briefs/land-offer/ 301",
+        "/briefs-site/news/2020/04/land.html /briefs-site/briefs/land-offer/ 301",
+        "/briefs-site/other-old/ /briefs-site/briefs/other/ 301",
+    ]
+
+
+def test_old_addresses_are_no_pages_of_the_sitemap_or_the_feed(aliased: Path) -> None:
+    for name in ("sitemap.xml", "feed.xml"):
+        text = (aliased / name).read_text(encoding="utf-8")
+        assert "old-slug" not in text and "other-old" not in text, name
+
+
+def test_a_site_without_aliases_has_no_redirects_file(tmp_path: Path) -> None:
+    out = build_site(write_site(tmp_path / "s", {"a.md": brief("A")}), tmp_path / "o")
+    assert not (out / "_redirects").exists()
+
+
+def test_without_directory_urls_the_old_address_leads_to_the_file(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "s", {"a.md": brief("A", "aliases: /old/\n")})
+    out = build_site(site, tmp_path / "o", "--file-urls")
+    [refresh] = parse(out / "old" / "index.html").find_all("meta", **{"http-equiv": "refresh"})
+    assert refresh["attrs"]["content"] == "0; url=../briefs/a/index.html"  # type: ignore[index]
+
+
+def test_a_drafts_aliases_wait_for_it_and_a_removed_alias_goes(tmp_path: Path) -> None:
+    site = write_site(
+        tmp_path / "s",
+        {
+            "a.md": brief("A", "aliases: /a-old/\n"),
+            "d.md": brief("D", "aliases: /d-old/\ndraft: true\n"),
+        },
+    )
+    out = build_site(site, tmp_path / "o")
+    assert (out / "a-old" / "index.html").is_file()
+    assert not (out / "d-old").exists()
+    (site / "briefs" / "a.md").write_text(brief("A"))
+    build_site(site, tmp_path / "o")
+    assert not (out / "a-old").exists()
+    assert not (out / "_redirects").exists()
+
+
+def github_errors(site: Path) -> list[str]:
+    result = run_build("check", "--source", site, "--format", "github")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    return [line for line in result.stdout.splitlines() if line.startswith("::error")]
+
+
+def test_each_clash_is_reported_at_its_alias(tmp_path: Path) -> None:
+    a = brief(
+        "A",
+        "aliases:\n"
+        "  - /briefs/\n"  # the archive
+        "  - /briefs/b/\n"  # another brief
+        "  - /briefs/a\n"  # its own address
+        "  - /topics/land/\n"  # a topic's page
+        "  - /sitemap.xml/\n"  # inside a file the site writes
+        "  - /BRIEFS/B/\n"  # another brief, on a file system that ignores case
+        "  - /moved/\n",
+    )
+    b = brief("B", "aliases: [/moved/, /fine/]\n")
+    site = write_site(tmp_path / "s", {"a.md": a, "b.md": b})
+    errors = github_errors(site)
+    hint = "(remove it: an old address can lead to one page only, and never replaces one)"
+    assert errors == [
+        f"::error file=briefs/a.md,line=7,col=5::alias '/briefs/' is an address this site "
+        f"already has (briefs/index.html) {hint}",
+        f"::error file=briefs/a.md,line=8,col=5::alias '/briefs/b/' is the address of "
+        f"briefs/b.md {hint}",
+        f"::error file=briefs/a.md,line=9,col=5::alias '/briefs/a/' is its own address {hint}",
+        f"::error file=briefs/a.md,line=10,col=5::alias '/topics/land/' is an address this "
+        f"site already has (topics/land/index.html) {hint}",
+        f"::error file=briefs/a.md,line=11,col=5::alias '/sitemap.xml/' is a folder or file of "
+        f"an address this site already has {hint}",
+        f"::error file=briefs/a.md,line=12,col=5::alias '/BRIEFS/B/' is the address of "
+        f"briefs/b.md {hint}",
+        f"::error file=briefs/b.md,line=6,col=11::alias '/moved/' is also an alias in "
+        f"briefs/a.md (/moved/) {hint}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("alias", "message"),
+    [
+        ("https://example.org/old/", "must be an address on this site starting with /"),
+        ("briefs/old/", "must be an address on this site starting with /"),
+        ("/old/?id=3", "cannot hold a query (?) or a fragment (#)"),
+        ("/old/../x/", "must not contain . or .. parts"),
+        ("/old report/", "contains ' '"),
+        ("/report.pdf", "ends in 'report.pdf', which is not a page"),
+        ("/.git/", "has a part starting with a dot"),
+    ],
+)
+def test_an_alias_that_is_no_address_of_this_site_is_refused(
+    tmp_path: Path, alias: str, message: str
+) -> None:
+    site = write_site(tmp_path / "s", {"a.md": brief("A", f"aliases:\n  - '{alias}'\n")})
+    [problem] = github_errors(site)
+    assert problem.startswith("::error file=briefs/a.md,line=7,col=5::'aliases[1]' "), problem
+    assert message in problem

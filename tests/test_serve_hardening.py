@@ -185,7 +185,7 @@ def test_no_spelling_of_a_path_leaves_the_build(server: Preview, target: str) ->
     ("target", "kind"),
     [
         (f"/assets/{SITE_CSS}", "text/css; charset=utf-8"),
-        (f"/assets/{FAVICON}", "image/svg+xml"),
+        (f"/assets/{FAVICON}", "image/svg+xml; charset=utf-8"),
         ("/feed.xml", "text/xml; charset=utf-8"),
         ("/sitemap.xml", "text/xml; charset=utf-8"),
         ("/robots.txt", "text/plain; charset=utf-8"),

@@ -43,6 +43,7 @@ class Brief:
     sources: tuple[schema.SourceRef, ...] = ()
     withdrawn: schema.Withdrawal | None = None
     superseded_by: str | None = None  # another brief's file, as written (`check` resolves it)
+    aliases: tuple[str, ...] = ()  # old addresses, as site paths (`schema.normal_alias`)
     draft: bool = False
     # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
     # one slug, one figure with two values) can point at the exact place in each file.
@@ -83,3 +84,16 @@ class Brief:
     def last_updated(self) -> dt.date:
         """The newest change-note date, or the publication date when there is none."""
         return max((u.date for u in self.updates), default=self.date)
+
+    @property
+    def last_modified(self) -> dt.date:
+        """When the brief last changed for its readers, as every feed entry, sitemap `lastmod`
+        and `article:modified_time` says: its newest change note, or its withdrawal if later,
+        else the day it was published.
+
+        Never a commit date: a commit that fixes a typo is no change readers are told of
+        (GOV.UK's rule: only a change note makes an update), and a page that says "First
+        published 7 April 2020" must not be announced as changed the day of any commit.
+        """
+        withdrawn = self.withdrawn.date if self.withdrawn is not None else self.date
+        return max(self.last_updated, withdrawn)

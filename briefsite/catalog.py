@@ -6,7 +6,6 @@ where every other brief lives to rewrite links between them. It does no I/O.
 
 from __future__ import annotations
 
-import datetime as dt
 import posixpath
 import re
 import unicodedata
@@ -61,12 +60,6 @@ class Catalog:
     def topics_of(self, brief: Brief) -> tuple[Topic, ...]:
         """The topic pages a brief is listed on, alphabetical."""
         return self.topics_by_slug.get(brief.slug, ())
-
-
-def last_changed(brief: Brief, commits: Mapping[str, dt.date]) -> dt.date:
-    """When a brief last changed, for the feed and the sitemap: its newest change note or its
-    last commit (`commits`, by slug, when the briefs are in git), whichever is later."""
-    return max(brief.last_updated, commits.get(brief.slug, brief.date))
 
 
 def link_target_path(from_source: str, href_path: str) -> str:

@@ -1,23 +1,40 @@
-"""The Atom feed of published briefs (RFC 4287), newest first.
+"""Atom feeds (RFC 4287): the site's, and one per topic, of its most recently changed briefs.
 
-Readers subscribe to it in feed readers and email services. Every value is escaped for XML,
-and every date comes from the briefs (or git), never from the clock, so rebuilds are identical.
-Titles, summaries and the site's name arrive typeset (`compiled.typeset_brief`,
-`pages.reader_settings`), as the pages show them; a category's `term` is the topic as written,
-the key it is filed under.
+Readers subscribe to them in feed readers and email services; `pages` links each from the
+pages that list the same briefs (`<link rel="alternate">`: the home page and the archive to the
+site's feed, a topic's pages to its own).
+
+What an entry says follows GOV.UK's rules for updates:
+
+- `updated` is `Brief.last_modified`: the newest change note, else the day it was published;
+  never a commit date, so a typo fix announces nothing. The feed's own `updated` is the newest
+  of its entries'. Entries are ordered by it, newest first, so a brief with a new change note
+  comes back to the top, where subscribers see it, as GOV.UK's feeds order by its "public
+  updated" time.
+- A withdrawn or replaced brief leaves the feeds, as GOV.UK's withdrawn pages leave its
+  search and so the feeds made from it: the page stays, with its notice, but a withdrawal is
+  not news sent to subscribers. (Feed readers keep the entries they have.)
+
+Every value is escaped for XML and every date comes from the briefs, never from the clock, so
+rebuilds are identical. Titles, summaries and the site's name arrive typeset
+(`compiled.typeset_brief`, `pages.reader_settings`), as the pages show them; a category's
+`term` is the topic as written, the key it is filed under.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Sequence
 
 from . import urls
-from .catalog import Catalog, last_changed
+from .brief import Brief
+from .catalog import Catalog
 from .config import SiteConfig
 from .output import Output
+from .pages import topic_feed_title
 
 FEED_SIZE = 50  # entries; feed readers only need what is new
+NO_DATE = dt.date(2000, 1, 1)  # a feed must say when it was updated, even with no briefs
 
 
 def _stamp(day: dt.date) -> str:
@@ -25,40 +42,63 @@ def _stamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
 
 
-def build_feed(config: SiteConfig, catalog: Catalog, modified: Mapping[str, dt.date]) -> Output:
-    """`feed.xml`: one entry per brief; `updated` is its newest change note or git commit."""
+def feed_entries(briefs: Sequence[Brief]) -> list[Brief]:
+    """What a feed of these briefs (in listing order) holds: the FEED_SIZE most recently
+    changed of those still current, newest change first, then in listing order."""
+    current = [(index, b) for index, b in enumerate(briefs) if not b.retired]
+    current.sort(key=lambda pair: (-pair[1].last_modified.toordinal(), pair[0]))
+    return [brief for _, brief in current[:FEED_SIZE]]
+
+
+def build_feeds(config: SiteConfig, catalog: Catalog) -> list[Output]:
+    """`feed.xml` and `topics/<key>/feed.xml` for every topic. `config` is as
+    `pages.reader_settings` gives it (the site's name typeset)."""
+    from .typography import typeset  # topic names as pages show them; Markdown is loaded
+
+    feeds = [_feed(config, urls.HOME, config.title, catalog.briefs)]
+    for topic in catalog.topics:
+        title = topic_feed_title(config.title, typeset(topic.name))
+        feeds.append(_feed(config, topic.path, title, topic.briefs))
+    return feeds
+
+
+def _feed(config: SiteConfig, listing: str, title: str, briefs: Sequence[Brief]) -> Output:
+    """The feed of one list of briefs, whose page is at `listing`."""
     from xml.sax.saxutils import escape, quoteattr  # loads urllib.request: only when used
 
-    entries = catalog.briefs[:FEED_SIZE]
-    updated = {b.slug: last_changed(b, modified) for b in entries}
-    newest = max(updated.values(), default=dt.date(2000, 1, 1))
-    author = config.publisher or config.title
+    entries = feed_entries(briefs)
+    # With no current brief (every one withdrawn), the list itself last changed when they did.
+    newest = max((b.last_modified for b in entries or briefs), default=NO_DATE)
+    page = urls.absolute(listing, config.base_url)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
-        f"<title>{escape(config.title)}</title>",
+        f"<title>{escape(title)}</title>",
     ]
     if config.description:
         lines.append(f"<subtitle>{escape(config.description)}</subtitle>")
+    self_link = urls.absolute(urls.feed_path(listing), config.base_url)
     lines += [
-        f"<id>{escape(urls.absolute(urls.HOME, config.base_url))}</id>",
-        f'<link rel="self" href={quoteattr(urls.absolute(urls.FEED, config.base_url))}/>',
-        f"<link href={quoteattr(urls.absolute(urls.HOME, config.base_url))}/>",
+        f"<id>{escape(page)}</id>",
+        f'<link rel="self" type="application/atom+xml" href={quoteattr(self_link)}/>',
+        f'<link rel="alternate" type="text/html" href={quoteattr(page)}/>',
         f"<updated>{_stamp(newest)}</updated>",
-        f"<author><name>{escape(author)}</name></author>",
+        f"<author><name>{escape(config.publisher or config.title)}</name></author>",
     ]
     for brief in entries:
         address = urls.absolute(brief.path, config.base_url)
+        lang = f" xml:lang={quoteattr(brief.lang)}" if brief.lang != config.language else ""
         lines += [
-            "<entry>",
+            f"<entry{lang}>",
             f"<title>{escape(brief.title)}</title>",
             f"<id>{escape(address)}</id>",
-            f"<link href={quoteattr(address)}/>",
+            f'<link rel="alternate" type="text/html" href={quoteattr(address)}/>',
             f"<published>{_stamp(brief.date)}</published>",
-            f"<updated>{_stamp(updated[brief.slug])}</updated>",
+            f"<updated>{_stamp(brief.last_modified)}</updated>",
+            *(f"<author><name>{escape(name)}</name></author>" for name in brief.authors),
             f"<summary>{escape(brief.summary)}</summary>",
             *(f"<category term={quoteattr(topic)}/>" for topic in brief.topics),
             "</entry>",
         ]
     lines.append("</feed>")
-    return Output(urls.FEED, ("\n".join(lines) + "\n").encode("utf-8"))
+    return Output(urls.feed_path(listing), ("\n".join(lines) + "\n").encode("utf-8"))

@@ -224,7 +224,8 @@ def value_positions(
     node: yaml.Node, source: SourceFile, base: int
 ) -> Iterator[tuple[str, int, int]]:
     """(field, line, col) of each top-level value, of each figure as `figures[N]`, of each
-    change note's date as `updates[N].date`, and of the withdrawal's as `withdrawn.date`."""
+    change note's date as `updates[N].date`, of the withdrawal's as `withdrawn.date`, and of
+    each old address as `aliases[N]`."""
     if not isinstance(node, yaml.MappingNode):
         return
     for key, value in node.value:
@@ -242,6 +243,10 @@ def value_positions(
                     yield (f"updates[{index}].date", *at)
         if key.value == "withdrawn" and (date := _value_node(value, "date")) is not None:
             yield ("withdrawn.date", *source.position(base + date.start_mark.index))
+        if key.value == "aliases":  # each old address, for a clash found across the site
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            for index, item in enumerate(items, 1):
+                yield (f"aliases[{index}]", *source.position(base + item.start_mark.index))
 
 
 def check_update_dates(brief: Brief, today: dt.date) -> list[Problem]:

@@ -157,7 +157,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
         with:
-          fetch-depth: 0  # full history: git dates and the missing-change-note check need it
+          fetch-depth: 0  # full history: the missing-change-note check needs it
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
@@ -181,9 +181,7 @@ jobs:
     permissions:
       contents: read
     steps:
-      - uses: actions/checkout@v4
-        with:
-          fetch-depth: 0
+      - uses: actions/checkout@v4  # a build reads no history: the latest commit is enough
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"

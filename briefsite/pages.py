@@ -44,6 +44,19 @@ class Crumb:
 
 
 @dataclass(frozen=True)
+class FeedLink:
+    """The Atom feed of the briefs a page lists (`feeds`), for its `<link rel="alternate">`."""
+
+    path: str  # the feed's site path
+    title: str  # the feed's own title
+
+
+def topic_feed_title(site_title: str, topic_name: str) -> str:
+    """The title of a topic's feed, as the feed and the links to it give it."""
+    return f"{site_title}: {topic_name}"
+
+
+@dataclass(frozen=True)
 class Page:
     """One HTML page to render: its address, template, and the values the template may use."""
 
@@ -65,6 +78,13 @@ class Page:
     inputs: tuple[Any, ...] | None = None
     # The addresses of the briefs a list page shows, for the sitemap's `lastmod`.
     lists: tuple[str, ...] = ()
+    # The feed of the briefs this page lists: the site's on the home page and the archive, a
+    # topic's on its pages; None elsewhere.
+    feed: FeedLink | None = None
+    # A brief's page is an article (Open Graph): when it was published and last changed
+    # (`Brief.last_modified`, as its feed entry says). None on every other page.
+    published: dt.date | None = None
+    modified: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -281,7 +301,8 @@ def build_pages(
     topic_list = tuple(TopicSummary(t.name, t.path, len(t.briefs)) for t in topics)
     related = related_briefs(catalog) if related is None else related
     links = {t.path: TopicLink(t.name, t.path) for t in topics}  # one each: digested once
-    archive = _archive_pages(catalog, summaries, config.page_size, lang)
+    site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
+    archive = _archive_pages(catalog, summaries, config.page_size, lang, site_feed)
     latest = _latest(catalog, summaries, config.latest_count)
     pages: list[Page] = [
         Page(
@@ -291,6 +312,7 @@ def build_pages(
             description=config.description or config.title,
             lang=lang,
             lists=tuple(b.path for b in latest),
+            feed=site_feed,
             context=_context(
                 latest=latest,
                 total=len(catalog.briefs),
@@ -320,7 +342,8 @@ def build_pages(
         ),
     ]
     for topic in topics:
-        pages.extend(_topic_pages(topic, config.page_size, lang))
+        feed = FeedLink(urls.feed_path(topic.path), topic_feed_title(config.title, topic.name))
+        pages.extend(_topic_pages(topic, config.page_size, lang, feed))
     pages.extend(
         _brief_page(
             rendered[b.slug],
@@ -363,7 +386,11 @@ def _year_links(catalog: Catalog, size: int) -> tuple[YearLink, ...]:
 
 
 def _archive_pages(
-    catalog: Catalog, summaries: Mapping[str, BriefSummary], size: int, lang: str
+    catalog: Catalog,
+    summaries: Mapping[str, BriefSummary],
+    size: int,
+    lang: str,
+    feed: FeedLink,
 ) -> Iterator[Page]:
     """The archive: every brief, newest first, `size` to a page, each page's briefs in
     sections by year (a year that goes on over a page break has a section on both)."""
@@ -387,10 +414,11 @@ def _archive_pages(
             context=_context(years=years, total=total, pagination=pagination),
             breadcrumbs=(HOME_CRUMB,),
             lists=tuple(b.path for b in shown),
+            feed=feed,
         )
 
 
-def _topic_pages(topic: TopicListing, size: int, lang: str) -> Iterator[Page]:
+def _topic_pages(topic: TopicListing, size: int, lang: str, feed: FeedLink) -> Iterator[Page]:
     """The list of briefs under one topic, `size` to a page."""
     count = len(topic.briefs)
     described = f"{count} brief{'s' if count != 1 else ''} on {topic.name}"
@@ -409,6 +437,7 @@ def _topic_pages(topic: TopicListing, size: int, lang: str) -> Iterator[Page]:
             ),
             breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
             lists=tuple(b.path for b in shown),
+            feed=feed,
         )
 
 
@@ -451,6 +480,8 @@ def _brief_page(
         lang=brief.lang,
         context=Deferred(lambda: _brief_context(item, topics, related, config, replacement)),
         breadcrumbs=(HOME_CRUMB, ARCHIVE_CRUMB),
+        published=brief.date,
+        modified=brief.last_modified,
     )
 
 

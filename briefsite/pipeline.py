@@ -24,10 +24,10 @@ from .catalog import Catalog, build_catalog, nfc
 from .check import check_change_notes, check_consistency, check_links, check_replacements
 from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
-from .feeds import build_feed
+from .feeds import build_feeds
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates, check_withdrawal_date
-from .history import FileHistory, git_head, read_history
+from .history import FileHistory, read_history
 from .incremental import (
     MAX_CHANGES,
     BriefState,
@@ -66,7 +66,6 @@ from .source import (
     brief_files,
     display_path,
     file_stamp,
-    read_assets,
     read_brief_bytes,
 )
 from .statics import STATIC_DIR, StaticFiles
@@ -106,7 +105,10 @@ class BuildOptions:
     future: bool = False  # include briefs dated after `today`
     today: dt.date = field(default_factory=today_for_build)
     progress: Progress = _no_progress
-    git: bool = True  # read commit dates for sitemap and feed when the briefs are in git
+    # `check` (`every_brief`): read git's history for its reminder of text changed without a
+    # change note. A build that publishes never reads it: feeds and the sitemap date briefs by
+    # their change notes alone.
+    git: bool = True
     jobs: int = field(default_factory=default_jobs)  # worker processes for per-brief work
     cache: bool = True  # keep per-brief results in .briefsite-cache/ between builds
     # `check`: drafts and scheduled briefs are read, rendered and checked too, each link as the
@@ -135,7 +137,7 @@ class BuildResult:
     problems: tuple[Problem, ...]
     catalog: Catalog = field(default_factory=lambda: build_catalog(())[0])
     rendered: Mapping[str, RenderedBrief] = field(default_factory=dict)
-    history: Mapping[str, FileHistory] | None = None  # None: the build stopped before reading it
+    history: Mapping[str, FileHistory] | None = None  # git's, read for `check` only
     page_count: int = 0
     held_back: tuple[HeldBack, ...] = ()  # valid briefs this build left out, and why
     brief_total: int = -1  # set when the catalog was not built again (nothing changed)
@@ -443,17 +445,16 @@ class BuildRecord:
 def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInputs) -> bytes:
     """A digest of everything a build reads but the brief files: the settings, the choices of
     this run (today included), what finding the briefs reported, the templates' files, the
-    standalone pages' files, git's HEAD and the code's version."""
+    standalone pages' files and the code's version. Not git's HEAD: a build reads nothing from
+    git (`BuildOptions.git`), so a new commit that changes no file is a build with nothing to do."""
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
-    choices = (options.drafts, options.future, options.every_brief, options.today, options.git)
+    choices = (options.drafts, options.future, options.every_brief, options.today)
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
     digest.update(inputs.templates)
     digest.update(inputs.pages.digest)  # a page edit takes the full path (`standalone`)
-    if options.git:
-        digest.update(git_head(config.root).encode())
     digest.update(code_version().encode())
     return digest.digest()
 
@@ -487,8 +488,9 @@ def _build(
     """The stages, in order; see `build`. Also the record the edit path starts from, when
     this build could be one (it kept results in a cache, and its links were all good).
     `sources`: the brief files as `identify` found them, if it was called already."""
+    from .assets import collect, headers_file
     from .links import resolve
-    from .markup import pygments_css
+    from .redirects import check_aliases, redirect_outputs
     from .render import environment_for
 
     sources = sources or identify(config, options, inputs, cache)
@@ -559,16 +561,12 @@ def _build(
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered), None
 
+    # Read here, in the build's own cache, so that its pruning keeps the history `check` reads.
     history = (
         read_history(config.root, config.briefs_dir.name, options.today, cache)
-        if options.git
-        else {}
+        if options.git and options.every_brief
+        else None
     )
-    modified = {
-        catalog.by_source[nfc(path)].slug: item.date
-        for path, item in history.items()
-        if nfc(path) in catalog.by_source
-    }
     env = environment_for(tuple(config.template_dirs), inputs.templates)
     _load_templates(env, cache)
     related = _related(catalog, cache)
@@ -583,13 +581,17 @@ def _build(
         env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
     )
     problems += rendering_problems
-    outputs.append(build_feed(shown, catalog, modified))
-    outputs.extend(build_sitemap(config, catalog, pages, modified))
-    outputs += [
-        Output(urls.asset_path(name), data)
-        for name, data in read_assets(config.template_dirs).items()
-    ]
-    outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    outputs.extend(build_feeds(shown, catalog))
+    outputs.extend(build_sitemap(config, catalog, pages))
+    theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
+    outputs += theme.outputs()
+    outputs.append(headers_file(theme, config.base_url))
+    # Old addresses last: each is checked against every address made above.
+    alias_problems = check_aliases(catalog, [o.path for o in outputs])
+    problems += alias_problems
+    if not alias_problems:
+        outputs += redirect_outputs(shown, catalog)
+    # Static files last: none may take the place of anything made above (redirects included).
     static = statics.collect(
         config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
     )
@@ -961,7 +963,7 @@ def check_site(config: SiteConfig, options: BuildOptions | None = None) -> Build
     result = build(config, options)
     briefs = result.catalog.briefs
     history = result.history
-    if history is None:  # the build stopped early; the warnings still need git's view
+    if history is None:  # the build stopped early, or was answered from its record
         cache = Cache.open(config.root) if options.cache and options.git else None
         try:
             history = (

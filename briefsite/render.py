@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,12 +19,15 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import pageids, urls
+from .assets import Assets, collect
 from .config import SiteConfig
+from .fingerprint import files_digest
 from .formats import format_date, format_number, format_quantity, format_unit
 from .output import Output
 from .pages import Page
 from .problems import Problem, error
 from .schema import Figure
+from .social import describe, og_locale
 
 
 def figure_html(figure: Figure, lang: str = "en") -> Markup:
@@ -51,9 +54,25 @@ def _absolute(context: jinja2.runtime.Context, target: str) -> str:
     return urls.absolute(target, context["site"].base_url)
 
 
+def _asset(assets: Assets) -> Callable[[str], str]:
+    """The templates' `asset(name)`: the site path a theme file is published under (with the
+    hash of its content: `assets`), or a template error naming the missing file."""
+
+    def asset(name: str) -> str:
+        try:
+            return assets.path(name)
+        except KeyError:
+            raise jinja2.TemplateRuntimeError(
+                f"no file {name!r} in the templates' assets/ folder"
+            ) from None
+
+    return asset
+
+
 def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
     """The one Jinja environment: the site's templates first, then the built-in ones."""
-    return _environment(tuple(template_dirs))
+    dirs = tuple(template_dirs)
+    return _environment(dirs, files_digest(dirs))
 
 
 @functools.lru_cache(maxsize=2)
@@ -64,11 +83,11 @@ def environment_for(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.En
     second. Keyed by the digest of the template files' contents, never by their times (which
     a file system may keep to a few milliseconds), so an edited template gets a new one.
     """
-    return _environment(template_dirs)
+    return _environment(template_dirs, digest)
 
 
-def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
-    """A new environment."""
+def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Environment:
+    """A new environment for template files whose `files_digest` is `digest`."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
@@ -77,12 +96,14 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    assets = collect(template_dirs, digest)
+    env.globals["asset"] = _asset(assets)
     env.globals["paths"] = SimpleNamespace(
         home=urls.HOME,
         archive=urls.ARCHIVE,
         topics=urls.TOPICS,
-        stylesheet=urls.asset_path("site.css"),
-        pygments=urls.asset_path("pygments.css"),
+        stylesheet=assets.paths.get("site.css", urls.asset_path("site.css")),
+        pygments=assets.paths.get("pygments.css", urls.asset_path("pygments.css")),
         feed=urls.FEED,
     )
     env.filters.update(
@@ -93,6 +114,8 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         unit=format_unit,
         quantity=format_quantity,
         figure=figure_html,
+        describe=describe,
+        og_locale=og_locale,
     )
     return env
 

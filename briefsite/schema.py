@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -358,6 +359,100 @@ class BriefFile:
         return text, []
 
 
+# What an old address may hold once decoded: no spaces or control characters, nor what the
+# hosts' `_redirects` files read as syntax (`*` a splat, `:` a placeholder) or no file name
+# can hold on every system (backslash, quotes, `<>|`); `?` and `#` are refused with a reason.
+_ALIAS_REFUSED = re.compile(r'[\s\x00-\x1f\x7f-\x9f\\*:"<>|%]')
+_ALIAS_PAGE = (".html", ".htm")
+MAX_ALIAS_BYTES = 500  # percent-encoded; Cloudflare Pages reads redirect lines of 1,000
+
+
+class AliasError(ValueError):
+    """Why a text is no old address of this site, and what to do."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+def normal_alias(text: str) -> str:
+    """The site path (as `urls` writes them: no leading slash) of an old address written
+    from the site's root, like `/briefs/old-slug/`, or AliasError.
+
+    Normalised, so two spellings of one address are one: percent-escapes decoded, Unicode
+    composed (NFC), empty parts dropped (`//`), and an address without a file name
+    (`/briefs/old-slug`) or ending in `index.html` made the folder it names. Only page
+    addresses can be redirected by a page: a folder, or a name ending in .html or .htm.
+    """
+    from urllib.parse import quote, unquote_to_bytes
+
+    example = "like /briefs/old-slug/"
+    if not text.startswith("/") or text.startswith("//"):
+        raise AliasError(
+            f"must be an address on this site starting with /, {example}",
+            "write the old address from the site's root: without https://, the domain or "
+            "base_url's path",
+        )
+    if "?" in text or "#" in text:
+        raise AliasError(
+            "cannot hold a query (?) or a fragment (#): a static site redirects only paths",
+            "leave out everything from the ? or #",
+        )
+    try:
+        decoded = unicodedata.normalize("NFC", unquote_to_bytes(text).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise AliasError(
+            "has percent-escapes that are not UTF-8", "write the address as a browser shows it"
+        ) from None
+    refused = _ALIAS_REFUSED.search(decoded)
+    if refused:
+        raise AliasError(
+            f"contains {refused.group()!r}, which an old address redirected here cannot hold",
+            "an address with spaces, quotes, '*', ':' or '%' must be redirected by your host",
+        )
+    parts = [part for part in decoded.split("/") if part]
+    if any(part in (".", "..") for part in parts):
+        raise AliasError("must not contain . or .. parts", "write the address as it was served")
+    if any(part.startswith(".") for part in parts):
+        raise AliasError(
+            "has a part starting with a dot: hosts do not serve hidden files",
+            "write the address of a page",
+        )
+    folder = decoded.endswith("/") or not parts or "." not in parts[-1]
+    if parts and parts[-1] == "index.html":
+        parts, folder = parts[:-1], True
+    if not folder and not parts[-1].endswith(_ALIAS_PAGE):
+        raise AliasError(
+            f"ends in {parts[-1]!r}, which is not a page: only a folder or a name ending in "
+            ".html or .htm can be redirected by a page",
+            "end it with / if it names a folder; redirect other files with your host's rules",
+        )
+    path = "/".join(parts) + ("/" if folder and parts else "")
+    if any(len(part.encode("utf-8")) > 255 for part in parts):
+        raise AliasError("has a part longer than a file name may be (255 bytes)", "shorten it")
+    if len(quote(path)) > MAX_ALIAS_BYTES:
+        raise AliasError(f"is longer than {MAX_ALIAS_BYTES} characters", "shorten it")
+    return path
+
+
+@dataclass(frozen=True)
+class Alias:
+    """An address a brief had before (a renamed slug, another publishing system's page), to
+    be redirected to where it is now. Stored as its normalised site path (`normal_alias`)."""
+
+    description: str = "an old address on this site (/briefs/old-slug/)"
+
+    def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
+        """Accept an address from the site's root, normalised."""
+        text, issues = Text().check(name, node, value)
+        if issues:
+            return None, issues
+        try:
+            return normal_alias(text), []
+        except AliasError as exc:
+            return None, [Issue(node, f"'{name}' {exc.message}, got {shown(text)}", exc.hint)]
+
+
 @dataclass(frozen=True)
 class ListOf:
     """A YAML list whose items are each of one kind, at most `maximum` of them."""
@@ -370,7 +465,7 @@ class ListOf:
 
     def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
         """Check each item, numbering them from 1 in messages as editors count."""
-        if isinstance(value, str) and isinstance(self.item, Text):
+        if isinstance(value, str) and isinstance(self.item, (Text, Alias)):
             value = [value]  # `topics: Land` is a one-item list, as editors expect
             node = yaml.SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark)
         if not isinstance(value, list) or not isinstance(node, yaml.SequenceNode):
@@ -561,6 +656,7 @@ MAX_TOPIC = 80  # characters of a topic's name
 MAX_TOPICS = 20
 MAX_FIGURES = 50
 MAX_ENTRIES = 100  # authors, updates, sources
+MAX_ALIASES = 20  # old addresses of one brief, each a page of its own
 
 BRIEF_FIELDS: tuple[Field, ...] = (
     Field("title", Text(), "the brief's title, shown as its heading", required=True),
@@ -642,6 +738,17 @@ BRIEF_FIELDS: tuple[Field, ...] = (
         BriefFile(),
         "the brief that replaces this one: its page then says so at the top, with a link, and "
         "it leaves the home page's latest briefs",
+    ),
+    Field(
+        "aliases",
+        ListOf(
+            Alias(),
+            f"list of up to {MAX_ALIASES} addresses from the site's root (/briefs/old-slug/)",
+            MAX_ALIASES,
+        ),
+        "addresses the brief had before (a changed slug, an older site's page): each leads "
+        "readers and search engines to the brief's page",
+        default=(),
     ),
     Field("draft", Bool(), "true keeps the brief out of the published site", default=False),
     Field(

@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from . import urls
-from .catalog import Catalog, last_changed
+from .catalog import Catalog
 from .config import SiteConfig
 from .output import Output
 from .pages import Page
 
 
 def build_sitemap(
-    config: SiteConfig,
-    catalog: Catalog,
-    pages: Sequence[Page],
-    modified: Mapping[str, dt.date],
+    config: SiteConfig, catalog: Catalog, pages: Sequence[Page]
 ) -> tuple[Output, Output]:
     """The sitemap of every indexable page (each page of a paginated list included), and a
     robots.txt that points to it.
 
-    A brief's `lastmod` is its git commit date when known, else its newest change note; a
-    list page's is the newest of the briefs it shows (`Page.lists`); any other page's the
-    newest of all. The sitemap holds addresses and dates only: no text to typeset.
+    A brief's `lastmod` is `Brief.last_modified`, as its feed entry's `updated` (its newest
+    change note or withdrawal, else its publication: never a commit date); a list page's is
+    the newest of the briefs it shows (`Page.lists`); any other page's the newest of all.
+    Withdrawn briefs stay: their pages do. The sitemap holds addresses and dates only: no
+    text to typeset. Redirects from `aliases` are no pages of their own, so not listed.
     """
     from xml.sax.saxutils import escape  # loads urllib.request: only when used
 
-    changed = {b.path: last_changed(b, modified) for b in catalog.briefs}
+    changed = {b.path: b.last_modified for b in catalog.briefs}
     newest = max(changed.values(), default=None)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',

@@ -83,6 +83,12 @@ def generated_address(path: str) -> str | None:
     return first if first in GENERATED_FILES else None
 
 
+def feed_path(listing: str) -> str:
+    """The Atom feed of a list of briefs, in the list's own folder: the site's feed (the home
+    page's list) at feed.xml, a topic's at topics/<key>/feed.xml."""
+    return listing + FEED
+
+
 def asset_path(name: str) -> str:
     """A stylesheet or other static file."""
     return ASSETS + name

@@ -27,8 +27,14 @@ from conftest import (
 )
 
 from briefsite import schema
+from briefsite.assets import fingerprinted
 from briefsite.config import SITE_FIELDS
 from briefsite.typography import typeset
+
+ASSETS = REPO / "templates" / "assets"
+# The built-in stylesheet and icon under their published names (with a hash of their bytes).
+SITE_CSS = fingerprinted("site.css", (ASSETS / "site.css").read_bytes())
+FAVICON = fingerprinted("favicon.svg", (ASSETS / "favicon.svg").read_bytes())
 
 
 def _internal_targets(site: Path, page: Path) -> list[tuple[str, Path, str]]:
@@ -84,7 +90,8 @@ def test_every_internal_link_and_anchor_resolves(sample_site: Path) -> None:
 def test_404_page_links_from_the_base_url_path(sample_site: Path) -> None:
     doc = parse(sample_site / "404.html")
     hrefs = {e["attrs"]["href"] for e in doc.find_all("a") + doc.find_all("link")}  # type: ignore[index]
-    assert "/briefs-site/assets/site.css" in hrefs
+    assert f"/briefs-site/assets/{SITE_CSS}" in hrefs
+    assert f"/briefs-site/assets/{FAVICON}" in hrefs  # the icon too, never /favicon.ico
     assert "/briefs-site/topics/" in hrefs
     assert doc.find_all("meta", name="robots", content="noindex")
 
@@ -169,10 +176,10 @@ def test_pygments_css_is_generated_and_linked_only_where_code_is(tmp_path: Path)
         },
     )
     assert run_build("--source", site).returncode == 0
-    css = (site / "site" / "assets" / "pygments.css").read_text()
-    assert ".highlight .k" in css
-    assert "pygments.css" in (site / "site" / "briefs" / "code" / "index.html").read_text()
-    assert "pygments.css" not in (site / "site" / "briefs" / "plain" / "index.html").read_text()
+    [path] = (site / "site" / "assets").glob("pygments.*.css")  # its name: a hash of its text
+    assert ".highlight .k" in path.read_text()
+    assert path.name in (site / "site" / "briefs" / "code" / "index.html").read_text()
+    assert "pygments." not in (site / "site" / "briefs" / "plain" / "index.html").read_text()
 
 
 def test_sample_builds_leave_out_briefs_the_checkout_does_not_track(tmp_path: Path) -> None:
@@ -244,7 +251,7 @@ def test_source_without_templates_uses_the_built_in_ones(tmp_path: Path) -> None
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
     assert not (site / "templates").exists()
     assert run_build("--source", site).returncode == 0
-    assert (site / "site" / "assets" / "site.css").read_bytes() == (
+    assert (site / "site" / "assets" / SITE_CSS).read_bytes() == (
         REPO / "templates" / "assets" / "site.css"
     ).read_bytes()
 
@@ -268,7 +275,7 @@ def test_file_urls_make_links_work_without_a_server(tmp_path: Path) -> None:
     assert "../../index.html" in hrefs
     for href, target, _ in _internal_targets(out, page):
         path = urlsplit(href).path
-        assert not path or path.endswith((".html", ".css", ".xml")), href
+        assert not path or path.endswith((".html", ".css", ".xml", ".svg")), href
         assert target.is_file()
 
 
@@ -279,7 +286,7 @@ def test_sub_path_base_url_appears_only_in_absolute_links(tmp_path: Path) -> Non
     doc = parse(out / "briefs" / "land-offer" / "index.html")
     canonical = doc.find_all("link", rel="canonical")[0]["attrs"]["href"]  # type: ignore[index]
     assert canonical == "https://x.test/a/b/briefs/land-offer/"
-    assert "/a/b/assets/site.css" in (out / "404.html").read_text()
+    assert f"/a/b/assets/{SITE_CSS}" in (out / "404.html").read_text()
 
 
 def test_drafts_are_left_out_unless_asked_for(tmp_path: Path) -> None:

@@ -147,9 +147,8 @@ def test_a_commit_dated_after_year_9999_does_not_break_build_or_check(tmp_path: 
     assert built.returncode == 0, built.stderr.decode()
     sitemap = (site / "site" / "sitemap.xml").read_text(encoding="utf-8")
     assert "10000" not in sitemap
-    # b.md keeps its real commit date; land-offer.md falls back to its front-matter date,
-    # not to the older commit the untrusted one hides.
-    assert "/briefs/b/</loc>\n<lastmod>2020-04-01</lastmod>" in sitemap
+    # Commit dates never reach the sitemap: each brief's front-matter date does.
+    assert "/briefs/b/</loc>\n<lastmod>2020-03-26</lastmod>" in sitemap
     assert "/briefs/land-offer/</loc>\n<lastmod>2020-03-26</lastmod>" in sitemap
     checked = cli("check", "--source", site)
     assert checked.returncode == 0, checked.stderr.decode()

@@ -1,6 +1,7 @@
-"""Page history and what git knows: commit dates in sitemap.xml and feed.xml, the missing
-change-note warning, repository links, and front-matter dates alone outside git or in a shallow
-clone. Every repository here is real, made in a temporary folder with controlled dates."""
+"""Page history and what git knows: the missing change-note warning (`check`), repository
+links, and dates in sitemap.xml and feed.xml from the front matter alone, in git or not (a
+commit is never a change readers are told of). Every repository here is real, made in a
+temporary folder with controlled dates."""
 
 from __future__ import annotations
 
@@ -156,12 +157,13 @@ def test_parse_log_reads_file_names_with_spaces(tmp_path: Path) -> None:
     assert list(history) == ["briefs/land offer.md"]
 
 
-def test_a_brief_named_with_a_space_gets_its_git_date(tmp_path: Path) -> None:
+def test_a_brief_named_with_a_space_is_read_from_the_log(tmp_path: Path) -> None:
     repo = init(tmp_path / "repo")
     write_site(repo, {"land offer.md": brief("Land offer")})
     commit(repo, "2021-01-10")
+    assert set(read_history(repo, "briefs")) == {"briefs/land offer.md"}
     out = build(repo, tmp_path / "out")
-    assert lastmod(out, "land-offer") == "2021-01-10"
+    assert lastmod(out, "land-offer") == "2020-03-26"  # its date, not the commit's
 
 
 # ------------------------------------------------------------ body_changed on real git hunks
@@ -212,7 +214,9 @@ def test_body_changed_on_real_hunks(tmp_path: Path, after: str, changed: bool) -
 # -------------------------------------------------------------------- builds inside git
 
 
-def test_commit_dates_reach_the_sitemap_and_the_feed(tmp_path: Path) -> None:
+def test_commit_dates_never_reach_the_sitemap_or_the_feed(tmp_path: Path) -> None:
+    # A page that says "First published 26 March 2020" is not announced as changed on the
+    # day of a commit that fixed a typo: only a change note makes an update.
     repo = init(tmp_path / "repo")
     noted = "updates:\n  - date: 2022-01-01\n    note: Figures revised.\n"
     write_site(
@@ -225,11 +229,9 @@ def test_commit_dates_reach_the_sitemap_and_the_feed(tmp_path: Path) -> None:
     )
     commit(repo, "2021-05-05")
     out = build(repo, tmp_path / "out")
-    # The commit is newer than a's front matter: it wins.
-    assert lastmod(out, "a") == "2021-05-05"
-    assert feed_dates(out, "Alpha") == ("2020-03-26T00:00:00Z", "2021-05-05T00:00:00Z")
-    # b's change note (and c's date) is newer than the commit: the front matter wins.
-    assert lastmod(out, "b") == "2022-01-01"
+    assert lastmod(out, "a") == "2020-03-26"
+    assert feed_dates(out, "Alpha") == ("2020-03-26T00:00:00Z", "2020-03-26T00:00:00Z")
+    assert lastmod(out, "b") == "2022-01-01"  # its change note
     assert feed_dates(out, "Beta") == ("2020-04-07T00:00:00Z", "2022-01-01T00:00:00Z")
     assert lastmod(out, "c") == "2021-09-09"
     feed = (out / "feed.xml").read_text(encoding="utf-8")
@@ -238,12 +240,13 @@ def test_commit_dates_reach_the_sitemap_and_the_feed(tmp_path: Path) -> None:
     (repo / "briefs" / "a.md").write_text(brief("Alpha", "2020-03-26", body="New text.\n"))
     commit(repo, "2023-03-03")
     out = build(repo, tmp_path / "out")
-    assert lastmod(out, "a") == "2023-03-03"
-    assert lastmod(out, "b") == "2022-01-01"
-    assert feed_dates(out, "Alpha")[1] == "2023-03-03T00:00:00Z"
+    assert lastmod(out, "a") == "2020-03-26"
+    assert feed_dates(out, "Alpha")[1] == "2020-03-26T00:00:00Z"
+    assert "2023-03-03" not in (out / "feed.xml").read_text(encoding="utf-8")
     sitemap = (out / "sitemap.xml").read_text(encoding="utf-8")
+    assert "2023-03-03" not in sitemap
     home = re.search(r"<loc>https://example.org/briefs-site/</loc>\n<lastmod>(.*?)<", sitemap)
-    assert home and home.group(1) == "2023-03-03"
+    assert home and home.group(1) == "2022-01-01"  # the newest change of all
 
 
 @pytest.mark.slow
@@ -278,7 +281,7 @@ def test_the_missing_change_note_warning(tmp_path: Path) -> None:
     (repo / "briefs" / "a.md").write_text(text.replace("About Alpha.", "About Alpha, briefly."))
     commit(repo, "2021-07-07")
     assert git_warnings(check(repo)) == []
-    assert lastmod(build(repo, tmp_path / "out"), "a") == "2021-07-07"
+    assert lastmod(build(repo, tmp_path / "out"), "a") == "2021-06-06"  # the change note
 
     # A later body change with notes present: the warning sits at `updates:`.
     text = (repo / "briefs" / "a.md").read_text()
@@ -310,7 +313,7 @@ def test_a_site_in_a_folder_of_the_repository(tmp_path: Path) -> None:
     (repo / "README.md").write_text("Other files.\n")
     commit(repo, "2021-05-05")
     out = build(site, tmp_path / "out")
-    assert lastmod(out, "a") == "2021-05-05"
+    assert lastmod(out, "a") == "2020-03-26"
     page = parse(out / "briefs" / "a" / "index.html")
     links = {page.text(a): a["attrs"]["href"] for a in page.find_all("a")}  # type: ignore[index]
     assert links["View source of this brief"] == (
@@ -363,7 +366,7 @@ def test_a_shallow_clone_uses_front_matter_dates_only(tmp_path: Path) -> None:
     commit(origin, "2020-04-07")
     (origin / "briefs" / "a.md").write_text(brief("Alpha", body="Changed text.\n"))
     commit(origin, "2021-06-06")
-    assert lastmod(build(origin, tmp_path / "full"), "a") == "2021-06-06"
+    assert lastmod(build(origin, tmp_path / "full"), "a") == "2020-03-26"
     assert git_warnings(check(origin))  # the full history knows about the change
 
     clone = tmp_path / "clone"
@@ -406,16 +409,16 @@ class GitCalls:
         return [line for line in self.record.read_text().splitlines() if " log " in f" {line} "]
 
 
-def test_one_git_log_for_the_whole_tree(tmp_path: Path) -> None:
+def test_one_git_log_for_the_whole_tree_and_none_for_a_build(tmp_path: Path) -> None:
     repo = init(tmp_path / "repo")
     write_site(repo, {f"b{i:02d}.md": brief(f"Brief {i}") for i in range(30)})
     commit(repo, "2021-05-05")
     calls = GitCalls(tmp_path)
     out = tmp_path / "out"
-    # Without the cache, each command reads the history afresh: in one process.
-    for command in (["build", "--output", out, "-q"], ["check"]):
-        assert len(calls.run(repo, *command, "--no-cache")) == 1, command
-    assert {lastmod(out, f"b{i:02d}") for i in range(30)} == {"2021-05-05"}
+    # A build reads nothing from git; check, without the cache, reads the log in one process.
+    assert calls.run(repo, "build", "--output", out, "-q", "--no-cache") == []
+    assert len(calls.run(repo, "check", "--no-cache")) == 1
+    assert {lastmod(out, f"b{i:02d}") for i in range(30)} == {"2020-03-26"}
 
 
 # ----------------------------------------------------------- the history kept by HEAD
@@ -428,26 +431,26 @@ def test_git_log_runs_once_per_head(tmp_path: Path) -> None:
     commit(repo, "2021-05-05")
     calls = GitCalls(tmp_path)
     out = tmp_path / "out"
-    assert len(calls.run(repo, "build", "--output", out, "-q")) == 1
-    assert lastmod(out, "a") == "2021-05-05"
+    assert calls.run(repo, "build", "--output", out, "-q") == []  # a build never asks git
+    assert len(calls.run(repo, "check")) == 1
+    assert calls.run(repo, "check") == []  # the same HEAD: the history kept
 
-    # An edit not committed: the build goes through every stage, but HEAD is the same commit,
+    # An edit not committed: check goes through every stage, but HEAD is the same commit,
     # so the history is the one kept, and git log does not run.
     (repo / "briefs" / "a.md").write_text(brief("Alpha", body="Uncommitted text.\n"))
+    assert calls.run(repo, "check") == []
     assert calls.run(repo, "build", "--output", out, "-q") == []
     assert "Uncommitted text." in (out / "briefs" / "a" / "index.html").read_text()
-    assert lastmod(out, "a") == "2021-05-05"  # the log is of commits: as before the edit
-    assert calls.run(repo, "check") == []
-    # The same answer as reading the log afresh, byte for byte.
+    # The same site as a build without the cache, byte for byte.
     fresh = tmp_path / "fresh"
-    assert len(calls.run(repo, "build", "--output", fresh, "-q", "--no-cache")) == 1
+    assert calls.run(repo, "build", "--output", fresh, "-q", "--no-cache") == []
     assert site_files(out) == site_files(fresh)
 
-    # A new commit is a new HEAD: the log runs once and its date is seen.
+    # A new commit is a new HEAD: the log runs once for check, and its change is seen.
     commit(repo, "2022-02-02")
-    assert len(calls.run(repo, "build", "--output", out, "-q")) == 1
-    assert lastmod(out, "a") == "2022-02-02"
-    assert lastmod(out, "b") == "2021-05-05"
+    assert calls.run(repo, "build", "--output", out, "-q") == []
+    assert lastmod(out, "a") == "2020-03-26"
+    assert len(calls.run(repo, "check")) == 1
     assert git_warnings(check(repo)) != []  # text changed in git without a note: still seen
 
 

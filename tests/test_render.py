@@ -10,6 +10,7 @@ from conftest import Page as Html
 from conftest import write_site
 from markupsafe import Markup
 
+from briefsite.assets import fingerprinted
 from briefsite.brief import Brief
 from briefsite.config import SiteConfig, load_config
 from briefsite.formats import format_date, format_number, format_quantity, format_unit
@@ -21,6 +22,10 @@ from briefsite.render import figure_html, make_environment, render_page
 from briefsite.source import make_source
 
 NBSP = "\u00a0"
+# The built-in stylesheet under the name it is published under: with a hash of its bytes.
+SITE_CSS = fingerprinted(
+    "site.css", (Path(__file__).parent.parent / "templates/assets/site.css").read_bytes()
+)
 
 
 # ------------------------------------------------------------------------------ numbers
@@ -282,7 +287,7 @@ def test_href_filter_links_relative_to_the_page(site):
 
     assert isinstance(result, Output)
     hrefs = [a["attrs"]["href"] for a in Html(result.data.decode()).find_all("a")]
-    assert hrefs == ["../../assets/site.css", "../../"]
+    assert hrefs == [f"../../assets/{SITE_CSS}", "../../"]
 
 
 def test_href_filter_on_a_root_relative_page_uses_the_base_url_path(site):
@@ -293,7 +298,7 @@ def test_href_filter_on_a_root_relative_page_uses_the_base_url_path(site):
     assert isinstance(result, Output)
     assert result.path == "404.html"
     hrefs = [a["attrs"]["href"] for a in Html(result.data.decode()).find_all("a")]
-    assert hrefs == ["/briefs-site/assets/site.css", "/briefs-site/"]
+    assert hrefs == [f"/briefs-site/assets/{SITE_CSS}", "/briefs-site/"]
 
 
 def test_absolute_filter_gives_the_public_address(site):

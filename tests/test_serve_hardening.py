@@ -18,10 +18,14 @@ import pytest
 from conftest import write_site
 from test_serve import Preview, brief, poll
 
+from briefsite.assets import fingerprinted
 from briefsite.cli import main, make_parser
 from briefsite.serve import IDLE_TIMEOUT, PreviewHandler
 
 SECRET = "secret-not-an-output"
+ASSETS = Path(__file__).resolve().parent.parent / "templates" / "assets"
+SITE_CSS = fingerprinted("site.css", (ASSETS / "site.css").read_bytes())
+FAVICON = fingerprinted("favicon.svg", (ASSETS / "favicon.svg").read_bytes())
 
 
 class Reply:
@@ -180,7 +184,8 @@ def test_no_spelling_of_a_path_leaves_the_build(server: Preview, target: str) ->
 @pytest.mark.parametrize(
     ("target", "kind"),
     [
-        ("/assets/site.css", "text/css; charset=utf-8"),
+        (f"/assets/{SITE_CSS}", "text/css; charset=utf-8"),
+        (f"/assets/{FAVICON}", "image/svg+xml; charset=utf-8"),
         ("/feed.xml", "text/xml; charset=utf-8"),
         ("/sitemap.xml", "text/xml; charset=utf-8"),
         ("/robots.txt", "text/plain; charset=utf-8"),

@@ -120,7 +120,7 @@ def test_every_clash_with_the_generated_site_is_an_error_naming_the_static_file(
             "feed.xml": "<feed/>",
             "briefs/x/index.html": "mine",  # brief x's page
             "404.html": "mine",  # the site's own 404 page is generated: no override
-            "assets/site.css": "body{}",  # nor is its stylesheet
+            "_headers": "/*\n  X-Mine: 1\n",  # nor are the host's headers it writes
             "topics": "a file where the generated site has a folder",
             "sitemap.xml/extra.txt": "a folder where the generated site has a file",
             "Robots.TXT": "differs from robots.txt only in letter case",
@@ -137,8 +137,7 @@ def test_every_clash_with_the_generated_site_is_an_error_naming_the_static_file(
         "static/404.html: error: static file would replace the generated file 404.html",
         "static/Robots.TXT: error: static file would replace the generated file robots.txt "
         "(the names differ only in letter case, which some hosts ignore)",
-        "static/assets/site.css: error: static file would replace the generated file "
-        "assets/site.css",
+        "static/_headers: error: static file would replace the generated file _headers",
         "static/briefs/x/index.html: error: static file would replace the generated file "
         "briefs/x/index.html",
         "static/feed.xml: error: static file would replace the generated file feed.xml",

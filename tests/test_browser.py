@@ -25,8 +25,9 @@ PAGE_KINDS = {
     "topic": "topics/land-and-planning/",
     "topics": "topics/",
     "404": "404.html",
+    "about": "about/",
 }
-AXE_PAGES = ["home", "brief", "archive", "topic", "404"]
+AXE_PAGES = ["home", "brief", "archive", "topic", "404", "about"]
 WIDTHS = [360, 1280]
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA; target-size (2.5.8, AA) is off in axe by default.

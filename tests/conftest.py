@@ -298,6 +298,15 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return once_per_run(tmp_path_factory, "dist", build_dist)
 
 
+def published_asset(name: str) -> str:
+    """The name a built-in theme file is published under in assets/: its content as
+    published (stylesheets minified) hashed into the name, as `assets.collect` names it."""
+    from briefsite.assets import fingerprinted, minified
+
+    data = (REPO / "templates" / "assets" / name).read_bytes()
+    return fingerprinted(name, minified(name, data))
+
+
 def wheel_in(folder: Path) -> Path:
     """The one wheel in a folder."""
     (wheel,) = folder.glob("briefsite-*.whl")

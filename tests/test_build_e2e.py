@@ -18,6 +18,7 @@ from conftest import (
     copy_sample,
     copy_tracked,
     parse,
+    published_asset,
     run_build,
     run_process,
     sample_briefs,
@@ -27,14 +28,14 @@ from conftest import (
 )
 
 from briefsite import schema
-from briefsite.assets import fingerprinted
+from briefsite.assets import minified
 from briefsite.config import SITE_FIELDS
 from briefsite.typography import typeset
 
 ASSETS = REPO / "templates" / "assets"
 # The built-in stylesheet and icon under their published names (with a hash of their bytes).
-SITE_CSS = fingerprinted("site.css", (ASSETS / "site.css").read_bytes())
-FAVICON = fingerprinted("favicon.svg", (ASSETS / "favicon.svg").read_bytes())
+SITE_CSS = published_asset("site.css")
+FAVICON = published_asset("favicon.svg")
 
 
 def _internal_targets(site: Path, page: Path) -> list[tuple[str, Path, str]]:
@@ -251,9 +252,8 @@ def test_source_without_templates_uses_the_built_in_ones(tmp_path: Path) -> None
     site = write_site(tmp_path / "s", {"land-offer.md": GOOD_BRIEF})
     assert not (site / "templates").exists()
     assert run_build("--source", site).returncode == 0
-    assert (site / "site" / "assets" / SITE_CSS).read_bytes() == (
-        REPO / "templates" / "assets" / "site.css"
-    ).read_bytes()
+    built_in = (REPO / "templates" / "assets" / "site.css").read_bytes()
+    assert (site / "site" / "assets" / SITE_CSS).read_bytes() == minified("site.css", built_in)
 
 
 def test_a_site_template_overrides_the_built_in_one(tmp_path: Path) -> None:

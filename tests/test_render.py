@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import Page as Html
-from conftest import write_site
+from conftest import published_asset, write_site
 from markupsafe import Markup
 
-from briefsite.assets import fingerprinted
 from briefsite.brief import Brief
 from briefsite.config import SiteConfig, load_config
 from briefsite.formats import format_date, format_number, format_quantity, format_unit
@@ -22,10 +21,8 @@ from briefsite.render import figure_html, make_environment, render_page
 from briefsite.source import make_source
 
 NBSP = "\u00a0"
-# The built-in stylesheet under the name it is published under: with a hash of its bytes.
-SITE_CSS = fingerprinted(
-    "site.css", (Path(__file__).parent.parent / "templates/assets/site.css").read_bytes()
-)
+# The built-in stylesheet under the name it is published under: with a hash of its content.
+SITE_CSS = published_asset("site.css")
 
 
 # ------------------------------------------------------------------------------ numbers

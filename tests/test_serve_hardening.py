@@ -15,17 +15,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_site
+from conftest import published_asset, write_site
 from test_serve import Preview, brief, poll
 
-from briefsite.assets import fingerprinted
 from briefsite.cli import main, make_parser
 from briefsite.serve import IDLE_TIMEOUT, PreviewHandler
 
 SECRET = "secret-not-an-output"
 ASSETS = Path(__file__).resolve().parent.parent / "templates" / "assets"
-SITE_CSS = fingerprinted("site.css", (ASSETS / "site.css").read_bytes())
-FAVICON = fingerprinted("favicon.svg", (ASSETS / "favicon.svg").read_bytes())
+SITE_CSS = published_asset("site.css")
+FAVICON = published_asset("favicon.svg")
 
 
 class Reply:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import pageids, urls
 from .brief import Brief, in_force
 from .catalog import Catalog, link_target_path
+from .citation import reference
 from .config import SiteConfig
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
@@ -482,6 +483,7 @@ def _brief_context(
         repository=_repository_links(config, brief),
         contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
         updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
+        citation=reference(brief, config),
     )
 
 
@@ -567,7 +569,7 @@ def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
     """
     brief = item.brief
     declared = pageids.IDS  # the one declaration, looked up now
-    ids = {declared.main_content, declared.history}
+    ids = {declared.main_content, declared.history, declared.cite}
     if brief.figures:
         ids.add(declared.key_figures)
     if brief.sources or brief.figures:

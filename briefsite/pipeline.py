@@ -36,6 +36,7 @@ from .incremental import (
     fragment_links,
     wanted_anchors,
 )
+from .opendata import BRIEF_FILES, brief_outputs, build_open_data
 from .output import (
     Output,
     OutputError,
@@ -351,7 +352,7 @@ def build(
                 for path, old in site.briefs.items():
                     now = state.briefs[path]
                     if now != old:
-                        stale |= {old.key, old.page} - {now.key, now.page}
+                        stale |= {old.key, old.page, old.files} - {now.key, now.page, now.files}
                 cache.discard(stale - {""})
                 cache.retain_recent()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
@@ -541,6 +542,8 @@ def _build(
     problems += rendering_problems
     outputs.append(build_feed(shown, catalog, modified))
     outputs.extend(build_sitemap(config, catalog, pages, modified))
+    data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints)
+    outputs += data
     outputs += [
         Output(urls.asset_path(name), data)
         for name, data in read_assets(config.template_dirs).items()
@@ -575,6 +578,7 @@ def _build(
             page_keys.get(brief.path, ""),
             tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
+            file_keys.get(brief.slug, ""),
         )
     outputs_digests = {o.path: o.digest for o in ordered}
     record = SiteRecord(
@@ -612,8 +616,11 @@ def _build_edit(
     if any(state.slug is None for state in states.values()):
         return None  # an unpublished brief: it may now be published, or be invalid
     own_pages = {urls.output_file(urls.brief_path(s.slug)) for s in states.values() if s.slug}
+    own_files = {
+        urls.brief_file(s.slug, name) for s in states.values() if s.slug for name in BRIEF_FILES
+    }
     for path, digest in site.outputs.items():
-        if path not in own_pages and on_disk.get(path) != digest:
+        if path not in own_pages and path not in own_files and on_disk.get(path) != digest:
             return None  # the output folder is not as that build left it
     new = compile_some(config, options, sources, changed, cache)
     old = cache.get_many(state.key for state in states.values())
@@ -698,7 +705,14 @@ def _build_edit(
     )
     if problems or {o.path for o in made} != own_pages:
         return None
-    fresh = {o.path: o for o in made}
+    # The files beside each page: its Markdown copy holds the body; the rest are made again
+    # with it, and are the same bytes (its front matter is as it was).
+    files, file_keys = brief_outputs(
+        shown, [(rendered[path], None) for path in changed], on_disk, cache, fingerprints
+    )
+    if {o.path for o in files} != own_files or not own_files <= site.outputs.keys():
+        return None
+    fresh = {o.path: o for o in (*made, *files)}
     outputs = tuple(
         fresh.get(path) or Output(path, None, digest)
         for path, digest in sorted(site.outputs.items())
@@ -710,6 +724,7 @@ def _build_edit(
             problems=new[path].problems,
             fragments=fragment_links(rendered[path]),
             page=page_keys.get(page.path, ""),
+            files=file_keys.get(rendered[path].brief.slug, ""),
         )
     own = [p for path, state in briefs.items() for p in state.problems]
     result = BuildResult(

@@ -19,6 +19,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import pageids, urls
+from .citation import script_json
 from .config import SiteConfig
 from .formats import format_date, format_number, format_quantity, format_unit
 from .output import Output
@@ -33,6 +34,12 @@ def figure_html(figure: Figure, lang: str = "en") -> Markup:
     if not figure.qualifier:
         return Markup(quantity)
     return Markup('<span class="figure-qualifier">{}</span> {}').format(figure.qualifier, quantity)
+
+
+def _json_ld(value: object) -> Markup:
+    """Data as JSON for the whole content of a `<script type="application/ld+json">`:
+    escaped so that no text in it can end the script (`citation.script_json`)."""
+    return Markup(script_json(value))
 
 
 @jinja2.pass_context
@@ -93,6 +100,7 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         unit=format_unit,
         quantity=format_quantity,
         figure=figure_html,
+        json_ld=_json_ld,
     )
     return env
 

@@ -317,6 +317,14 @@ def files_key(
     )
 
 
+def _kept(key: str, known: Mapping[str, Any], on_disk: Mapping[str, str]) -> list[Output] | None:
+    """The outputs a key's entry lists, when the output folder holds each of them exactly."""
+    kept = known.get(key) if key else None
+    if isinstance(kept, tuple) and kept and all(on_disk.get(p) == d for p, d in kept):
+        return [Output(path, None, digest) for path, digest in kept]
+    return None
+
+
 def brief_outputs(
     config: SiteConfig,
     items: Sequence[tuple[RenderedBrief, Brief | None]],
@@ -345,9 +353,9 @@ def brief_outputs(
     made: dict[str, tuple[tuple[str, str], ...]] = {}
     for item, replacement in items:
         key = keys.get(item.brief.slug, "")
-        kept = known.get(key) if key else None
-        if isinstance(kept, tuple) and kept and all(on_disk.get(p) == d for p, d in kept):
-            outputs += [Output(path, None, digest) for path, digest in kept]
+        kept = _kept(key, known, on_disk)
+        if kept is not None:
+            outputs += kept
             continue
         entry = (entries or {}).get(item.brief.slug)
         if entry is None:
@@ -370,8 +378,25 @@ def build_open_data(
     fingerprints: Fingerprints | None,
 ) -> tuple[list[Output], dict[str, str]]:
     """Every open-data file of the site (see the module's notes), and each brief's files'
-    key, by slug. `config` as `pages.reader_settings` gives it: text as pages show it."""
+    key, by slug. `config` as `pages.reader_settings` gives it: text as pages show it.
+
+    The site-wide files are made of every published brief, in order, and the settings (never
+    of today's date): a build in which none of those changed (a template edit, the next
+    day's build) keeps them, as it keeps pages, when the output folder holds them.
+    """
     replaced = {b.slug: replacement_of(b, catalog) for b in catalog.briefs}
+    items = [(rendered[b.slug], replaced[b.slug]) for b in catalog.briefs]
+    key = ""
+    if cache is not None and fingerprints is not None:
+        try:
+            made_of = (fingerprints.of(catalog.briefs), fingerprints.of(config))
+            key = entry_key("open-data", *made_of)
+        except Unfingerprintable:
+            key = ""
+    kept = _kept(key, cache.get_many([key]) if cache is not None and key else {}, on_disk)
+    if kept is not None:
+        files, keys = brief_outputs(config, items, on_disk, cache, fingerprints)
+        return kept + files, keys
     entries = {
         b.slug: record_json(brief_record(b, config, replaced[b.slug])) for b in catalog.briefs
     }
@@ -380,6 +405,7 @@ def build_open_data(
         figures_csv(config, catalog.briefs),
         llms_txt(config, catalog),
     ]
-    items = [(rendered[b.slug], replaced[b.slug]) for b in catalog.briefs]
+    if cache is not None and key:
+        cache.put_many({key: tuple((o.path, o.digest) for o in outputs)})
     files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, entries)
     return outputs + files, keys

@@ -80,10 +80,15 @@ class Reference:
         return linked_data(self)
 
 
+# Line breaks of every kind (as `str.splitlines` knows them), tabs and spaces; not the
+# no-break spaces typesetting put between a number and its unit.
+_BREAKS = re.compile("[ \t\n\r\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
 def one_line(text: str) -> str:
-    """Text on one line, its runs of white space single spaces: a title written over two
-    lines of YAML must not end a RIS record or break a citation."""
-    return " ".join(text.split())
+    """Text on one line, each run of spaces and line breaks one space: a title written over
+    two lines of YAML must not end a RIS record or break a citation."""
+    return _BREAKS.sub(" ", text).strip(" ")
 
 
 def reference(brief: Brief, config: SiteConfig) -> Reference:

@@ -106,7 +106,9 @@ class RenderedBrief:
             if link.target_slug is None:
                 addresses[ref.placeholder] = ref.href
                 continue
-            address = urls.absolute(urls.brief_path(link.target_slug), self.base_url)
+            address = urls.in_markdown(
+                urls.absolute(urls.brief_path(link.target_slug), self.base_url)
+            )
             if ref.fragment:
                 address += "#" + quote(ref.fragment, safe=_FRAGMENT_SAFE)
             addresses[ref.placeholder] = address

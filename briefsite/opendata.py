@@ -209,7 +209,7 @@ def markdown_text(text: str) -> str:
 
 def _link(title: str, address: str, note: str) -> str:
     """One entry of an llms.txt list: `- [title](address): note`."""
-    return f"- [{markdown_text(title)}]({address}): {markdown_text(note)}"
+    return f"- [{markdown_text(title)}]({urls.in_markdown(address)}): {markdown_text(note)}"
 
 
 def llms_txt(config: SiteConfig, catalog: Catalog) -> Output:
@@ -276,7 +276,7 @@ def markdown_copy(item: RenderedBrief, config: SiteConfig, replacement: Brief | 
         withdrawn = f"Withdrawn on {brief.withdrawn.date.isoformat()}: {brief.withdrawn.reason}"
         lines += [f"> {markdown_text(withdrawn)}", ""]
     if replacement is not None:
-        newer = urls.absolute(replacement.path, config.base_url)
+        newer = urls.in_markdown(urls.absolute(replacement.path, config.base_url))
         lines += [f"> Replaced by [{markdown_text(replacement.title)}]({newer}).", ""]
     if brief.figures:
         lines += ["## Key figures", ""]

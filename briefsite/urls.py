@@ -152,3 +152,9 @@ def repository_file(
 def absolute(target: str, base_url: str) -> str:
     """The full public address of a site path, for canonical links, feeds and sitemaps."""
     return base_url + target
+
+
+def in_markdown(address: str) -> str:
+    """An address as a Markdown link's target: parentheses, which would end or unbalance
+    it, percent-encoded (the same address to every reader of URLs)."""
+    return address.replace("(", "%28").replace(")", "%29")

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 from . import pageids, urls
 from .brief import Brief, in_force
 from .catalog import Catalog, link_target_path
-from .citation import reference
 from .config import SiteConfig
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
@@ -473,6 +472,8 @@ def _brief_context(
     replacement: BriefSummary | None,
 ) -> dict[str, Any]:
     """What brief.html receives."""
+    from .citation import reference  # only where a page is rendered, never when none is
+
     brief = item.brief
     return dict(
         brief=brief,

@@ -36,7 +36,6 @@ from .incremental import (
     fragment_links,
     wanted_anchors,
 )
-from .opendata import BRIEF_FILES, brief_outputs, build_open_data
 from .output import (
     Output,
     OutputError,
@@ -78,7 +77,8 @@ if TYPE_CHECKING:
     from .links import RenderedBrief
 
 # links, markup and render load Markdown, Pygments, nh3 and Jinja2 (half a second of start-up):
-# they are imported where a build renders, so a build with nothing changed never loads them.
+# they are imported where a build renders, so a build with nothing changed never loads them;
+# so is opendata, which only a build that goes through the stages needs.
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
 
@@ -471,6 +471,7 @@ def _build(
     `sources`: the brief files as `identify` found them, if it was called already."""
     from .links import resolve
     from .markup import pygments_css
+    from .opendata import build_open_data
     from .render import environment_for
 
     sources = sources or identify(config, options, inputs, cache)
@@ -607,6 +608,7 @@ def _build_edit(
     of them checked, and their pages rendered; everything else is as recorded. None when the
     edit is of another kind, or anything is not as expected: then the full build runs."""
     from .links import resolve_with
+    from .opendata import BRIEF_FILES, brief_outputs
     from .render import environment_for
 
     if len(sources.problems) != len(inputs.problems) or sources.keys.keys() != site.briefs.keys():

@@ -165,6 +165,12 @@ def long_date(day: dt.date) -> str:
     return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
 
 
+def slashed(day: dt.date) -> str:
+    """'2020/04/07', as Highwire's tags and RIS write dates (not `strftime`, whose years
+    before 1000 differ between C libraries)."""
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
+
+
 def apa(ref: Reference) -> Styled:
     """The APA reference of a report: Author. (Year). *Title* (Policy Brief No. X).
     Publisher. URL (the publisher left out when it is the author)."""
@@ -190,7 +196,7 @@ def highwire(ref: Reference) -> tuple[tuple[str, str], ...]:
     template escapes the content. `citation_pdf_url` follows once briefs have PDFs."""
     tags = [("citation_title", ref.title)]
     tags += [("citation_author", name) for name in ref.authors]
-    tags.append(("citation_publication_date", ref.published.strftime("%Y/%m/%d")))
+    tags.append(("citation_publication_date", slashed(ref.published)))
     tags.append(("citation_technical_report_institution", ref.publisher))
     if ref.number:
         tags.append(("citation_technical_report_number", ref.number))
@@ -314,7 +320,7 @@ def ris(ref: Reference) -> str:
     rows += [("AU", name) for name in ref.authors]
     rows += [
         ("PY", str(ref.published.year)),
-        ("DA", ref.published.strftime("%Y/%m/%d/")),
+        ("DA", slashed(ref.published) + "/"),
         ("PB", ref.publisher),
         ("M3", REPORT_TYPE),
     ]

@@ -16,13 +16,14 @@ What they hold is exactly what the site publishes: drafts and briefs scheduled f
 in none of them (unless a build asks for them, as it does for pages); withdrawn and replaced
 briefs are, as their pages are, with `withdrawn` and `superseded_by` saying so.
 
-Every value comes from the briefs and the settings, never from the clock: rebuilding gives
-the same bytes. Each brief's own files are made from what its page is made of (its result's
-cache key, where its links lead, the brief replacing it, the settings), so a build keys them
-by that and skips the briefs whose files the output folder already holds (`brief_outputs`).
-The site-wide files are made again by every full build, as the feed and the sitemap are; a
-build by the edit path (`incremental`) changes no front matter, so it keeps them, and makes
-only the edited briefs' files again (their Markdown copy holds the body).
+Every value comes from the briefs and the settings, never from the clock or the templates:
+rebuilding gives the same bytes. Each brief's own files are made from what its page is made
+of (its result's cache key, where its links lead, the brief replacing it, the settings), so a
+build keys them by that and skips the briefs whose files the output folder already holds, as
+it skips pages (`brief_outputs`); the site-wide files are keyed by every published brief, in
+order, and the settings. A build by the edit path (`incremental`) changes no front matter: it
+keeps the site-wide files as recorded and makes only the edited briefs' files again (their
+Markdown copy holds the body).
 """
 
 from __future__ import annotations

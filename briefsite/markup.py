@@ -626,7 +626,7 @@ class Markup:
         )
         problems += _stray_caption_problems(brief.source_path, source, job.stray_captions)
         body, notes = _split_notes(html) if job.has_notes else (html, "")
-        placed = list(_place_links(brief, job.links))
+        placed = list(_placed_links(brief, job.links))
         ids = job.ids
         if self.raw_html == "sanitize":
             ids = set()  # what survives the sanitiser, renamed as it renames
@@ -786,7 +786,12 @@ def _markdown_copy(body: str, placed: Iterable[tuple[LinkRef, int]]) -> str:
     return "".join(parts) + body[done:]
 
 
-def _place_links(
+def _place_links(brief: Brief, found: list[tuple[str, str, str, str, str]]) -> Iterator[LinkRef]:
+    """Find where each link is written in the file (`_placed_links`, without the offsets)."""
+    return (ref for ref, _ in _placed_links(brief, found))
+
+
+def _placed_links(
     brief: Brief, found: list[tuple[str, str, str, str, str]]
 ) -> Iterator[tuple[LinkRef, int]]:
     """Find where each link is written in the file, for messages that name line and column.

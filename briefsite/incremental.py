@@ -26,7 +26,8 @@ same build but for those bodies:
 Anything else (a title, a topic, a date, a new or deleted brief, a broken link) is built by
 the full path, whose results these must equal byte for byte (tests/test_incremental.py
 compares the two over random sequences of edits). A new output made from briefs' bodies
-(a search index, say) must be made here too, or the edit path would leave it stale.
+(a search index, say) must be made here too, or the edit path would leave it stale: each
+brief's Markdown copy (`opendata`) is, with the other files beside its page.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class BriefState(NamedTuple):
     page: str = ""  # the cache key of its page, when published
     topics: tuple[TopicLink, ...] = ()  # its page's topics
     related: tuple[str, ...] = ()  # the slugs of the related briefs its page lists
+    files: str = ""  # the cache key of the files beside its page (`opendata.brief_outputs`)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from markdown.serializers import to_html_string
 from markdown.util import AMP_SUBSTITUTE
@@ -31,6 +32,10 @@ from .markup import (
 )
 
 _PLACEHOLDER = re.compile(rf'href="(#{PLACEHOLDER_PREFIX}[0-9a-f]{{12}}-[0-9]+)"')
+_MARKDOWN_PLACEHOLDER = re.compile(rf"#{PLACEHOLDER_PREFIX}[0-9a-f]{{12}}-[0-9]+")
+# What a link target in Markdown may hold as it stands: anything else in an anchor is
+# percent-encoded (a space or a parenthesis would end the target).
+_FRAGMENT_SAFE = "-._~!$&'*+,;=:@/?"
 # Characters that every serializer writes as they are: no escaping can differ for these.
 _PLAIN = re.compile(r"[A-Za-z0-9/._~%#:?=+,;@!$'()*\[\]-]*")
 
@@ -90,6 +95,29 @@ class RenderedBrief:
             return match.group(0) if found is None else found
 
         return _PLACEHOLDER.sub(replace, html)
+
+    @property
+    def markdown(self) -> str:
+        """The body's Markdown as the editor wrote it, each link to a brief leading to that
+        brief's public address (a link that reaches none is left as written). Not kept, as
+        `body_html`: it is made only for the brief's Markdown copy."""
+        text = self.body.markdown_text
+        addresses: dict[str, str] = {}
+        for ref, link in zip(self.body.links, self.links, strict=True):
+            if not ref.placeholder:
+                continue
+            if link.target_slug is None:
+                addresses[ref.placeholder] = ref.href
+                continue
+            address = urls.in_markdown(
+                urls.absolute(urls.brief_path(link.target_slug), self.base_url)
+            )
+            if ref.fragment:
+                address += "#" + quote(ref.fragment, safe=_FRAGMENT_SAFE)
+            addresses[ref.placeholder] = address
+        if not addresses:
+            return text
+        return _MARKDOWN_PLACEHOLDER.sub(lambda m: addresses.get(m.group(0), m.group(0)), text)
 
     def _targets(self) -> dict[str, str]:
         """Each placeholder of the body, and the attributes written in its place: `href`,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
+import zlib
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -163,6 +164,16 @@ class Body:
     # Warnings about the text (leftovers of other systems, a caption above no table): part of
     # the body, so a brief taken from the cache reports them again.
     problems: tuple[Problem, ...] = ()
+    # The Markdown as the editor wrote it, each link to a brief replaced by its placeholder
+    # (`links` writes in the page's public address), for the brief's plain-Markdown copy.
+    # zlib-compressed: ten thousand briefs' text is 50 MB, held while every page renders, and
+    # it is read only where a copy is written (a third of the size, 20 µs a brief to unpack).
+    markdown: bytes = b""
+
+    @property
+    def markdown_text(self) -> str:
+        """The Markdown with placeholders, unpacked."""
+        return zlib.decompress(self.markdown).decode("utf-8") if self.markdown else ""
 
     @property
     def has_code(self) -> bool:
@@ -619,6 +630,7 @@ class Markup:
         )
         problems += _stray_caption_problems(brief.source_path, source, job.stray_captions)
         body, notes = _split_notes(html) if job.has_notes else (html, "")
+        placed = list(_placed_links(brief, job.links))
         ids = job.ids
         if self.raw_html == "sanitize":
             ids = set()  # what survives the sanitiser, renamed as it renames
@@ -630,9 +642,10 @@ class Markup:
             notes_html=notes,
             toc=tuple(_headings(toc_tokens)),
             ids=frozenset(ids),
-            links=tuple(_place_links(brief, job.links)),
+            links=tuple(ref for ref, _ in placed),
             sanitized=self.raw_html == "sanitize",
             problems=tuple(problems),
+            markdown=zlib.compress(_markdown_copy(brief.body_markdown, placed).encode("utf-8")),
         )
 
 
@@ -766,14 +779,36 @@ def _plain(text: str) -> str:
     return bind_units(unescape(text))
 
 
+def _markdown_copy(body: str, placed: Iterable[tuple[LinkRef, int]]) -> str:
+    """The body's Markdown with each link to a brief, where it stands as a link target,
+    replaced by its placeholder; every other character as the editor wrote it. Two links
+    through one reference definition share its place (and their target): it is replaced once.
+    """
+    at = {offset: ref for ref, offset in placed if offset >= 0 and ref.placeholder}
+    parts, done = [], 0
+    for offset in sorted(at):
+        ref = at[offset]
+        parts += [body[done:offset], ref.placeholder]
+        done = offset + len(ref.href)
+    return "".join(parts) + body[done:]
+
+
 def _place_links(brief: Brief, found: list[tuple[str, str, str, str, str]]) -> Iterator[LinkRef]:
+    """Find where each link is written in the file (`_placed_links`, without the offsets)."""
+    return (ref for ref, _ in _placed_links(brief, found))
+
+
+def _placed_links(
+    brief: Brief, found: list[tuple[str, str, str, str, str]]
+) -> Iterator[tuple[LinkRef, int]]:
     """Find where each link is written in the file, for messages that name line and column.
 
     Links are found in the order Markdown met them, each at the first place after the previous
     one of the same target, and only where a link target can stand (`](` or `]: `), so
     `#terms` is not mistaken for the end of an earlier `land-offer.md#terms`. The body is
     scanned once for every such place; each link is then a lookup, so a brief with many links
-    costs n log n, not n².
+    costs n log n, not n². Each link comes with the offset of its target in the body, or -1
+    when it stands as no link target there.
     """
     body = brief.body_markdown
     targets = _link_targets(body)
@@ -782,6 +817,7 @@ def _place_links(brief: Brief, found: list[tuple[str, str, str, str, str]]) -> I
     anywhere: dict[str, int] = {}  # where the text of a link found nowhere as a target is
     for href, path, fragment, value, placeholder in found:
         offset = _find_target(body, targets, href, search_from.get(href, 0))
+        target = offset  # where it stands as a link target (-1: found only as text, or not)
         if offset < 0:
             if href not in anywhere:
                 anywhere[href] = body.find(href)
@@ -789,7 +825,7 @@ def _place_links(brief: Brief, found: list[tuple[str, str, str, str, str]]) -> I
         search_from[href] = offset + 1 if offset >= 0 else 0
         line, col = _line_col(line_starts, offset) if offset >= 0 else (0, 0)
         line = brief.body_line + line - 1 if line else 0
-        yield LinkRef(href, path, fragment, line, col, value, placeholder)
+        yield LinkRef(href, path, fragment, line, col, value, placeholder), target
 
 
 # Where a link target starts (after `](` or `]:`), and what ends one.

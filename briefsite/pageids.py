@@ -26,6 +26,7 @@ class PageIds:
     draft_title: str = "draft-title"
     expired_title: str = "expired-title"
     withdrawn_title: str = "withdrawn-title"
+    cite: str = "cite"  # "Cite this brief"
 
 
 IDS = PageIds()

@@ -503,6 +503,8 @@ def _brief_context(
     replacement: BriefSummary | None,
 ) -> dict[str, Any]:
     """What brief.html receives."""
+    from .citation import reference  # only where a page is rendered, never when none is
+
     brief = item.brief
     return dict(
         brief=brief,
@@ -513,6 +515,7 @@ def _brief_context(
         repository=_repository_links(config, brief),
         contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
         updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
+        citation=reference(brief, config),
     )
 
 
@@ -598,7 +601,7 @@ def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
     """
     brief = item.brief
     declared = pageids.IDS  # the one declaration, looked up now
-    ids = {declared.main_content, declared.history}
+    ids = {declared.main_content, declared.history, declared.cite}
     if brief.figures:
         ids.add(declared.key_figures)
     if brief.sources or brief.figures:

@@ -77,7 +77,8 @@ if TYPE_CHECKING:
     from .links import RenderedBrief
 
 # links, markup and render load Markdown, Pygments, nh3 and Jinja2 (half a second of start-up):
-# they are imported where a build renders, so a build with nothing changed never loads them.
+# they are imported where a build renders, so a build with nothing changed never loads them;
+# so is opendata, which only a build that goes through the stages needs.
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total), for a progress bar
 
@@ -369,7 +370,7 @@ def build(
                 for path, old in site.briefs.items():
                     now = state.briefs[path]
                     if now != old:
-                        stale |= {old.key, old.page} - {now.key, now.page}
+                        stale |= {old.key, old.page, old.files} - {now.key, now.page, now.files}
                 cache.discard(stale - {""})
                 cache.retain_recent()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
@@ -490,6 +491,7 @@ def _build(
     `sources`: the brief files as `identify` found them, if it was called already."""
     from .assets import collect, headers_file
     from .links import resolve
+    from .opendata import build_open_data
     from .redirects import check_aliases, redirect_outputs
     from .render import environment_for
 
@@ -583,6 +585,8 @@ def _build(
     problems += rendering_problems
     outputs.extend(build_feeds(shown, catalog))
     outputs.extend(build_sitemap(config, catalog, pages))
+    data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints)
+    outputs += data
     theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
     outputs += theme.outputs()
     outputs.append(headers_file(theme, config.base_url))
@@ -627,6 +631,7 @@ def _build(
             page_keys.get(brief.path, ""),
             tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
+            file_keys.get(brief.slug, ""),
         )
     outputs_digests = {o.path: o.digest for o in ordered}
     record = SiteRecord(
@@ -655,6 +660,7 @@ def _build_edit(
     of them checked, and their pages rendered; everything else is as recorded. None when the
     edit is of another kind, or anything is not as expected: then the full build runs."""
     from .links import resolve_with
+    from .opendata import BRIEF_FILES, brief_outputs
     from .render import environment_for
 
     if len(sources.problems) != len(inputs.problems) or sources.keys.keys() != site.briefs.keys():
@@ -664,8 +670,11 @@ def _build_edit(
     if any(state.slug is None for state in states.values()):
         return None  # an unpublished brief: it may now be published, or be invalid
     own_pages = {urls.output_file(urls.brief_path(s.slug)) for s in states.values() if s.slug}
+    own_files = {
+        urls.brief_file(s.slug, name) for s in states.values() if s.slug for name in BRIEF_FILES
+    }
     for path, digest in site.outputs.items():
-        if path not in own_pages and on_disk.get(path) != digest:
+        if path not in own_pages and path not in own_files and on_disk.get(path) != digest:
             return None  # the output folder is not as that build left it
     new = compile_some(config, options, sources, changed, cache)
     old = cache.get_many(state.key for state in states.values())
@@ -770,7 +779,14 @@ def _build_edit(
     )
     if problems or {o.path for o in made} != own_pages:
         return None
-    fresh = {o.path: o for o in made}
+    # The files beside each page: its Markdown copy holds the body; the rest are made again
+    # with it, and are the same bytes (its front matter is as it was).
+    files, file_keys = brief_outputs(
+        shown, [(rendered[path], None) for path in changed], on_disk, cache, fingerprints
+    )
+    if {o.path for o in files} != own_files or not own_files <= site.outputs.keys():
+        return None
+    fresh = {o.path: o for o in (*made, *files)}
     # Static files: the same names as recorded (`setting_digest`), so no new clash; those
     # whose stamp moved are read, the rest are the published files.
     static = statics.collect(config, inputs.static, inputs.taken_ns, on_disk, cache)
@@ -788,6 +804,7 @@ def _build_edit(
             problems=new[path].problems,
             fragments=fragment_links(rendered[path]),
             page=page_keys.get(page.path, ""),
+            files=file_keys.get(rendered[path].brief.slug, ""),
         )
     own = [p for path, state in briefs.items() for p in state.problems]
     result = BuildResult(

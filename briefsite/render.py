@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from . import pageids, urls
 from .assets import Assets, collect
+from .citation import script_json
 from .config import SiteConfig
 from .fingerprint import files_digest
 from .formats import format_date, format_number, format_quantity, format_unit
@@ -36,6 +37,12 @@ def figure_html(figure: Figure, lang: str = "en") -> Markup:
     if not figure.qualifier:
         return Markup(quantity)
     return Markup('<span class="figure-qualifier">{}</span> {}').format(figure.qualifier, quantity)
+
+
+def _json_ld(value: object) -> Markup:
+    """Data as JSON for the whole content of a `<script type="application/ld+json">`:
+    escaped so that no text in it can end the script (`citation.script_json`)."""
+    return Markup(script_json(value))
 
 
 @jinja2.pass_context
@@ -116,6 +123,7 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         figure=figure_html,
         describe=describe,
         og_locale=og_locale,
+        json_ld=_json_ld,
     )
     return env
 

@@ -31,6 +31,7 @@ import json
 import math
 import mimetypes
 import os
+import posixpath
 import selectors
 import signal
 import socket
@@ -373,12 +374,26 @@ def resolve(files: Mapping[str, bytes], target: str) -> Found | Redirect | None:
     return None
 
 
+# Files a build writes that Python's table does not know: a brief's Markdown copy (RFC
+# 7763) and its citations, as reference managers expect them.
+_OWN_TYPES = {
+    ".md": "text/markdown",
+    ".bib": "application/x-bibtex",
+    ".ris": "application/x-research-info-systems",
+}
+
+
 def content_type(path: str) -> str:
     """The Content-Type a static host sends for a file name; text is UTF-8, as the build writes."""
-    kind = _TYPES.guess_type(path)[0] or "application/octet-stream"
+    kind = _OWN_TYPES.get(posixpath.splitext(path)[1]) or _TYPES.guess_type(path)[0]
+    kind = kind or "application/octet-stream"
     if kind == "application/javascript":
         kind = "text/javascript"  # RFC 9239; Python 3.11's table still has the old name
-    if kind.startswith("text/") or kind in ("image/svg+xml", "application/json"):
+    if kind.startswith("text/") or kind in (
+        "image/svg+xml",
+        "application/json",
+        *_OWN_TYPES.values(),
+    ):
         kind += "; charset=utf-8"
     return kind
 

@@ -24,11 +24,27 @@ FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 ASSETS = "assets/"
+# Open data (`opendata`): every published brief's metadata, every key figure, and the
+# llms.txt index (https://llmstxt.org) of the briefs' plain-Markdown copies.
+BRIEFS_DATA = "briefs.json"
+FIGURES_DATA = "figures.csv"
+LLMS = "llms.txt"
+# The files beside each brief's page: its entry of briefs.json, its plain-Markdown copy, and
+# its citation in BibTeX and RIS.
+BRIEF_JSON = "index.json"
+BRIEF_MARKDOWN = "index.md"
+BRIEF_BIBTEX = "cite.bib"
+BRIEF_RIS = "cite.ris"
 
 
 def brief_path(slug: str) -> str:
     """The page of one brief."""
     return f"briefs/{slug}/"
+
+
+def brief_file(slug: str, name: str) -> str:
+    """A file beside a brief's page (`BRIEF_JSON`, `BRIEF_MARKDOWN`, ...)."""
+    return brief_path(slug) + name
 
 
 def topic_path(topic_slug: str) -> str:
@@ -174,3 +190,9 @@ def repository_file(
 def absolute(target: str, base_url: str) -> str:
     """The full public address of a site path, for canonical links, feeds and sitemaps."""
     return base_url + target
+
+
+def in_markdown(address: str) -> str:
+    """An address as a Markdown link's target: parentheses, which would end or unbalance
+    it, percent-encoded (the same address to every reader of URLs)."""
+    return address.replace("(", "%28").replace(")", "%29")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import GOOD_BRIEF, REPO, parse, run_build, write_site
 
-from briefsite.assets import IMMUTABLE, fingerprinted
+from briefsite.assets import IMMUTABLE, fingerprinted, minified
 
 SUB_PATH_SITE = "title: T\nbase_url: https://example.org/briefs-site/\n"
 HASHED = re.compile(r"assets/[\w-]+\.[0-9a-f]{10}\.\w+")
@@ -48,7 +48,7 @@ def test_every_asset_is_published_under_a_hash_of_its_content(tmp_path: Path) ->
         "assets/site.#.css",
     ]
     for name in ("site.css", "favicon.svg"):
-        data = (REPO / "templates" / "assets" / name).read_bytes()
+        data = minified(name, (REPO / "templates" / "assets" / name).read_bytes())
         assert (out / "assets" / fingerprinted(name, data)).read_bytes() == data
     for page in pages_of(out):
         for href in asset_links(page):

@@ -222,7 +222,8 @@ def meta(page: Page) -> dict[str, str]:
 
 
 def test_a_brief_page_is_an_article_with_its_dates(built: Path) -> None:
-    tags = meta(parse(built / "briefs" / "land-offer" / "index.html"))
+    found = meta(parse(built / "briefs" / "land-offer" / "index.html"))
+    tags = {k: v for k, v in found.items() if not k.startswith("citation_")}  # test_citation's
     cut = describe(typeset(LONG))  # the summary as typeset, then cut
     assert cut.endswith("of the benchmark…")
     assert tags == {

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from markdown.serializers import to_html_string
 from markdown.util import AMP_SUBSTITUTE
 
-from . import urls
+from . import annexrefs, urls
 from .brief import Brief
 from .catalog import Catalog, nfc
 from .markup import (
@@ -51,6 +51,9 @@ class RenderedBrief:
     # The site's address: a link to another brief also carries its full address
     # (`data-url`), which the print stylesheet prints after it, as it does for lists.
     base_url: str = ""
+    # Its images and files as `annexes` resolved them: placeholder -> (the attributes written
+    # in its place, the text after the element), see `annexrefs.fill`.
+    annexes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -77,6 +80,8 @@ class RenderedBrief:
     def _resolved(self, html: str) -> str:
         """`html` with each placeholder replaced by its link's address. Not kept: a page is
         rendered once, and ten thousand kept bodies would double a large build's memory."""
+        if self.annexes:
+            html = annexrefs.fill(html, self.annexes)
         targets = self._targets()
         if not targets:
             return html

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import statics, urls
+from . import annexes, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -63,11 +63,11 @@ from .source import (
     RACY_NS,
     FileIndex,
     Stamp,
-    brief_files,
     display_path,
     file_stamp,
     read_assets,
     read_brief_bytes,
+    source_files,
 )
 from .statics import STATIC_DIR, StaticFiles
 from .workers import Job, compile_all, default_jobs
@@ -170,17 +170,20 @@ class BuildInputs:
     stamps: tuple[Stamp | None, ...] = ()  # of each path (None: it could not be looked at)
     taken_ns: int = 0  # the clock just before the stamps were taken
     static: StaticFiles = field(default_factory=StaticFiles)  # static/'s files and stamps
+    # The other files in briefs/, which briefs may publish (`annexes`), and their stamps.
+    annexes: annexes.AnnexFiles = field(default_factory=annexes.AnnexFiles)
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
-        paths, problems = brief_files(config.root, config.briefs_dir.name)
+        paths, others, problems = source_files(config.root, config.briefs_dir.name)
         static_paths, static_problems = statics.find(config)
         taken = clock_ns()
         stamps = tuple(file_stamp(path) for path in paths)
         static, oversized = statics.stamped(config, static_paths)
         problems += static_problems + oversized
         templates = files_digest(config.template_dirs)
-        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static)
+        files = annexes.stamped(others)
+        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static, files)
 
 
 def clock_ns() -> int:
@@ -439,6 +442,7 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
+    digest.update(annexes.inputs_digest(inputs.annexes, inputs.taken_ns))  # an image edited
     digest.update(inputs.templates)
     if options.git:
         digest.update(git_head(config.root).encode())
@@ -517,6 +521,19 @@ def _build(
         for item in compiled
         if item.stand_in is not None and item.body is not None
     ]
+    # Images and files: checked, measured and written into the bodies (`annexes`).
+    files = annexes.resolve(
+        config,
+        inputs.annexes,
+        rendered,
+        unlisted,
+        taken_ns=inputs.taken_ns,
+        cache=cache,
+        on_disk=on_disk,
+        need_bytes=not options.every_brief,
+    )
+    rendered = files.rendered
+    problems += files.problems
     selection = options.selection
     link_problems = check_links(
         rendered, Severity(config.broken_links), unpublished, unlisted, selection
@@ -553,6 +570,8 @@ def _build(
         for name, data in read_assets(config.template_dirs).items()
     ]
     outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    problems += annexes.clashes(files.places, (o.path for o in outputs))
+    outputs += files.outputs
     static = statics.collect(
         config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
     )
@@ -636,6 +655,8 @@ def _build_edit(
             return None
         if not isinstance(before, CompiledBrief) or before.brief != item.brief:
             return None  # its front matter changed (or the old one is not kept)
+        if before.body is None or _files_named(before) != _files_named(item):
+            return None  # it publishes other files now: the record's outputs would be wrong
         if item.brief.superseded_by is not None:
             return None  # its page shows its replacement, which the record does not keep
         if has_errors(item.problems):
@@ -649,6 +670,20 @@ def _build_edit(
         rendered[path] = resolve_with(
             item.brief, item.body, slug_at.get, config.directory_urls, config.base_url
         )
+    # Their images and files: the same ones as recorded (`_files_named`), unchanged since
+    # (`setting_digest`), so the record's outputs hold them; only the answers are needed.
+    files = annexes.resolve(
+        config,
+        inputs.annexes,
+        {item.brief.slug: item for item in rendered.values()},
+        taken_ns=inputs.taken_ns,
+        cache=cache,
+        on_disk=on_disk,
+        need_bytes=False,
+    )
+    if files.problems:
+        return None
+    rendered = {path: files.rendered[item.brief.slug] for path, item in rendered.items()}
     # Links: every link of the changed briefs reaches a published brief and the anchor it
     # names, and every anchor that other briefs' links ask of them is still there.
     targets = {nfc(path) for path in changed}
@@ -743,6 +778,11 @@ def _build_edit(
     digests = {o.path: o.digest for o in outputs}
     record = replace(site, briefs=briefs, outputs=digests)
     return result, record
+
+
+def _files_named(item: CompiledBrief) -> list[str]:
+    """The addresses of the files a brief's body names (`annexes`), in order."""
+    return [ref.written for ref in item.body.annexes if ref.placeholder] if item.body else []
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:
@@ -861,7 +901,8 @@ def _fingerprints(
         key = brief_keys[item.brief.source_path].encode()
         fingerprints.know(item.brief, key)
         targets = repr(tuple((link.target_slug, link.fragment) for link in item.links))
-        fingerprints.know(item, key + targets.encode())
+        files = repr(sorted(item.annexes.items()))  # an image's size, a document's
+        fingerprints.know(item, key + targets.encode() + files.encode())
     return fingerprints
 
 

@@ -127,7 +127,8 @@ class _Use:
 @dataclass(frozen=True)
 class _Measured:
     """What a file is: its size, the SHA-256 of its bytes, an image's width and height, and
-    its bytes when they were read."""
+    its bytes when they were read. (A file that cannot be used is (message, hint) instead,
+    the message to follow the address as written: "is larger than the limit ...".)"""
 
     size: int
     digest: bytes
@@ -201,7 +202,10 @@ def resolve(
         for use in uses[place]:
             result = measured[use.file]
             if isinstance(result, tuple):
-                found.problems.append(_at(item.brief.source_path, use.ref, *result))
+                message, hint = result
+                found.problems.append(
+                    _at(item.brief.source_path, use.ref, f"'{use.ref.written}' {message}", hint)
+                )
                 continue
             answers[use.ref.placeholder] = _answer(use, result, item.brief.lang)
         if publish:
@@ -260,8 +264,10 @@ def _measure_all(
 def _measure(config: SiteConfig, path: str, extension: str) -> _Measured | tuple[str, str]:
     """Read a file (within `max_annex_bytes`) and measure it."""
     data = read_limited(config.root, path, config.max_annex_bytes, TOO_LARGE)
-    if isinstance(data, Problem):
-        return data.message, data.hint
+    if isinstance(data, Problem):  # (grown over the limit since its stamp, or unreadable)
+        if data.hint == TOO_LARGE:
+            return f"is larger than the limit of {config.max_annex_bytes:,} bytes", TOO_LARGE
+        return f"cannot be read: {data.message.removeprefix('cannot read file: ')}", ""
     pixels = None
     if extension in IMAGES:
         pixels = dimensions(data, extension)
@@ -356,7 +362,7 @@ def _answer(use: _Use, measured: _Measured, lang: str) -> tuple[str, str]:
         if not use.ref.eager:
             attributes += ' loading="lazy" decoding="async"'
         return attributes, ""
-    shown = escape(label(use.extension, measured.size, lang))
+    shown = escape(label(use.extension, measured.size, lang)).replace(NBSP, "&nbsp;")  # as nh3
     return f'href="{escape(href)}"', f' <span class="annex-meta">{shown}</span>'
 
 

@@ -46,7 +46,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote, urlsplit
 
 from . import urls
-from .annexrefs import AnnexRef
 from .cache import Cache, entry_key
 from .catalog import link_target_path, nfc
 from .config import BRIEFS_DIR, SiteConfig
@@ -56,7 +55,8 @@ from .problems import Problem, error
 from .source import RACY_NS, FileIndex, Stamp, display_path, file_stamp, read_limited
 from .statics import unpublishable_name
 
-if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
+if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the types here
+    from .annexrefs import AnnexRef
     from .links import RenderedBrief
 
 # What a brief may publish, by extension (lower case), with the name its label gives the type.

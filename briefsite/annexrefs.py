@@ -32,8 +32,11 @@ FILE_URL = "data-briefsite-file"
 # An image's size and loading come from the file and the rules here, never from the editor.
 _FROM_THE_FILE = frozenset({"width", "height", "loading", "decoding"})
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-# A body worth parsing: an image, or an href that is not plainly a web, mail or same-page one.
-_CANDIDATE = re.compile(r"<img\b|\bhref\s*=\s*(?![\"']?(?:https?://|mailto:|#))", re.IGNORECASE)
+# A body worth parsing: an image, a mark `markup` left, or an href that is not plainly a web,
+# mail or same-page one.
+_CANDIDATE = re.compile(
+    r"<img\b|data-briefsite-|\bhref\s*=\s*(?![\"']?(?:https?://|mailto:|#))", re.IGNORECASE
+)
 _PLACEHOLDER = re.compile(rf'(src|href)="#({PLACEHOLDER_PREFIX}[0-9a-f]{{12}}-[0-9]+)"')
 _LINK_END = re.compile(r"</a\s*>", re.IGNORECASE)
 

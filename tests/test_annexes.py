@@ -287,6 +287,33 @@ def test_the_body_written_in_is_what_the_sanitiser_keeps(tmp_path, mode):
     html = result.rendered["land-offer"].body_html
     assert 'src="chart.png" width="40" height="30" loading="lazy" decoding="async"' in html
     assert sanitize_fragment(html) == html
+    assert "data-briefsite" not in html and "briefsite-annex-" not in html
+
+
+@pytest.mark.parametrize("mode", ["sanitize", "escape", "allow"])
+def test_a_file_address_alone_is_refused_in_every_mode(tmp_path, mode):
+    site = make(
+        tmp_path / "s",
+        {"land-offer.md": brief("See [the report](file:///C:/report.pdf).\n")},
+        site_yml=SITE_YML + f"raw_html: {mode}\n",
+    )
+
+    assert errors(site) == [
+        "briefs/land-offer.md:6:18: error: 'file:///C:/report.pdf' is a file on the computer "
+        "it was written on, which readers cannot reach"
+    ]
+
+
+def test_a_brief_whose_front_matter_failed_still_has_its_files_checked(tmp_path):
+    site = make(tmp_path / "s", {"land-offer.md": brief("![A map](map.png)\n").replace(
+        "date: 2020-04-07", "date: someday")})  # fmt: skip
+
+    found = errors(site)
+
+    assert len(found) == 2, found
+    assert found[1] == (
+        "briefs/land-offer.md:6:10: error: 'map.png' names no file: there is no briefs/map.png"
+    )
 
 
 # ---------------------------------------------------------------------------- what is refused

@@ -171,7 +171,7 @@ class BuildInputs:
     taken_ns: int = 0  # the clock just before the stamps were taken
     static: StaticFiles = field(default_factory=StaticFiles)  # static/'s files and stamps
     # The other files in briefs/, which briefs may publish (`annexes`), and their stamps.
-    annexes: annexes.AnnexFiles = field(default_factory=annexes.AnnexFiles)
+    annex_files: annexes.AnnexFiles = field(default_factory=annexes.AnnexFiles)
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
@@ -442,7 +442,7 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
-    digest.update(annexes.inputs_digest(inputs.annexes, inputs.taken_ns))  # an image edited
+    digest.update(annexes.inputs_digest(inputs.annex_files, inputs.taken_ns))  # an image edited
     digest.update(inputs.templates)
     if options.git:
         digest.update(git_head(config.root).encode())
@@ -524,7 +524,7 @@ def _build(
     # Images and files: checked, measured and written into the bodies (`annexes`).
     files = annexes.resolve(
         config,
-        inputs.annexes,
+        inputs.annex_files,
         rendered,
         unlisted,
         taken_ns=inputs.taken_ns,
@@ -674,7 +674,7 @@ def _build_edit(
     # (`setting_digest`), so the record's outputs hold them; only the answers are needed.
     files = annexes.resolve(
         config,
-        inputs.annexes,
+        inputs.annex_files,
         {item.brief.slug: item for item in rendered.values()},
         taken_ns=inputs.taken_ns,
         cache=cache,

@@ -43,6 +43,7 @@ _LIBRARIES = (
     ("Pygments", "pygments"),
     ("PyYAML", "yaml"),
     ("Jinja2", "jinja2"),
+    ("imagesize", "imagesize"),  # an image's width and height in the page
 )
 
 

@@ -92,6 +92,14 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         default=20_000_000,
     ),
     schema.Field(
+        "max_annex_bytes",
+        # Published files are held in memory until the site is published, like pages.
+        schema.Integer(1, MAX_BRIEF_BYTES, "whole number, at most 100,000,000"),
+        "the largest image or document a brief may refer to (published beside its page), in "
+        "bytes; 20,000,000 (20 MB) by default",
+        default=20_000_000,
+    ),
+    schema.Field(
         "brief_time_limit",
         schema.Integer(1, 3600, "whole number of seconds, at most 3600"),
         "how long one brief may take to read and render before the build stops it and says so",
@@ -182,6 +190,7 @@ class SiteConfig:
     page_size: int
     max_brief_bytes: int
     max_static_bytes: int  # the largest file in static/ (`statics`)
+    max_annex_bytes: int  # the largest image or document a brief refers to (`annexes`)
     brief_time_limit: int
     raw_html: str
     broken_links: str

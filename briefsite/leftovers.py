@@ -96,7 +96,7 @@ class _Scanner(HTMLParser):
         values = {name: value or "" for name, value in attrs}
         if tag in ("a", "img"):
             target = values.get("href" if tag == "a" else "src")
-            if target and (_NOT_IN_ADDRESSES.search(target) or TEMPLATE_TAG.search(target)):
+            if target and is_no_address(target):
                 self.found.targets.append((tag, target))
         if tag == "iframe" and self.open_frame is None:
             start = self.here()
@@ -139,6 +139,12 @@ class _Scanner(HTMLParser):
         if self.open_frame is not None:
             self.found.frames.append(self.open_frame)
             self.open_frame = None
+
+
+def is_no_address(target: str) -> bool:
+    """Whether a link's or image's target is no address nor path: a template expression or a
+    typing mistake, warned about here (so `annexrefs` does not look for it as a file)."""
+    return bool(_NOT_IN_ADDRESSES.search(target) or TEMPLATE_TAG.search(target))
 
 
 def scan(html: str) -> Findings:

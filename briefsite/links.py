@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from markdown.serializers import to_html_string
 from markdown.util import AMP_SUBSTITUTE
 
-from . import urls
+from . import annexrefs, urls
 from .brief import Brief
 from .catalog import Catalog, nfc
 from .markup import (
@@ -59,6 +59,9 @@ class RenderedBrief:
     # The address of the page the body is shown on, when that is not the brief's own: a
     # standalone page (`standalone`) is rendered as a brief made of its file.
     address: str = ""
+    # Its images and files as `annexes` resolved them: placeholder -> (the attributes written
+    # in its place, the text after the element), see `annexrefs.fill`.
+    annexes: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def toc(self) -> tuple[Heading, ...]:
@@ -85,6 +88,8 @@ class RenderedBrief:
     def _resolved(self, html: str) -> str:
         """`html` with each placeholder replaced by its link's address. Not kept: a page is
         rendered once, and ten thousand kept bodies would double a large build's memory."""
+        if self.annexes:
+            html = annexrefs.fill(html, self.annexes)
         targets = self._targets()
         if not targets:
             return html

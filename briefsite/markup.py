@@ -12,6 +12,7 @@ exists. So a body can be cached by the file's content and rendered in a worker p
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import xml.etree.ElementTree as ET
@@ -36,7 +37,7 @@ from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
 from pygments.token import STANDARD_TYPES
 
-from . import leftovers, pageids
+from . import annexrefs, leftovers, pageids
 from .brief import Brief
 from .catalog import link_target_path
 from .problems import Problem, warning
@@ -68,6 +69,7 @@ _OWN_CLASSES = {
     "admonition", "admonition-title", "align-left", "align-center", "align-right",
     FOOTNOTES_CLASS, "footnote-ref", "footnote-backref", "num", "table-scroll", "toc", "hll",
     HIGHLIGHT_CLASS,
+    "annex-meta",  # an annex's type and size after its link, written by `annexes`
 }  # fmt: skip
 BODY_CLASSES = (
     frozenset(_OWN_CLASSES)
@@ -105,7 +107,8 @@ _ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     # A table's scroll region: labelled by its caption, or "Table 2" without one.
     "div": {"role", "tabindex", "aria-label", "aria-labelledby"},
-    "img": {"src", "alt", "width", "height"},
+    # loading and decoding: as `annexes` writes them for an image published with the brief.
+    "img": {"src", "alt", "width", "height", "loading", "decoding"},
     "ol": {"start", "type"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
@@ -175,6 +178,9 @@ class Body:
         """The Markdown with placeholders, unpacked."""
         return zlib.decompress(self.markdown).decode("utf-8") if self.markdown else ""
 
+    # Its images and links to files, each local address a placeholder until `annexes`.
+    annexes: tuple[annexrefs.AnnexRef, ...] = ()
+
     @property
     def has_code(self) -> bool:
         """Whether the page needs the code-highlighting stylesheet."""
@@ -226,6 +232,7 @@ class _Finish(Treeprocessor):
                 job.ids.add(element.attrib["id"])
             _align_by_class(element)
             _keep_body_classes(element)
+            _mark_for_annexes(element)
             _drop_unsafe_urls(element)  # in every mode: `allow` trusts raw HTML, not link syntax
             generated = element.get("class") in ("footnote-ref", "footnote-backref")
             if element.tag == "a" and "href" in element.attrib and not generated:
@@ -307,6 +314,22 @@ def url_scheme(url: str) -> str:
     a relative URL. `url` is as a browser reads it (see `as_browser_reads`)."""
     match = _URL_SCHEME.match(_URL_IGNORED.sub("", url))
     return match.group(1).lower() if match else ""
+
+
+def _mark_for_annexes(element: ET.Element) -> None:
+    """Tell `annexrefs.scan` which images and links to files Markdown's syntax made (an
+    image's empty alt is then a missing one, and the address is found after `](`), and the
+    `file:` address `_drop_unsafe_urls` is about to remove (an error there)."""
+    if element.tag == "img":
+        element.set(annexrefs.MARKDOWN_MADE, "")
+    elif element.tag == "a" and "href" in element.attrib:
+        parts = urlsplit(as_browser_reads(element.attrib["href"]))
+        if not (parts.scheme or parts.netloc or parts.path.endswith(".md")) and parts.path:
+            element.set(annexrefs.MARKDOWN_MADE, "")  # (links to briefs are `rewrite`'s)
+    for name in ("href", "src"):
+        value = element.get(name)
+        if value is not None and url_scheme(as_browser_reads(value)) == "file":
+            element.set(annexrefs.FILE_URL, as_browser_reads(value))
 
 
 def _drop_unsafe_urls(element: ET.Element) -> None:
@@ -624,6 +647,8 @@ class Markup:
         found = leftovers.scan(html)
         if self.raw_html == "sanitize" and found.frames:
             html = leftovers.replace_frames(html, found.frames)  # the sanitiser would drop them
+        # Before the sanitiser, which would drop a `file:` address in raw HTML unseen.
+        html, annexes = annexrefs.scan(html, nonce, url_scheme)
         source = leftovers.SourceText(brief.body_markdown, brief.body_line)
         problems = leftovers.warnings_for(
             brief.source_path, source, found, self.raw_html == "sanitize"
@@ -646,6 +671,7 @@ class Markup:
             sanitized=self.raw_html == "sanitize",
             problems=tuple(problems),
             markdown=zlib.compress(_markdown_copy(brief.body_markdown, placed).encode("utf-8")),
+            annexes=_place_annexes(brief, annexes),
         )
 
 
@@ -826,6 +852,32 @@ def _placed_links(
         line, col = _line_col(line_starts, offset) if offset >= 0 else (0, 0)
         line = brief.body_line + line - 1 if line else 0
         yield LinkRef(href, path, fragment, line, col, value, placeholder), target
+
+
+def _place_annexes(brief: Brief, found: list[annexrefs.AnnexRef]) -> tuple[annexrefs.AnnexRef, ...]:
+    """Each image and link to a file at the place its address is written: Markdown's as links
+    are placed (`_place_links`), raw HTML's at an attribute (`annexrefs.place_raw`); one
+    whose address is not found, or that has none, at the body's first line."""
+    if not found:
+        return ()
+    markdown = [ref.written for ref in found if ref.written and ref.markdown]
+    placed = _place_links(brief, [(written, "", "", "", "") for written in markdown])
+    raw = [ref.written for ref in found if ref.written and not ref.markdown]
+    line_starts = [0, *(m.end() for m in re.finditer("\n", brief.body_markdown))]
+    raw_places = iter(annexrefs.place_raw(brief.body_markdown, raw))
+    kept = []
+    for ref in found:
+        line, col = brief.body_line, 1
+        if ref.written and ref.markdown:
+            where = next(placed)
+            line, col = (where.line, where.col) if where.line else (line, col)
+        elif ref.written:
+            offset = next(raw_places)
+            if offset >= 0:
+                at_line, col = _line_col(line_starts, offset)
+                line = brief.body_line + at_line - 1
+        kept.append(dataclasses.replace(ref, line=line, col=col))
+    return tuple(kept)
 
 
 # Where a link target starts (after `](` or `]:`), and what ends one.

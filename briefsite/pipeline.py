@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import standalone, statics, urls
+from . import annexes, standalone, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -63,10 +63,10 @@ from .source import (
     RACY_NS,
     FileIndex,
     Stamp,
-    brief_files,
     display_path,
     file_stamp,
     read_brief_bytes,
+    source_files,
 )
 from .statics import STATIC_DIR, StaticFiles
 from .workers import Job, compile_all, default_jobs
@@ -175,10 +175,12 @@ class BuildInputs:
     static: StaticFiles = field(default_factory=StaticFiles)  # static/'s files and stamps
     # The standalone pages (pages/), read: few, and part of `setting_digest` (`standalone`).
     pages: standalone.PageInputs = field(default_factory=standalone.PageInputs)
+    # The other files in briefs/, which briefs may publish (`annexes`), and their stamps.
+    annex_files: annexes.AnnexFiles = field(default_factory=annexes.AnnexFiles)
 
     @classmethod
     def find(cls, config: SiteConfig) -> BuildInputs:
-        paths, problems = brief_files(config.root, config.briefs_dir.name)
+        paths, others, problems = source_files(config.root, config.briefs_dir.name)
         static_paths, static_problems = statics.find(config)
         taken = clock_ns()
         stamps = tuple(file_stamp(path) for path in paths)
@@ -186,7 +188,8 @@ class BuildInputs:
         problems += static_problems + oversized
         templates = files_digest(config.template_dirs)
         pages = standalone.find_pages(config)
-        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static, pages)
+        files = annexes.stamped(others)
+        return cls(tuple(paths), tuple(problems), templates, stamps, taken, static, pages, files)
 
 
 def clock_ns() -> int:
@@ -454,6 +457,7 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     digest.update(fingerprints.of(choices))
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
+    digest.update(annexes.inputs_digest(inputs.annex_files, inputs.taken_ns))  # an image edited
     digest.update(inputs.templates)
     digest.update(inputs.pages.digest)  # a page edit takes the full path (`standalone`)
     digest.update(code_version().encode())
@@ -549,6 +553,19 @@ def _build(
     slug_at = _slug_at(catalog)
     page_bodies = standalone.resolve_pages(standalones, slug_at, config)
     unlisted_pages = standalone.unlisted_pages(page_files, standalones, slug_at, config)
+    # Images and files: checked, measured and written into the bodies (`annexes`).
+    files = annexes.resolve(
+        config,
+        inputs.annex_files,
+        rendered,
+        unlisted,
+        taken_ns=inputs.taken_ns,
+        cache=cache,
+        on_disk=on_disk,
+        need_bytes=not options.every_brief,
+    )
+    rendered = files.rendered
+    problems += files.problems
     selection = options.selection
     link_problems = check_links(
         rendered,
@@ -595,6 +612,8 @@ def _build(
     problems += alias_problems
     if not alias_problems:
         outputs += redirect_outputs(shown, catalog)
+    problems += annexes.clashes(files.places, (o.path for o in outputs))
+    outputs += files.outputs
     # Static files last: none may take the place of anything made above (redirects included).
     static = statics.collect(
         config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
@@ -684,6 +703,8 @@ def _build_edit(
             return None
         if not isinstance(before, CompiledBrief) or before.brief != item.brief:
             return None  # its front matter changed (or the old one is not kept)
+        if before.body is None or _files_named(before) != _files_named(item):
+            return None  # it publishes other files now: the record's outputs would be wrong
         if item.brief.superseded_by is not None:
             return None  # its page shows its replacement, which the record does not keep
         if has_errors(item.problems):
@@ -709,6 +730,20 @@ def _build_edit(
             config.base_url,
             standalones.page_at,
         )
+    # Their images and files: the same ones as recorded (`_files_named`), unchanged since
+    # (`setting_digest`), so the record's outputs hold them; only the answers are needed.
+    files = annexes.resolve(
+        config,
+        inputs.annex_files,
+        {item.brief.slug: item for item in rendered.values()},
+        taken_ns=inputs.taken_ns,
+        cache=cache,
+        on_disk=on_disk,
+        need_bytes=False,
+    )
+    if files.problems:
+        return None
+    rendered = {path: files.rendered[item.brief.slug] for path, item in rendered.items()}
     # Links: every link of the changed briefs reaches a published brief (or page) and the
     # anchor it names, and every anchor that other briefs' and pages' links ask of them is
     # still there.
@@ -781,12 +816,12 @@ def _build_edit(
         return None
     # The files beside each page: its Markdown copy holds the body; the rest are made again
     # with it, and are the same bytes (its front matter is as it was).
-    files, file_keys = brief_outputs(
+    beside, file_keys = brief_outputs(
         shown, [(rendered[path], None) for path in changed], on_disk, cache, fingerprints
     )
-    if {o.path for o in files} != own_files or not own_files <= site.outputs.keys():
+    if {o.path for o in beside} != own_files or not own_files <= site.outputs.keys():
         return None
-    fresh = {o.path: o for o in (*made, *files)}
+    fresh = {o.path: o for o in (*made, *beside)}
     # Static files: the same names as recorded (`setting_digest`), so no new clash; those
     # whose stamp moved are read, the rest are the published files.
     static = statics.collect(config, inputs.static, inputs.taken_ns, on_disk, cache)
@@ -829,6 +864,11 @@ def _slug_at(catalog: Catalog) -> Callable[[str], str | None]:
         return found.slug if found is not None else None
 
     return slug_of
+
+
+def _files_named(item: CompiledBrief) -> list[str]:
+    """The addresses of the files a brief's body names (`annexes`), in order."""
+    return [ref.written for ref in item.body.annexes if ref.placeholder] if item.body else []
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:
@@ -947,7 +987,8 @@ def _fingerprints(
         key = brief_keys[item.brief.source_path].encode()
         fingerprints.know(item.brief, key)
         targets = repr(tuple((link.target_slug, link.fragment) for link in item.links))
-        fingerprints.know(item, key + targets.encode())
+        files = repr(sorted(item.annexes.items()))  # an image's size, a document's
+        fingerprints.know(item, key + targets.encode() + files.encode())
     return fingerprints
 
 

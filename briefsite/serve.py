@@ -49,8 +49,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO, cast
 from urllib.parse import quote, unquote
 
+from . import annexes
 from .compiled import prepare
-from .config import BUILTIN_TEMPLATES, CONFIG_NAME, PAGES_DIR, SiteConfig, load_config
+from .config import BRIEFS_DIR, BUILTIN_TEMPLATES, CONFIG_NAME, PAGES_DIR, SiteConfig, load_config
 from .output import is_safe_relative
 from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
@@ -735,13 +736,19 @@ def _relevant(change: object, path: str) -> bool:
 
 
 def relevant_in(root: Path) -> Callable[[object, str], bool]:
-    """`_relevant`, and any file in `static/` but hidden ones: a file there of any name (a
-    PDF, a CNAME) is published as it is, and hidden names never are."""
+    """`_relevant`, any file in `static/` but hidden ones (a file there of any name, a PDF,
+    a CNAME, is published as it is, and hidden names never are), and in `briefs/` any file of
+    a type a brief may publish beside its page (`annexes`: a chart saved again is a change)."""
     static = os.fspath((root / STATIC_DIR).resolve()) + os.sep
+    briefs = os.fspath((root / BRIEFS_DIR).resolve()) + os.sep
+    published = tuple(f".{kind}" for kind in (*annexes.IMAGES, *annexes.DOCUMENTS))
 
     def relevant(change: object, path: str) -> bool:
         if path.startswith(static):
             return not Path(path).name.startswith(".")
+        name = Path(path).name
+        if path.startswith(briefs) and name.lower().endswith(published):
+            return not name.startswith(".")
         return _relevant(change, path)
 
     return relevant

@@ -126,6 +126,13 @@ def find_briefs(site_root: Path, briefs_dir: str) -> tuple[list[Path], list[Prob
 def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Problem]]:
     """`find_briefs`, naming the files by plain strings: a build of ten thousand briefs lists
     them in every build, and a `Path` each costs more than the listing."""
+    briefs, _, problems = source_files(site_root, briefs_dir)
+    return briefs, problems
+
+
+def source_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[str], list[Problem]]:
+    """The brief files under `briefs_dir` and every other file there (the images and documents
+    briefs may refer to, `annexes`), from one walk under the same rules, sorted alike."""
     root = site_root / briefs_dir
     problems: list[Problem] = []
     if root.is_symlink():
@@ -140,7 +147,7 @@ def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Probl
                 f"make '{briefs_dir}' a real folder holding the brief files",
             )
         )
-        return [], problems
+        return [], [], problems
     if not root.is_dir():
         problems.append(
             error(
@@ -151,8 +158,11 @@ def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Probl
                 f"create '{briefs_dir}/' and put one Markdown file per brief in it",
             )
         )
-        return [], problems
-    found = walk_files(site_root, root, BRIEFS, problems)
+        return [], [], problems
+    everything = walk_files(site_root, root, _BRIEFS_AND_FILES, problems)
+    found = [path for path in everything if path.endswith(BRIEF_SUFFIX)]
+    others = [path for path in everything if not path.endswith(BRIEF_SUFFIX)]
+    problems += [_markdown_suffix_warning(site_root, path) for path in others if _markdownish(path)]
     if not found and not problems:
         # Not an error (a new site builds), but a site of no briefs is rarely what was meant:
         # a wrong --source, or briefs saved as .txt.
@@ -165,7 +175,7 @@ def brief_files(site_root: Path, briefs_dir: str) -> tuple[list[str], list[Probl
                 f"add one Markdown file per brief to '{briefs_dir}/' ('new' writes one)",
             )
         )
-    return found, problems
+    return found, others, problems
 
 
 def _nothing(name: str) -> tuple[str, str] | None:
@@ -194,6 +204,8 @@ class Walk:
 
 
 BRIEFS = Walk("briefs folder")
+# The same folder with every file yielded: the briefs and the files they may refer to.
+_BRIEFS_AND_FILES = Walk(BRIEFS.label, suffix="")
 
 
 def walk_files(site_root: Path, root: Path, walk: Walk, problems: list[Problem]) -> list[str]:
@@ -265,17 +277,26 @@ def _walk(
                     f"remove it from the {walk.label}",
                 )
             )
-        elif entry.name.lower().endswith(MARKDOWN_SUFFIXES) and entry.is_file():
-            stem = entry.name[: entry.name.rindex(".")]
-            problems.append(
-                warning(
-                    display_path(site_root, path),
-                    0,
-                    0,
-                    "not read: only files ending in '.md' are briefs",
-                    f"rename it to end in .md ({stem}.md) if it is a brief",
-                )
-            )
+        elif _markdownish(entry.name) and entry.is_file():
+            problems.append(_markdown_suffix_warning(site_root, entry.path))
+
+
+def _markdownish(name: str) -> bool:
+    """Whether a file's name ends as Markdown files' names do, though not in '.md'."""
+    return name.lower().endswith(MARKDOWN_SUFFIXES) and not name.endswith(BRIEF_SUFFIX)
+
+
+def _markdown_suffix_warning(site_root: Path, path: str) -> Problem:
+    """The warning for a Markdown file that is not read because of its name."""
+    name = os.path.basename(path)
+    stem = name[: name.rindex(".")]
+    return warning(
+        display_path(site_root, path),
+        0,
+        0,
+        "not read: only files ending in '.md' are briefs",
+        f"rename it to end in .md ({stem}.md) if it is a brief",
+    )
 
 
 def _refused_name(name: str) -> tuple[str, str] | None:

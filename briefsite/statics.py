@@ -52,8 +52,9 @@ _WINDOWS_DEVICES = frozenset(
 _HIDDEN_LITTER = frozenset([".DS_Store", ".gitkeep", ".gitignore", ".gitattributes", ".git"])
 
 
-def _refused_name(name: str) -> tuple[str, str] | None:
-    """(message, hint) for a name that is safe to read but not to publish on every host."""
+def unpublishable_name(name: str) -> tuple[str, str] | None:
+    """(message, hint) for a name that is safe to read but not to publish on every host (a
+    static file's, and an annex's, `annexes`)."""
     for character in name:
         if character in _WINDOWS_CHARACTERS:
             return (
@@ -90,7 +91,9 @@ def _hidden_note(name: str) -> tuple[str, str] | None:
     )
 
 
-STATIC = Walk("static folder", suffix="", refuse=_refused_name, hidden=_hidden_note, special=True)
+STATIC = Walk(
+    "static folder", suffix="", refuse=unpublishable_name, hidden=_hidden_note, special=True
+)
 
 
 @dataclass(frozen=True)

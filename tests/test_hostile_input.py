@@ -229,7 +229,7 @@ def test_script_in_front_matter_is_escaped_everywhere(tmp_path: Path) -> None:
 RAW = (
     "<script>alert(1)</script>\n\n"
     '<iframe src="https://example.org"></iframe>\n\n'
-    '<p><img src="x.png" alt="x" onerror="alert(2)"> '
+    '<p><img src="https://example.org/x.png" alt="x" onerror="alert(2)"> '
     '<a href="javascript:alert(3)">click</a></p>\n\n'
     "<details><summary>More</summary><p>H<sub>2</sub>O <abbr title='x'>X</abbr></p></details>\n"
 )
@@ -243,7 +243,7 @@ def test_raw_html_is_sanitised_by_default(tmp_path: Path) -> None:
     assert "<iframe" not in page
     assert "<details><summary>More</summary>" in page
     assert "<sub>2</sub>" in page and '<abbr title="x">X</abbr>' in page
-    assert '<img src="x.png" alt="x">' in page
+    assert '<img src="https://example.org/x.png" alt="x">' in page
 
 
 def test_raw_html_can_be_escaped(tmp_path: Path) -> None:

@@ -49,8 +49,10 @@ Write `{{ title }}` in a template, or:
 
 <pre><code>{% raw %}</code></pre>
 
-A [real link](https://example.org/a?b=c#d) and a [path](../files/report.pdf).
+A [real link](https://example.org/a?b=c#d) and a [path](files/report.pdf).
 """
+
+REPORT = b"%PDF-1.4\n"  # the document the path names, published beside the page (`annexes`)
 
 
 def body_problems(body: str, raw_html: str = "sanitize") -> tuple[str, list[Problem]]:
@@ -183,7 +185,7 @@ def test_unclosed_braces_cost_linear_time() -> None:
 
 
 def test_check_and_build_warn_and_still_build(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "s", {"moved.md": FRONT + MOVED})
+    site = write_site(tmp_path / "s", {"moved.md": FRONT + MOVED, "files/report.pdf": REPORT})
     text = (site / "briefs" / "moved.md").read_text(encoding="utf-8")
 
     checked = run_build("check", "--source", site)
@@ -205,7 +207,7 @@ def test_check_and_build_warn_and_still_build(tmp_path: Path) -> None:
 
 
 def test_a_cached_brief_reports_its_warnings_again(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "s", {"moved.md": FRONT + MOVED})
+    site = write_site(tmp_path / "s", {"moved.md": FRONT + MOVED, "files/report.pdf": REPORT})
     config = load_config(site, tmp_path / "out")
     assert isinstance(config, SiteConfig), config
 

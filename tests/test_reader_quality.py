@@ -21,6 +21,7 @@ small site with wide content is built here into a temporary folder and opened fr
 from __future__ import annotations
 
 import base64
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO, parse, run_build, write_site
+from PIL import Image
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 WIDTHS = [320, 360, 768, 1024, 1280]
@@ -83,11 +85,11 @@ summary: A wide image, a figure, long code lines and a wide table.
 ---
 ## Images
 
-<img src="wide.svg" width="1200" height="200" alt="A wide chart">
+<img src="wide.png" alt="A wide chart">
 
-![A wide chart in Markdown](wide.svg)
+![A wide chart in Markdown](wide.png)
 
-<figure><img src="wide.svg" width="1200" height="200" alt="A chart in a figure">
+<figure><img src="wide.png" alt="A chart in a figure">
 <figcaption>A figure.</figcaption></figure>
 
 ## Code
@@ -109,21 +111,24 @@ def answer() -> str:  # a comment
 See [the figures](figures.md).
 """
 
-WIDE_SVG = (
-    '<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="200">'
-    '<rect width="1200" height="200" fill="#5694ca"/></svg>'
-)
+
+def wide_png() -> bytes:
+    """A real 1200 x 200 image, published beside the brief that shows it (its width and
+    height in the page come from the file)."""
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 200), (86, 148, 202)).save(out, "PNG")
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def wide_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small site with the figures and wide content above, built into ``<tmp>/briefs-site``."""
     root = tmp_path_factory.mktemp("reader")
-    source = write_site(root / "source", {"figures.md": FIGURES_BRIEF, "wide.md": WIDE_BRIEF})
+    briefs = {"figures.md": FIGURES_BRIEF, "wide.md": WIDE_BRIEF, "wide.png": wide_png()}
+    source = write_site(root / "source", briefs)
     out = root / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr
-    (out / "briefs" / "wide" / "wide.svg").write_text(WIDE_SVG, encoding="utf-8")
     return out
 
 

@@ -134,6 +134,13 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         "index.html, for opening the files without a server",
         default=True,
     ),
+    schema.Field(
+        "search",
+        schema.Bool(),
+        "true: a search page and a search box in the header, indexed by Pagefind at each "
+        "build (needs the pagefind[extended] package); false: no search",
+        default=True,
+    ),
 )
 
 
@@ -178,6 +185,7 @@ class SiteConfig:
     repo_folder: str
     repo_kind: str | None  # as set, or known from repo_url's host; None: no repository links
     directory_urls: bool
+    search: bool  # a search page and box, and Pagefind's index of the briefs (`search`)
     # Warnings about the settings (a repository host of unknown kind), reported by every build.
     warnings: tuple[Problem, ...] = ()
 

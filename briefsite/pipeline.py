@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import statics, urls
+from . import search, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -112,6 +112,9 @@ class BuildOptions:
     # `check`: drafts and scheduled briefs are read, rendered and checked too, each link as the
     # build that first publishes its brief will check it (`selection`); nothing is published.
     every_brief: bool = False
+    # Make the search index (when site.yml has search on) as part of the build; the preview
+    # makes it in the background instead (`search.BackgroundIndex`), so no reload waits.
+    search: bool = True
 
     @property
     def selection(self) -> Selection:
@@ -436,13 +439,14 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
     choices = (options.drafts, options.future, options.every_brief, options.today, options.git)
-    digest.update(fingerprints.of(choices))
+    digest.update(fingerprints.of((*choices, options.search)))
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
     digest.update(inputs.templates)
     if options.git:
         digest.update(git_head(config.root).encode())
     digest.update(code_version().encode())
+    digest.update(search.engine_identity(config).encode())  # upgraded or removed: not "unchanged"
     return digest.digest()
 
 
@@ -540,7 +544,7 @@ def _build(
     _load_templates(env, cache)
     related = _related(catalog, cache)
     shown = reader_settings(config)  # the site's name and description typeset, as briefs are
-    pages = build_pages(shown, catalog, rendered, related)
+    pages = (*build_pages(shown, catalog, rendered, related), *search.search_page(shown, catalog))
     fingerprints = _fingerprints(sources.keys, rendered)
     outputs, rendering_problems, page_keys = render_pages(
         env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
@@ -557,8 +561,16 @@ def _build(
         config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
     )
     clashing = statics.clashes(static.shown, (o.path for o in outputs))
+    if shown.search:
+        clashing += search.static_clashes(o.path for o in static.outputs)
     problems += static.problems + clashing
     outputs += [] if clashing else static.outputs  # (each clash is reported once, above)
+    if _indexes(shown, options) and not has_errors(problems):
+        # Pagefind reads the pages as published, so it runs once they all exist and are good.
+        pages_found = [o for o in outputs if search.indexed(o.path)]
+        bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
+        problems += search_problems
+        outputs += bundle
     problems += check_outputs(outputs)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history), None
@@ -722,6 +734,13 @@ def _build_edit(
         fresh.get(path) or Output(path, None, digest)
         for path, digest in sorted(site.outputs.items())
     )
+    if _indexes(config, options):  # Pagefind has no incremental mode: the whole index again
+        pages_found = [o for o in outputs if search.indexed(o.path)]
+        bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
+        if search_problems:
+            return None  # the full build reports them
+        not_bundle = [o for o in outputs if not search.in_bundle(o.path)]
+        outputs = tuple(sorted([*not_bundle, *bundle], key=lambda o: o.path))
     briefs = dict(site.briefs)
     for path, page in zip(changed, pages, strict=True):
         briefs[path] = states[path]._replace(
@@ -743,6 +762,12 @@ def _build_edit(
     digests = {o.path: o.digest for o in outputs}
     record = replace(site, briefs=briefs, outputs=digests)
     return result, record
+
+
+def _indexes(config: SiteConfig, options: BuildOptions) -> bool:
+    """Whether this build makes the search index: search is on, the build publishes (not
+    `check`), and it is not the preview's (which indexes in the background)."""
+    return config.search and options.search and not options.every_brief
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:

@@ -84,6 +84,9 @@ def _environment(template_dirs: tuple[Path, ...]) -> jinja2.Environment:
         stylesheet=urls.asset_path("site.css"),
         pygments=urls.asset_path("pygments.css"),
         feed=urls.FEED,
+        search=urls.SEARCH,
+        search_bundle=urls.SEARCH_BUNDLE,
+        search_script=urls.asset_path("search.js"),
     )
     env.filters.update(
         href=_href,

@@ -23,6 +23,8 @@ FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 ASSETS = "assets/"
+SEARCH = "search/"  # the search page
+SEARCH_BUNDLE = "pagefind/"  # the search index and its scripts, made by Pagefind (`search`)
 
 
 def brief_path(slug: str) -> str:

@@ -1,0 +1,426 @@
+"""Site search: Pagefind's index of the brief pages, and the page that searches it.
+
+Pagefind (pagefind.app) is the maintained search engine for static sites: its binary reads
+HTML pages and writes a bundle (`pagefind/`: the index in small chunks, WebAssembly, and the
+search UI's script and stylesheet) that the search page loads in the reader's browser, so a
+static host needs no server. The binary comes from the PyPI package `pagefind[extended]`,
+whose extended build also splits Chinese text into words.
+
+What is indexed is declared in `brief.html`: `data-pagefind-body` on the title, the summary,
+the body and its notes (Pagefind combines them; nothing else on the page is indexed, so a
+section added to the template later never dilutes the index), `data-pagefind-filter` on the
+topics, year, status, issuing body and region, and `data-pagefind-meta="summary"` on the
+summary, which the search page shows under each result. Only brief pages are handed to
+Pagefind (`indexed`), and among them only what is so marked is read.
+
+Pagefind has no incremental mode and takes about 20 s for 10,000 pages, so a bundle is kept
+in the build cache under a digest of every brief page's bytes and of the binary
+(`bundle_key`): a build whose brief pages are those the published bundle was made from, and
+whose output folder still holds that bundle, publishes it again without running Pagefind.
+The bundle is made of `Output`s like pages, so it goes through the manifest and the atomic
+swap; a failed run is a problem, and the build stops before anything is written.
+
+The preview (`serve`) never waits for Pagefind: `BackgroundIndex` indexes each good build in
+a thread of its own and the served site takes the bundle when it is ready.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from . import urls
+from .cache import Cache, entry_key
+from .config import CONFIG_NAME, SiteConfig
+from .output import Output, is_safe_relative
+from .pages import HOME_CRUMB, Page
+from .problems import Problem, error
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+PAGEFIND_RELEASE = "1.5.2"  # the release requirements.txt pins, for the install hint
+PACKAGE = "pagefind_bin_extended"  # the package that ships the extended binary
+BINARY = "pagefind_extended"  # its file name, also looked for on PATH
+INSTALL = f'python -m pip install "pagefind[extended]=={PAGEFIND_RELEASE}"'
+# Changed when what we ask of Pagefind changes, so no bundle made otherwise is reused.
+BUNDLE_FORMAT = "1"
+# The page a brief is published at, as `urls.brief_path` and `urls.output_file` make it.
+_BRIEF_PAGE = re.compile(
+    re.escape(urls.output_file(urls.brief_path("SLUG"))).replace("SLUG", "[^/]+")
+)
+
+
+def indexed(path: str) -> bool:
+    """Whether an output is a brief's page, which Pagefind indexes. (A page of another kind
+    matched by mistake would not be indexed anyway: without `data-pagefind-body` Pagefind
+    skips a page once any page has it.)"""
+    return _BRIEF_PAGE.fullmatch(path) is not None
+
+
+def in_bundle(path: str) -> bool:
+    """Whether an output path lies in the folder Pagefind writes."""
+    return path.startswith(urls.SEARCH_BUNDLE)
+
+
+# ---------------------------------------------------------------------------- the engine
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The Pagefind binary a build runs, and what identifies its release."""
+
+    path: str
+    identity: str  # its path, size and modification time: a new release is a new file
+
+
+def find_engine() -> Engine | None:
+    """The extended Pagefind binary: the one `pagefind_bin_extended` ships, else a
+    `pagefind_extended` on PATH; None when neither is there.
+
+    The package is found without importing it (its `__init__` loads `logging` and `platform`,
+    and a build with nothing to do looks for the binary too, to notice it was removed or
+    upgraded).
+    """
+    candidates = []
+    try:
+        spec = importlib.util.find_spec(PACKAGE)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None:
+        candidates += [Path(folder) / BINARY for folder in spec.submodule_search_locations or ()]
+    on_path = shutil.which(BINARY)
+    if on_path:
+        candidates.append(Path(on_path))
+    for candidate in candidates:
+        try:
+            status = os.stat(candidate)
+        except OSError:
+            continue
+        if stat.S_ISREG(status.st_mode) and os.access(candidate, os.X_OK):
+            identity = f"{candidate}\0{status.st_size}\0{status.st_mtime_ns}"
+            return Engine(os.fspath(candidate), identity)
+    return None
+
+
+def engine_identity(config: SiteConfig) -> str:
+    """What a build's output owes to the search engine: "" with search off, "missing" when
+    the binary is not installed. Part of the digest of a build's settings, so a build with
+    nothing else changed still notices that Pagefind was upgraded or removed."""
+    if not config.search:
+        return ""
+    engine = find_engine()
+    return engine.identity if engine else "missing"
+
+
+def missing_engine() -> Problem:
+    """The problem of a build with search on and no Pagefind to make the index."""
+    return error(
+        CONFIG_NAME,
+        0,
+        0,
+        "search is on, but Pagefind, which makes the search index, is not installed",
+        f"install it with `{INSTALL}` (requirements.txt pins it), "
+        "or set 'search: false' in site.yml to build without search",
+    )
+
+
+class SearchError(Exception):
+    """Pagefind did not make the index; the message says why."""
+
+
+# ------------------------------------------------------------------------- the search page
+
+
+def search_page(config: SiteConfig, catalog: Catalog) -> tuple[Page, ...]:
+    """The search page, when search is on. It is not for search engines (`noindex`): a page
+    of results is no destination. It names the languages of the briefs besides the site's:
+    Pagefind keeps an index per language (from each page's `lang`) and searches the one of
+    the page it runs on, so the search page merges the others in."""
+    if not config.search:
+        return ()
+    others = tuple(sorted({b.lang for b in catalog.briefs} - {config.language}))
+    return (
+        Page(
+            path=urls.SEARCH,
+            template="search.html",
+            title="Search briefs",
+            description="Search the briefs by word, figure or name, and narrow by topic, year, "
+            "status, issuing body or region.",
+            lang=config.language,
+            context=MappingProxyType({"languages": others, "total": len(catalog.briefs)}),
+            breadcrumbs=(HOME_CRUMB,),
+            noindex=True,
+        ),
+    )
+
+
+def static_clashes(paths: Iterable[str]) -> list[Problem]:
+    """Static files inside the folder Pagefind writes: the build replaces that folder's
+    files whenever the briefs change, so nothing of another origin may live there."""
+    return [
+        error(
+            f"static/{path}",
+            0,
+            0,
+            f"{urls.SEARCH_BUNDLE} holds the search index, which the build makes",
+            f"move the file out of static/{urls.SEARCH_BUNDLE}, or set 'search: false' in site.yml",
+        )
+        for path in sorted(paths)
+        if in_bundle(path)
+    ]
+
+
+# ------------------------------------------------------------------------------ the bundle
+
+
+def bundle_key(engine: Engine, keep_index_url: bool, pages: Sequence[Output]) -> str:
+    """The cache key of the bundle made from these pages: their paths and bytes (by hash),
+    the binary and how it was asked."""
+    rows = hashlib.sha256()
+    for path, digest in sorted((o.path, o.digest) for o in pages):
+        rows.update(f"{path}\0{digest}\0".encode())
+    return entry_key("search-bundle", BUNDLE_FORMAT, engine.identity, keep_index_url, rows.digest())
+
+
+def make_bundle(
+    config: SiteConfig,
+    pages: Sequence[Output],
+    on_disk: Mapping[str, str],
+    cache: Cache | None,
+) -> tuple[list[Output], list[Problem]]:
+    """The search bundle for the brief pages `pages`, as outputs under `pagefind/`, or the
+    problems that stopped it.
+
+    When the cache holds the bundle made from exactly these pages and the output folder
+    still holds all its files (`on_disk`), those are given again (as hashes) and Pagefind
+    does not run. A page that was not rendered again (`data` None) is read from the output
+    folder, where `on_disk` says it is. No pages, no bundle: Pagefind refuses an empty site.
+    """
+    if not pages:
+        return [], []
+    engine = find_engine()
+    if engine is None:
+        return [], [missing_engine()]
+    keep_index_url = not config.directory_urls
+    key = bundle_key(engine, keep_index_url, pages)
+    kept = cache.get_many([key]).get(key) if cache else None
+    if isinstance(kept, tuple) and kept and all(on_disk.get(p) == d for p, d in kept):
+        return [Output(path, None, digest) for path, digest in kept], []
+    html: dict[str, bytes] = {}
+    for page in pages:
+        data = page.data if page.data is not None else _published(config.output, page)
+        if data is None:
+            message = "changed in the output folder while the site was being built"
+            return [], [error(page.path, 0, 0, message, "build again")]
+        html[page.path] = data
+    try:
+        files = run_pagefind(engine, html, keep_index_url)
+    except SearchError as exc:
+        return [], [_failed(str(exc))]
+    if files is None:  # (only a caller that can stop the run gets None)
+        return [], [_failed("stopped")]
+    outputs = [Output(path, data) for path, data in sorted(files.items())]
+    if cache:
+        cache.put_many({key: tuple((o.path, o.digest) for o in outputs)})
+    return outputs, []
+
+
+def _failed(why: str) -> Problem:
+    """A Pagefind run that made no index, as a problem of the bundle's folder."""
+    return error(
+        urls.SEARCH_BUNDLE,
+        0,
+        0,
+        f"Pagefind could not make the search index: {why}",
+        "fix what Pagefind says, reinstall it with "
+        f"`{INSTALL}`, or set 'search: false' in site.yml",
+    )
+
+
+def _published(folder: Path, page: Output) -> bytes | None:
+    """A page's bytes as the output folder holds them, when they are still the bytes the
+    build expects (never read through a symbolic link)."""
+    try:
+        fd = os.open(folder / page.path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        data = file.read()
+    return data if hashlib.sha256(data).hexdigest() == page.digest else None
+
+
+def run_pagefind(
+    engine: Engine,
+    pages: Mapping[str, bytes],
+    keep_index_url: bool,
+    stop: Callable[[], bool] = lambda: False,
+) -> dict[str, bytes] | None:
+    """Pagefind's bundle for `pages` (output path -> HTML): each file's path in the site
+    (`pagefind/...`) and bytes. None when `stop()` turned true while it ran (it is then
+    killed). Raises `SearchError` when Pagefind fails or takes far longer than it should.
+
+    It runs in an empty temporary folder, with no `PAGEFIND_*` variables, so neither a
+    `pagefind.yml` in the repository nor the environment can change what it makes.
+    """
+    environment = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
+    # About 2 ms a page here; a hundredfold margin, and never under two minutes.
+    deadline = time.monotonic() + max(120.0, 0.2 * len(pages))
+    with tempfile.TemporaryDirectory(prefix="briefsite-search-") as temp:
+        site, bundle = Path(temp) / "site", Path(temp) / "bundle"
+        for path, data in pages.items():
+            target = site / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        command = [engine.path, "--site", "site", "--output-path", "bundle", "--quiet"]
+        if keep_index_url:
+            command.append("--keep-index-url")
+        with open(Path(temp) / "log", "w+b") as log:
+            try:
+                process = subprocess.Popen(
+                    command, cwd=temp, env=environment, stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT,
+                )  # fmt: skip
+            except OSError as exc:
+                raise SearchError(f"cannot start {engine.path}: {exc.strerror or exc}") from exc
+            status = _wait(process, deadline, stop)
+            if status is None:
+                return None
+            log.seek(0)
+            said = log.read().decode("utf-8", "replace")
+        if status != 0:
+            raise SearchError(_summary(said) or f"it stopped with exit status {status}")
+        return _read_bundle(bundle)
+
+
+def _wait(
+    process: subprocess.Popen[bytes], deadline: float, stop: Callable[[], bool]
+) -> int | None:
+    """The process's exit status; None when `stop()` turned true first (it is killed)."""
+    while True:
+        try:
+            return process.wait(timeout=0.05)
+        except subprocess.TimeoutExpired:
+            late = time.monotonic() > deadline
+            if late or stop():
+                process.kill()
+                process.wait()
+                if late:
+                    raise SearchError("it ran far longer than expected and was stopped") from None
+                return None
+
+
+def _summary(said: str) -> str:
+    """Pagefind's own words about what went wrong, on one line, without its colours."""
+    plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", said)
+    lines = [line.strip() for line in plain.splitlines() if line.strip()]
+    return " ".join(lines[-3:])[:500]
+
+
+def _read_bundle(folder: Path) -> dict[str, bytes]:
+    """Every file Pagefind wrote, by its path in the site. Only plain files with safe
+    names are expected; anything else means the run went wrong."""
+    files: dict[str, bytes] = {}
+    for current, folders, names in os.walk(folder):
+        folders.sort()
+        for name in sorted(names):
+            source = Path(current) / name
+            path = urls.SEARCH_BUNDLE + source.relative_to(folder).as_posix()
+            if source.is_symlink() or not source.is_file() or not is_safe_relative(path):
+                raise SearchError(f"it wrote {path}, which is not a plain file of the site")
+            files[path] = source.read_bytes()
+    if not files:
+        raise SearchError("it wrote no files")
+    return files
+
+
+# --------------------------------------------------------------------- the preview's index
+
+Deliver = Callable[[int, Mapping[str, bytes] | None, str], None]
+
+
+class BackgroundIndex:
+    """The preview's search index, made in a thread of its own so no reload waits for it.
+
+    Each good build hands over its brief pages (`submit`); the thread indexes the newest,
+    stopping a run that a newer build made stale, and hands the bundle (or a message saying
+    why there is none) to `deliver` with the number of the build it was made from. Pages
+    equal to those of the last bundle get that bundle again at once.
+    """
+
+    def __init__(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self._changed = threading.Condition()
+        self._wanted: tuple[int, Mapping[str, bytes], bool] | None = None
+        self._closed = False
+        self._last: tuple[str, dict[str, bytes]] | None = None  # pages' digest, bundle
+        self._thread = threading.Thread(target=self._run, name="search-index", daemon=True)
+        self._thread.start()
+
+    def submit(self, version: int, pages: Mapping[str, bytes], keep_index_url: bool) -> None:
+        """Index these pages (output path -> HTML) of build `version`, replacing any wish
+        not yet done."""
+        with self._changed:
+            self._wanted = (version, pages, keep_index_url)
+            self._changed.notify()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop: a run under way is killed."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify()
+        self._thread.join(timeout)
+
+    def _stale(self) -> bool:
+        """Whether the run under way should stop: closing, or a newer build is waiting."""
+        return self._closed or self._wanted is not None
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self._wanted is None and not self._closed:
+                    self._changed.wait()
+                if self._closed:
+                    return
+                assert self._wanted is not None
+                version, pages, keep_index_url = self._wanted
+                self._wanted = None
+            self._index(version, pages, keep_index_url)
+
+    def _index(self, version: int, pages: Mapping[str, bytes], keep_index_url: bool) -> None:
+        """One build's bundle, handed to `deliver`; an error is handed over, never raised."""
+        digest = hashlib.sha256(repr(keep_index_url).encode())
+        for path in sorted(pages):
+            digest.update(f"{path}\0".encode() + hashlib.sha256(pages[path]).digest())
+        key = digest.hexdigest()
+        if self._last is not None and self._last[0] == key:
+            self._deliver(version, self._last[1], "")
+            return
+        if not pages:
+            self._deliver(version, {}, "")
+            return
+        engine = find_engine()
+        if engine is None:
+            self._deliver(version, None, missing_engine().message)
+            return
+        try:
+            files = run_pagefind(engine, pages, keep_index_url, self._stale)
+        except (SearchError, OSError) as exc:
+            self._deliver(version, None, f"Pagefind could not make the search index: {exc}")
+            return
+        if files is not None:
+            self._last = (key, files)
+            self._deliver(version, files, "")

@@ -26,8 +26,10 @@ a thread of its own and the served site takes the bundle when it is ready.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+from zlib import error as zlib_error
 
 from . import urls
 from .cache import Cache, entry_key
@@ -303,7 +306,7 @@ def run_pagefind(
             said = log.read().decode("utf-8", "replace")
         if status != 0:
             raise SearchError(_summary(said) or f"it stopped with exit status {status}")
-        return _read_bundle(bundle)
+        return deterministic(_read_bundle(bundle))
 
 
 def _wait(
@@ -328,6 +331,168 @@ def _summary(said: str) -> str:
     plain = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", said)
     lines = [line.strip() for line in plain.splitlines() if line.strip()]
     return " ".join(lines[-3:])[:500]
+
+
+# ----------------------------------------------------------------- a deterministic bundle
+#
+# Pagefind 1.5 writes the values of each filter, and the filters in its metadata file, in the
+# order of a Rust HashMap, which is seeded at random in every run: two runs over the same
+# pages give different bytes, and so different file names (each is a hash of its content),
+# for `filter/*.pf_filter`, `pagefind.*.pf_meta` and `pagefind-entry.json`. Everything else
+# it writes was the same byte for byte. So those files are put in a fixed order here
+# (values and filters by name), named again as Pagefind names files (the first characters of
+# the SHA-1 of the content after its signature, each byte in hex without leading zeros), and
+# written without gzip: Pagefind's script reads a file that starts with its signature as it
+# is (it does so for hosts that decompress), and zlib's output may differ between machines.
+# A file of another shape than expected (another Pagefind release) is left as it was.
+
+_SIGNATURE = b"pagefind_dcd"
+
+
+def _pagefind_hash(body: bytes, length: int) -> str:
+    """The hash Pagefind names a file by, from its content after the signature."""
+    return "".join(f"{byte:x}" for byte in hashlib.sha1(body).digest())[:length]
+
+
+def _cbor_item(data: bytes, at: int) -> tuple[int, int, int]:
+    """The CBOR item at `at`: its major type, its argument (length or value) and where its
+    head ends. Only what Pagefind's files hold: integers, strings, arrays."""
+    first = data[at]
+    major, info = first >> 5, first & 31
+    if info < 24:
+        return major, info, at + 1
+    if info > 27:
+        raise ValueError("indefinite lengths are not expected")
+    size = 1 << (info - 24)
+    return major, int.from_bytes(data[at + 1 : at + 1 + size], "big"), at + 1 + size
+
+
+def _cbor_end(data: bytes, at: int) -> int:
+    """Where the CBOR item at `at` ends."""
+    major, argument, at = _cbor_item(data, at)
+    if major in (0, 1, 7):
+        return at
+    if major in (2, 3):
+        return at + argument
+    if major == 4:
+        for _ in range(argument):
+            at = _cbor_end(data, at)
+        return at
+    if major == 5:
+        for _ in range(2 * argument):
+            at = _cbor_end(data, at)
+        return at
+    raise ValueError("unexpected CBOR item")
+
+
+def _cbor_array(data: bytes, at: int) -> tuple[bytes, list[bytes]]:
+    """The array at `at`: its head and each of its items' bytes."""
+    major, count, start = _cbor_item(data, at)
+    if major != 4:
+        raise ValueError("an array was expected")
+    items = []
+    for _ in range(count):
+        end = _cbor_end(data, start)
+        items.append(data[start:end])
+        start = end
+    return data[at : _cbor_item(data, at)[2]], items
+
+
+def _cbor_text(item: bytes) -> bytes:
+    """A text item's UTF-8 bytes."""
+    major, length, start = _cbor_item(item, 0)
+    if major != 3 or start + length != len(item):
+        raise ValueError("a text was expected")
+    return item[start:]
+
+
+def _body(data: bytes) -> bytes:
+    """A bundle file's content after its signature, gzipped or not."""
+    if not data.startswith(_SIGNATURE):
+        data = gzip.decompress(data)
+    if not data.startswith(_SIGNATURE):
+        raise ValueError("no Pagefind signature")
+    return data[len(_SIGNATURE) :]
+
+
+def _sorted_filter(body: bytes) -> bytes:
+    """A filter file's content with its values in the order of their names."""
+    head, (name, values) = _cbor_array(body, 0)
+    if head != b"\x82":
+        raise ValueError("a filter is [name, values]")
+    values_head, entries = _cbor_array(values, 0)
+    keyed = sorted(entries, key=lambda entry: _cbor_text(_cbor_array(entry, 0)[1][0]))
+    return head + name + values_head + b"".join(keyed)
+
+
+def _sorted_meta(body: bytes, renamed: Mapping[str, str]) -> bytes:
+    """A metadata file's content with its filters (each under its file's new name) and its
+    sorts in the order of their names, and its list of metadata fields sorted."""
+    head, parts = _cbor_array(body, 0)
+    if len(parts) != 6:
+        raise ValueError("Pagefind's metadata has six parts")
+    for place in (3, 4):  # filters and sorts: [name, file hash] each
+        part_head, entries = _cbor_array(parts[place], 0)
+        pairs = []
+        for entry in entries:
+            pair_head, (name, file_hash) = _cbor_array(entry, 0)
+            hashed = _cbor_text(file_hash).decode()
+            if hashed in renamed:
+                file_hash = _cbor_head(3, len(renamed[hashed])) + renamed[hashed].encode()
+            pairs.append((_cbor_text(name), pair_head + name + file_hash))
+        parts[place] = part_head + b"".join(item for _, item in sorted(pairs))
+    fields_head, fields = _cbor_array(parts[5], 0)
+    parts[5] = fields_head + b"".join(sorted(fields, key=_cbor_text))
+    return head + b"".join(parts)
+
+
+def _cbor_head(major: int, argument: int) -> bytes:
+    """The head of a CBOR item of this major type and argument."""
+    if argument < 24:
+        return bytes([major << 5 | argument])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if argument < 1 << (8 * size):
+            return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
+    raise ValueError("too large")
+
+
+def deterministic(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's bundle (site path -> bytes) with the files it writes in a random order
+    put in a fixed one and named again (see above); unchanged if any is not as expected."""
+    try:
+        return _deterministic(files)
+    except (ValueError, IndexError, KeyError, OSError, EOFError, zlib_error):
+        return dict(files)
+
+
+def _deterministic(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    made = {p: d for p, d in files.items() if not p.endswith((".pf_filter", ".pf_meta"))}
+    renamed: dict[str, str] = {}  # old hash -> new, for filters and metadata files
+    for path, data in files.items():
+        if path.endswith(".pf_filter"):
+            folder, _, name = path.rpartition("/")
+            language, _, old = name.removesuffix(".pf_filter").rpartition("_")
+            body = _sorted_filter(_body(data))
+            new = f"{language}_{_pagefind_hash(body, 7)}"
+            renamed[f"{language}_{old}"] = new
+            made[f"{folder}/{new}.pf_filter"] = _SIGNATURE + body
+    for path, data in files.items():
+        if path.endswith(".pf_meta"):
+            folder, _, name = path.rpartition("/")
+            old = name.removeprefix("pagefind.").removesuffix(".pf_meta")
+            language = old.rpartition("_")[0]
+            body = _sorted_meta(_body(data), renamed)
+            new = f"{language}_{_pagefind_hash(body, 10)}"
+            renamed[old] = new
+            made[f"{folder}/pagefind.{new}.pf_meta"] = _SIGNATURE + body
+    entry_path = urls.SEARCH_BUNDLE + "pagefind-entry.json"
+    entry = json.loads(files[entry_path])
+    languages = entry["languages"]
+    for about in languages.values():
+        about["hash"] = renamed[about["hash"]]
+    entry["languages"] = dict(sorted(languages.items()))
+    made[entry_path] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return dict(sorted(made.items()))
 
 
 def _read_bundle(folder: Path) -> dict[str, bytes]:

@@ -442,7 +442,8 @@ def _sorted_meta(body: bytes, renamed: Mapping[str, str]) -> bytes:
             pairs.append((_cbor_text(name), pair_head + name + file_hash))
         parts[place] = part_head + b"".join(item for _, item in sorted(pairs))
     fields_head, fields = _cbor_array(parts[5], 0)
-    parts[5] = fields_head + b"".join(sorted(fields, key=_cbor_text))
+    ordered: list[bytes] = sorted(fields, key=_cbor_text)
+    parts[5] = fields_head + b"".join(ordered)
     return head + b"".join(parts)
 
 

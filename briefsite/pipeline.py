@@ -601,7 +601,9 @@ def _build(
             tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
         )
-    outputs_digests = {o.path: o.digest for o in ordered}
+    # The search bundle is not in the record: the edit path makes it again whole, and its
+    # files' names change with each edit, which would make every edit write the whole record.
+    outputs_digests = {o.path: o.digest for o in ordered if not search.in_bundle(o.path)}
     record = SiteRecord(
         b"",
         states,
@@ -739,8 +741,7 @@ def _build_edit(
         bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
         if search_problems:
             return None  # the full build reports them
-        not_bundle = [o for o in outputs if not search.in_bundle(o.path)]
-        outputs = tuple(sorted([*not_bundle, *bundle], key=lambda o: o.path))
+        outputs = tuple(sorted([*outputs, *bundle], key=lambda o: o.path))  # (none in the record)
     briefs = dict(site.briefs)
     for path, page in zip(changed, pages, strict=True):
         briefs[path] = states[path]._replace(
@@ -759,7 +760,7 @@ def _build_edit(
         brief_total=site.brief_count,
     )
     cache.put_many({entry_key(FILE_INDEX): sources.index})
-    digests = {o.path: o.digest for o in outputs}
+    digests = {o.path: o.digest for o in outputs if not search.in_bundle(o.path)}
     record = replace(site, briefs=briefs, outputs=digests)
     return result, record
 

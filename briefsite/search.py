@@ -190,6 +190,12 @@ def static_clashes(paths: Iterable[str]) -> list[Problem]:
 # ------------------------------------------------------------------------------ the bundle
 
 
+def bundle_entry() -> str:
+    """The cache entry of the last bundle made: its `bundle_key`, and each file's path and
+    SHA-256. One entry, replaced by each new bundle, so the cache does not grow with edits."""
+    return entry_key("search-bundle")
+
+
 def bundle_key(engine: Engine, keep_index_url: bool, pages: Sequence[Output]) -> str:
     """The cache key of the bundle made from these pages: their paths and bytes (by hash),
     the binary and how it was asked."""
@@ -220,9 +226,12 @@ def make_bundle(
         return [], [missing_engine()]
     keep_index_url = not config.directory_urls
     key = bundle_key(engine, keep_index_url, pages)
-    kept = cache.get_many([key]).get(key) if cache else None
-    if isinstance(kept, tuple) and kept and all(on_disk.get(p) == d for p, d in kept):
-        return [Output(path, None, digest) for path, digest in kept], []
+    entry = bundle_entry()
+    found = cache.get_many([entry]).get(entry) if cache else None
+    if isinstance(found, tuple) and len(found) == 2 and found[0] == key:
+        kept: tuple[tuple[str, str], ...] = found[1]
+        if kept and all(on_disk.get(path) == digest for path, digest in kept):
+            return [Output(path, None, digest) for path, digest in kept], []
     html: dict[str, bytes] = {}
     for page in pages:
         data = page.data if page.data is not None else _published(config.output, page)
@@ -238,7 +247,7 @@ def make_bundle(
         return [], [_failed("stopped")]
     outputs = [Output(path, data) for path, data in sorted(files.items())]
     if cache:
-        cache.put_many({key: tuple((o.path, o.digest) for o in outputs)})
+        cache.put_many({entry: (key, tuple((o.path, o.digest) for o in outputs))})
     return outputs, []
 
 

@@ -6,12 +6,13 @@ search UI's script and stylesheet) that the search page loads in the reader's br
 static host needs no server. The binary comes from the PyPI package `pagefind[extended]`,
 whose extended build also splits Chinese text into words.
 
-What is indexed is declared in `brief.html`: `data-pagefind-body` on the title, the summary,
-the body and its notes (Pagefind combines them; nothing else on the page is indexed, so a
-section added to the template later never dilutes the index), `data-pagefind-filter` on the
-topics, year, status, issuing body and region, and `data-pagefind-meta="summary"` on the
-summary, which the search page shows under each result. Only brief pages are handed to
-Pagefind (`indexed`), and among them only what is so marked is read.
+What is indexed is declared in `brief.html`: `data-pagefind-body` on the brief's article and
+`data-pagefind-ignore` on each part of it that is not the brief's own text (notices, report
+number, metadata, key figures, contents, sources, change notes, related briefs), so the title,
+the summary, the body and its notes are indexed; `data-pagefind-filter` on the topics, year,
+status, issuing body and region (filters count inside ignored parts), and
+`data-pagefind-meta="summary"` on the summary, which the search page shows under each result.
+Only brief pages are handed to Pagefind (`indexed`).
 
 Pagefind has no incremental mode and takes about 20 s for 10,000 pages, so a bundle is kept
 in the build cache under a digest of every brief page's bytes and of the binary

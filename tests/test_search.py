@@ -447,3 +447,123 @@ def test_a_preview_build_never_waits_for_the_index_and_serves_it_once_made(
     finally:
         state.index.close()
     assert (site / "site").exists() is False  # the preview writes nothing
+
+
+# ------------------------------------------------------------------- in a reader's browser
+
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, as tests/test_browser.py runs axe.
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "rules": {"target-size": {"enabled": True}},
+    "resultTypes": ["violations"],
+}
+LAND_OFFER_PATH = "briefs/land-offer/"
+RESULTS_JS = """() => [...document.querySelectorAll('.pagefind-ui__result-link')].map(a => ({
+    text: a.textContent.replace(/\\s+/g, ' ').trim(), href: a.getAttribute('href'),
+}))"""
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _search(page: Any, words: str) -> list[dict[str, str]]:
+    """Type `words` into the search page's box; the results once Pagefind shows them."""
+    page.get_by_label("Search the briefs by word, figure or name").fill(words)
+    return _results_for(page, words)
+
+
+def _count(page: Any) -> int:
+    """How many results Pagefind's message says there are ("7 results for ...")."""
+    return int((page.locator(".pagefind-ui__message").text_content() or "").split()[0])
+
+
+def _results_for(page: Any, words: str, previous: int | None = None) -> list[dict[str, str]]:
+    """The results shown (Pagefind shows five at first) once Pagefind's message names
+    `words` (and, given `previous`, a count other than it), without waiting a fixed time."""
+    page.wait_for_function(
+        """([words, previous]) => {
+            const m = document.querySelector('.pagefind-ui__message');
+            if (!m || !m.textContent.includes(words)) return false;
+            const shown = document.querySelectorAll('.pagefind-ui__result-link').length;
+            const count = parseInt(m.textContent, 10);
+            return shown === Math.min(count, 5) && (previous === null || count !== previous);
+        }""",
+        arg=[words, previous],
+    )
+    found: list[dict[str, str]] = page.evaluate(RESULTS_JS)
+    return found
+
+
+def _topic_briefs(site: Path, topic: str) -> set[str]:
+    """The addresses of the sample's briefs filed under `topic`, from their pages."""
+    found = set()
+    for path in (site / "briefs").glob("*/index.html"):
+        links = parse(path).find_all("a", **{"data-pagefind-filter": "Topic"})
+        if topic in [Page.text(link) for link in links]:
+            found.add(f"/briefs-site/{path.parent.relative_to(site).as_posix()}/")
+    return found
+
+
+@pytest.mark.slow
+def test_readers_find_the_land_offer_narrow_by_topic_and_reach_it_without_javascript(
+    new_page: Callable[..., Any], site_url: str, briefs_site: Path, axe: Any
+) -> None:
+    title = _plain(Page.text(parse(briefs_site / LAND_OFFER_PATH / "index.html").find_all("h1")[0]))
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url + "search/")
+
+    for words in ("37.3", "industrial land"):
+        results = _search(page, words)
+        assert results and results[0]["text"] == title, (words, results)
+        assert results[0]["href"] == f"/briefs-site/{LAND_OFFER_PATH}"
+        # The summary, not a snippet, is shown under the result, once.
+        summary = page.locator(".pagefind-ui__result-excerpt").first.text_content() or ""
+        assert _plain(summary).startswith("An article of 7 April 2020 reports")
+        assert not page.locator(".pagefind-ui__result-tag").count()
+
+    _search(page, "Qingdao")
+    everything = _count(page)
+    page.locator(".pagefind-ui__filter-name", has_text="Topic").click()
+    page.get_by_label("Land and planning").check()
+    narrowed = _results_for(page, "Qingdao", previous=everything)
+    wanted = _topic_briefs(briefs_site, "Land and planning")
+    assert 0 < _count(page) == len(narrowed) < everything
+    assert {r["href"] for r in narrowed} == wanted
+
+    failures = []
+    for scheme in ("light", "dark"):  # with results and an open filter on the page
+        page.emulate_media(color_scheme=scheme)
+        violations = axe.run(page, options=AXE_OPTIONS).response["violations"]
+        failures += [
+            f"{scheme}: {v['id']}: {v['help']} {v['nodes'][0]['target']}" for v in violations
+        ]
+    assert not failures, failures
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+    # The header's box on any page, with JavaScript: the words are searched on arrival.
+    page.goto(site_url)
+    page.get_by_label("Search briefs").fill("37.3")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=37.3")
+    assert _results_for(page, "37.3")[0]["text"] == title
+
+
+@pytest.mark.slow
+def test_without_javascript_the_search_box_leads_to_the_same_brief(
+    new_page: Callable[..., Any], site_url: str, briefs_site: Path
+) -> None:
+    title = _plain(Page.text(parse(briefs_site / LAND_OFFER_PATH / "index.html").find_all("h1")[0]))
+    page = new_page(viewport={"width": 320, "height": 800}, java_script_enabled=False)
+    page.goto(site_url + "topics/")
+    page.get_by_label("Search briefs").fill("industrial land")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**/search/?q=industrial+land")
+    assert "needs JavaScript" in (page.locator("#search-fallback").text_content() or "")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.locator("#search-fallback").get_by_role("link", name="all briefs").click()
+    page.wait_for_url(site_url + "briefs/")
+    page.get_by_role("link", name=title).click()
+    page.wait_for_url(site_url + LAND_OFFER_PATH)
+    assert _plain(page.locator("h1").text_content() or "") == title

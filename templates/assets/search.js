@@ -42,8 +42,9 @@
   });
   var input = root.querySelector("input");
   var label = document.querySelector(".search__label");
-  if (input && label) {
+  if (input && label) {  // (named in the page only once the box exists: no label for nothing)
     input.id = "search-input";
+    label.htmlFor = input.id;
     label.hidden = false;
   }
   document.getElementById("search-fallback").hidden = true;

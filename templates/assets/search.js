@@ -4,8 +4,11 @@
   "use strict";
   var root = document.getElementById("search");
   if (!root) return;
-  if (typeof window.PagefindUI !== "function") {
+  // From file:// browsers refuse the modules and data Pagefind loads: say so, as when its
+  // script could not load at all (no index yet in the preview, or none published).
+  if (typeof window.PagefindUI !== "function" || window.location.protocol === "file:") {
     document.getElementById("search-unavailable").hidden = false;
+    document.getElementById("search-no-script").hidden = true;
     return;
   }
   var here = window.location.href;

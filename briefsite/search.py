@@ -594,7 +594,7 @@ class BackgroundIndex:
             return
         try:
             files = run_pagefind(engine, pages, keep_index_url, self._stale)
-        except (SearchError, OSError) as exc:
+        except Exception as exc:  # the preview goes on; the next build tries again
             self._deliver(version, None, f"Pagefind could not make the search index: {exc}")
             return
         if files is not None:

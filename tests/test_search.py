@@ -215,6 +215,26 @@ def test_html_typed_into_a_brief_cannot_mark_itself_for_search(tmp_path: Path) -
     assert record["filters"]["Topic"] == ["Land and planning"]
 
 
+def test_chinese_briefs_are_split_into_words_and_merged_into_the_search_page(
+    tmp_path: Path,
+) -> None:
+    zh = brief("青岛提供工业用地", body="青岛市推出工业用地政策。\n", extra="lang: zh\n")
+    site = write_site(tmp_path / "s", {"en.md": brief("Land offer"), "zh.md": zh})
+    build_here("--source", site, "--quiet")
+    out = site / "site"
+
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    assert sorted(entry["languages"]) == ["en", "zh"]  # an index per language
+    (root,) = parse(out / "search" / "index.html").find_all("div", id="search")
+    assert root["attrs"]["data-languages"] == "zh"  # type: ignore[index]
+    # The extended binary splits 工业用地 ("industrial land") into 工业 and 用地, so either
+    # finds the brief: each is a word (a CBOR text of six bytes) of the Chinese index.
+    (chunk,) = (out / "pagefind" / "index").glob("zh_*.pf_index")
+    words = gzip.decompress(chunk.read_bytes())
+    for word in ("工业", "用地", "政策"):
+        assert b"\x66" + word.encode() in words, word
+
+
 # --------------------------------------------------------------- the search page and box
 
 

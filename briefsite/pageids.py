@@ -26,6 +26,7 @@ class PageIds:
     draft_title: str = "draft-title"
     expired_title: str = "expired-title"
     withdrawn_title: str = "withdrawn-title"
+    site_search: str = "site-search-words"  # every page with search on: the header's box
 
 
 IDS = PageIds()

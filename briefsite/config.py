@@ -154,6 +154,13 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         "titled by the page unless title is given) and web addresses (title and url)",
         default=(),
     ),
+    schema.Field(
+        "search",
+        schema.Bool(),
+        "true: a search page and a search box in the header, indexed by Pagefind at each "
+        "build (needs the pagefind[extended] package); false: no search",
+        default=True,
+    ),
 )
 
 
@@ -201,6 +208,7 @@ class SiteConfig:
     directory_urls: bool
     # The footer menu (`footer_links`), in the order written; see `standalone.footer`.
     footer_links: tuple[schema.FooterLink, ...]
+    search: bool  # a search page and box, and Pagefind's index of the briefs (`search`)
     # Warnings about the settings (a repository host of unknown kind), reported by every build.
     warnings: tuple[Problem, ...] = ()
 

@@ -27,6 +27,7 @@ class PageIds:
     expired_title: str = "expired-title"
     withdrawn_title: str = "withdrawn-title"
     cite: str = "cite"  # "Cite this brief"
+    site_search: str = "site-search-words"  # every page with search on: the header's box
 
 
 IDS = PageIds()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import annexes, standalone, statics, urls
+from . import annexes, search, standalone, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -115,6 +115,9 @@ class BuildOptions:
     # `check`: drafts and scheduled briefs are read, rendered and checked too, each link as the
     # build that first publishes its brief will check it (`selection`); nothing is published.
     every_brief: bool = False
+    # Make the search index (when site.yml has search on) as part of the build; the preview
+    # makes it in the background instead (`search.BackgroundIndex`), so no reload waits.
+    search: bool = True
 
     @property
     def selection(self) -> Selection:
@@ -454,13 +457,14 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     fingerprints = Fingerprints()
     digest = hashlib.sha256(fingerprints.of(config))
     choices = (options.drafts, options.future, options.every_brief, options.today)
-    digest.update(fingerprints.of(choices))
+    digest.update(fingerprints.of((*choices, options.search)))
     digest.update(fingerprints.of(inputs.problems))
     digest.update(fingerprints.of(inputs.static.names))  # a static file added or removed
     digest.update(annexes.inputs_digest(inputs.annex_files, inputs.taken_ns))  # an image edited
     digest.update(inputs.templates)
     digest.update(inputs.pages.digest)  # a page edit takes the full path (`standalone`)
     digest.update(code_version().encode())
+    digest.update(search.engine_identity(config).encode())  # upgraded or removed: not "unchanged"
     return digest.digest()
 
 
@@ -594,6 +598,7 @@ def _build(
     pages = (
         *build_pages(shown, catalog, rendered, related),
         *standalone.page_views(standalones, page_bodies, shown),
+        *search.search_page(shown, catalog),
     )
     fingerprints = _fingerprints(sources.keys, rendered)
     outputs, rendering_problems, page_keys = render_pages(
@@ -619,8 +624,16 @@ def _build(
         config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
     )
     clashing = statics.clashes(static.shown, (o.path for o in outputs))
+    if shown.search:
+        clashing += search.static_clashes(o.path for o in static.outputs)
     problems += static.problems + clashing
     outputs += [] if clashing else static.outputs  # (each clash is reported once, above)
+    if _indexes(shown, options) and not has_errors(problems):
+        # Pagefind reads the pages as published, so it runs once they all exist and are good.
+        pages_found = [o for o in outputs if search.indexed(o.path)]
+        bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
+        problems += search_problems
+        outputs += bundle
     problems += check_outputs(outputs)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history), None
@@ -652,7 +665,9 @@ def _build(
             related.get(brief.slug, ()),
             file_keys.get(brief.slug, ""),
         )
-    outputs_digests = {o.path: o.digest for o in ordered}
+    # The search bundle is not in the record: the edit path makes it again whole, and its
+    # files' names change with each edit, which would make every edit write the whole record.
+    outputs_digests = {o.path: o.digest for o in ordered if not search.in_bundle(o.path)}
     record = SiteRecord(
         b"",
         states,
@@ -832,6 +847,12 @@ def _build_edit(
         fresh.get(path) or Output(path, None, digest)
         for path, digest in sorted(site.outputs.items())
     )
+    if _indexes(config, options):  # Pagefind has no incremental mode: the whole index again
+        pages_found = [o for o in outputs if search.indexed(o.path)]
+        bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
+        if search_problems:
+            return None  # the full build reports them
+        outputs = tuple(sorted([*outputs, *bundle], key=lambda o: o.path))  # (none in the record)
     briefs = dict(site.briefs)
     for path, page in zip(changed, pages, strict=True):
         briefs[path] = states[path]._replace(
@@ -851,7 +872,7 @@ def _build_edit(
         brief_total=site.brief_count,
     )
     cache.put_many({entry_key(FILE_INDEX): sources.index})
-    digests = {o.path: o.digest for o in outputs}
+    digests = {o.path: o.digest for o in outputs if not search.in_bundle(o.path)}
     record = replace(site, briefs=briefs, outputs=digests)
     return result, record
 
@@ -869,6 +890,12 @@ def _slug_at(catalog: Catalog) -> Callable[[str], str | None]:
 def _files_named(item: CompiledBrief) -> list[str]:
     """The addresses of the files a brief's body names (`annexes`), in order."""
     return [ref.written for ref in item.body.annexes if ref.placeholder] if item.body else []
+
+
+def _indexes(config: SiteConfig, options: BuildOptions) -> bool:
+    """Whether this build makes the search index: search is on, the build publishes (not
+    `check`), and it is not the preview's (which indexes in the background)."""
+    return config.search and options.search and not options.every_brief
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:

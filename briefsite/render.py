@@ -112,6 +112,8 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         stylesheet=assets.paths.get("site.css", urls.asset_path("site.css")),
         pygments=assets.paths.get("pygments.css", urls.asset_path("pygments.css")),
         feed=urls.FEED,
+        search=urls.SEARCH,
+        search_bundle=urls.SEARCH_BUNDLE,
     )
     env.filters.update(
         href=_href,

@@ -56,6 +56,7 @@ from .output import is_safe_relative
 from .pipeline import BuildOptions, brief_settings, build
 from .problems import Problem, has_errors, visible
 from .reporting import paint, report, shown_from_here
+from .search import BackgroundIndex, in_bundle, indexed
 from .statics import STATIC_DIR
 
 if TYPE_CHECKING:
@@ -301,6 +302,10 @@ class PreviewState:
     plain: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     changes: Broadcast = field(default_factory=Broadcast)  # the event streams to wake
+    # Search: the preview indexes each good build in the background (`search`); until the
+    # index of the newest build is ready, the last one made is served with it.
+    index: BackgroundIndex | None = None
+    bundle: Mapping[str, bytes] = field(default_factory=dict)
 
     def snapshot(self) -> bytes:
         """The status as JSON bytes."""
@@ -321,6 +326,15 @@ class PreviewState:
             if files is not None:
                 self.files, self.files_version = files, self.version
         self.changes.notify()  # after the lock: a woken stream reads the new status at once
+
+    def take_bundle(self, version: int, bundle: Mapping[str, bytes]) -> None:
+        """Serve a search bundle made from build `version`, if that build is still the one
+        served (a newer build gets its own). No reload: open pages are not stale."""
+        with self.lock:
+            self.bundle = bundle
+            if self.files is not None and self.files_version == version:
+                pages = {p: d for p, d in self.files.items() if not in_bundle(p)}
+                self.files = {**pages, **bundle}
 
 
 def with_reload(path: str, data: bytes, version: int) -> bytes:
@@ -711,7 +725,8 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
     else:
         previous = state.plain
         prepare(brief_settings(config))  # once: every save's worker starts warm
-        options = BuildOptions(drafts=True, future=True, git=False)
+        # Search is indexed in the background (`index_in_background`): never waited for.
+        options = BuildOptions(drafts=True, future=True, git=False, search=False)
         result = build(config, options, {path: item[0] for path, item in previous.items()})
         problems = result.problems
         if result.ok:  # pages get the reload script as they are served (`with_reload`)
@@ -721,10 +736,45 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
             }
             state.plain = plain
             files = {path: data for path, (_, data) in plain.items()}
+            if config.search:
+                with state.lock:
+                    files.update(state.bundle)  # the last index, until this build's is made
     shown = shown_from_here(problems, root)
     report(shown, err, root)
     state.record([] if files is not None else [p.format() for p in shown], files)
+    if files is not None and isinstance(config, SiteConfig) and config.search:
+        index_in_background(state, config, files)
     return files is not None and not has_errors(problems)
+
+
+def index_in_background(
+    state: PreviewState, config: SiteConfig, files: Mapping[str, bytes]
+) -> None:
+    """Hand the brief pages of the build just recorded to the preview's search index."""
+    if state.index is None:
+        return
+    with state.lock:
+        version = state.files_version
+    pages = {path: data for path, data in files.items() if indexed(path)}
+    state.index.submit(version, pages, not config.directory_urls)
+
+
+def search_deliverer(
+    state: PreviewState, err: TextIO
+) -> Callable[[int, Mapping[str, bytes] | None, str], None]:
+    """What the background index does with a bundle: serve it; with none, say why once
+    (the search page says the index is not ready)."""
+    said: list[str] = []
+
+    def deliver(version: int, bundle: Mapping[str, bytes] | None, message: str) -> None:
+        if bundle is not None:
+            state.take_bundle(version, bundle)
+            said.clear()
+        elif message not in said:
+            said[:] = [message]
+            print(f"{paint('warning', 'warning', err)}: {visible(message)}", file=err, flush=True)
+
+    return deliver
 
 
 def _relevant(change: object, path: str) -> bool:
@@ -784,8 +834,9 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     server: PreviewServer | None = None
     serving = False
+    state = PreviewState()
     try:  # from here on, however it stops (Ctrl-C at any moment), the server is closed
-        state = PreviewState()
+        state.index = BackgroundIndex(search_deliverer(state, err))
         try:
             server = PreviewServer(args.port, state, args.verbose, LIMITS)
         except OSError as exc:
@@ -822,6 +873,8 @@ def run_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if state.index is not None:
+            state.index.close()  # a Pagefind run under way is killed
         if server is not None:
             if serving:
                 server.shutdown()

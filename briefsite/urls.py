@@ -35,6 +35,8 @@ BRIEF_JSON = "index.json"
 BRIEF_MARKDOWN = "index.md"
 BRIEF_BIBTEX = "cite.bib"
 BRIEF_RIS = "cite.ris"
+SEARCH = "search/"  # the search page
+SEARCH_BUNDLE = "pagefind/"  # the search index and its scripts, made by Pagefind (`search`)
 
 
 def brief_path(slug: str) -> str:

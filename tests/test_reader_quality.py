@@ -640,7 +640,9 @@ PROBES_JS = """() => {
     while (last.lastElementChild) last = last.lastElementChild;
     last.id ||= 'probe-end';
     document.querySelector('.site-footer').id = 'probe-footer';
-    document.querySelector('.site-footer p:last-of-type').id = 'probe-footer-end';
+    // (its last line in print: the feed's link does not print, and ends a noindex page's)
+    [...document.querySelectorAll('.site-footer p:not(.site-footer__feed)')].pop().id =
+        'probe-footer-end';
     const links = document.createElement('div');
     links.id = 'probes';
     links.innerHTML = [last.id, 'probe-footer', 'probe-footer-end']

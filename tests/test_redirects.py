@@ -45,6 +45,7 @@ def test_every_asset_is_published_under_a_hash_of_its_content(tmp_path: Path) ->
     assert [re.sub(r"\.[0-9a-f]{10}\.", ".#.", p) for p in published] == [
         "assets/favicon.#.svg",
         "assets/pygments.#.css",
+        "assets/search.#.js",
         "assets/site.#.css",
     ]
     for name in ("site.css", "favicon.svg"):

@@ -24,11 +24,13 @@ def build_site(site: Path, out: Path, *args: str) -> Path:
 
 
 def asset_links(page: Path) -> list[str]:
-    """Every stylesheet and icon a page links."""
+    """Every theme stylesheet and icon a page links (not Pagefind's own, in pagefind/, which
+    Pagefind names: the search page's)."""
     return [
         link["attrs"]["href"]  # type: ignore[index]
         for link in parse(page).find_all("link")
         if link["attrs"].get("rel") in ("stylesheet", "icon")  # type: ignore[union-attr]
+        and "pagefind/" not in link["attrs"]["href"]  # type: ignore[index,operator]
     ]
 
 

@@ -49,6 +49,7 @@ class Reference:
     summary: str
     topics: tuple[str, ...]
     licence_url: str | None = None
+    pdf_url: str | None = None  # the brief's PDF (`pdf`), when the site makes them
 
     @property
     def markdown_path(self) -> str:
@@ -193,7 +194,7 @@ def chicago(ref: Reference) -> Styled:
 
 def highwire(ref: Reference) -> tuple[tuple[str, str], ...]:
     """The Highwire Press meta tags Google Scholar reads, as (name, content) in order; the
-    template escapes the content. `citation_pdf_url` follows once briefs have PDFs."""
+    template escapes the content. `citation_pdf_url` when the brief has a PDF (`pdf`)."""
     tags = [("citation_title", ref.title)]
     tags += [("citation_author", name) for name in ref.authors]
     tags.append(("citation_publication_date", slashed(ref.published)))
@@ -201,6 +202,8 @@ def highwire(ref: Reference) -> tuple[tuple[str, str], ...]:
     if ref.number:
         tags.append(("citation_technical_report_number", ref.number))
     tags += [("citation_language", ref.lang), ("citation_public_url", ref.url)]
+    if ref.pdf_url:
+        tags.append(("citation_pdf_url", ref.pdf_url))
     return tuple(tags)
 
 

@@ -161,6 +161,13 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         "build (needs the pagefind[extended] package); false: no search",
         default=True,
     ),
+    schema.Field(
+        "pdf",
+        schema.Bool(),
+        "true: each brief also as a tagged, print-ready PDF beside its page, made by WeasyPrint "
+        "(needs requirements-pdf.txt; about a second a page); false: no PDFs",
+        default=False,
+    ),
 )
 
 
@@ -209,6 +216,7 @@ class SiteConfig:
     # The footer menu (`footer_links`), in the order written; see `standalone.footer`.
     footer_links: tuple[schema.FooterLink, ...]
     search: bool  # a search page and box, and Pagefind's index of the briefs (`search`)
+    pdf: bool  # each brief also as a PDF, made by WeasyPrint (`pdf`)
     # Warnings about the settings (a repository host of unknown kind), reported by every build.
     warnings: tuple[Problem, ...] = ()
 

@@ -516,6 +516,7 @@ def _brief_context(
         contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
         updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
         citation=reference(brief, config),
+        pdf=None,  # the brief's `pdf.PdfFile`, when the site makes PDFs (`pdf.with_pdf`)
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import annexes, search, standalone, statics, urls
+from . import annexes, pdf, search, standalone, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, nfc
@@ -465,6 +465,7 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     digest.update(inputs.pages.digest)  # a page edit takes the full path (`standalone`)
     digest.update(code_version().encode())
     digest.update(search.engine_identity(config).encode())  # upgraded or removed: not "unchanged"
+    digest.update(pdf.engine_identity(config).encode())  # WeasyPrint installed or upgraded
     return digest.digest()
 
 
@@ -512,6 +513,7 @@ def _build(
     problems += [p for item in compiled for p in item.problems]
     mark = len(problems)  # the problems after this one are the whole site's
     problems += config.warnings
+    problems += pdf.engine_problems(config)  # `pdf: true` without WeasyPrint stops the build
     # Standalone pages (`standalone`): compiled as briefs are, checked across the site.
     page_files = standalone.compile_pages(
         config, inputs.pages, brief_settings(config), options.jobs, cache
@@ -601,6 +603,21 @@ def _build(
         *search.search_page(shown, catalog),
     )
     fingerprints = _fingerprints(sources.keys, rendered)
+    theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
+    pdfs: list[Output] = []
+    if shown.pdf and not options.every_brief:
+        # Each brief's PDF, made from its page without the PDF's link, which the page then
+        # gets with the PDF's size (`pdf`); kept while its page and the files it shows are.
+        briefs_shown = [page for page in pages if page.template == "brief.html"]
+        keys = (
+            _page_keys(shown, briefs_shown, options.today, fingerprints, inputs.templates)
+            if cache
+            else {}
+        )
+        served = [*theme.outputs(), *files.outputs]
+        made_pdfs = pdf.make_pdfs(env, shown, pages, keys, served, on_disk, cache, options)
+        problems += made_pdfs.problems
+        pages, pdfs = made_pdfs.pages, made_pdfs.outputs
     outputs, rendering_problems, page_keys = render_pages(
         env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
     )
@@ -609,8 +626,8 @@ def _build(
     outputs.extend(build_sitemap(config, catalog, pages))
     data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints)
     outputs += data
-    theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
     outputs += theme.outputs()
+    outputs += pdfs  # before the checks below: no alias, annex or static file takes their place
     outputs.append(headers_file(theme, config.base_url))
     # Old addresses last: each is checked against every address made above.
     alias_problems = check_aliases(catalog, [o.path for o in outputs])
@@ -699,6 +716,10 @@ def _build_edit(
 
     if len(sources.problems) != len(inputs.problems) or sources.keys.keys() != site.briefs.keys():
         return None  # a file could not be read, or files came or went
+    if config.pdf:
+        # A body edit changes the brief's PDF, whose size its page shows: the full path makes
+        # both (`pdf`), and renders only that brief's page and PDF again.
+        return None
     changed = [path for path, key in sources.keys.items() if site.briefs[path].key != key]
     states = {path: site.briefs[path] for path in changed}
     if any(state.slug is None for state in states.values()):

@@ -146,7 +146,7 @@ def engine_problems(config: SiteConfig) -> list[Problem]:
     if not config.pdf:
         return []
     try:
-        import weasyprint  # noqa: F401  (loads Pango through cffi: it may fail with OSError)
+        import weasyprint  # type: ignore[import-untyped]  # noqa: F401  (loads Pango: may raise OSError)
     except (ImportError, OSError) as exc:
         reason = "is not installed" if isinstance(exc, ImportError) else f"cannot start ({exc})"
         return [
@@ -196,7 +196,7 @@ def make_fetcher(
     """A WeasyPrint URL fetcher that serves only `files` (site path -> Output) under
     `base_url`, and refuses every other address: no network, no `file:`, no `data:`. Each
     address refused is added to `refused` (WeasyPrint leaves that image out and goes on)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]
 
     class SiteFetcher(URLFetcher):  # type: ignore[misc]
         """Serves the build's own files, and nothing else."""

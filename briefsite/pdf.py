@@ -409,31 +409,29 @@ def _render_all(
     `PDF_TIME_LIMIT`); a PDF that fails is a problem against its page's template."""
     if not jobs:
         return {}, []
-    import logging
-
-    # WeasyPrint logs each address refused and each CSS rule it ignores; what readers need to
-    # know comes back as problems instead (nothing else prints).
-    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
     refused: list[str] = []
     fetcher = make_fetcher(site.base_url, files, site.output, refused)
     tasks = _Tasks(jobs, progress)
 
     def work(index: int) -> tuple[int, bytes | str, tuple[str, ...]]:
+        import logging
+
+        # WeasyPrint logs each address refused and each CSS rule it ignores; what an editor
+        # needs to know comes back as problems instead (nothing but `reporting` prints).
+        logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
         refused.clear()
         try:
             return index, render_pdf(jobs[index], fetcher), tuple(dict.fromkeys(refused))
         except Exception as exc:  # WeasyPrint's own failure: reported against the brief
             return index, internal_error_text(exc), ()
 
-    if workers <= 1 or len(jobs) == 1:
-        for index in list(jobs):
-            tasks.answer(index, work(index))
-    else:
-        pool: Pool[int] = Pool(work, min(workers, len(jobs)))
-        try:
-            pool.run(tasks, PDF_TIME_LIMIT)
-        finally:
-            pool.close()
+    # Always in workers, even one: a PDF past its time limit, or a crash in Pango, costs a
+    # process, never the build (forking takes milliseconds; a PDF about a second a page).
+    pool: Pool[int] = Pool(work, min(workers, len(jobs)))
+    try:
+        pool.run(tasks, PDF_TIME_LIMIT)
+    finally:
+        pool.close()
     return tasks.made, tasks.problems
 
 

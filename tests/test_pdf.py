@@ -233,6 +233,11 @@ def test_pdfs_are_made_again_only_for_changed_pages(tmp_path: Path) -> None:
     assert "Other text." in pdf_text(root / "site" / pdf_path)
     land = "briefs/land-offer/land-offer.pdf"
     assert after[land] == before[land]
+    # PDFs turned off: the next build removes them, and the links to them.
+    (root / "site.yml").write_text(SITE_YML + "search: false\n", encoding="utf-8")
+    build_into(root, root / "site")
+    assert not list((root / "site").rglob("*.pdf"))
+    assert "land-offer.pdf" not in (root / "site/briefs/land-offer/index.html").read_text("utf-8")
 
 
 def test_two_builds_make_the_same_pdf_bytes(built: tuple[Path, list[str]], tmp_path: Path) -> None:
@@ -291,3 +296,20 @@ def test_the_setting_line_is_found(tmp_path: Path) -> None:
     assert pdf.setting_position(tmp_path) == (3, 1)
     shutil.rmtree(tmp_path)
     assert pdf.setting_position(tmp_path) == (0, 0)
+
+
+def test_a_pdf_weasyprint_cannot_make_fails_the_build_at_its_brief(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(job: pdf.Job, fetcher: object) -> bytes:
+        raise ValueError("no layout")
+
+    monkeypatch.setattr(pdf, "render_pdf", broken)  # the workers are forked after this
+    root = make(tmp_path / "site")
+    done = run_build("build", "--source", root)
+    assert done.returncode == 1
+    shown = done.stdout + done.stderr
+    assert "briefs/land-offer.md" in shown
+    assert "could not make this brief's PDF: ValueError: no layout" in shown
+    assert "Traceback" not in shown
+    assert not (root / "site").exists()

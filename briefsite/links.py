@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -120,9 +120,9 @@ class RenderedBrief:
             if ref.fragment:
                 address += "#" + quote(ref.fragment, safe=_FRAGMENT_SAFE)
             addresses[ref.placeholder] = address
-        if not addresses:
-            return text
-        return _MARKDOWN_PLACEHOLDER.sub(lambda m: addresses.get(m.group(0), m.group(0)), text)
+        if addresses:
+            text = _MARKDOWN_PLACEHOLDER.sub(lambda m: addresses.get(m.group(0), m.group(0)), text)
+        return _annexes_beside(text, self.body.annexes)
 
     def _targets(self) -> dict[str, str]:
         """Each placeholder of the body, and the attributes written in its place: `href`,
@@ -225,3 +225,16 @@ def _attribute(value: str, sanitized: bool) -> str:
         html = sanitize_fragment(html)
     match = re.search(r'href="([^"]*)"', html)
     return match.group(1) if match else ""
+
+
+def _annexes_beside(text: str, annexes: Iterable[annexrefs.AnnexRef]) -> str:
+    """The Markdown with each image and file it names at the address the copy finds it by:
+    the copy lies beside the brief's page, where each file is published under its own name
+    (`annexes`), so `land-offer/chart.png` as written is `chart.png` there."""
+    for ref in annexes:
+        name = ref.written.rsplit("/", 1)[-1]
+        if not ref.placeholder or not ref.markdown or name == ref.written:
+            continue
+        target = re.compile(r"(\]\(\s*<?|\]:\s*<?)" + re.escape(ref.written) + r"(?=[\s)>\"']|$)")
+        text = target.sub(lambda m, name=name: m.group(1) + name, text)  # type: ignore[misc]
+    return text

@@ -597,3 +597,27 @@ def test_a_changed_image_is_rebuilt_in_the_running_preview(
     poll(lambda: 'width="50"' in server.get("briefs/land-offer/")[1], "the new image's size")
     assert server.status()["problems"] == []
     assert server.stop() == 0, server.stderr
+
+
+def test_the_briefs_markdown_copy_finds_its_files_beside_it(tmp_path):
+    # index.md lies beside the page, where each file is published under its own name: an
+    # address written from the brief's file (land-offer/chart.png) would lead nowhere there.
+    chart = image(tmp_path / "chart.png", 40, 20)
+    body = (
+        "![Net land](land-offer/chart.png)\n\n"
+        "[The policy][doc], [again](./land-offer/policy.pdf).\n\n"
+        "[doc]: land-offer/policy.pdf\n"
+    )
+    site = make(
+        tmp_path / "s",
+        {"land-offer.md": brief(body)},
+        {"land-offer/chart.png": chart, "land-offer/policy.pdf": PDF},
+    )
+    files = built(site)
+    copy = files["briefs/land-offer/index.md"].decode("utf-8")
+    assert "![Net land](chart.png)" in copy
+    assert "[doc]: policy.pdf" in copy
+    assert "[again](policy.pdf)" in copy
+    assert "(land-offer/" not in copy and ": land-offer/" not in copy
+    for name in ("chart.png", "policy.pdf"):
+        assert f"briefs/land-offer/{name}" in files

@@ -137,27 +137,6 @@ def compiled_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def paths_taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """'full' or 'edit' for each build that went through the stages."""
-    seen: list[str] = []
-    real, edit = pipeline._build, pipeline._build_edit
-
-    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append("full")
-        return real(*args, **kwargs)
-
-    def edited(*args, **kwargs):  # type: ignore[no-untyped-def]
-        made = edit(*args, **kwargs)
-        if made is not None:
-            seen.append("edit")
-        return made
-
-    monkeypatch.setattr(pipeline, "_build", full)
-    monkeypatch.setattr(pipeline, "_build_edit", edited)
-    return seen
-
-
 # ------------------------------------------------------------------- rendering, addresses
 
 
@@ -394,12 +373,12 @@ def test_a_build_with_no_page_changed_compiles_and_renders_no_page_again(
 
 
 def test_an_edited_page_is_built_again_with_every_link_and_menu_entry_to_it(
-    tmp_path, compiled_pages, paths_taken
+    tmp_path, compiled_pages, full_builds
 ):
     site = make(tmp_path / "s")
     rebuild(site)
     compiled_pages.clear()
-    paths_taken.clear()
+    full_builds.clear()
     about = ABOUT.replace('About "these" briefs', "Who we are").replace(
         "summary:", "slug: who\nsummary:"
     )
@@ -408,7 +387,7 @@ def test_an_edited_page_is_built_again_with_every_link_and_menu_entry_to_it(
     rebuild(site)
 
     assert compiled_pages == ["pages/about.md"]  # the other page comes from the cache
-    assert paths_taken == ["full"]  # a page edit takes the full path
+    assert full_builds == ["full"]  # a page edit takes the full path
     out = site / "site"
     assert not (out / "about").exists()
     assert [Page.text(h) for h in parse(out / "who" / "index.html").find_all("h1")] == [
@@ -424,11 +403,11 @@ def test_an_edited_page_is_built_again_with_every_link_and_menu_entry_to_it(
 
 
 def test_a_brief_body_edit_keeps_the_edit_path_and_checks_what_pages_ask_of_it(
-    tmp_path, paths_taken, rendered_pages
+    tmp_path, full_builds, rendered_pages
 ):
     site = make(tmp_path / "s")
     rebuild(site)
-    paths_taken.clear()
+    full_builds.clear()
     rendered_pages.clear()
     brief_file = site / "briefs" / "land-offer.md"
 
@@ -437,7 +416,7 @@ def test_a_brief_body_edit_keeps_the_edit_path_and_checks_what_pages_ask_of_it(
         LAND_OFFER + "\nAlso [the statement](../pages/accessibility/statement.md).\n"
     )
     rebuild(site)
-    assert paths_taken == ["edit"]
+    assert full_builds == ["edit"]
     assert rendered_pages == ["briefs/land-offer/"]
     brief = parse(site / "site" / "briefs" / "land-offer" / "index.html")
     assert "../../accessibility/statement/" in hrefs(brief)

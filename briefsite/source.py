@@ -89,7 +89,8 @@ _MOST_INVISIBLE = 20  # per file: past that, one more problem says how many were
 def invisible_characters(source: SourceFile, from_line: int) -> list[Problem]:
     """An error at each control character or noncharacter in the text from `from_line` on
     (the body: in the front matter the YAML parser refuses them itself)."""
-    start = source.line_starts[from_line - 1] if from_line - 1 < len(source.line_starts) else 0
+    starts = source.line_starts
+    start = starts[from_line - 1] if from_line - 1 < len(starts) else len(source.text)
     found = [m.start() for m in _INVISIBLE.finditer(source.text, start)]
     problems = [
         error(

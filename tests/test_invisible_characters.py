@@ -71,3 +71,12 @@ def test_a_standalone_page_is_held_to_the_same_rule(tmp_path: Path) -> None:
     assert result.returncode == 1
     expected = "pages/about.md:4:3: error: invisible character U+001B in the text"
     assert expected in without_excerpts(result.stderr), result.stderr
+
+
+def test_a_brief_with_no_text_is_not_searched_from_its_first_line(tmp_path: Path) -> None:
+    # The body starts past the file's end: nothing is searched, not the front matter (where
+    # YAML takes U+0085 as a line break and reports what it refuses itself).
+    brief = GOOD_BRIEF.split("## Terms")[0].rstrip("\n").replace("Qingdao", "Qing\x85dao")
+    site = write_site(tmp_path / "s", {"a.md": brief})
+    result = run_build("--source", site)
+    assert "invisible character" not in result.stderr, result.stderr

@@ -20,20 +20,22 @@ from typing import TYPE_CHECKING, TypeVar
 from . import urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
-from .catalog import Catalog, build_catalog, nfc
+from .catalog import Catalog, build_catalog, link_target_path, nfc
 from .check import check_change_notes, check_consistency, check_links, check_replacements
 from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
-from .feeds import build_feed
+from .feeds import FEED_SIZE, build_feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates, check_withdrawal_date
 from .history import FileHistory, git_head, read_history
 from .incremental import (
     MAX_CHANGES,
     BriefState,
+    Listing,
     RecordChanges,
     SiteRecord,
     fragment_links,
+    relisted_pages,
     wanted_anchors,
 )
 from .output import (
@@ -51,10 +53,13 @@ from .pages import (
     TopicLink,
     brief_page,
     brief_page_ids,
+    brief_summaries,
     build_pages,
+    listing_pages,
     reader_settings,
     related_briefs,
     related_inputs,
+    stand_in_brief_page,
 )
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .selection import HeldBack, Selection
@@ -352,6 +357,7 @@ def build(
                     now = state.briefs[path]
                     if now != old:
                         stale |= {old.key, old.page} - {now.key, now.page}
+                stale |= {site.listing} - {state.listing}
                 cache.discard(stale - {""})
                 cache.retain_recent()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
@@ -362,6 +368,7 @@ def build(
 
 SITE_RECORD = "site-record"  # the cache entry of the `SiteRecord` (one per site folder)
 SITE_CHANGES = "site-record-changes"  # and of the `RecordChanges` made on top of it
+SITE_LISTING = "site-listing"  # the kind of the entries of its `Listing`s (one in use)
 
 
 def _load_record(cache: Cache) -> tuple[SiteRecord | None, RecordChanges | None]:
@@ -388,7 +395,9 @@ def _store_record(
         if changes is not None:
             briefs, outputs = {**changes.briefs, **briefs}, {**changes.outputs, **outputs}
         if len(briefs) <= MAX_CHANGES and record.outputs.keys() == before.outputs.keys():
-            made = RecordChanges(before.token, briefs, outputs, record.setting, record.build_key)
+            made = RecordChanges(
+                before.token, briefs, outputs, record.setting, record.build_key, record.listing
+            )
             cache.put_many({changes_key: made})
             return
     cache.put_many({base_key: replace(record, token=secrets.token_hex(16))})
@@ -541,11 +550,13 @@ def _build(
     problems += rendering_problems
     outputs.append(build_feed(shown, catalog, modified))
     outputs.extend(build_sitemap(config, catalog, pages, modified))
-    outputs += [
+    # The theme's files: no brief shapes them (the edit path keeps them as they are).
+    fixed = [
         Output(urls.asset_path(name), data)
         for name, data in read_assets(config.template_dirs).items()
     ]
-    outputs.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    fixed.append(Output(urls.asset_path("pygments.css"), pygments_css().encode("utf-8")))
+    outputs += fixed
     problems += check_outputs(outputs)
     if has_errors(problems):
         return BuildResult((), sort_problems(problems), catalog, rendered, history), None
@@ -577,6 +588,8 @@ def _build(
             related.get(brief.slug, ()),
         )
     outputs_digests = {o.path: o.digest for o in ordered}
+    listing = entry_key(SITE_LISTING, secrets.token_hex(16))
+    cache.put_many({listing: Listing.of(catalog, modified)})
     record = SiteRecord(
         b"",
         states,
@@ -585,6 +598,8 @@ def _build(
         result.brief_count,
         len(pages),
         held=held,
+        listing=listing,
+        fixed=frozenset(o.path for o in fixed),
     )
     return result, record
 
@@ -598,10 +613,11 @@ def _build_edit(
     cache: Cache,
     site: SiteRecord,
 ) -> tuple[BuildResult, SiteRecord] | None:
-    """The build when only the bodies of some briefs changed since `site` was recorded (see
-    `incremental`): those briefs are compiled, their links and the anchors other briefs ask
-    of them checked, and their pages rendered; everything else is as recorded. None when the
-    edit is of another kind, or anything is not as expected: then the full build runs."""
+    """The build when only the bodies or the titles of some briefs changed since `site` was
+    recorded (see `incremental`): those briefs are compiled, their links and the anchors
+    other briefs ask of them checked, and the pages that show what changed rendered;
+    everything else is as recorded. None when the edit is of another kind, or anything is
+    not as expected: then the full build runs."""
     from .links import resolve_with
     from .render import environment_for
 
@@ -617,12 +633,19 @@ def _build_edit(
             return None  # the output folder is not as that build left it
     new = compile_some(config, options, sources, changed, cache)
     old = cache.get_many(state.key for state in states.values())
+    reworded: list[Brief] = []  # the changed briefs whose title or summary changed, as now
     for path in changed:
         item, before = new.get(path), old.get(states[path].key)
         if item is None or item.brief is None or item.body is None or item.stand_in:
             return None
-        if not isinstance(before, CompiledBrief) or before.brief != item.brief:
-            return None  # its front matter changed (or the old one is not kept)
+        if not isinstance(before, CompiledBrief) or before.brief is None:
+            return None  # the old one is not kept
+        if before.brief != item.brief:
+            if replace(item.brief, title=before.brief.title, summary=before.brief.summary) != (
+                before.brief
+            ):
+                return None  # more of its front matter changed than what lists show
+            reworded.append(item.brief)
         if item.brief.superseded_by is not None:
             return None  # its page shows its replacement, which the record does not keep
         if has_errors(item.problems):
@@ -666,7 +689,82 @@ def _build_edit(
             )
         if not fragments <= ids[target]:
             return None
-    # Pages: each changed brief's own, with the topics and related briefs it had.
+    shown = reader_settings(config)
+    if reworded:
+        made = _reworded_pages(config, shown, site, cache, rendered, slug_at, reworded)
+    else:
+        made = _edited_pages(shown, site, cache, rendered, new, states)
+    if made is None:
+        return None
+    env = environment_for(tuple(config.template_dirs), inputs.templates)
+    _load_templates(env, cache)
+    fingerprints = _fingerprints(sources.keys, made.rendered)
+    done_pages, problems, page_keys = render_pages(
+        env, shown, made.pages, options, on_disk, cache, fingerprints, inputs.templates
+    )
+    if problems or {o.path for o in done_pages} != {
+        urls.output_file(page.path) for page in made.pages
+    }:
+        return None
+    fresh = {o.path: o for o in (*done_pages, *made.outputs)}
+    if not fresh.keys() <= site.outputs.keys():
+        return None  # a file the recorded build did not write
+    outputs = tuple(
+        fresh.get(path) or Output(path, None, digest)
+        for path, digest in sorted(site.outputs.items())
+    )
+    briefs = dict(site.briefs)
+    for path, shows in made.rendered.items():
+        state = briefs[path]._replace(page=page_keys.get(shows.brief.path, ""))
+        if path in new:
+            state = state._replace(
+                key=sources.keys[path],
+                problems=new[path].problems,
+                fragments=fragment_links(shows),
+            )
+        briefs[path] = state
+    for path, related in made.related.items():
+        briefs[path] = briefs[path]._replace(related=related)
+    own = [p for path, state in briefs.items() for p in state.problems]
+    result = BuildResult(
+        outputs,
+        sort_problems((*sources.problems, *own, *site.problems)),
+        rendered={shows.brief.slug: shows for shows in made.rendered.values()},
+        page_count=site.page_count,
+        held_back=site.held,
+        brief_total=site.brief_count,
+    )
+    listing = site.listing
+    if made.listing is not None:
+        listing = entry_key(SITE_LISTING, secrets.token_hex(16))
+        cache.put_many({listing: made.listing})
+    cache.put_many({entry_key(FILE_INDEX): sources.index})
+    digests = {o.path: o.digest for o in outputs}
+    record = replace(site, briefs=briefs, outputs=digests, listing=listing)
+    return result, record
+
+
+@dataclass(frozen=True)
+class _EditPages:
+    """What an edit build renders and makes again, besides compiling its changed briefs."""
+
+    pages: list[Page]  # the pages to render: what shows the changed briefs
+    rendered: dict[str, RenderedBrief]  # by display path: the briefs whose pages are in `pages`
+    outputs: list[Output] = field(default_factory=list)  # other files made again (the feed)
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # changed related lists
+    listing: Listing | None = None  # the record's listing, when it changed
+
+
+def _edited_pages(
+    shown: SiteConfig,
+    site: SiteRecord,
+    cache: Cache,
+    rendered: dict[str, RenderedBrief],
+    new: Mapping[str, CompiledBrief],
+    states: Mapping[str, BriefState],
+) -> _EditPages | None:
+    """The pages a body edit changes: each changed brief's own, with the topics and related
+    briefs it had (their titles and summaries from the cache)."""
     path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
     related = {slug for state in states.values() for slug in state.related}
     if not related <= path_of.keys():
@@ -680,7 +778,6 @@ def _build_edit(
         if not isinstance(item, CompiledBrief) or item.brief is None:
             return None
         neighbours[path] = item.brief
-    shown = reader_settings(config)
     pages = [
         brief_page(
             rendered[path],
@@ -688,42 +785,88 @@ def _build_edit(
             tuple(BriefSummary.of(neighbours[path_of[slug]]) for slug in states[path].related),
             shown,
         )
-        for path in changed
+        for path in states
     ]
-    env = environment_for(tuple(config.template_dirs), inputs.templates)
-    _load_templates(env, cache)
-    fingerprints = _fingerprints(sources.keys, {path: rendered[path] for path in changed})
-    made, problems, page_keys = render_pages(
-        env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
-    )
-    if problems or {o.path for o in made} != own_pages:
+    return _EditPages(pages, rendered)
+
+
+def _reworded_pages(
+    config: SiteConfig,
+    shown: SiteConfig,
+    site: SiteRecord,
+    cache: Cache,
+    rendered: dict[str, RenderedBrief],
+    slug_at: Mapping[str, str | None],
+    reworded: Sequence[Brief],
+) -> _EditPages | None:
+    """The pages and files an edit of some briefs' titles or summaries (and bodies) changes,
+    worked out from the recorded `Listing`: the list pages that show those briefs or whose
+    entries moved, the pages of briefs that name them as related or as their replacement
+    (and of those whose related briefs changed with the order), each changed brief's own
+    page, the feed, and the sitemap when the order changed."""
+    from .links import resolve_with
+
+    before = _get(cache, site.listing, Listing) if site.listing else None
+    if before is None:
         return None
-    fresh = {o.path: o for o in made}
-    outputs = tuple(
-        fresh.get(path) or Output(path, None, digest)
-        for path, digest in sorted(site.outputs.items())
-    )
-    briefs = dict(site.briefs)
-    for path, page in zip(changed, pages, strict=True):
-        briefs[path] = states[path]._replace(
-            key=sources.keys[path],
-            problems=new[path].problems,
-            fragments=fragment_links(rendered[path]),
-            page=page_keys.get(page.path, ""),
+    after = before.relisted(reworded)
+    edited = frozenset(brief.slug for brief in reworded)
+    pages, summaries = relisted_pages(before, after, edited, shown)
+    feed = Catalog(tuple(after.brief(s) for s in after.slugs[:FEED_SIZE]), {}, (), ())
+    outputs = [build_feed(shown, feed, after.changed(after.slugs[:FEED_SIZE]))]
+    path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
+    related: Mapping[str, tuple[str, ...]]
+    if before.slugs == after.slugs:
+        related = {slug: site.briefs[path].related for slug, path in path_of.items()}
+    else:  # the order changed: related briefs (ties go to the first listed) and the sitemap
+        catalog = after.catalog()
+        related = _related(catalog, cache)
+        every = [*listing_pages(shown, catalog, brief_summaries(catalog))]
+        every += [stand_in_brief_page(brief) for brief in catalog.briefs]
+        outputs.extend(build_sitemap(config, catalog, every, after.changed(after.slugs)))
+    known = {urls.output_file(path) for path in after.list_pages(shown.page_size)}
+    known |= {urls.output_file(urls.brief_path(slug)) for slug in path_of}
+    known |= {urls.FEED, urls.SITEMAP, urls.ROBOTS} | site.fixed
+    if not site.outputs.keys() <= known:
+        return None  # a file this path does not know how to make again: the full build does
+    redo = set(rendered)
+    changes: dict[str, tuple[str, ...]] = {}
+    for slug, path in path_of.items():
+        now = tuple(related.get(slug, ()))
+        if now != site.briefs[path].related:
+            changes[path] = now
+            redo.add(path)
+        elif not edited.isdisjoint(now):
+            redo.add(path)
+    replaced = {}  # the brief that replaces each brief that has one, by display path
+    for slug, path in path_of.items():
+        named = after.superseded_by(slug)
+        if named is not None:
+            replaced[path] = slug_at.get(link_target_path(path, named))
+            if replaced[path] in edited:
+                redo.add(path)
+    items = dict(rendered)
+    keys = {path: site.briefs[path].key for path in redo if path not in rendered}
+    loaded = cache.get_many(keys.values())
+    for path, key in keys.items():
+        other = loaded.get(key)
+        if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
+            return None
+        items[path] = resolve_with(
+            other.brief, other.body, slug_at.get, config.directory_urls, config.base_url
         )
-    own = [p for path, state in briefs.items() for p in state.problems]
-    result = BuildResult(
-        outputs,
-        sort_problems((*sources.problems, *own, *site.problems)),
-        rendered={item.brief.slug: item for item in rendered.values()},
-        page_count=site.page_count,
-        held_back=site.held,
-        brief_total=site.brief_count,
-    )
-    cache.put_many({entry_key(FILE_INDEX): sources.index})
-    digests = {o.path: o.digest for o in outputs}
-    record = replace(site, briefs=briefs, outputs=digests)
-    return result, record
+    for path in sorted(redo):
+        state, replacement = site.briefs[path], replaced.get(path)
+        pages.append(
+            brief_page(
+                items[path],
+                state.topics,
+                tuple(summaries[slug] for slug in changes.get(path, state.related)),
+                shown,
+                summaries[replacement] if replacement is not None else None,
+            )
+        )
+    return _EditPages(pages, items, outputs, changes, after)
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:

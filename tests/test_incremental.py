@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 from conftest import site_files, write_site
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from briefsite import pipeline, render
@@ -87,13 +87,16 @@ def test_a_body_edit_renders_only_that_briefs_page(tmp_path, rendered_pages):
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 
 
-def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages):
+def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages, full_builds):
     site = make(tmp_path / "s")
     rebuild(site)
     rendered_pages.clear()
+    full_builds.clear()
     (site / "briefs" / "c.md").write_text(brief("Gamma"))
 
     rebuild(site)
+
+    assert full_builds == ["edit"]  # from the record's listing, not the whole site
 
     # Its own page (now at its old slug), the lists that show titles, and the briefs that
     # list it as related; not the pages of briefs that do not show it.
@@ -143,6 +146,10 @@ EDITS = st.lists(
             "links",
             "same-size",
             "title",
+            "title-first",
+            "title-last",
+            "title-replacement",
+            "summary",
             "topics",
             "future",
             "template",
@@ -158,6 +165,20 @@ EDITS = st.lists(
 )
 
 
+def make_listed(root: Path) -> Path:
+    """`make`'s site with more for a title to move through: lists two to a page (so the
+    archive's and topics' page breaks fall between briefs of one day), two briefs on the home
+    page, one brief with a report number (it comes first in its day whatever its title), and
+    one that names d as its replacement (its page shows d's title)."""
+    site = make(root)
+    with (site / "site.yml").open("a") as handle:
+        handle.write("page_size: 2\nlatest_count: 2\n")
+    briefs = site / "briefs"
+    (briefs / "e.md").write_text(brief("Echo").replace("---\n##", "superseded_by: d.md\n---\n##"))
+    (briefs / "g.md").write_text(brief("Golf").replace("---\n##", "number: QB-1\n---\n##"))
+    return site
+
+
 @pytest.mark.slow
 @settings(
     max_examples=12,
@@ -166,9 +187,11 @@ EDITS = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(edits=EDITS, settled=st.booleans())
+@example(edits=["title-first", "title", "summary", "title-last"], settled=False)
+@example(edits=["title-replacement", "body", "title-first"], settled=True)
 def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits, settled):
     root = tmp_path_factory.mktemp("edits")
-    site = make(root / "s")
+    site = make_listed(root / "s")
     today = TODAY
     with pytest.MonkeyPatch.context() as patch:
         if settled:  # every file older than the racy window: trusted by its stamp
@@ -197,6 +220,15 @@ def apply(site: Path, edit: str, step: int) -> None:
         same_size_edit(briefs / "b.md")
     elif edit == "title":
         (briefs / "c.md").write_text(brief(f"Gamma {step}"))
+    elif edit == "title-first":  # c goes first among the briefs of its day
+        (briefs / "c.md").write_text(brief(f"Aardvark {step}"))
+    elif edit == "title-last":  # a, which b and c list as related, goes last in its day
+        (briefs / "a.md").write_text(brief(f"Zulu {step}"))
+    elif edit == "title-replacement":  # d, which e names as its replacement
+        text = brief(f"Delta {step}", topics="Other").replace("b.md#terms", "d.md#terms")
+        (briefs / "d.md").write_text(text)
+    elif edit == "summary":  # b's summary alone
+        (briefs / "b.md").write_text(brief("Beta").replace("About Beta.", f"Beta, {step}."))
     elif edit == "topics":
         (briefs / "a.md").write_text(brief("Alpha", topics=f"Land, Topic {step}"))
     elif edit == "future":
@@ -452,13 +484,13 @@ def test_a_body_edit_takes_only_that_brief_and_reports_what_a_full_build_reports
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 
 
-@pytest.mark.parametrize("edit", ["title", "topics", "date", "draft"])
+@pytest.mark.parametrize("edit", ["number", "topics", "date", "draft"])
 def test_front_matter_edits_go_the_full_way(tmp_path, full_builds, edit):
     site = make(tmp_path / "s")
     rebuild(site)
     full_builds.clear()
     text = {
-        "title": brief("Gamma"),
+        "number": brief("C").replace("---\n## Terms", "number: QB-1\n---\n## Terms"),
         "topics": brief("C", topics="Land, Sea"),
         "date": brief("C", day="2020-04-08"),
         "draft": brief("C").replace("---\n## Terms", "draft: true\n---\n## Terms"),
@@ -639,3 +671,111 @@ def test_brief_files_bytes_are_let_go_once_compiled(tmp_path):
 
     assert len(compiled_now) == 4
     assert sources.data == {}
+
+
+# ------------------------------------------------------------------ titles and summaries
+
+
+def retitle(path: Path, title: str) -> None:
+    """Give a brief of `make`'s another title, keeping the rest of its front matter."""
+    text = path.read_text()
+    old = text.split("title: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"title: {old}\n", f"title: {title}\n", 1))
+
+
+def test_a_title_that_moves_its_brief_within_its_day_takes_the_edit_path(
+    tmp_path, full_builds, rendered_pages
+):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    rendered_pages.clear()
+    sitemap = (site / "site" / "sitemap.xml").read_text()
+    assert sitemap.index("/briefs/a/") < sitemap.index("/briefs/c/")
+
+    # The title is the tie-break among briefs of one day: c now comes before a and b,
+    # which move one place down, over the archive's and the topic's page breaks.
+    retitle(site / "briefs" / "c.md", "Aardvark")
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert "briefs/page/2/" in rendered_pages and "topics/land/page/2/" in rendered_pages
+    sitemap = (site / "site" / "sitemap.xml").read_text()
+    assert sitemap.index("/briefs/c/") < sitemap.index("/briefs/a/")
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_title_edit_renders_the_page_that_names_it_as_replacement(
+    tmp_path, full_builds, rendered_pages
+):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    rendered_pages.clear()
+
+    retitle(site / "briefs" / "d.md", "Delta renamed")
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert "briefs/e/" in rendered_pages  # e's notice names d, by its title
+    assert "Delta renamed" in (site / "site" / "briefs" / "e" / "index.html").read_text()
+    assert "briefs/a/" not in rendered_pages  # shows neither d nor a brief that moved
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_summary_edit_takes_the_edit_path(tmp_path, full_builds):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    path = site / "briefs" / "b.md"
+    path.write_text(path.read_text().replace("summary: About Beta.", "summary: New words."))
+
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert "New words." in (site / "site" / "feed.xml").read_text()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_title_edit_with_a_file_the_edit_path_cannot_make_goes_the_full_way(
+    tmp_path, full_builds, monkeypatch
+):
+    # A file made from the catalog that the edit path does not know how to make again (as
+    # an export of every brief's title would be) must not be kept as it was.
+    from briefsite.output import Output
+
+    real = pipeline.build_sitemap
+
+    def with_titles(config, catalog, pages, modified):  # type: ignore[no-untyped-def]
+        titles = "\n".join(b.title for b in catalog.briefs).encode()
+        return (*real(config, catalog, pages, modified), Output("titles.txt", titles))
+
+    monkeypatch.setattr(pipeline, "build_sitemap", with_titles)
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+
+    retitle(site / "briefs" / "c.md", "Gamma")
+    rebuild(site)
+
+    assert full_builds == ["full"]
+    assert "Gamma" in (site / "site" / "titles.txt").read_text()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_listing_knows_the_addresses_of_the_list_pages(tmp_path):
+    from briefsite.incremental import Listing
+    from briefsite.pages import brief_summaries, listing_pages
+
+    site = make_listed(tmp_path / "s")
+    config = config_of(site, site / "site")
+    result = build(config, BuildOptions(today=TODAY, jobs=1, cache=False))
+    catalog = result.catalog
+
+    listing = Listing.of(catalog, {})
+
+    made = listing_pages(config, catalog, brief_summaries(catalog))
+    assert sorted(listing.list_pages(config.page_size)) == sorted(p.path for p in made)
+    assert [listing.brief(b.slug).title for b in catalog.briefs] == [
+        b.title for b in catalog.briefs
+    ]

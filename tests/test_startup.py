@@ -193,3 +193,20 @@ def test_a_build_stopped_by_an_error_keeps_what_the_next_build_needs(
     rendered.clear()
     assert build_once()
     assert first > 0 and rendered == []  # every page was still known
+
+
+def test_a_markdown_renderer_reads_no_installed_distributions_metadata() -> None:
+    """Extensions named by a string are looked up among every installed distribution's entry
+    points (`importlib.metadata`, a tenth of a second): the worker an edit build forks makes
+    a renderer, so they are given as objects."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from briefsite.markup import Markup\n"
+        "Markup().body\n"
+        "print('importlib.metadata' in set(sys.modules) - before)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert result.stdout.strip() == "False", result.stderr

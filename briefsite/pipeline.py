@@ -812,8 +812,11 @@ def _reworded_pages(
     after = before.relisted(reworded)
     edited = frozenset(brief.slug for brief in reworded)
     pages, summaries = relisted_pages(before, after, edited, shown)
-    feed = Catalog(tuple(after.brief(s) for s in after.slugs[:FEED_SIZE]), {}, (), ())
-    outputs = [build_feed(shown, feed, after.changed(after.slugs[:FEED_SIZE]))]
+    outputs = []
+    newest = after.slugs[:FEED_SIZE]  # what the feed shows: nothing else changes it
+    if not edited.isdisjoint((*before.slugs[:FEED_SIZE], *newest)):
+        feed = Catalog(tuple(after.brief(slug) for slug in newest), {}, (), ())
+        outputs.append(build_feed(shown, feed, after.changed(newest)))
     path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
     related: Mapping[str, tuple[str, ...]]
     if before.slugs == after.slugs:

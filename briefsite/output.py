@@ -891,10 +891,16 @@ def _update(
     found = _scan(new, manifest, plan.live)
     reused: dict[str, Listed] = {}
     touched: set[str] = set()  # folders whose entries change: their stamps are taken again
+    hashes = plan.hashes
     for path, entry in found.entries.items():
         item = listed.get(path)
-        unchanged = item is not None and _is_regular(entry) and _untouched(entry, item)
-        if item and unchanged and plan.hashes.get(path) == item.sha256:
+        # Reused when still as written (`_untouched`, a regular file) and wanted as it is.
+        if (
+            item is not None
+            and (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
+            and stat.S_ISREG(entry.st_mode)
+            and hashes.get(path) == item.sha256
+        ):
             reused[path] = item
         else:
             os.unlink(new / path)
@@ -940,12 +946,11 @@ def _fill(
         listed[path] = Listed(
             plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
         )
-    for path, item in sorted(plan.link.items()):
-        if path not in reused:
-            _parents(new, path, made)
-            _carry(folder / path, new / path, folder / path)
-            touched.add(posixpath.dirname(path))
-            listed[path] = item
+    for path in sorted(plan.link.keys() - reused.keys()):
+        _parents(new, path, made)
+        _carry(folder / path, new / path, folder / path)
+        touched.add(posixpath.dirname(path))
+        listed[path] = plan.link[path]
     # Each folder's stamp, now that our files are in: taken again where this build changed
     # it (new folders, and those their files or folders were added to).
     touched |= {posixpath.dirname(f) for f in made - existed}
@@ -956,12 +961,7 @@ def _fill(
         if stamp is None:
             stamp = stamp_of(os.lstat(f"{base}/{path}"))
         folder_stamps[path] = stamp
-    manifest = Manifest(
-        folders.identity(new),
-        {p: listed[p] for p in sorted(listed)},
-        folder_stamps,
-        stamps.taken,
-    )
+    manifest = Manifest(folders.identity(new), listed, folder_stamps, stamps.taken)
     temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
     _create(temp, manifest.to_bytes(), folder / MARKER)
     os.replace(temp, new / MARKER)

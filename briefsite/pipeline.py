@@ -454,16 +454,15 @@ def inputs_fingerprint(inputs: BuildInputs, setting: bytes) -> str | None:
     brief file's name and stamp. None when a brief changed so recently that a further change
     could keep its stamp (git's "racily clean" files), so such a build is never skipped.
     """
-    digest = hashlib.sha256(setting)
-    newest = 0
-    for path, stamp in zip(inputs.paths, inputs.stamps, strict=True):
-        if stamp is None:
-            return None
-        newest = max(newest, stamp[1])
-        digest.update(f"{path}\0{stamp}\0".encode())
-    if newest >= inputs.taken_ns - RACY_NS:
+    stamps = [stamp for stamp in inputs.stamps if stamp is not None]
+    if len(stamps) != len(inputs.paths):
+        return None  # a file could not be looked at
+    if max((stamp[1] for stamp in stamps), default=0) >= inputs.taken_ns - RACY_NS:
         return None
-    return digest.hexdigest()
+    # One text of every name and stamp, made in one call: ten thousand lines cost a hundredth
+    # of a second this way, several times more one by one.
+    listed = repr(list(zip(inputs.paths, stamps, strict=True)))
+    return hashlib.sha256(setting + listed.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _build(
@@ -739,7 +738,7 @@ def _build_edit(
         listing = entry_key(SITE_LISTING, secrets.token_hex(16))
         cache.put_many({listing: made.listing})
     cache.put_many({entry_key(FILE_INDEX): sources.index})
-    digests = {o.path: o.digest for o in outputs}
+    digests = {**site.outputs, **{path: output.digest for path, output in fresh.items()}}
     record = replace(site, briefs=briefs, outputs=digests, listing=listing)
     return result, record
 

@@ -33,7 +33,9 @@ the last tie-break of the order, after the date and the report number: the brief
 within its day, moving the briefs it passes by one place (over page breaks), changing which
 briefs are related to which (ties go to the first listed) and the sitemap's order. The record
 keeps a `Listing` for this: every brief's listed fields and the order of the archive and of
-each topic. The edit path moves the edited briefs in it, makes exactly the list pages that
+each topic, stored by the full build; the rows an edit changes travel with the record's
+changes (`SiteRecord.relisted`), not in a new listing's megabytes. The edit path moves the
+edited briefs in it, makes exactly the list pages that
 can differ (`relisted_pages`, by the functions `pages.listing_pages` makes every list page
 with), renders the brief pages that show what changed, makes the feed again, and, only when
 the order changed, works out related briefs and the sitemap from a `Catalog` of the listing.
@@ -54,7 +56,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -108,6 +110,9 @@ class SiteRecord:
     token: str = ""  # names this record as stored, for the `RecordChanges` made on top of it
     held: tuple[HeldBack, ...] = ()  # the valid briefs it left out: an edit leaves out the same
     listing: str = ""  # the cache key of its `Listing`, for an edit of titles
+    # The rows of that listing that edits of titles changed since it was stored, by slug:
+    # a few, carried with the record instead of writing the listing's megabytes again.
+    relisted: Mapping[str, ListedRow] = field(default_factory=dict)
     # The files it wrote that no brief's front matter shapes (the theme's assets): an edit of
     # titles keeps them. Any other file it cannot make again sends such an edit the full way.
     fixed: frozenset[str] = frozenset()
@@ -163,7 +168,7 @@ class RecordChanges:
     outputs: Mapping[str, str]
     setting: bytes
     build_key: str
-    listing: str = ""
+    relisted: Mapping[str, ListedRow] = field(default_factory=dict)  # all since the record
 
     def apply(self, record: SiteRecord) -> SiteRecord:
         """The record with these changes made."""
@@ -173,7 +178,7 @@ class RecordChanges:
             outputs={**record.outputs, **self.outputs},
             setting=self.setting,
             build_key=self.build_key,
-            listing=self.listing,
+            relisted={**record.relisted, **self.relisted},
         )
 
 
@@ -199,6 +204,10 @@ _LISTED = (
     "superseded_by",
 )
 _SUPERSEDED_BY = _LISTED.index("superseded_by")
+# Dates are kept as day numbers (`date.toordinal`): ten thousand rows load several times
+# faster without a `date` object each to make.
+_DATES = tuple(_LISTED.index(name) for name in ("date", "expires"))
+ListedRow = tuple[Any, ...]  # `_LISTED`'s values (dates as day numbers), then the last change
 ListedTopic = tuple[str, str, tuple[str, ...]]  # name as written, address, its briefs' slugs
 
 
@@ -219,7 +228,7 @@ class Listing:
     """
 
     slugs: tuple[str, ...]  # in listing order
-    rows: Mapping[str, tuple[Any, ...]]  # by slug: its `_LISTED` values, then its last change
+    rows: Mapping[str, ListedRow]  # by slug
     topics: tuple[ListedTopic, ...]  # in the catalog's order of topics
     years: tuple[tuple[int, int], ...]  # (year, how many briefs it has), newest first
 
@@ -240,7 +249,7 @@ class Listing:
     def changed(self, slugs: Iterable[str]) -> dict[str, dt.date]:
         """These briefs' last changes, by slug: as `modified` for listed briefs, whose change
         notes are not kept, `catalog.last_changed` gives the same dates with it."""
-        return {slug: self.rows[slug][-1] for slug in slugs}
+        return {slug: dt.date.fromordinal(self.rows[slug][-1]) for slug in slugs}
 
     def superseded_by(self, slug: str) -> str | None:
         """The file a brief names as its replacement, as written."""
@@ -265,15 +274,21 @@ class Listing:
             found += [urls.list_page(first, n) for n in range(1, max(1, -(-count // size)) + 1)]
         return found
 
-    def relisted(self, edited: Sequence[Brief]) -> Listing:
+    def relisted(self, edited: Sequence[Brief]) -> tuple[Listing, dict[str, ListedRow]]:
         """The listing with some briefs' listed text (title, summary) changed, the rest of
-        their front matter as it was. Every other brief keeps its place, and each edited one
-        goes where the order now puts it: a title decides only among briefs of one day and
-        one report number, so a brief can move, but only within that group."""
-        rows = dict(self.rows)
-        for brief in edited:
-            rows[brief.slug] = listed_row(brief, self.rows[brief.slug][-1])
-        moved = frozenset(brief.slug for brief in edited)
+        their front matter (and their last change) as it was; and their new rows."""
+        rows = {b.slug: listed_row(b, dt.date.fromordinal(self.rows[b.slug][-1])) for b in edited}
+        return self.with_rows(rows), rows
+
+    def with_rows(self, changed: Mapping[str, ListedRow]) -> Listing:
+        """The listing with some briefs' rows replaced by rows that differ in listed text
+        alone. Every other brief keeps its place, and each of these goes where the order
+        now puts it: a title decides only among briefs of one day and one report number, so
+        a brief can move, but only within that group."""
+        if not changed:
+            return self
+        rows = {**self.rows, **changed}
+        moved = frozenset(changed)
 
         def placed(slugs: tuple[str, ...]) -> tuple[str, ...]:
             if moved.isdisjoint(slugs):
@@ -287,14 +302,21 @@ class Listing:
         return Listing(placed(self.slugs), rows, topics, self.years)
 
 
-def listed_row(brief: Brief, changed: dt.date) -> tuple[Any, ...]:
+def listed_row(brief: Brief, changed: dt.date) -> ListedRow:
     """A brief's row of a `Listing`."""
-    return (*(getattr(brief, name) for name in _LISTED), changed)
+    row: list[Any] = [getattr(brief, name) for name in _LISTED]
+    for index in _DATES:
+        row[index] = None if row[index] is None else row[index].toordinal()
+    return (*row, changed.toordinal())
 
 
-def listed_brief(row: tuple[Any, ...]) -> Brief:
+def listed_brief(row: ListedRow) -> Brief:
     """A `Listing`'s row as a `Brief` holding the listed fields only."""
-    return Brief(**dict(zip(_LISTED, row, strict=False)), body_markdown="", body_line=0)
+    values = dict(zip(_LISTED, row, strict=False))
+    for index in _DATES:
+        if row[index] is not None:
+            values[_LISTED[index]] = dt.date.fromordinal(row[index])
+    return Brief(**values, body_markdown="", body_line=0)
 
 
 class Summaries(dict[str, BriefSummary]):

@@ -31,6 +31,7 @@ from .history import FileHistory, git_head, read_history
 from .incremental import (
     MAX_CHANGES,
     BriefState,
+    ListedRow,
     Listing,
     RecordChanges,
     SiteRecord,
@@ -357,7 +358,6 @@ def build(
                     now = state.briefs[path]
                     if now != old:
                         stale |= {old.key, old.page} - {now.key, now.page}
-                stale |= {site.listing} - {state.listing}
                 cache.discard(stale - {""})
                 cache.retain_recent()
         notes = [_cache_warning(config, note) for note in cache.warnings()]
@@ -396,7 +396,7 @@ def _store_record(
             briefs, outputs = {**changes.briefs, **briefs}, {**changes.outputs, **outputs}
         if len(briefs) <= MAX_CHANGES and record.outputs.keys() == before.outputs.keys():
             made = RecordChanges(
-                before.token, briefs, outputs, record.setting, record.build_key, record.listing
+                before.token, briefs, outputs, record.setting, record.build_key, record.relisted
             )
             cache.put_many({changes_key: made})
             return
@@ -733,13 +733,10 @@ def _build_edit(
         held_back=site.held,
         brief_total=site.brief_count,
     )
-    listing = site.listing
-    if made.listing is not None:
-        listing = entry_key(SITE_LISTING, secrets.token_hex(16))
-        cache.put_many({listing: made.listing})
     cache.put_many({entry_key(FILE_INDEX): sources.index})
     digests = {**site.outputs, **{path: output.digest for path, output in fresh.items()}}
-    record = replace(site, briefs=briefs, outputs=digests, listing=listing)
+    relisted = {**site.relisted, **made.relisted}
+    record = replace(site, briefs=briefs, outputs=digests, relisted=relisted)
     return result, record
 
 
@@ -751,7 +748,7 @@ class _EditPages:
     rendered: dict[str, RenderedBrief]  # by display path: the briefs whose pages are in `pages`
     outputs: list[Output] = field(default_factory=list)  # other files made again (the feed)
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)  # changed related lists
-    listing: Listing | None = None  # the record's listing, when it changed
+    relisted: dict[str, ListedRow] = field(default_factory=dict)  # the listing's changed rows
 
 
 def _edited_pages(
@@ -805,10 +802,11 @@ def _reworded_pages(
     page, the feed, and the sitemap when the order changed."""
     from .links import resolve_with
 
-    before = _get(cache, site.listing, Listing) if site.listing else None
-    if before is None:
+    stored = _get(cache, site.listing, Listing) if site.listing else None
+    if stored is None:
         return None
-    after = before.relisted(reworded)
+    before = stored.with_rows(site.relisted)
+    after, rows = before.relisted(reworded)
     edited = frozenset(brief.slug for brief in reworded)
     pages, summaries = relisted_pages(before, after, edited, shown)
     outputs = []
@@ -868,7 +866,7 @@ def _reworded_pages(
                 summaries[replacement] if replacement is not None else None,
             )
         )
-    return _EditPages(pages, items, outputs, changes, after)
+    return _EditPages(pages, items, outputs, changes, rows)
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:

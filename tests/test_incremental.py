@@ -782,3 +782,28 @@ def test_a_listing_knows_the_addresses_of_the_list_pages(tmp_path):
     assert [listing.brief(b.slug).title for b in catalog.briefs] == [
         b.title for b in catalog.briefs
     ]
+
+
+def test_title_edits_store_the_rows_they_changed_not_the_whole_listing(
+    tmp_path, monkeypatch, full_builds
+):
+    # At 10,000 briefs the listing is megabytes: an edit writes the rows it changed, with
+    # the record's changes, and the next edit reads them back over the stored listing.
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    stored: list[str] = []
+    real = Cache.put_many
+
+    def recording(self, items):  # type: ignore[no-untyped-def]
+        stored.extend(type(value).__name__ for value in items.values())
+        return real(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", recording)
+    for title in ("Aardvark", "Zebra", "Mango"):
+        retitle(site / "briefs" / "c.md", title)
+        rebuild(site)
+        assert site_files(site / "site") == cold(site, tmp_path / f"cold-{title}")
+
+    assert full_builds == ["edit", "full"] * 3  # each edit, then the cold build it is held to
+    assert "Listing" not in stored and "RecordChanges" in stored

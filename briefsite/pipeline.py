@@ -190,6 +190,9 @@ def clock_ns() -> int:
 
 
 FILE_INDEX = "file-index"  # the cache entry of the `FileIndex` (one per site folder)
+# And the entries builds changed since it was stored, as a `FileIndex` of their own (with the
+# clock of the build that wrote them): a few, instead of ten thousand written in every build.
+FILE_CHANGES = "file-index-changes"
 
 
 @dataclass
@@ -201,6 +204,7 @@ class Sources:
     data: dict[str, bytes]  # the bytes of the files read so far, by display path
     problems: list[Problem]  # from finding the files, and files that could not be read
     index: FileIndex  # for the next build: the stamps behind these hashes
+    stored: FileIndex | None = None  # the index these were known by, as stored whole
 
 
 def identify(
@@ -211,17 +215,25 @@ def identify(
     a second to read and hash)."""
     settings = brief_settings(config)
     keyed = entry_key("brief", settings)  # what else goes into each key: settings and code
-    index = _get(cache, entry_key(FILE_INDEX), FileIndex)
-    if index is not None and index.keyed != keyed:
-        index = replace(index, files={})  # keys of other settings or code: none are known
+    stored = cache.get_many([entry_key(FILE_INDEX), entry_key(FILE_CHANGES)]) if cache else {}
+    index, changes = stored.get(entry_key(FILE_INDEX)), stored.get(entry_key(FILE_CHANGES))
+    if not isinstance(index, FileIndex) or index.keyed != keyed:
+        index = None  # keys of other settings or code: none are known
+    if index is None or not isinstance(changes, FileIndex) or changes.keyed != keyed:
+        changes = FileIndex(0, {}, keyed)
     stamps = inputs.stamps or tuple(None for _ in inputs.paths)
     found = Sources({}, {}, {}, list(inputs.problems), FileIndex(inputs.taken_ns, {}, keyed))
+    found.stored = index
     recorded: dict[str, tuple[Stamp, bytes, str]] = {}
     for done, (path, stamp) in enumerate(zip(inputs.paths, stamps, strict=True), 1):
         options.progress("reading", done, len(inputs.paths))
         shown = display_path(config.root, path)
-        small = stamp is not None and stamp[0] <= config.max_brief_bytes
-        known = index.known(shown, stamp) if index and small else None
+        known = None
+        if stamp is not None and stamp[0] <= config.max_brief_bytes:
+            # An entry a later build changed is known by that build's clock, the rest by
+            # the stored index's.
+            vouching = changes if shown in changes.files else index
+            known = vouching.known(shown, stamp) if vouching else None
         if known is None:
             read = read_brief_bytes(config.root, path, config.max_brief_bytes)
             if isinstance(read, Problem):
@@ -287,6 +299,29 @@ def compile_some(
         cache.put_many({k: v for k, v in made.items() if v.cacheable})
     found = {**stored, **made}
     return {shown: found[sources.keys[shown]] for shown in wanted if sources.keys[shown] in found}
+
+
+def _store_index(cache: Cache, sources: Sources) -> None:
+    """Keep this build's `FileIndex` for the next build: the entries that differ from the
+    stored one, when they are few (at most MAX_CHANGES), else the whole index.
+
+    An entry the stored index could not vouch for (its file changed moments before that
+    index was taken: a "racy" one) counts as different even when it is not, so that it is
+    trusted from then on rather than read again in every build. A file left out of this
+    build's index (read again, it had changed after all) has its stored entry replaced by
+    writing the index whole: changes can replace entries, not remove them."""
+    index, stored = sources.index, sources.stored
+    if stored is not None and stored.files.keys() == index.files.keys():
+        changed = {
+            path: entry
+            for path, entry in index.files.items()
+            if stored.files[path] != entry or stored.known(path, entry[0]) is None
+        }
+        if len(changed) <= MAX_CHANGES:
+            cache.put_many({entry_key(FILE_CHANGES): replace(index, files=changed)})
+            return
+    cache.put_many({entry_key(FILE_INDEX): index})
+    cache.discard([entry_key(FILE_CHANGES)])
 
 
 T = TypeVar("T")
@@ -483,7 +518,7 @@ def _build(
     sources = sources or identify(config, options, inputs, cache)
     by_path = compile_some(config, options, sources, list(sources.keys), cache)
     if cache:
-        cache.put_many({entry_key(FILE_INDEX): sources.index})
+        _store_index(cache, sources)
     compiled = list(by_path.values())
     problems = list(sources.problems)
     problems += [p for item in compiled for p in item.problems]
@@ -733,7 +768,7 @@ def _build_edit(
         held_back=site.held,
         brief_total=site.brief_count,
     )
-    cache.put_many({entry_key(FILE_INDEX): sources.index})
+    _store_index(cache, sources)
     digests = {**site.outputs, **{path: output.digest for path, output in fresh.items()}}
     relisted = {**site.relisted, **made.relisted}
     record = replace(site, briefs=briefs, outputs=digests, relisted=relisted)

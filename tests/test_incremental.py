@@ -571,8 +571,9 @@ def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, f
     cache = Cache.open(site)
     try:
         # The brief and page each edit replaced are gone; one of each is left, as before,
-        # and the edits' changes to the site's record are kept beside it.
-        assert len(cache.stored_keys()) == count + 1
+        # and the edits' changes to the site's record and to the index of brief files are
+        # kept beside them.
+        assert len(cache.stored_keys()) == count + 2
     finally:
         cache.close()
     assert database.exists()
@@ -807,3 +808,62 @@ def test_title_edits_store_the_rows_they_changed_not_the_whole_listing(
 
     assert full_builds == ["edit", "full"] * 3  # each edit, then the cold build it is held to
     assert "Listing" not in stored and "RecordChanges" in stored
+
+
+# -------------------------------------------------------------- the index of brief files
+
+
+@pytest.fixture
+def stored_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The cache keys each build stores."""
+    stored: list[str] = []
+    real = Cache.put_many
+
+    def recording(self, items):  # type: ignore[no-untyped-def]
+        stored.extend(items)
+        return real(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", recording)
+    return stored
+
+
+def test_an_edit_stores_the_index_entries_it_changed_and_the_next_build_trusts_them(
+    tmp_path, reads, monkeypatch, stored_keys
+):
+    whole, changes = (pipeline.entry_key(k) for k in (pipeline.FILE_INDEX, pipeline.FILE_CHANGES))
+    site = make(tmp_path / "s")
+    a_minute_later(monkeypatch)
+    rebuild(site)
+    assert whole in stored_keys
+    stored_keys.clear()
+    reads.clear()
+
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+    rebuild(site)
+    assert reads == ["a.md"]
+    assert changes in stored_keys and whole not in stored_keys  # a few entries, not all
+    reads.clear()
+    (site / "briefs" / "b.md").write_text(brief("Beta", body="Other text."))
+    rebuild(site)
+
+    assert reads == ["b.md"]  # a.md is vouched for by the changes the last build stored
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_files_written_just_before_a_build_are_trusted_once_they_settle(
+    tmp_path, reads, monkeypatch
+):
+    site = make(tmp_path / "s")
+    rebuild(site)  # every brief was written moments ago: none can be trusted by its stamp
+    a_minute_later(monkeypatch)
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+    reads.clear()
+    rebuild(site)  # so each is read again, and is now known to be settled
+    assert sorted(reads) == ["a.md", "b.md", "c.md", "d.md"]
+    reads.clear()
+
+    (site / "briefs" / "c.md").write_text(brief("C", body="Other text."))
+    rebuild(site)
+
+    assert reads == ["c.md"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")

@@ -867,3 +867,17 @@ def test_files_written_just_before_a_build_are_trusted_once_they_settle(
 
     assert reads == ["c.md"]
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_titles_and_a_body_edited_together_take_the_edit_path(tmp_path, full_builds):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+
+    retitle(site / "briefs" / "c.md", "Aardvark")  # moves first in its day
+    retitle(site / "briefs" / "a.md", "Zulu")  # moves last
+    (site / "briefs" / "b.md").write_text(brief("Beta", body="New text."))
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")

@@ -48,9 +48,11 @@ def brief_text(index: int, count: int, title: str | None = None) -> str:
     month, day = 1 + index % 12, 1 + index % 28
     topics = rng.sample(TOPICS, 3)
     other = [(index + step) % count for step in (1, 7, 31)]
+    # Drawn whether or not a title is given, so a retitled brief differs in its title alone.
+    own_title = f"Brief {index}, " + _sentence(rng, 6).rstrip(".")
     lines = [
         "---",
-        f"title: {title or f'Brief {index}, ' + _sentence(rng, 6).rstrip('.')}",
+        f"title: {title or own_title}",
         f"date: {year}-{month:02d}-{day:02d}",
         f"summary: {_sentence(rng, 24)}",
         f"number: QB-{year}-{index:05d}",

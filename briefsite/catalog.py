@@ -107,15 +107,29 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     ordered = tuple(sorted(briefs, key=listing_order))
     problems = _slug_collisions(ordered)
     problems += _topic_collisions(ordered)
+    return index_catalog(ordered), problems
+
+
+def index_catalog(ordered: tuple[Brief, ...]) -> Catalog:
+    """The catalog of briefs already in `listing_order` (not checked again for collisions).
+
+    A build that changed one brief's title knows every other brief's place already: it
+    moves that one and indexes the list again, without sorting ten thousand briefs or
+    checking slugs and topic names that did not change (`incremental`).
+    """
+    slugs: dict[str, str] = {}  # topic name -> slug: a few dozen names, each met thousands of times
     by_topic: dict[str, list[Brief]] = defaultdict(list)
     names: dict[str, str] = {}
     by_year: dict[int, list[Brief]] = defaultdict(list)
     for brief in ordered:
+        for name in brief.topics:
+            if name not in slugs:
+                slugs[name] = topic_slug(name)
         # A brief listing one topic twice (or two spellings of it) is filed once.
-        for slug in dict.fromkeys(topic_slug(name) for name in brief.topics):
+        for slug in dict.fromkeys(slugs[name] for name in brief.topics):
             by_topic[slug].append(brief)
         for name in brief.topics:
-            names.setdefault(topic_slug(name), name)
+            names.setdefault(slugs[name], name)
         by_year[brief.date.year].append(brief)
     topics = tuple(
         Topic(names[slug], slug, urls.topic_path(slug), tuple(items))
@@ -126,14 +140,13 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     for topic in topics:
         for brief in topic.briefs:
             topics_of[brief.slug].append(topic)
-    catalog = Catalog(
+    return Catalog(
         briefs=ordered,
         by_source={nfc(b.source_path): b for b in ordered},
         topics=topics,
         years=years,
         topics_by_slug={slug: tuple(found) for slug, found in topics_of.items()},
     )
-    return catalog, problems
 
 
 def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:

@@ -64,11 +64,19 @@ def build_feeds(config: SiteConfig, catalog: Catalog) -> list[Output]:
 
 def _feed(config: SiteConfig, listing: str, title: str, briefs: Sequence[Brief]) -> Output:
     """The feed of one list of briefs, whose page is at `listing`."""
-    from xml.sax.saxutils import escape, quoteattr  # loads urllib.request: only when used
-
     entries = feed_entries(briefs)
     # With no current brief (every one withdrawn), the list itself last changed when they did.
     newest = max((b.last_modified for b in entries or briefs), default=NO_DATE)
+    return feed(config, listing, title, entries, newest)
+
+
+def feed(
+    config: SiteConfig, listing: str, title: str, entries: Sequence[Brief], newest: dt.date
+) -> Output:
+    """A feed of `entries` (as `feed_entries` chose them), last changed on `newest`, for the
+    list at `listing`; an edit that changed an entry's title makes it again with this."""
+    from xml.sax.saxutils import escape, quoteattr  # loads urllib.request: only when used
+
     page = urls.absolute(listing, config.base_url)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',

@@ -18,26 +18,68 @@ same build but for those bodies:
 - the settings, this run's choices, today, the templates, git's HEAD, the code and the set of
   brief files are all as recorded (`setting`);
 - each changed file is still a published brief whose front matter (its whole `Brief`) is
-  equal to the recorded one, so the catalog, every listing and every other page are too;
+  equal to the recorded one, so the catalog, every listing and every other page are too
+  (or differs in its title or summary alone: below);
 - the recorded build found no problem with links, and none of the changed briefs' links, nor
   any recorded link to an anchor in them, would give one now;
 - every other file the recorded build wrote is still in the output folder, as written.
 
-Anything else (a title, a topic, a date, a new or deleted brief, a broken link) is built by
-the full path, whose results these must equal byte for byte (tests/test_incremental.py
+The next most common edit is a title (or a summary): the text that lists show. Its front
+matter differs from the recorded one in those alone, so no check of the whole site can
+change (addresses, topics, dates and replacements are as they were), but more pages show it:
+the archive and topic pages that list the brief, the home page when it is among the latest,
+the pages of briefs that name it as related or as their replacement, the feed. And a title is
+the last tie-break of the order, after the date and the report number: the brief can move
+within its day, moving the briefs it passes by one place (over page breaks), changing which
+briefs are related to which (ties go to the first listed) and the sitemap's order. The record
+keeps a `Listing` for this: every brief's listed fields and the order of the archive and of
+each topic, stored by the full build; the rows an edit changes travel with the record's
+changes (`SiteRecord.relisted`), not in a new listing's megabytes. The edit path moves the
+edited briefs in it, makes exactly the list pages that
+can differ (`relisted_pages`, by the functions `pages.listing_pages` makes every list page
+with), renders the brief pages that show what changed, makes the feed again, and, only when
+the order changed, works out related briefs and the sitemap from a `Catalog` of the listing.
+It knows every file the full build writes from the listing (list and brief pages, the feed,
+the sitemap) and the record (`SiteRecord.fixed`: the theme's files); a file it does not know
+(a new kind of output) sends the build the full way.
+
+Anything else (a topic, a date, a report number, a new or deleted brief, a broken link) is
+built by the full path, whose results these must equal byte for byte (tests/test_incremental.py
 compares the two over random sequences of edits). A new output made from briefs' bodies
-(a search index, say) must be made here too, or the edit path would leave it stale: each
-brief's Markdown copy (`opendata`) is, with the other files beside its page.
+(a search index, say) must be made on the edit path too, or it would be left stale: each
+brief's Markdown copy (`opendata`) is, with the other files beside its page, and so is the
+search index. One made from front matter is safe (the path does not know it, and goes the
+full way) until the edit path makes it too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, NamedTuple
+import datetime as dt
+import heapq
+from bisect import insort
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .catalog import nfc
-from .pages import TopicLink
+from . import urls
+from .brief import Brief
+from .catalog import Catalog, index_catalog, listing_order, nfc
+from .config import SiteConfig
+from .pages import (
+    BriefSummary,
+    FeedLink,
+    Page,
+    Pagination,
+    TopicLink,
+    TopicSummary,
+    archive_page,
+    home_page,
+    paginate,
+    topic_feed,
+    topic_page,
+    year_links,
+)
 from .problems import Problem
 from .selection import HeldBack
 
@@ -72,6 +114,13 @@ class SiteRecord:
     build_key: str = ""  # the cache key of its `BuildRecord`, replaced by the next build
     token: str = ""  # names this record as stored, for the `RecordChanges` made on top of it
     held: tuple[HeldBack, ...] = ()  # the valid briefs it left out: an edit leaves out the same
+    listing: str = ""  # the cache key of its `Listing`, for an edit of titles
+    # The rows of that listing that edits of titles changed since it was stored, by slug:
+    # a few, carried with the record instead of writing the listing's megabytes again.
+    relisted: Mapping[str, ListedRow] = field(default_factory=dict)
+    # The files it wrote that no brief's front matter shapes (the theme's assets): an edit of
+    # titles keeps them. Any other file it cannot make again sends such an edit the full way.
+    fixed: frozenset[str] = frozenset()
 
     def __getstate__(self) -> dict[str, object]:
         """Pickled with each brief's state as a plain tuple: a large site's record is read
@@ -124,6 +173,7 @@ class RecordChanges:
     outputs: Mapping[str, str]
     setting: bytes
     build_key: str
+    relisted: Mapping[str, ListedRow] = field(default_factory=dict)  # all since the record
 
     def apply(self, record: SiteRecord) -> SiteRecord:
         """The record with these changes made."""
@@ -133,7 +183,227 @@ class RecordChanges:
             outputs={**record.outputs, **self.outputs},
             setting=self.setting,
             build_key=self.build_key,
+            relisted={**record.relisted, **self.relisted},
         )
 
 
 MAX_CHANGES = 256  # brief states kept as changes before the whole record is written again
+
+
+# The fields of a `Brief` that lists, related briefs, the feed and the sitemap read (and the
+# catalog, to order and file it): a `Listing` keeps these of each brief, and nothing else.
+_LISTED = (
+    "source_path",
+    "slug",
+    "lang",
+    "title",
+    "date",
+    "summary",
+    "number",
+    "topics",
+    "region",
+    "issuing_body",
+    "status",
+    "expires",
+    "withdrawn",
+    "superseded_by",
+    "authors",  # the feeds
+    "updates",  # `Brief.last_modified`, for the feeds
+    "aliases",  # the redirect pages, which show the title
+)
+_SUPERSEDED_BY = _LISTED.index("superseded_by")
+_WITHDRAWN = _LISTED.index("withdrawn")
+_ALIASES = _LISTED.index("aliases")
+# Dates are kept as day numbers (`date.toordinal`): ten thousand rows load several times
+# faster without a `date` object each to make.
+_DATES = tuple(_LISTED.index(name) for name in ("date", "expires"))
+ListedRow = tuple[Any, ...]  # `_LISTED`'s values (dates as day numbers), then the last change
+ListedTopic = tuple[str, str, tuple[str, ...]]  # name as written, address, its briefs' slugs
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Every published brief as the pages that list it see it, in listing order.
+
+    A title shows on more pages than its brief's own: the archive and topic pages that list
+    it, the home page, the pages of briefs that name it as related or as their replacement,
+    the feed; and, as the last tie-break of the order (after the date and the report number),
+    it can move its brief within its day, which changes the pages around it and the
+    sitemap's order. Working those out takes every brief's front matter, which the record
+    does not keep and which ten thousand cached briefs take seconds to load. This is that
+    front matter alone, a few fields a brief (`_LISTED`, and its `last_modified` for the
+    feeds), with the order of the archive and of each topic, kept as plain tuples beside
+    the record: an edit makes views (`BriefSummary`) of the few briefs its pages show, and a
+    `Catalog` of all of them only when the order changed.
+    """
+
+    slugs: tuple[str, ...]  # in listing order
+    rows: Mapping[str, ListedRow]  # by slug
+    topics: tuple[ListedTopic, ...]  # in the catalog's order of topics
+    years: tuple[tuple[int, int], ...]  # (year, how many briefs it has), newest first
+
+    @classmethod
+    def of(cls, catalog: Catalog) -> Listing:
+        """The listing of a build's catalog."""
+        return cls(
+            tuple(b.slug for b in catalog.briefs),
+            {b.slug: listed_row(b) for b in catalog.briefs},
+            tuple((t.name, t.path, tuple(b.slug for b in t.briefs)) for t in catalog.topics),
+            tuple((year.year, len(year.briefs)) for year in catalog.years),
+        )
+
+    def brief(self, slug: str) -> Brief:
+        """A brief with its listed fields only (the others empty)."""
+        return listed_brief(self.rows[slug])
+
+    def feed_entries(self, slugs: Sequence[str], size: int) -> list[str]:
+        """The `size` briefs a feed of these briefs (in listing order) holds, as
+        `feeds.feed_entries` chooses them, from the rows alone: ten thousand briefs need not
+        be made to find the fifty newest."""
+        current = [
+            (-row[-1], index, slug)
+            for index, slug in enumerate(slugs)
+            if (row := self.rows[slug])[_WITHDRAWN] is None and row[_SUPERSEDED_BY] is None
+        ]
+        return [slug for _, _, slug in heapq.nsmallest(size, current)]
+
+    def aliases(self) -> Iterator[tuple[str, str]]:
+        """Each old address (`aliases`) with the slug of the brief it leads to."""
+        for slug, row in self.rows.items():
+            for alias in row[_ALIASES]:
+                yield alias, slug
+
+    def superseded_by(self, slug: str) -> str | None:
+        """The file a brief names as its replacement, as written."""
+        value: str | None = self.rows[slug][_SUPERSEDED_BY]
+        return value
+
+    def catalog(self) -> Catalog:
+        """The catalog of all its briefs, as the build that listed them made it."""
+        return index_catalog(tuple(self.brief(slug) for slug in self.slugs))
+
+    def latest(self, count: int) -> tuple[str, ...]:
+        """The newest `count` briefs still current, as the home page lists them."""
+        return tuple(islice((s for s in self.slugs if not self.brief(s).retired), count))
+
+    def list_pages(self, size: int) -> list[str]:
+        """The addresses of the pages `pages.listing_pages` makes of these briefs (`size` to
+        a page of a list), without making them."""
+        found = [urls.HOME, urls.TOPICS, urls.NOT_FOUND]
+        for first, count in [(urls.ARCHIVE, len(self.slugs))] + [
+            (path, len(slugs)) for _, path, slugs in self.topics
+        ]:
+            found += [urls.list_page(first, n) for n in range(1, max(1, -(-count // size)) + 1)]
+        return found
+
+    def relisted(self, edited: Sequence[Brief]) -> tuple[Listing, dict[str, ListedRow]]:
+        """The listing with some briefs' listed text (title, summary) changed, the rest of
+        their front matter (and their last change) as it was; and their new rows."""
+        rows = {b.slug: listed_row(b) for b in edited}
+        return self.with_rows(rows), rows
+
+    def with_rows(self, changed: Mapping[str, ListedRow]) -> Listing:
+        """The listing with some briefs' rows replaced by rows that differ in listed text
+        alone. Every other brief keeps its place, and each of these goes where the order
+        now puts it: a title decides only among briefs of one day and one report number, so
+        a brief can move, but only within that group."""
+        if not changed:
+            return self
+        rows = {**self.rows, **changed}
+        moved = frozenset(changed)
+
+        def placed(slugs: tuple[str, ...]) -> tuple[str, ...]:
+            if moved.isdisjoint(slugs):
+                return slugs
+            order = [slug for slug in slugs if slug not in moved]
+            for slug in sorted(moved.intersection(slugs)):
+                insort(order, slug, key=lambda s: listing_order(listed_brief(rows[s])))
+            return tuple(order)
+
+        topics = tuple((name, path, placed(slugs)) for name, path, slugs in self.topics)
+        return Listing(placed(self.slugs), rows, topics, self.years)
+
+
+def listed_row(brief: Brief) -> ListedRow:
+    """A brief's row of a `Listing`."""
+    row: list[Any] = [getattr(brief, name) for name in _LISTED]
+    for index in _DATES:
+        row[index] = None if row[index] is None else row[index].toordinal()
+    return (*row, brief.last_modified.toordinal())
+
+
+def listed_brief(row: ListedRow) -> Brief:
+    """A `Listing`'s row as a `Brief` holding the listed fields only."""
+    values = dict(zip(_LISTED, row, strict=False))
+    for index in _DATES:
+        if row[index] is not None:
+            values[_LISTED[index]] = dt.date.fromordinal(row[index])
+    return Brief(**values, body_markdown="", body_line=0)
+
+
+class Summaries(dict[str, BriefSummary]):
+    """What lists show of a listing's briefs, by slug, each made once when first asked for
+    (a page shows dozens; the site has thousands)."""
+
+    def __init__(self, listing: Listing) -> None:
+        super().__init__()
+        self.listing = listing
+
+    def __missing__(self, slug: str) -> BriefSummary:
+        made = self[slug] = BriefSummary.of(self.listing.brief(slug))
+        return made
+
+
+def relisted_pages(
+    before: Listing, after: Listing, edited: frozenset[str], config: SiteConfig
+) -> tuple[list[Page], Summaries]:
+    """The list pages that show one of the `edited` briefs, before or after the edit, or
+    whose briefs moved with it: exactly those of `listing_pages` that can differ between
+    the two listings, made as `listing_pages` makes them (`config` as `reader_settings` gives
+    it). Also the views made for them, for the other pages of the same build."""
+    from .typography import typeset  # loads Markdown: only where pages are made
+
+    shown = Summaries(after)
+    size, lang, total = config.page_size, config.language, len(after.slugs)
+    pages = []
+    site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
+    latest = after.latest(config.latest_count)
+    if not edited.isdisjoint((*before.latest(config.latest_count), *latest)):
+        topic_list = tuple(
+            TopicSummary(typeset(name), path, len(slugs)) for name, path, slugs in after.topics
+        )
+        years = year_links(after.years, size)
+        pages.append(home_page(config, tuple(shown[s] for s in latest), total, topic_list, years))
+    for pagination, part in _moved(urls.ARCHIVE, before.slugs, after.slugs, edited, size):
+        pages.append(
+            archive_page(
+                pagination, tuple(shown[s] for s in after.slugs[part]), total, lang, site_feed
+            )
+        )
+    for (name, path, old), (_, _, new) in zip(before.topics, after.topics, strict=True):
+        for pagination, part in _moved(path, old, new, edited, size):
+            pages.append(
+                topic_page(
+                    typeset(name),
+                    path,
+                    len(new),
+                    pagination,
+                    tuple(shown[s] for s in new[part]),
+                    lang,
+                    topic_feed(config, typeset(name), path),
+                )
+            )
+    return pages, shown
+
+
+def _moved(
+    first: str, old: tuple[str, ...], new: tuple[str, ...], edited: frozenset[str], size: int
+) -> list[tuple[Pagination, slice]]:
+    """The pages of a list (`paginate`) that show an edited brief before or after, or any
+    brief between its two places (which moved by one)."""
+    places = [(old.index(slug), new.index(slug)) for slug in edited.intersection(new)]
+    if not places:
+        return []
+    pages = paginate(first, len(new), size)
+    numbers = {n for i, j in places for n in range(min(i, j) // size, max(i, j) // size + 1)}
+    return [pages[n] for n in sorted(numbers)]

@@ -31,7 +31,15 @@ import markdown
 import nh3
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
+from markdown.extensions.abbr import AbbrExtension
+from markdown.extensions.admonition import AdmonitionExtension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.def_list import DefListExtension
 from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
@@ -581,28 +589,27 @@ class Markup:
     def __init__(self, raw_html: str = "sanitize", lang: str = "en") -> None:
         self.raw_html = raw_html
         self.job: _Job | None = None
+        # Extensions as objects, not by name: a name is looked up among the entry points of
+        # every installed distribution (importing `importlib.metadata` and reading each
+        # one's metadata, a tenth of a second in every process that makes a renderer, such
+        # as the worker an edit build forks), and any installed package could register one.
         self.md = markdown.Markdown(
             extensions=[
-                "tables",
-                "footnotes",
-                "toc",
-                "fenced_code",
-                "codehilite",
-                "abbr",
-                "def_list",
-                "admonition",
+                TableExtension(),
+                FootnoteExtension(
+                    BACKLINK_TEXT="Back to text" if lang == "en" else "返回正文",
+                    BACKLINK_TITLE="Back to the place in the text that refers to note %d",
+                ),
+                TocExtension(toc_depth="2-3"),
+                FencedCodeExtension(),
+                CodeHiliteExtension(css_class=HIGHLIGHT_CLASS, guess_lang=False),
+                AbbrExtension(),
+                DefListExtension(),
+                AdmonitionExtension(),
                 TypographyExtension(),  # `smarty`'s output, a fraction of its cost
-                "sane_lists",
+                SaneListExtension(),
                 _BriefExtension(self),
             ],
-            extension_configs={
-                "toc": {"toc_depth": "2-3"},
-                "codehilite": {"css_class": HIGHLIGHT_CLASS, "guess_lang": False},
-                "footnotes": {
-                    "BACKLINK_TEXT": "Back to text" if lang == "en" else "返回正文",
-                    "BACKLINK_TITLE": "Back to the place in the text that refers to note %d",
-                },
-            },
             output_format="html",
         )
         if raw_html == "escape":

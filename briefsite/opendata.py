@@ -162,6 +162,30 @@ def briefs_json(config: SiteConfig, entries: Iterable[str]) -> Output:
     return Output(urls.BRIEFS_DATA, text.encode("utf-8"))
 
 
+def briefs_json_again(
+    config: SiteConfig, published: bytes, order: Sequence[str], changed: Mapping[str, str]
+) -> Output | None:
+    """`briefs.json` as `published` holds it (the briefs `order` names, in that order), with
+    the entries of the briefs in `changed` (`record_json`s by slug) put in the place of theirs:
+    an edit of a few titles changes a few lines of a file that holds every brief, which the
+    edit path does not load. None when `published` is not that file exactly (the framing
+    made again from its own entries must give back its bytes)."""
+    lines = published.decode("utf-8", "surrogateescape").split("\n")
+    entries = []
+    for index, slug in enumerate(order):
+        line = lines[4 + index] if 4 + index < len(lines) else ""
+        entry = line.removeprefix("    ")
+        if index < len(order) - 1:
+            entry = entry.removesuffix(",")
+        if not entry.startswith('{"slug": ' + json.dumps(slug, ensure_ascii=False) + ","):
+            return None
+        entries.append(entry)
+    if briefs_json(config, entries).data != published:
+        return None
+    now = [changed.get(slug, entry) for slug, entry in zip(order, entries, strict=True)]
+    return briefs_json(config, now)
+
+
 # A cell a spreadsheet reads as a formula (OWASP's "CSV injection"): =, +, - and @ start
 # one, and tab and carriage return are read past before it.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -483,6 +483,10 @@ def _scan(
     Paths are plain strings: at ten thousand pages, a `Path` per entry costs more than the
     listing itself."""
     taken = clock_ns()
+    if known is not None and known.folders:
+        settled = _scan_settled(os.fspath(folder), known, seen, taken)
+        if settled is not None:
+            return settled
     stamps = known.folders if known else {}
     trusted_before = known.taken - RACY_NS if known else 0
     files_in: dict[str, list[tuple[str, Listed]]] = {}
@@ -531,6 +535,68 @@ def _scan(
             elif path != MARKER:
                 entries[path] = item.stat(follow_symlinks=False)
     return _Found(entries, tuple(sorted(empty)), frozenset(found), seen_stamps, taken)
+
+
+def _scan_settled(
+    base: str, known: Manifest, seen: Mapping[int, os.stat_result], taken: int
+) -> _Found | None:
+    """`_scan` when the folders below the top one are the folders `known` stamped, as after
+    most builds: the same answer without walking the tree. Each folder is looked at once
+    (`lstat`); one whose stamp is as recorded (and was settled) holds the names it held, and
+    its files are looked at as `_trusted_names` does; any other is listed (never through a
+    link). None when a folder is gone or is no longer a folder, a file of a trusted folder is
+    gone, or a listed folder holds a folder `known` did not stamp: then the tree is walked.
+
+    The top folder is listed: it holds the names of the folders below it."""
+    trusted_before = known.taken - RACY_NS
+    stamps = known.folders
+    entries: dict[str, os.stat_result] = {}
+    listed: dict[str, bool] = {}  # the folders listed: whether each was empty
+    with os.scandir(base) as listing:
+        for item in listing:
+            if item.is_dir(follow_symlinks=False):
+                if item.name not in stamps:
+                    return None
+            elif item.name != MARKER:
+                entries[item.name] = item.stat(follow_symlinks=False)
+    lstat = os.lstat
+    seen_stamps: dict[str, FolderStamp] = {}
+    holding: set[str] = set()  # the folders that hold something `known` recorded
+    try:
+        for path, stamp in stamps.items():
+            status = lstat(f"{base}/{path}")
+            now = seen_stamps[path] = (status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+            parent = path.rpartition("/")[0]
+            if parent and parent not in stamps:
+                return None  # a folder the manifest did not stamp: walk the tree
+            holding.add(parent)
+            if now == stamp and max(now[0], now[1]) < trusted_before:
+                continue
+            if not stat.S_ISDIR(status.st_mode):
+                return None  # now a link or a file: never listed through
+            with os.scandir(f"{base}/{path}") as listing:
+                items = list(listing)
+            for item in items:
+                name = f"{path}/{item.name}"
+                if item.is_dir(follow_symlinks=False):
+                    if name not in stamps:
+                        return None
+                else:
+                    entries[name] = item.stat(follow_symlinks=False)
+            listed[path] = not items
+        for path, recorded in known.files.items():
+            parent = path.rpartition("/")[0]
+            if not parent:
+                continue  # in the top folder, which was listed
+            if parent not in stamps:
+                return None
+            holding.add(parent)
+            if parent not in listed:
+                entries[path] = seen.get(recorded.inode) or lstat(f"{base}/{path}")
+    except OSError:  # gone, or changed while we looked: the walk finds what is there
+        return None
+    empty = tuple(sorted(path for path in stamps if listed.get(path, path not in holding)))
+    return _Found(entries, empty, frozenset(stamps), seen_stamps, taken)
 
 
 def _trusted_names(
@@ -586,11 +652,16 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
             "elsewhere); choose an empty or new folder with --output, or empty it yourself"
         )
     listed = manifest.files if manifest else {}
-    ours = {
-        path: item
-        for path, item in listed.items()
-        if path in found.entries and _still_ours(folder, path, found.entries[path], item)
-    }
+    ours = {}
+    entries = found.entries
+    for path, item in listed.items():
+        entry = entries.get(path)
+        if entry is None:
+            continue
+        # Most files are as written (`_untouched`, a regular file): said here without a call.
+        as_written = (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
+        if (as_written and stat.S_ISREG(entry.st_mode)) or _still_ours(folder, path, entry, item):
+            ours[path] = item
     link = {
         path: ours[path] for path in wanted if path in ours and ours[path].sha256 == hashes[path]
     }
@@ -623,6 +694,19 @@ def published_hashes(folder: Path) -> dict[str, str]:
         return _published_hashes(Path(os.path.abspath(folder)))
 
 
+def published(folder: Path, path: str, digest: str) -> bytes | None:
+    """A file's bytes as the output folder holds it, when they are still the bytes a build
+    wrote there (`digest`), for a build that makes a file again from it; never read through
+    a symbolic link. None otherwise."""
+    try:
+        fd = os.open(folder / path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
+        data = file.read()
+    return data if hashlib.sha256(data).hexdigest() == digest else None
+
+
 def _published_hashes(folder: Path) -> dict[str, str]:
     """`published_hashes`, for a folder given as an absolute path."""
     if folder.is_symlink() or not folder.is_dir():
@@ -633,13 +717,17 @@ def _published_hashes(folder: Path) -> dict[str, str]:
     found = {}
     looked: dict[int, os.stat_result] = {}
     base = str(folder) + os.sep  # plain strings: ten thousand Path objects cost a third of a second
+    lstat, regular = os.lstat, stat.S_ISREG
     for path, item in manifest.files.items():
         try:
-            status = os.lstat(base + path)
+            status = lstat(base + path)
         except OSError:
             continue
         looked[status.st_ino] = status
-        if _is_regular(status) and _untouched(status, item):
+        # `_untouched` and `_is_regular`, said here: this runs for every file of the site.
+        if (status.st_size, status.st_mtime_ns, status.st_ino) == item[1:] and regular(
+            status.st_mode
+        ):
             found[path] = item.sha256
     _LOOKED.clear()
     _LOOKED[str(folder)] = (manifest, looked)
@@ -713,6 +801,18 @@ def _refuse_clashes(
             f"{folder}: the new site needs the place of {shown}{more}; briefsite never "
             "overwrites files it did not write: move them out of the folder, then build again"
         )
+
+
+def _folders_above(paths: Iterable[str]) -> set[str]:
+    """Every folder above any of `paths` ('a/b/c' gives 'a' and 'a/b'), as `_ancestors` of
+    each, each folder's parents looked for once: ten thousand pages have as many folders."""
+    found: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def _ancestors(path: str) -> list[str]:
@@ -808,16 +908,21 @@ def _update(
     found = _scan(new, manifest, plan.live)
     reused: dict[str, Listed] = {}
     touched: set[str] = set()  # folders whose entries change: their stamps are taken again
+    hashes = plan.hashes
     for path, entry in found.entries.items():
         item = listed.get(path)
-        unchanged = item is not None and _is_regular(entry) and _untouched(entry, item)
-        if item and unchanged and plan.hashes.get(path) == item.sha256:
+        # Reused when still as written (`_untouched`, a regular file) and wanted as it is.
+        if (
+            item is not None
+            and (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
+            and stat.S_ISREG(entry.st_mode)
+            and hashes.get(path) == item.sha256
+        ):
             reused[path] = item
         else:
             os.unlink(new / path)
             touched.add(posixpath.dirname(path))
-    needed = {a for p in (*plan.hashes, *plan.kept) for a in _ancestors(p)}
-    needed.update(f for k in plan.kept_folders for f in (*_ancestors(k), k))
+    needed = _folders_above((*plan.hashes, *plan.kept, *(f"{k}/" for k in plan.kept_folders)))
     present = set(found.folders)  # files were removed since, but no folder
     for path in sorted(present - needed, key=lambda p: -p.count("/")):
         os.rmdir(new / path)  # deepest first; nothing of the next site was in them
@@ -858,12 +963,11 @@ def _fill(
         listed[path] = Listed(
             plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
         )
-    for path, item in sorted(plan.link.items()):
-        if path not in reused:
-            _parents(new, path, made)
-            _carry(folder / path, new / path, folder / path)
-            touched.add(posixpath.dirname(path))
-            listed[path] = item
+    for path in sorted(plan.link.keys() - reused.keys()):
+        _parents(new, path, made)
+        _carry(folder / path, new / path, folder / path)
+        touched.add(posixpath.dirname(path))
+        listed[path] = plan.link[path]
     # Each folder's stamp, now that our files are in: taken again where this build changed
     # it (new folders, and those their files or folders were added to).
     touched |= {posixpath.dirname(f) for f in made - existed}
@@ -874,12 +978,7 @@ def _fill(
         if stamp is None:
             stamp = stamp_of(os.lstat(f"{base}/{path}"))
         folder_stamps[path] = stamp
-    manifest = Manifest(
-        folders.identity(new),
-        {p: listed[p] for p in sorted(listed)},
-        folder_stamps,
-        stamps.taken,
-    )
+    manifest = Manifest(folders.identity(new), listed, folder_stamps, stamps.taken)
     temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
     _create(temp, manifest.to_bytes(), folder / MARKER)
     os.replace(temp, new / MARKER)

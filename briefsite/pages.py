@@ -56,6 +56,12 @@ def topic_feed_title(site_title: str, topic_name: str) -> str:
     return f"{site_title}: {topic_name}"
 
 
+def topic_feed(config: SiteConfig, name: str, path: str) -> FeedLink:
+    """The link to a topic's feed from its pages; `name` typeset, `config` as
+    `reader_settings` gives it."""
+    return FeedLink(urls.feed_path(path), topic_feed_title(config.title, name))
+
+
 @dataclass(frozen=True)
 class Page:
     """One HTML page to render: its address, template, and the values the template may use."""
@@ -287,82 +293,219 @@ def build_pages(
 ) -> tuple[Page, ...]:
     """Every page of the site, in a fixed order. `related` is `related_briefs(catalog)`, when
     the caller has it already. `config` is as `reader_settings` gives it."""
-    from .typography import typeset  # loads Markdown: only where pages are made
-
-    lang = config.language
-    summaries = {brief.slug: BriefSummary.of(brief) for brief in catalog.briefs}
-    # Topic names are kept as written in briefs (they are keys: a topic's address is made
-    # from its name); readers see them typeset, once per build.
-    names = {t.path: typeset(t.name) for t in catalog.topics}
-    topics = tuple(
-        TopicListing(names[t.path], t.path, tuple(summaries[b.slug] for b in t.briefs))
-        for t in catalog.topics
-    )
-    topic_list = tuple(TopicSummary(t.name, t.path, len(t.briefs)) for t in topics)
+    summaries = brief_summaries(catalog)
     related = related_briefs(catalog) if related is None else related
-    links = {t.path: TopicLink(t.name, t.path) for t in topics}  # one each: digested once
-    site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
-    archive = _archive_pages(catalog, summaries, config.page_size, lang, site_feed)
-    latest = _latest(catalog, summaries, config.latest_count)
-    pages: list[Page] = [
-        Page(
-            path=urls.HOME,
-            template="home.html",
-            title=config.title,
-            description=config.description or config.title,
-            lang=lang,
-            lists=tuple(b.path for b in latest),
-            feed=site_feed,
-            context=_context(
-                latest=latest,
-                total=len(catalog.briefs),
-                topics=main_topics(topic_list, config.main_topic_count),
-                topic_total=len(topic_list),
-                years=_year_links(catalog, config.page_size),
-            ),
-        ),
-        *archive,
-        Page(
-            path=urls.TOPICS,
-            template="topics.html",
-            title="Topics",
-            description="Briefs grouped by topic.",
-            lang=lang,
-            context=_context(topics=topic_list),
-            breadcrumbs=(HOME_CRUMB,),
-        ),
-        Page(
-            path=urls.NOT_FOUND,
-            template="404.html",
-            title="Page not found",
-            description="There is no page at this address.",
-            lang=lang,
-            noindex=True,
-            root_relative=True,
-        ),
-    ]
-    for topic in topics:
-        feed = FeedLink(urls.feed_path(topic.path), topic_feed_title(config.title, topic.name))
-        pages.extend(_topic_pages(topic, config.page_size, lang, feed))
+    links = topic_links(catalog)
+    pages = listing_pages(config, catalog, summaries)
     pages.extend(
-        _brief_page(
-            rendered[b.slug],
-            tuple(links[t.path] for t in catalog.topics_of(b)),
-            tuple(summaries[slug] for slug in related.get(b.slug, ())),
-            config,
-            _replacement(b, catalog, summaries),
-        )
+        listed_brief_page(b, rendered[b.slug], catalog, summaries, related, links, config)
         for b in catalog.briefs
     )
     return tuple(pages)
 
 
-def _latest(
-    catalog: Catalog, summaries: Mapping[str, BriefSummary], count: int
-) -> tuple[BriefSummary, ...]:
-    """The newest briefs still current: a withdrawn or replaced brief is not news."""
+def brief_summaries(catalog: Catalog) -> dict[str, BriefSummary]:
+    """What every listing shows of each brief, by slug."""
+    return {brief.slug: BriefSummary.of(brief) for brief in catalog.briefs}
+
+
+def topic_links(catalog: Catalog) -> dict[str, TopicLink]:
+    """Each topic as brief pages name it, by its address: one each, so digested once.
+
+    Topic names are kept as written in briefs (they are keys: a topic's address is made from
+    its name); readers see them typeset, once per build.
+    """
+    from .typography import typeset  # loads Markdown: only where pages are made
+
+    return {t.path: TopicLink(typeset(t.name), t.path) for t in catalog.topics}
+
+
+def listing_pages(
+    config: SiteConfig, catalog: Catalog, summaries: Mapping[str, BriefSummary]
+) -> list[Page]:
+    """Every page but the briefs' own, in `build_pages`' order: the home page, the archive,
+    the topics, the page for missing addresses and each topic's list. They show views of
+    front matter alone (`BriefSummary`), never a body. Each is made by one function of what
+    it shows (`home_page`, `archive_page`, `topic_page`), which a build that changed a few
+    titles calls for the pages that show them (`incremental`)."""
+    lang, size = config.language, config.page_size
+    links = topic_links(catalog)
+    topic_list = tuple(
+        TopicSummary(links[t.path].name, t.path, len(t.briefs)) for t in catalog.topics
+    )
     current = (summaries[b.slug] for b in catalog.briefs if not b.retired)
-    return tuple(islice(current, count))
+    site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
+    pages: list[Page] = [
+        home_page(
+            config,
+            tuple(islice(current, config.latest_count)),
+            len(catalog.briefs),
+            topic_list,
+            year_links([(year.year, len(year.briefs)) for year in catalog.years], size),
+        )
+    ]
+    total = len(catalog.briefs)
+    for pagination, part in paginate(urls.ARCHIVE, total, size):
+        shown = tuple(summaries[b.slug] for b in catalog.briefs[part])
+        pages.append(archive_page(pagination, shown, total, lang, site_feed))
+    pages.append(topics_page(topic_list, lang))
+    pages.append(not_found_page(lang))
+    for topic in catalog.topics:
+        name, count = links[topic.path].name, len(topic.briefs)
+        feed = topic_feed(config, name, topic.path)
+        for pagination, part in paginate(topic.path, count, size):
+            shown = tuple(summaries[b.slug] for b in topic.briefs[part])
+            pages.append(topic_page(name, topic.path, count, pagination, shown, lang, feed))
+    return pages
+
+
+def home_page(
+    config: SiteConfig,
+    latest: tuple[BriefSummary, ...],
+    total: int,
+    topic_list: tuple[TopicSummary, ...],
+    years: tuple[YearLink, ...],
+) -> Page:
+    """The home page: the newest briefs still current (`latest`: a withdrawn or replaced
+    brief is not news), how many there are, the main topics and the years."""
+    return Page(
+        path=urls.HOME,
+        template="home.html",
+        title=config.title,
+        description=config.description or config.title,
+        lang=config.language,
+        lists=tuple(b.path for b in latest),
+        feed=FeedLink(urls.feed_path(urls.HOME), config.title),
+        context=_context(
+            latest=latest,
+            total=total,
+            topics=main_topics(topic_list, config.main_topic_count),
+            topic_total=len(topic_list),
+            years=years,
+        ),
+    )
+
+
+def archive_page(
+    pagination: Pagination,
+    shown: tuple[BriefSummary, ...],
+    total: int,
+    lang: str,
+    feed: FeedLink,
+) -> Page:
+    """One page of the archive (every brief, newest first, `page_size` to a page): its
+    briefs in sections by year (a year that goes on over a page break has a section on
+    both)."""
+    by_year: dict[int, list[BriefSummary]] = {}
+    for brief in shown:
+        by_year.setdefault(brief.date.year, []).append(brief)
+    years = tuple(
+        YearListing(year, urls.year_anchor(year), tuple(items)) for year, items in by_year.items()
+    )
+    described = f"All {total} briefs by year of publication"
+    return Page(
+        path=urls.list_page(urls.ARCHIVE, pagination.number),
+        template="archive.html",
+        title=page_label("All briefs", pagination),
+        description=page_label(described, pagination) + ".",
+        lang=lang,
+        context=_context(years=years, total=total, pagination=pagination),
+        breadcrumbs=(HOME_CRUMB,),
+        lists=tuple(b.path for b in shown),
+        feed=feed,
+    )
+
+
+def topics_page(topic_list: tuple[TopicSummary, ...], lang: str) -> Page:
+    """The list of topics, with how many briefs each holds."""
+    return Page(
+        path=urls.TOPICS,
+        template="topics.html",
+        title="Topics",
+        description="Briefs grouped by topic.",
+        lang=lang,
+        context=_context(topics=topic_list),
+        breadcrumbs=(HOME_CRUMB,),
+    )
+
+
+def not_found_page(lang: str) -> Page:
+    """The page served at any address that has none."""
+    return Page(
+        path=urls.NOT_FOUND,
+        template="404.html",
+        title="Page not found",
+        description="There is no page at this address.",
+        lang=lang,
+        noindex=True,
+        root_relative=True,
+    )
+
+
+def topic_page(
+    name: str,
+    path: str,
+    count: int,
+    pagination: Pagination,
+    shown: tuple[BriefSummary, ...],
+    lang: str,
+    feed: FeedLink,
+) -> Page:
+    """One page of a topic's briefs (`count` of them, `page_size` to a page); `name` is
+    typeset, `feed` the topic's (`topic_feed`)."""
+    described = f"{count} brief{'s' if count != 1 else ''} on {name}"
+    return Page(
+        path=urls.list_page(path, pagination.number),
+        template="topic.html",
+        title=page_label(name, pagination),
+        description=page_label(described, pagination) + ".",
+        lang=lang,
+        context=_context(
+            topic=TopicListing(name, path, shown),
+            total=count,
+            pagination=pagination,
+        ),
+        breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
+        lists=tuple(b.path for b in shown),
+        feed=feed,
+    )
+
+
+def year_links(counts: Sequence[tuple[int, int]], size: int) -> tuple[YearLink, ...]:
+    """Each year (with how many briefs it has, newest first), linked to its section on the
+    archive page its newest brief is on."""
+    links = []
+    index = 0  # the place in the archive of the year's first brief
+    for year, count in counts:
+        links.append(YearLink(year, urls.year_path(year, index // size + 1)))
+        index += count
+    return tuple(links)
+
+
+def listed_brief_page(
+    brief: Brief,
+    item: RenderedBrief,
+    catalog: Catalog,
+    summaries: Mapping[str, BriefSummary],
+    related: Mapping[str, tuple[str, ...]],
+    links: Mapping[str, TopicLink],
+    config: SiteConfig,
+) -> Page:
+    """A brief's page as `build_pages` makes it: `brief` is as the catalog holds it (for its
+    topics, related briefs and replacement), `item` its rendered body."""
+    return _brief_page(
+        item,
+        tuple(links[t.path] for t in catalog.topics_of(brief)),
+        tuple(summaries[slug] for slug in related.get(brief.slug, ())),
+        config,
+        _replacement(brief, catalog, summaries),
+    )
+
+
+def stand_in_brief_page(brief: Brief) -> Page:
+    """A brief's page as the sitemap sees it (its address and what the page says of itself),
+    without its body: for a build that lists every page but renders few (`incremental`)."""
+    return Page(**_brief_page_fields(brief))
 
 
 def _replacement(
@@ -373,72 +516,6 @@ def _replacement(
         return None
     found = catalog.by_source.get(link_target_path(brief.source_path, brief.superseded_by))
     return summaries[found.slug] if found is not None else None
-
-
-def _year_links(catalog: Catalog, size: int) -> tuple[YearLink, ...]:
-    """Each year, linked to its section on the archive page its newest brief is on."""
-    links = []
-    index = 0  # the place in the archive of the year's first brief
-    for year in catalog.years:
-        links.append(YearLink(year.year, urls.year_path(year.year, index // size + 1)))
-        index += len(year.briefs)
-    return tuple(links)
-
-
-def _archive_pages(
-    catalog: Catalog,
-    summaries: Mapping[str, BriefSummary],
-    size: int,
-    lang: str,
-    feed: FeedLink,
-) -> Iterator[Page]:
-    """The archive: every brief, newest first, `size` to a page, each page's briefs in
-    sections by year (a year that goes on over a page break has a section on both)."""
-    total = len(catalog.briefs)
-    for pagination, part in paginate(urls.ARCHIVE, total, size):
-        shown = catalog.briefs[part]
-        by_year: dict[int, list[BriefSummary]] = {}
-        for brief in shown:
-            by_year.setdefault(brief.date.year, []).append(summaries[brief.slug])
-        years = tuple(
-            YearListing(year, urls.year_anchor(year), tuple(items))
-            for year, items in by_year.items()
-        )
-        described = f"All {total} briefs by year of publication"
-        yield Page(
-            path=urls.list_page(urls.ARCHIVE, pagination.number),
-            template="archive.html",
-            title=page_label("All briefs", pagination),
-            description=page_label(described, pagination) + ".",
-            lang=lang,
-            context=_context(years=years, total=total, pagination=pagination),
-            breadcrumbs=(HOME_CRUMB,),
-            lists=tuple(b.path for b in shown),
-            feed=feed,
-        )
-
-
-def _topic_pages(topic: TopicListing, size: int, lang: str, feed: FeedLink) -> Iterator[Page]:
-    """The list of briefs under one topic, `size` to a page."""
-    count = len(topic.briefs)
-    described = f"{count} brief{'s' if count != 1 else ''} on {topic.name}"
-    for pagination, part in paginate(topic.path, count, size):
-        shown = topic.briefs[part]
-        yield Page(
-            path=urls.list_page(topic.path, pagination.number),
-            template="topic.html",
-            title=page_label(topic.name, pagination),
-            description=page_label(described, pagination) + ".",
-            lang=lang,
-            context=_context(
-                topic=TopicListing(topic.name, topic.path, shown),
-                total=count,
-                pagination=pagination,
-            ),
-            breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
-            lists=tuple(b.path for b in shown),
-            feed=feed,
-        )
 
 
 @dataclass(frozen=True)
@@ -469,16 +546,23 @@ def _brief_page(
     replacement: BriefSummary | None = None,
 ) -> Page:
     """One brief's page, with its topics, related briefs and the brief replacing it."""
-    brief = item.brief
     return Page(
+        **_brief_page_fields(item.brief),
         # The context is derived from these and `config`.
         inputs=(item, topics, related, replacement),
+        context=Deferred(lambda: _brief_context(item, topics, related, config, replacement)),
+    )
+
+
+def _brief_page_fields(brief: Brief) -> dict[str, Any]:
+    """What a brief's page says of itself, apart from its content: the one place for them,
+    so a stand-in (`stand_in_brief_page`) says the same as the page."""
+    return dict(
         path=brief.path,
         template="brief.html",
         title=brief.title,
         description=brief.summary,
         lang=brief.lang,
-        context=Deferred(lambda: _brief_context(item, topics, related, config, replacement)),
         breadcrumbs=(HOME_CRUMB, ARCHIVE_CRUMB),
         published=brief.date,
         modified=brief.last_modified,
@@ -490,9 +574,10 @@ def brief_page(
     topics: tuple[TopicLink, ...],
     related: tuple[BriefSummary, ...],
     config: SiteConfig,
+    replacement: BriefSummary | None = None,
 ) -> Page:
     """One brief's page exactly as `build_pages` makes it, for a build that makes it alone."""
-    return _brief_page(item, topics, related, config)
+    return _brief_page(item, topics, related, config, replacement)
 
 
 def _brief_context(

@@ -17,23 +17,26 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from . import annexes, pdf, search, standalone, statics, urls
+from . import annexes, pdf, redirects, search, standalone, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
-from .catalog import Catalog, build_catalog, nfc
+from .catalog import Catalog, build_catalog, link_target_path, nfc
 from .check import check_change_notes, check_consistency, check_links, check_replacements
 from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
-from .feeds import build_feeds
+from .feeds import FEED_SIZE, build_feeds, feed
 from .fingerprint import Fingerprints, Unfingerprintable, files_digest
 from .frontmatter import check_update_dates, check_withdrawal_date
 from .history import FileHistory, read_history
 from .incremental import (
     MAX_CHANGES,
     BriefState,
+    ListedRow,
+    Listing,
     RecordChanges,
     SiteRecord,
     fragment_links,
+    relisted_pages,
     wanted_anchors,
 )
 from .output import (
@@ -45,6 +48,7 @@ from .output import (
     collection_paused,
     sync,
 )
+from .output import published as output_published
 from .pages import (
     BriefSummary,
     Page,
@@ -55,6 +59,7 @@ from .pages import (
     reader_settings,
     related_briefs,
     related_inputs,
+    topic_feed_title,
 )
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .selection import HeldBack, Selection
@@ -201,6 +206,9 @@ def clock_ns() -> int:
 
 
 FILE_INDEX = "file-index"  # the cache entry of the `FileIndex` (one per site folder)
+# And the entries builds changed since it was stored, as a `FileIndex` of their own (with the
+# clock of the build that wrote them): a few, instead of ten thousand written in every build.
+FILE_CHANGES = "file-index-changes"
 
 
 @dataclass
@@ -212,6 +220,7 @@ class Sources:
     data: dict[str, bytes]  # the bytes of the files read so far, by display path
     problems: list[Problem]  # from finding the files, and files that could not be read
     index: FileIndex  # for the next build: the stamps behind these hashes
+    stored: FileIndex | None = None  # the index these were known by, as stored whole
 
 
 def identify(
@@ -222,17 +231,25 @@ def identify(
     a second to read and hash)."""
     settings = brief_settings(config)
     keyed = entry_key("brief", settings)  # what else goes into each key: settings and code
-    index = _get(cache, entry_key(FILE_INDEX), FileIndex)
-    if index is not None and index.keyed != keyed:
-        index = replace(index, files={})  # keys of other settings or code: none are known
+    stored = cache.get_many([entry_key(FILE_INDEX), entry_key(FILE_CHANGES)]) if cache else {}
+    index, changes = stored.get(entry_key(FILE_INDEX)), stored.get(entry_key(FILE_CHANGES))
+    if not isinstance(index, FileIndex) or index.keyed != keyed:
+        index = None  # keys of other settings or code: none are known
+    if index is None or not isinstance(changes, FileIndex) or changes.keyed != keyed:
+        changes = FileIndex(0, {}, keyed)
     stamps = inputs.stamps or tuple(None for _ in inputs.paths)
     found = Sources({}, {}, {}, list(inputs.problems), FileIndex(inputs.taken_ns, {}, keyed))
+    found.stored = index
     recorded: dict[str, tuple[Stamp, bytes, str]] = {}
     for done, (path, stamp) in enumerate(zip(inputs.paths, stamps, strict=True), 1):
         options.progress("reading", done, len(inputs.paths))
         shown = display_path(config.root, path)
-        small = stamp is not None and stamp[0] <= config.max_brief_bytes
-        known = index.known(shown, stamp) if index and small else None
+        known = None
+        if stamp is not None and stamp[0] <= config.max_brief_bytes:
+            # An entry a later build changed is known by that build's clock, the rest by
+            # the stored index's.
+            vouching = changes if shown in changes.files else index
+            known = vouching.known(shown, stamp) if vouching else None
         if known is None:
             read = read_brief_bytes(config.root, path, config.max_brief_bytes)
             if isinstance(read, Problem):
@@ -306,6 +323,29 @@ def compile_some(
         cache.put_many({k: v for k, v in made.items() if v.cacheable})
     found = {**stored, **made}
     return {shown: found[sources.keys[shown]] for shown in wanted if sources.keys[shown] in found}
+
+
+def _store_index(cache: Cache, sources: Sources) -> None:
+    """Keep this build's `FileIndex` for the next build: the entries that differ from the
+    stored one, when they are few (at most MAX_CHANGES), else the whole index.
+
+    An entry the stored index could not vouch for (its file changed moments before that
+    index was taken: a "racy" one) counts as different even when it is not, so that it is
+    trusted from then on rather than read again in every build. A file left out of this
+    build's index (read again, it had changed after all) has its stored entry replaced by
+    writing the index whole: changes can replace entries, not remove them."""
+    index, stored = sources.index, sources.stored
+    if stored is not None and stored.files.keys() == index.files.keys():
+        changed = {
+            path: entry
+            for path, entry in index.files.items()
+            if stored.files[path] != entry or stored.known(path, entry[0]) is None
+        }
+        if len(changed) <= MAX_CHANGES:
+            cache.put_many({entry_key(FILE_CHANGES): replace(index, files=changed)})
+            return
+    cache.put_many({entry_key(FILE_INDEX): index})
+    cache.discard([entry_key(FILE_CHANGES)])
 
 
 T = TypeVar("T")
@@ -387,6 +427,7 @@ def build(
 
 SITE_RECORD = "site-record"  # the cache entry of the `SiteRecord` (one per site folder)
 SITE_CHANGES = "site-record-changes"  # and of the `RecordChanges` made on top of it
+SITE_LISTING = "site-listing"  # the kind of the entries of its `Listing`s (one in use)
 
 
 def _load_record(cache: Cache) -> tuple[SiteRecord | None, RecordChanges | None]:
@@ -413,7 +454,9 @@ def _store_record(
         if changes is not None:
             briefs, outputs = {**changes.briefs, **briefs}, {**changes.outputs, **outputs}
         if len(briefs) <= MAX_CHANGES and record.outputs.keys() == before.outputs.keys():
-            made = RecordChanges(before.token, briefs, outputs, record.setting, record.build_key)
+            made = RecordChanges(
+                before.token, briefs, outputs, record.setting, record.build_key, record.relisted
+            )
             cache.put_many({changes_key: made})
             return
     cache.put_many({base_key: replace(record, token=secrets.token_hex(16))})
@@ -474,17 +517,16 @@ def inputs_fingerprint(inputs: BuildInputs, setting: bytes) -> str | None:
     brief file's name and stamp. None when a brief changed so recently that a further change
     could keep its stamp (git's "racily clean" files), so such a build is never skipped.
     """
-    digest = hashlib.sha256(setting)
-    newest = 0
     paths = (*inputs.paths, *inputs.static.paths)
-    for path, stamp in zip(paths, (*inputs.stamps, *inputs.static.stamps), strict=True):
-        if stamp is None:
-            return None
-        newest = max(newest, stamp[1])
-        digest.update(f"{path}\0{stamp}\0".encode())
-    if newest >= inputs.taken_ns - RACY_NS:
+    stamps = [stamp for stamp in (*inputs.stamps, *inputs.static.stamps) if stamp is not None]
+    if len(stamps) != len(paths):
+        return None  # a file could not be looked at
+    if max((stamp[1] for stamp in stamps), default=0) >= inputs.taken_ns - RACY_NS:
         return None
-    return digest.hexdigest()
+    # One text of every name and stamp, made in one call: ten thousand lines cost a hundredth
+    # of a second this way, several times more one by one.
+    listed = repr(list(zip(paths, stamps, strict=True)))
+    return hashlib.sha256(setting + listed.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _build(
@@ -507,7 +549,7 @@ def _build(
     sources = sources or identify(config, options, inputs, cache)
     by_path = compile_some(config, options, sources, list(sources.keys), cache)
     if cache:
-        cache.put_many({entry_key(FILE_INDEX): sources.index})
+        _store_index(cache, sources)
     compiled = list(by_path.values())
     problems = list(sources.problems)
     problems += [p for item in compiled for p in item.problems]
@@ -626,9 +668,12 @@ def _build(
     outputs.extend(build_sitemap(config, catalog, pages))
     data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints)
     outputs += data
-    outputs += theme.outputs()
+    # What no brief's title or summary shapes (the edit path keeps them as they are): the
+    # theme's files, pages that list no brief, the figures (`incremental.Listing`).
+    fixed = [*theme.outputs(), headers_file(theme, config.base_url)]
+    outputs += fixed[:-1]
     outputs += pdfs  # before the checks below: no alias, annex or static file takes their place
-    outputs.append(headers_file(theme, config.base_url))
+    outputs.append(fixed[-1])
     # Old addresses last: each is checked against every address made above.
     alias_problems = check_aliases(catalog, [o.path for o in outputs])
     problems += alias_problems
@@ -685,6 +730,13 @@ def _build(
     # The search bundle is not in the record: the edit path makes it again whole, and its
     # files' names change with each edit, which would make every edit write the whole record.
     outputs_digests = {o.path: o.digest for o in ordered if not search.in_bundle(o.path)}
+    listing = entry_key(SITE_LISTING, secrets.token_hex(16))
+    cache.put_many({listing: Listing.of(catalog)})
+    # Kept by a title edit too: pages no title shows in (a standalone page, the search page),
+    # images and files, static files, the figures and the redirects' list (not their pages).
+    fixed_paths = {o.path for o in (*fixed, *files.outputs, *static.outputs)}
+    fixed_paths |= {urls.output_file(p.path) for p in pages if p.template not in _LISTS_TITLES}
+    fixed_paths |= {urls.FIGURES_DATA, redirects.REDIRECTS}
     record = SiteRecord(
         b"",
         states,
@@ -693,8 +745,16 @@ def _build(
         result.brief_count,
         len(pages),
         held=held,
+        listing=listing,
+        fixed=frozenset(fixed_paths),
     )
     return result, record
+
+
+# The templates of the pages that show briefs' titles, which a title edit makes again
+# (`_reworded_pages`); every other page is one of the record's fixed files.
+_LISTS_TITLES = frozenset({"home.html", "archive.html", "topics.html", "404.html", "topic.html",
+                           "brief.html"})  # fmt: skip
 
 
 def _build_edit(
@@ -706,10 +766,11 @@ def _build_edit(
     cache: Cache,
     site: SiteRecord,
 ) -> tuple[BuildResult, SiteRecord] | None:
-    """The build when only the bodies of some briefs changed since `site` was recorded (see
-    `incremental`): those briefs are compiled, their links and the anchors other briefs ask
-    of them checked, and their pages rendered; everything else is as recorded. None when the
-    edit is of another kind, or anything is not as expected: then the full build runs."""
+    """The build when only the bodies or the titles of some briefs changed since `site` was
+    recorded (see `incremental`): those briefs are compiled, their links and the anchors
+    other briefs ask of them checked, and the pages that show what changed rendered;
+    everything else is as recorded. None when the edit is of another kind, or anything is
+    not as expected: then the full build runs."""
     from .links import resolve_with
     from .opendata import BRIEF_FILES, brief_outputs
     from .render import environment_for
@@ -733,14 +794,21 @@ def _build_edit(
             return None  # the output folder is not as that build left it
     new = compile_some(config, options, sources, changed, cache)
     old = cache.get_many(state.key for state in states.values())
+    reworded: list[Brief] = []  # the changed briefs whose title or summary changed, as now
     for path in changed:
         item, before = new.get(path), old.get(states[path].key)
         if item is None or item.brief is None or item.body is None or item.stand_in:
             return None
-        if not isinstance(before, CompiledBrief) or before.brief != item.brief:
-            return None  # its front matter changed (or the old one is not kept)
+        if not isinstance(before, CompiledBrief) or before.brief is None:
+            return None  # the old one is not kept
         if before.body is None or _files_named(before) != _files_named(item):
             return None  # it publishes other files now: the record's outputs would be wrong
+        if before.brief != item.brief:
+            if replace(item.brief, title=before.brief.title, summary=before.brief.summary) != (
+                before.brief
+            ):
+                return None  # more of its front matter changed than what lists show
+            reworded.append(item.brief)
         if item.brief.superseded_by is not None:
             return None  # its page shows its replacement, which the record does not keep
         if has_errors(item.problems):
@@ -818,7 +886,100 @@ def _build_edit(
             )
         if not fragments <= ids[target]:
             return None
-    # Pages: each changed brief's own, with the topics and related briefs it had.
+    shown = standalone.with_footer(reader_settings(config), standalones)
+    if reworded:
+        made = _reworded_pages(config, shown, site, cache, rendered, slug_at, reworded, on_disk)
+    else:
+        made = _edited_pages(shown, site, cache, rendered, new, states)
+    if made is None:
+        return None
+    env = environment_for(tuple(config.template_dirs), inputs.templates)
+    _load_templates(env, cache)
+    fingerprints = _fingerprints(sources.keys, made.rendered)
+    done_pages, problems, page_keys = render_pages(
+        env, shown, made.pages, options, on_disk, cache, fingerprints, inputs.templates
+    )
+    if problems or {o.path for o in done_pages} != {
+        urls.output_file(page.path) for page in made.pages
+    }:
+        return None
+    # The files beside the pages whose brief, or whose replacement, changed: each one's
+    # Markdown copy holds its body and title; the rest are made again with it.
+    beside, file_keys = brief_outputs(shown, made.beside, on_disk, cache, fingerprints)
+    wanted_files = {
+        urls.brief_file(item.brief.slug, name) for item, _ in made.beside for name in BRIEF_FILES
+    }
+    if {o.path for o in beside} != wanted_files:
+        return None
+    fresh = {o.path: o for o in (*done_pages, *made.outputs, *beside)}
+    # Static files: the same names as recorded (`setting_digest`), so no new clash; those
+    # whose stamp moved are read, the rest are the published files.
+    static = statics.collect(config, inputs.static, inputs.taken_ns, on_disk, cache)
+    if static.problems or not static.shown.keys() <= site.outputs.keys():
+        return None
+    fresh.update((o.path, o) for o in static.outputs)
+    if not fresh.keys() <= site.outputs.keys():
+        return None  # a file the recorded build did not write
+    outputs = tuple(
+        fresh.get(path) or Output(path, None, digest)
+        for path, digest in sorted(site.outputs.items())
+    )
+    if _indexes(config, options):  # Pagefind has no incremental mode: the whole index again
+        pages_found = [o for o in outputs if search.indexed(o.path)]
+        bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
+        if search_problems:
+            return None  # the full build reports them
+        outputs = tuple(sorted([*outputs, *bundle], key=lambda o: o.path))  # (none in the record)
+    briefs = dict(site.briefs)
+    for path, shows in made.rendered.items():
+        state = briefs[path]._replace(page=page_keys.get(shows.brief.path, ""))
+        if path in new:
+            state = state._replace(
+                key=sources.keys[path],
+                problems=new[path].problems,
+                fragments=fragment_links(shows),
+            )
+        if shows.brief.slug in file_keys:
+            state = state._replace(files=file_keys[shows.brief.slug])
+        briefs[path] = state
+    own = [p for path, state in briefs.items() for p in state.problems]
+    result = BuildResult(
+        outputs,
+        sort_problems((*sources.problems, *own, *site.problems)),
+        rendered={shows.brief.slug: shows for shows in made.rendered.values()},
+        page_count=site.page_count,
+        held_back=site.held,
+        brief_total=site.brief_count,
+    )
+    _store_index(cache, sources)
+    digests = {**site.outputs, **{path: output.digest for path, output in fresh.items()}}
+    relisted = {**site.relisted, **made.relisted}
+    record = replace(site, briefs=briefs, outputs=digests, relisted=relisted)
+    return result, record
+
+
+@dataclass(frozen=True)
+class _EditPages:
+    """What an edit build renders and makes again, besides compiling its changed briefs."""
+
+    pages: list[Page]  # the pages to render: what shows the changed briefs
+    rendered: dict[str, RenderedBrief]  # by display path: the briefs whose pages are in `pages`
+    # The briefs whose files beside their page are made again, each with its replacement.
+    beside: list[tuple[RenderedBrief, Brief | None]]
+    outputs: list[Output] = field(default_factory=list)  # other files made again (the feeds)
+    relisted: dict[str, ListedRow] = field(default_factory=dict)  # the listing's changed rows
+
+
+def _edited_pages(
+    shown: SiteConfig,
+    site: SiteRecord,
+    cache: Cache,
+    rendered: dict[str, RenderedBrief],
+    new: Mapping[str, CompiledBrief],
+    states: Mapping[str, BriefState],
+) -> _EditPages | None:
+    """The pages a body edit changes: each changed brief's own, with the topics and related
+    briefs it had (their titles and summaries from the cache)."""
     path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
     related = {slug for state in states.values() for slug in state.related}
     if not related <= path_of.keys():
@@ -832,7 +993,6 @@ def _build_edit(
         if not isinstance(item, CompiledBrief) or item.brief is None:
             return None
         neighbours[path] = item.brief
-    shown = standalone.with_footer(reader_settings(config), standalones)
     pages = [
         brief_page(
             rendered[path],
@@ -840,62 +1000,115 @@ def _build_edit(
             tuple(BriefSummary.of(neighbours[path_of[slug]]) for slug in states[path].related),
             shown,
         )
-        for path in changed
+        for path in states
     ]
-    env = environment_for(tuple(config.template_dirs), inputs.templates)
-    _load_templates(env, cache)
-    fingerprints = _fingerprints(sources.keys, {path: rendered[path] for path in changed})
-    made, problems, page_keys = render_pages(
-        env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
-    )
-    if problems or {o.path for o in made} != own_pages:
+    # (A changed brief has no replacement: `_build_edit` sends one that has the full way.)
+    return _EditPages(pages, rendered, [(rendered[path], None) for path in states])
+
+
+def _reworded_pages(
+    config: SiteConfig,
+    shown: SiteConfig,
+    site: SiteRecord,
+    cache: Cache,
+    rendered: dict[str, RenderedBrief],
+    slug_at: Mapping[str, str | None],
+    reworded: Sequence[Brief],
+    on_disk: Mapping[str, str],
+) -> _EditPages | None:
+    """The pages and files an edit of some briefs' titles or summaries (and bodies) changes,
+    worked out from the recorded `Listing`: the list pages that show those briefs, the pages
+    of briefs that name them as related or as their replacement, each changed brief's own
+    page and files (and those of the briefs it replaces), the feeds they are in,
+    `briefs.json`, `llms.txt` and their redirect pages. An edit that moves a brief (a title
+    is the order's last tie-break, within one day and report number) changes related briefs
+    and the sitemap: it goes the full way."""
+    from .links import resolve_with
+    from .opendata import BRIEF_FILES, brief_record, briefs_json_again, llms_txt, record_json
+    from .redirects import redirect_page
+    from .typography import typeset
+
+    stored = _get(cache, site.listing, Listing) if site.listing else None
+    if stored is None:
         return None
-    # The files beside each page: its Markdown copy holds the body; the rest are made again
-    # with it, and are the same bytes (its front matter is as it was).
-    beside, file_keys = brief_outputs(
-        shown, [(rendered[path], None) for path in changed], on_disk, cache, fingerprints
-    )
-    if {o.path for o in beside} != own_files or not own_files <= site.outputs.keys():
+    before = stored.with_rows(site.relisted)
+    after, rows = before.relisted(reworded)
+    if after.slugs != before.slugs or after.topics != before.topics:
+        return None  # the order moved
+    edited = {brief.slug: brief for brief in reworded}
+    pages, summaries = relisted_pages(before, after, frozenset(edited), shown)
+    path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
+    # Which files it knows how to make (or keeps): any other sends the build the full way,
+    # so a new kind of output is never left stale by a title edit.
+    known = {urls.output_file(path) for path in after.list_pages(shown.page_size)}
+    known |= {urls.output_file(urls.brief_path(slug)) for slug in path_of}
+    known |= {urls.brief_file(slug, name) for slug in path_of for name in BRIEF_FILES}
+    known |= {urls.feed_path(path) for path in (urls.HOME, *(t[1] for t in after.topics))}
+    known |= {urls.output_file(alias) for alias, _ in after.aliases()}
+    known |= {urls.SITEMAP, urls.ROBOTS, urls.BRIEFS_DATA, urls.LLMS} | site.fixed
+    if not site.outputs.keys() <= known:
         return None
-    fresh = {o.path: o for o in (*made, *beside)}
-    # Static files: the same names as recorded (`setting_digest`), so no new clash; those
-    # whose stamp moved are read, the rest are the published files.
-    static = statics.collect(config, inputs.static, inputs.taken_ns, on_disk, cache)
-    if static.problems or not static.shown.keys() <= site.outputs.keys():
+    outputs = []
+    # The feeds that show an edited brief (which briefs they show does not change).
+    lists = [(urls.HOME, shown.title, after.slugs)]
+    for name, path, slugs in after.topics:
+        if not frozenset(edited).isdisjoint(slugs):
+            lists.append((path, topic_feed_title(shown.title, typeset(name)), slugs))
+    for path, title, slugs in lists:
+        entries = after.feed_entries(slugs, FEED_SIZE)
+        if not frozenset(edited).isdisjoint(entries):
+            briefs = [after.brief(slug) for slug in entries]
+            newest = max(b.last_modified for b in briefs)
+            outputs.append(feed(shown, path, title, briefs, newest))
+    # The open data that holds titles: each edited brief's line of briefs.json, and llms.txt.
+    published = output_published(config.output, urls.BRIEFS_DATA, site.outputs[urls.BRIEFS_DATA])
+    if published is None:
         return None
-    fresh.update((o.path, o) for o in static.outputs)
-    outputs = tuple(
-        fresh.get(path) or Output(path, None, digest)
-        for path, digest in sorted(site.outputs.items())
-    )
-    if _indexes(config, options):  # Pagefind has no incremental mode: the whole index again
-        pages_found = [o for o in outputs if search.indexed(o.path)]
-        bundle, search_problems = search.make_bundle(config, pages_found, on_disk, cache)
-        if search_problems:
-            return None  # the full build reports them
-        outputs = tuple(sorted([*outputs, *bundle], key=lambda o: o.path))  # (none in the record)
-    briefs = dict(site.briefs)
-    for path, page in zip(changed, pages, strict=True):
-        briefs[path] = states[path]._replace(
-            key=sources.keys[path],
-            problems=new[path].problems,
-            fragments=fragment_links(rendered[path]),
-            page=page_keys.get(page.path, ""),
-            files=file_keys.get(rendered[path].brief.slug, ""),
+    lines = {slug: record_json(brief_record(brief, shown, None)) for slug, brief in edited.items()}
+    data = briefs_json_again(shown, published, after.slugs, lines)
+    if data is None:
+        return None
+    outputs.append(data)
+    every = Catalog(tuple(after.brief(slug) for slug in after.slugs), {}, (), ())
+    outputs.append(llms_txt(shown, every))
+    outputs += [redirect_page(shown, alias, edited[slug]) for alias, slug in after.aliases()
+                if slug in edited]  # fmt: skip
+    redo = set(rendered)
+    for path in path_of.values():
+        if not frozenset(edited).isdisjoint(site.briefs[path].related):
+            redo.add(path)
+    replaced = {}  # the brief that replaces each brief that has one, by display path
+    for slug, path in path_of.items():
+        named = after.superseded_by(slug)
+        if named is not None:
+            replaced[path] = slug_at.get(link_target_path(path, named))
+            if replaced[path] in edited:
+                redo.add(path)
+    items = dict(rendered)
+    keys = {path: site.briefs[path].key for path in redo if path not in rendered}
+    loaded = cache.get_many(keys.values())
+    for path, key in keys.items():
+        other = loaded.get(key)
+        if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
+            return None
+        items[path] = resolve_with(
+            other.brief, other.body, slug_at.get, config.directory_urls, config.base_url
         )
-    own = [p for path, state in briefs.items() for p in state.problems]
-    result = BuildResult(
-        outputs,
-        sort_problems((*sources.problems, *own, *site.problems)),
-        rendered={item.brief.slug: item for item in rendered.values()},
-        page_count=site.page_count,
-        held_back=site.held,
-        brief_total=site.brief_count,
-    )
-    cache.put_many({entry_key(FILE_INDEX): sources.index})
-    digests = {o.path: o.digest for o in outputs if not search.in_bundle(o.path)}
-    record = replace(site, briefs=briefs, outputs=digests)
-    return result, record
+    beside: list[tuple[RenderedBrief, Brief | None]] = [(item, None) for item in rendered.values()]
+    for path in sorted(redo):
+        state, replacement = site.briefs[path], replaced.get(path)
+        pages.append(
+            brief_page(
+                items[path],
+                state.topics,
+                tuple(summaries[slug] for slug in state.related),
+                shown,
+                summaries[replacement] if replacement is not None else None,
+            )
+        )
+        if replacement in edited:
+            beside.append((items[path], edited[replacement]))
+    return _EditPages(pages, items, beside, outputs, rows)
 
 
 def _slug_at(catalog: Catalog) -> Callable[[str], str | None]:

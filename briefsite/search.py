@@ -52,7 +52,7 @@ from zlib import error as zlib_error
 from . import urls
 from .cache import Cache, entry_key
 from .config import CONFIG_NAME, SiteConfig
-from .output import Output, is_safe_relative
+from .output import Output, is_safe_relative, published
 from .pages import HOME_CRUMB, Page
 from .problems import Problem, error
 
@@ -238,7 +238,9 @@ def make_bundle(
             return [Output(path, None, digest) for path, digest in kept], []
     html: dict[str, bytes] = {}
     for page in pages:
-        data = page.data if page.data is not None else _published(config.output, page)
+        data = page.data
+        if data is None:
+            data = published(config.output, page.path, page.digest)
         if data is None:
             message = "changed in the output folder while the site was being built"
             return [], [error(page.path, 0, 0, message, "build again")]
@@ -265,18 +267,6 @@ def _failed(why: str) -> Problem:
         "fix what Pagefind says, reinstall it with "
         f"`{INSTALL}`, or set 'search: false' in site.yml",
     )
-
-
-def _published(folder: Path, page: Output) -> bytes | None:
-    """A page's bytes as the output folder holds them, when they are still the bytes the
-    build expects (never read through a symbolic link)."""
-    try:
-        fd = os.open(folder / page.path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as file:
-        data = file.read()
-    return data if hashlib.sha256(data).hexdigest() == page.digest else None
 
 
 def run_pagefind(

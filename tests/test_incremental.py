@@ -11,10 +11,10 @@ from pathlib import Path
 import jinja2
 import pytest
 from conftest import site_files, write_site
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from briefsite import pipeline, render
+from briefsite import feeds, pipeline, render
 from briefsite.cache import Cache
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
 from briefsite.output import published_hashes
@@ -87,13 +87,17 @@ def test_a_body_edit_renders_only_that_briefs_page(tmp_path, rendered_pages):
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 
 
-def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages):
+def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages, full_builds):
     site = make(tmp_path / "s")
     rebuild(site)
     rendered_pages.clear()
-    (site / "briefs" / "c.md").write_text(brief("Gamma"))
+    full_builds.clear()
+    # (Between Beta and Delta still: a title that moved it would go the full way.)
+    (site / "briefs" / "c.md").write_text(brief("Charlie"))
 
     rebuild(site)
+
+    assert full_builds == ["edit"]  # from the record's listing, not the whole site
 
     # Its own page (now at its old slug), the lists that show titles, and the briefs that
     # list it as related; not the pages of briefs that do not show it.
@@ -143,6 +147,10 @@ EDITS = st.lists(
             "links",
             "same-size",
             "title",
+            "title-first",
+            "title-last",
+            "title-replacement",
+            "summary",
             "topics",
             "future",
             "template",
@@ -158,6 +166,20 @@ EDITS = st.lists(
 )
 
 
+def make_listed(root: Path) -> Path:
+    """`make`'s site with more for a title to move through: lists two to a page (so the
+    archive's and topics' page breaks fall between briefs of one day), two briefs on the home
+    page, one brief with a report number (it comes first in its day whatever its title), and
+    one that names d as its replacement (its page shows d's title)."""
+    site = make(root)
+    with (site / "site.yml").open("a") as handle:
+        handle.write("page_size: 2\nlatest_count: 2\n")
+    briefs = site / "briefs"
+    (briefs / "e.md").write_text(brief("Echo").replace("---\n##", "superseded_by: d.md\n---\n##"))
+    (briefs / "g.md").write_text(brief("Golf").replace("---\n##", "number: QB-1\n---\n##"))
+    return site
+
+
 @pytest.mark.slow
 @settings(
     max_examples=12,
@@ -166,13 +188,18 @@ EDITS = st.lists(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(edits=EDITS, settled=st.booleans())
+@example(edits=["title-first", "title", "summary", "title-last"], settled=False)
+@example(edits=["title-replacement", "body", "title-first"], settled=True)
 def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits, settled):
     root = tmp_path_factory.mktemp("edits")
-    site = make(root / "s")
+    site = make_listed(root / "s")
     today = TODAY
     with pytest.MonkeyPatch.context() as patch:
         if settled:  # every file older than the racy window: trusted by its stamp
             a_minute_later(patch)
+        # A feed of the two newest briefs: most briefs are not in it, as on a large site.
+        patch.setattr(feeds, "FEED_SIZE", 2)
+        patch.setattr(pipeline, "FEED_SIZE", 2)
         rebuild(site, today)
         for step, edit in enumerate(edits):
             apply(site, edit, step)
@@ -197,6 +224,15 @@ def apply(site: Path, edit: str, step: int) -> None:
         same_size_edit(briefs / "b.md")
     elif edit == "title":
         (briefs / "c.md").write_text(brief(f"Gamma {step}"))
+    elif edit == "title-first":  # c goes first among the briefs of its day
+        (briefs / "c.md").write_text(brief(f"Aardvark {step}"))
+    elif edit == "title-last":  # a, which b and c list as related, goes last in its day
+        (briefs / "a.md").write_text(brief(f"Zulu {step}"))
+    elif edit == "title-replacement":  # d, which e names as its replacement
+        text = brief(f"Delta {step}", topics="Other").replace("b.md#terms", "d.md#terms")
+        (briefs / "d.md").write_text(text)
+    elif edit == "summary":  # b's summary alone
+        (briefs / "b.md").write_text(brief("Beta").replace("About Beta.", f"Beta, {step}."))
     elif edit == "topics":
         (briefs / "a.md").write_text(brief("Alpha", topics=f"Land, Topic {step}"))
     elif edit == "future":
@@ -430,13 +466,13 @@ def test_a_body_edit_takes_only_that_brief_and_reports_what_a_full_build_reports
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 
 
-@pytest.mark.parametrize("edit", ["title", "topics", "date", "draft"])
+@pytest.mark.parametrize("edit", ["number", "topics", "date", "draft"])
 def test_front_matter_edits_go_the_full_way(tmp_path, full_builds, edit):
     site = make(tmp_path / "s")
     rebuild(site)
     full_builds.clear()
     text = {
-        "title": brief("Gamma"),
+        "number": brief("C").replace("---\n## Terms", "number: QB-1\n---\n## Terms"),
         "topics": brief("C", topics="Land, Sea"),
         "date": brief("C", day="2020-04-08"),
         "draft": brief("C").replace("---\n## Terms", "draft: true\n---\n## Terms"),
@@ -514,8 +550,9 @@ def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, f
     cache = Cache.open(site)
     try:
         # The brief and page each edit replaced are gone; one of each is left, as before,
-        # and the edits' changes to the site's record are kept beside it.
-        assert len(cache.stored_keys()) == count + 1
+        # and the edits' changes to the site's record and to the index of brief files are
+        # kept beside them.
+        assert len(cache.stored_keys()) == count + 2
     finally:
         cache.close()
     assert database.exists()
@@ -617,3 +654,242 @@ def test_brief_files_bytes_are_let_go_once_compiled(tmp_path):
 
     assert len(compiled_now) == 4
     assert sources.data == {}
+
+
+# ------------------------------------------------------------------ titles and summaries
+
+
+def retitle(path: Path, title: str) -> None:
+    """Give a brief of `make`'s another title, keeping the rest of its front matter."""
+    text = path.read_text()
+    old = text.split("title: ", 1)[1].split("\n", 1)[0]
+    path.write_text(text.replace(f"title: {old}\n", f"title: {title}\n", 1))
+
+
+def test_a_title_that_moves_its_brief_within_its_day_goes_the_full_way(
+    tmp_path, full_builds, rendered_pages
+):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    rendered_pages.clear()
+    sitemap = (site / "site" / "sitemap.xml").read_text()
+    assert sitemap.index("/briefs/a/") < sitemap.index("/briefs/c/")
+
+    # The title is the tie-break among briefs of one day: c now comes before a and b,
+    # which move one place down, over the archive's and the topic's page breaks.
+    retitle(site / "briefs" / "c.md", "Aardvark")
+    rebuild(site)
+
+    # Related briefs and the sitemap's order move with it, which the record's listing cannot
+    # make again: the full path renders the pages whose keys moved.
+    assert full_builds == ["full"]
+    assert "briefs/page/2/" in rendered_pages and "topics/land/page/2/" in rendered_pages
+    sitemap = (site / "site" / "sitemap.xml").read_text()
+    assert sitemap.index("/briefs/c/") < sitemap.index("/briefs/a/")
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_title_edit_renders_the_page_that_names_it_as_replacement(
+    tmp_path, full_builds, rendered_pages
+):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    rendered_pages.clear()
+
+    retitle(site / "briefs" / "d.md", "Delta renamed")
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert "briefs/e/" in rendered_pages  # e's notice names d, by its title
+    assert "Delta renamed" in (site / "site" / "briefs" / "e" / "index.html").read_text()
+    assert "briefs/a/" not in rendered_pages  # shows neither d nor a brief that moved
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_summary_edit_takes_the_edit_path(tmp_path, full_builds):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    path = site / "briefs" / "b.md"
+    path.write_text(path.read_text().replace("summary: About Beta.", "summary: New words."))
+
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert "New words." in (site / "site" / "feed.xml").read_text()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_title_edit_makes_every_file_that_shows_the_title_again(tmp_path, full_builds):
+    # The files made from front matter that hold titles: the topic's feed and the site's,
+    # briefs.json (one line of it), llms.txt, the brief's own files (its Markdown copy and
+    # citations) and those of the brief it replaces, and its redirect pages.
+    site = make_listed(tmp_path / "s")
+    path = site / "briefs" / "d.md"
+    path.write_text(path.read_text().replace("---\n##", "aliases: [/old/delta/]\n---\n##"))
+    rebuild(site)
+    full_builds.clear()
+
+    retitle(path, "Delta renamed")
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    out = site / "site"
+    for made in (
+        "feed.xml",
+        "topics/other/feed.xml",
+        "briefs.json",
+        "llms.txt",
+        "briefs/d/index.md",
+        "briefs/d/index.json",
+        "briefs/d/cite.bib",
+        "briefs/d/cite.ris",
+        "briefs/e/index.md",  # e is replaced by d, and says by what
+        "old/delta/index.html",
+    ):
+        assert "Delta renamed" in (out / made).read_text(), made
+    assert site_files(out) == cold(site, tmp_path / "cold")
+
+
+def test_a_title_edit_with_a_file_the_edit_path_cannot_make_goes_the_full_way(
+    tmp_path, full_builds, monkeypatch
+):
+    # A file made from the catalog that the edit path does not know how to make again (as
+    # an export of every brief's title would be) must not be kept as it was.
+    from briefsite.output import Output
+
+    real = pipeline.build_sitemap
+
+    def with_titles(config, catalog, pages):  # type: ignore[no-untyped-def]
+        titles = "\n".join(b.title for b in catalog.briefs).encode()
+        return (*real(config, catalog, pages), Output("titles.txt", titles))
+
+    monkeypatch.setattr(pipeline, "build_sitemap", with_titles)
+    site = make(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+
+    retitle(site / "briefs" / "c.md", "Charlie")  # (it does not move: see above)
+    rebuild(site)
+
+    assert full_builds == ["full"]
+    assert "Charlie" in (site / "site" / "titles.txt").read_text()
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_listing_knows_the_addresses_of_the_list_pages(tmp_path):
+    from briefsite.incremental import Listing
+    from briefsite.pages import brief_summaries, listing_pages
+
+    site = make_listed(tmp_path / "s")
+    config = config_of(site, site / "site")
+    result = build(config, BuildOptions(today=TODAY, jobs=1, cache=False))
+    catalog = result.catalog
+
+    listing = Listing.of(catalog)
+
+    made = listing_pages(config, catalog, brief_summaries(catalog))
+    assert sorted(listing.list_pages(config.page_size)) == sorted(p.path for p in made)
+    assert [listing.brief(b.slug).title for b in catalog.briefs] == [
+        b.title for b in catalog.briefs
+    ]
+
+
+def test_title_edits_store_the_rows_they_changed_not_the_whole_listing(
+    tmp_path, monkeypatch, full_builds
+):
+    # At 10,000 briefs the listing is megabytes: an edit writes the rows it changed, with
+    # the record's changes, and the next edit reads them back over the stored listing.
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+    stored: list[str] = []
+    real = Cache.put_many
+
+    def recording(self, items):  # type: ignore[no-untyped-def]
+        stored.extend(type(value).__name__ for value in items.values())
+        return real(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", recording)
+    for title in ("Cat", "Cobra", "Crane"):  # between Beta and Delta: none moves it
+        retitle(site / "briefs" / "c.md", title)
+        rebuild(site)
+        assert site_files(site / "site") == cold(site, tmp_path / f"cold-{title}")
+
+    assert full_builds == ["edit", "full"] * 3  # each edit, then the cold build it is held to
+    assert "Listing" not in stored and "RecordChanges" in stored
+
+
+# -------------------------------------------------------------- the index of brief files
+
+
+@pytest.fixture
+def stored_keys(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The cache keys each build stores."""
+    stored: list[str] = []
+    real = Cache.put_many
+
+    def recording(self, items):  # type: ignore[no-untyped-def]
+        stored.extend(items)
+        return real(self, items)
+
+    monkeypatch.setattr(Cache, "put_many", recording)
+    return stored
+
+
+def test_an_edit_stores_the_index_entries_it_changed_and_the_next_build_trusts_them(
+    tmp_path, reads, monkeypatch, stored_keys
+):
+    whole, changes = (pipeline.entry_key(k) for k in (pipeline.FILE_INDEX, pipeline.FILE_CHANGES))
+    site = make(tmp_path / "s")
+    a_minute_later(monkeypatch)
+    rebuild(site)
+    assert whole in stored_keys
+    stored_keys.clear()
+    reads.clear()
+
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+    rebuild(site)
+    assert reads == ["a.md"]
+    assert changes in stored_keys and whole not in stored_keys  # a few entries, not all
+    reads.clear()
+    (site / "briefs" / "b.md").write_text(brief("Beta", body="Other text."))
+    rebuild(site)
+
+    assert reads == ["b.md"]  # a.md is vouched for by the changes the last build stored
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_files_written_just_before_a_build_are_trusted_once_they_settle(
+    tmp_path, reads, monkeypatch
+):
+    site = make(tmp_path / "s")
+    rebuild(site)  # every brief was written moments ago: none can be trusted by its stamp
+    a_minute_later(monkeypatch)
+    (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
+    reads.clear()
+    rebuild(site)  # so each is read again, and is now known to be settled
+    assert sorted(reads) == ["a.md", "b.md", "c.md", "d.md"]
+    reads.clear()
+
+    (site / "briefs" / "c.md").write_text(brief("C", body="Other text."))
+    rebuild(site)
+
+    assert reads == ["c.md"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_titles_and_a_body_edited_together_take_the_edit_path(tmp_path, full_builds):
+    site = make_listed(tmp_path / "s")
+    rebuild(site)
+    full_builds.clear()
+
+    retitle(site / "briefs" / "c.md", "Charlie")  # neither moves in its day
+    retitle(site / "briefs" / "a.md", "Able")
+    (site / "briefs" / "b.md").write_text(brief("Beta", body="New text."))
+    rebuild(site)
+
+    assert full_builds == ["edit"]
+    assert site_files(site / "site") == cold(site, tmp_path / "cold")

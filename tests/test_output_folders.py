@@ -94,6 +94,28 @@ def test_a_file_someone_adds_to_a_pages_folder_is_kept_in_every_later_site(tmp_p
         assert (out / "briefs" / "p3" / "notes.txt").read_text() == "mine"
 
 
+def test_a_pages_folder_replaced_by_a_link_is_never_listed_through(tmp_path, monkeypatch, listings):
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.html").write_text("theirs")
+    for name in os.listdir(out / "briefs" / "p3"):
+        os.unlink(out / "briefs" / "p3" / name)
+    os.rmdir(out / "briefs" / "p3")
+    os.symlink(outside, out / "briefs" / "p3")
+    listings.clear()
+
+    with pytest.raises(OutputError, match="briefs/p3"):
+        sync(site(edit=2), out)
+
+    assert str(out / "briefs" / "p3") not in listings  # a link is an entry, never a folder
+    assert os.listdir(outside) == ["index.html"]
+    assert (outside / "index.html").read_text() == "theirs"
+
+
 def test_a_folder_whose_modification_time_was_put_back_is_still_listed(tmp_path, monkeypatch):
     # `tar x` or `rsync -t` over the site put a folder's old time back after adding a file:
     # the change time moved all the same.

@@ -383,8 +383,8 @@ def test_pagefind_runs_only_when_a_brief_page_changed(
     build_here("--source", site, "--quiet")  # a body: the edit path
     assert full_builds[-1] == "edit" and runs(stand_in) == 2
     (site / "briefs" / "other.md").write_text(brief("Renamed brief"))
-    build_here("--source", site, "--quiet")  # a title: the full path
-    assert full_builds[-1] == "full" and runs(stand_in) == 3
+    build_here("--source", site, "--quiet")  # a title: the edit path too, and a new index
+    assert full_builds[-1] == "edit" and runs(stand_in) == 3
     found = fragments(site / "site")
     assert "new bodytext" in found["/briefs/land-offer/"]["content"]
     assert found["/briefs/other/"]["meta"]["title"] == "Renamed brief"

@@ -134,11 +134,16 @@ def brief_name(index: int) -> str:
 
 
 def write_corpus(root: Path, count: int) -> Path:
-    """Write a site folder with `count` briefs and its own copy of the built-in templates."""
+    """Write a site folder with `count` briefs and its own copy of the built-in templates,
+    with search off (`run.py` turns it on for the search scenarios)."""
     (root / "briefs").mkdir(parents=True)
     (root / "site.yml").write_text(
         "title: Benchmark briefs\nbase_url: https://example.org/briefs/\n"
-        "description: A generated corpus.\n",
+        "description: A generated corpus.\n"
+        # Pagefind's index is timed in scenarios of its own (run.py's `search ...`): it
+        # re-indexes every brief page whenever one changes, which would hide briefsite's own
+        # times in every other scenario.
+        "search: false\n",
         encoding="utf-8",
     )
     shutil.copytree(REPO / "templates", root / "templates")

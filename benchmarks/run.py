@@ -34,6 +34,13 @@ Scenarios, each starting from a site already built by the previous step:
               page is fetched (what an editor waits for between the save and the reloaded page)
   serve rebuild   the same saves' rebuilds alone, as the preview prints them ("Changed: ..."
               to "Rebuilt."): the rest of `serve` is the watcher, the event and the fetch
+  search cold     `cold` with search on: Pagefind indexes every brief page
+  search body     `body` with search on: Pagefind has no incremental mode, so one changed
+              brief page means the whole index again
+
+The corpus has search off (`search: false`) for every other scenario, so that they time
+briefsite's own work; the two search scenarios turn it on (the build that does so is not
+timed) and say what Pagefind adds.
 """
 
 from __future__ import annotations
@@ -60,7 +67,8 @@ from corpus import brief_name, brief_text, write_corpus
 REPO = Path(__file__).resolve().parent.parent
 CACHE = ".briefsite-cache"
 SCENARIOS = (
-    "cold", "no-change", "body", "title", "template", "settings", "add", "delete", "serve"
+    "cold", "no-change", "body", "title", "template", "settings", "add", "delete", "serve",
+    "search cold", "search body",
 )  # fmt: skip
 SERVE_DEADLINE = 120.0  # seconds to wait for the preview to start or to show an edit
 
@@ -171,6 +179,16 @@ def _cold(site: Path, count: int, run: int) -> None:
     shutil.rmtree(site / CACHE, ignore_errors=True)
 
 
+def _search(site: Path, on: bool) -> bool:
+    """Turn search on or off in site.yml; whether that changed it."""
+    path = site / "site.yml"
+    text = path.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.startswith("search:")]
+    changed = "\n".join([*lines, f"search: {'true' if on else 'false'}", ""])
+    path.write_text(changed, "utf-8")
+    return changed != text
+
+
 EDITS: dict[str, Callable[[Path, int, int], None]] = {
     "cold": _cold,
     "no-change": lambda site, count, run: None,
@@ -180,6 +198,8 @@ EDITS: dict[str, Callable[[Path, int, int], None]] = {
     "settings": _edit_settings,
     "add": _add,
     "delete": _delete,
+    "search cold": _cold,
+    "search body": _edit_body,
 }
 
 
@@ -302,6 +322,8 @@ def measure(
         print(rows[-1], flush=True)
     build(site)  # every scenario starts from a built site
     for name in only:
+        if _search(site, name.startswith("search ")):
+            build(site)  # untimed: every page shows the search box now, or no longer
         load = load_average()
         if name == "serve":
             samples, rebuilds = serve_samples(site, count, runs)

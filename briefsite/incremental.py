@@ -439,6 +439,5 @@ def _moved(
     places = [(old.index(slug), new.index(slug)) for slug in edited.intersection(new)]
     if not places:
         return []
-    pages = paginate(first, len(new), size)
-    numbers = {n for i, j in places for n in range(min(i, j) // size, max(i, j) // size + 1)}
-    return [pages[n] for n in sorted(numbers)]
+    numbers = {n for i, j in places for n in range(min(i, j) // size + 1, max(i, j) // size + 2)}
+    return list(paginate(first, len(new), size, numbers))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from types import MappingProxyType
@@ -341,16 +341,18 @@ def page_numbers(current: int, count: int) -> tuple[int, ...]:
     return tuple(shown)
 
 
-def paginate(first: str, count: int, size: int) -> tuple[tuple[Pagination, slice], ...]:
+def paginate(
+    first: str, count: int, size: int, only: Iterable[int] | None = None
+) -> tuple[tuple[Pagination, slice], ...]:
     """The pages of a list of `count` entries, `size` to a page, whose first page is at
     `first`: each page's pagination and the slice of the list it shows. An empty list still
-    has its one page, which says so."""
+    has its one page, which says so. `only`: just those pages (numbers from 1), in order, for
+    a build that makes a few pages of lists two hundred pages long."""
     pages = max(1, -(-count // size))
-    paths = [urls.list_page(first, n) for n in range(1, pages + 1)]
     made = []
-    for number in range(1, pages + 1):
+    for number in range(1, pages + 1) if only is None else sorted(only):
         links = tuple(
-            PageLink(n, paths[n - 1], n == number) if n else PageLink(0)
+            PageLink(n, urls.list_page(first, n), n == number) if n else PageLink(0)
             for n in page_numbers(number, pages)
         )
         start = (number - 1) * size
@@ -358,8 +360,8 @@ def paginate(first: str, count: int, size: int) -> tuple[tuple[Pagination, slice
         pagination = Pagination(
             number=number,
             count=pages,
-            previous=paths[number - 2] if number > 1 else None,
-            next=paths[number] if number < pages else None,
+            previous=urls.list_page(first, number - 1) if number > 1 else None,
+            next=urls.list_page(first, number + 1) if number < pages else None,
             links=links,
             first=start + 1 if count else 0,
             last=end,

@@ -1,4 +1,5 @@
-"""The whole-site model: which briefs exist, their addresses, topics and years.
+"""The whole-site model: which briefs exist, their addresses, topics, years and the other
+facets readers filter them by (issuing body, region, status).
 
 Built from validated `Brief`s before any Markdown is rendered, because rendering needs to know
 where every other brief lives to rewrite links between them. It does no I/O.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from . import urls
 from .brief import Brief
-from .frontmatter import topic_slug
+from .frontmatter import MAX_TOPIC_ADDRESS, name_slug, topic_slug
 from .problems import Problem, error
 
 
@@ -43,8 +44,44 @@ class Year:
 
     @property
     def path(self) -> str:
-        """Where this year's briefs are listed."""
-        return urls.year_path(self.year)
+        """The page of this year's briefs."""
+        return urls.facet_path(urls.YEARS, str(self.year))
+
+
+@dataclass(frozen=True)
+class Group:
+    """One value of a facet other than topics (an issuing body, a region, a year, a status)
+    and the briefs that have it, in listing order."""
+
+    name: str  # as readers see it (issuing bodies and regions arrive typeset)
+    path: str  # its page: `urls.facet_path`
+    briefs: tuple[Brief, ...]
+
+
+# The facets besides topics, each by the folder of its pages, in the finder's order. A brief
+# has at most one value of each (an issuing body and a region are optional).
+FACETS = (urls.BODIES, urls.REGIONS, urls.YEARS, urls.STATUS)
+# A brief's status among the lists: still current, withdrawn, or replaced by another brief (a
+# brief both withdrawn and replaced is withdrawn, as its list entry's tag says). Not whether
+# the policy is in force: that changes with the day of the build, and a list made from front
+# matter alone does not.
+STATUSES = {"current": "Current", "withdrawn": "Withdrawn", "replaced": "Replaced"}
+# Where each optional field's value lives on a brief, and the word its fallback address uses.
+_NAMED = {urls.BODIES: ("issuing_body", "body"), urls.REGIONS: ("region", "region")}
+
+
+def status_of(brief: Brief) -> str:
+    """The key in `STATUSES` of a brief."""
+    if brief.withdrawn is not None:
+        return "withdrawn"
+    return "replaced" if brief.superseded_by is not None else "current"
+
+
+def facet_path(folder: str, name: str) -> str:
+    """The page of an issuing body or a region (`folder` is `urls.BODIES` or `urls.REGIONS`),
+    its address made from its name as a topic's is: so a brief's page links to it without
+    the catalog."""
+    return urls.facet_path(folder, name_slug(name, _NAMED[folder][1]))
 
 
 @dataclass(frozen=True)
@@ -56,6 +93,9 @@ class Catalog:
     topics: tuple[Topic, ...]  # alphabetical
     years: tuple[Year, ...]  # newest first
     topics_by_slug: Mapping[str, tuple[Topic, ...]] = field(default_factory=dict)
+    # By folder (`FACETS`): issuing bodies and regions alphabetical, years newest first,
+    # statuses in `STATUSES`' order; only values some brief has.
+    facets: Mapping[str, tuple[Group, ...]] = field(default_factory=dict)
 
     def topics_of(self, brief: Brief) -> tuple[Topic, ...]:
         """The topic pages a brief is listed on, alphabetical."""
@@ -107,6 +147,8 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     ordered = tuple(sorted(briefs, key=listing_order))
     problems = _slug_collisions(ordered)
     problems += _topic_collisions(ordered)
+    for folder, (name, _) in _NAMED.items():
+        problems += _name_problems(ordered, folder, name)
     return index_catalog(ordered), problems
 
 
@@ -146,7 +188,36 @@ def index_catalog(ordered: tuple[Brief, ...]) -> Catalog:
         topics=topics,
         years=years,
         topics_by_slug={slug: tuple(found) for slug, found in topics_of.items()},
+        facets=_facets(ordered, years),
     )
+
+
+def _facets(ordered: tuple[Brief, ...], years: tuple[Year, ...]) -> dict[str, tuple[Group, ...]]:
+    """Every facet's groups (`Catalog.facets`) of briefs in listing order."""
+    facets = {}
+    for folder, (attribute, _) in _NAMED.items():
+        by_path: dict[str, list[Brief]] = defaultdict(list)
+        names: dict[str, str] = {}
+        for brief in ordered:
+            name = getattr(brief, attribute)
+            if name is not None:
+                path = facet_path(folder, name)
+                by_path[path].append(brief)
+                names.setdefault(path, name)
+        facets[folder] = tuple(
+            Group(names[path], path, tuple(items))
+            for path, items in sorted(by_path.items(), key=lambda kv: names[kv[0]].casefold())
+        )
+    facets[urls.YEARS] = tuple(Group(str(year.year), year.path, year.briefs) for year in years)
+    by_status: dict[str, list[Brief]] = defaultdict(list)
+    for brief in ordered:
+        by_status[status_of(brief)].append(brief)
+    facets[urls.STATUS] = tuple(
+        Group(shown, urls.facet_path(urls.STATUS, key), tuple(by_status[key]))
+        for key, shown in STATUSES.items()
+        if by_status[key]
+    )
+    return facets
 
 
 def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:
@@ -191,6 +262,46 @@ def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
                     f"topic '{name}' is spelt differently from '{names[0]}' "
                     f"in {found[names[0]].source_path}",
                     "write the topic the same way in every brief",
+                )
+            )
+    return problems
+
+
+def _name_problems(briefs: Iterable[Brief], folder: str, attribute: str) -> list[Problem]:
+    """An issuing body or a region (`attribute`) whose page could not be made: spelt two ways
+    that give one address (both would be listed on one page, under whichever name came
+    first), or with an address too long for a folder name. Each at the value, in its file."""
+    label = attribute.replace("_", " ")
+    spellings: dict[str, dict[str, Brief]] = defaultdict(dict)
+    problems = []
+    for brief in briefs:
+        name = getattr(brief, attribute)
+        if name is None:
+            continue
+        slug = name_slug(name, _NAMED[folder][1])
+        if len(slug.encode("utf-8")) > MAX_TOPIC_ADDRESS:
+            problems.append(
+                error(
+                    brief.source_path,
+                    *brief.position(attribute),
+                    f"{label} '{name}' would need an address of {len(slug)} characters; "
+                    f"at most {MAX_TOPIC_ADDRESS} fit in a file name",
+                    f"write the {label} shorter (names in Chinese take five characters each)",
+                )
+            )
+        spellings[slug].setdefault(name, brief)
+    for found in spellings.values():
+        if len(found) < 2:
+            continue
+        names = sorted(found)
+        for name in names[1:]:
+            problems.append(
+                error(
+                    found[name].source_path,
+                    *found[name].position(attribute),
+                    f"{label} '{name}' is spelt differently from '{names[0]}' "
+                    f"in {found[names[0]].source_path}",
+                    f"write the {label} the same way in every brief",
                 )
             )
     return problems

@@ -1,8 +1,10 @@
-"""Atom feeds (RFC 4287): the site's, and one per topic, of its most recently changed briefs.
+"""Atom feeds (RFC 4287): the site's, and one per topic, issuing body, region and year, of
+its most recently changed briefs.
 
 Readers subscribe to them in feed readers and email services; `pages` links each from the
-pages that list the same briefs (`<link rel="alternate">`: the home page and the archive to the
-site's feed, a topic's pages to its own).
+pages that list the same briefs (`<link rel="alternate">`: the home page, the archive and the
+current briefs' page to the site's feed, a topic's pages to its own, and so on; the pages of
+withdrawn and replaced briefs to none, as such briefs leave the feeds).
 
 What an entry says follows GOV.UK's rules for updates:
 
@@ -31,7 +33,7 @@ from .brief import Brief
 from .catalog import Catalog
 from .config import SiteConfig
 from .output import Output
-from .pages import topic_feed_title
+from .pages import FACET_KINDS, facet_feed_title, topic_feed_title
 
 FEED_SIZE = 50  # entries; feed readers only need what is new
 NO_DATE = dt.date(2000, 1, 1)  # a feed must say when it was updated, even with no briefs
@@ -51,14 +53,22 @@ def feed_entries(briefs: Sequence[Brief]) -> list[Brief]:
 
 
 def build_feeds(config: SiteConfig, catalog: Catalog) -> list[Output]:
-    """`feed.xml` and `topics/<key>/feed.xml` for every topic. `config` is as
-    `pages.reader_settings` gives it (the site's name typeset)."""
+    """`feed.xml`, `topics/<key>/feed.xml` for every topic, and the feed in the folder of
+    each issuing body's, region's and year's page (`bodies/<key>/feed.xml`, ...). `config`
+    is as `pages.reader_settings` gives it (the site's name typeset)."""
     from .typography import typeset  # topic names as pages show them; Markdown is loaded
 
     feeds = [_feed(config, urls.HOME, config.title, catalog.briefs)]
     for topic in catalog.topics:
         title = topic_feed_title(config.title, typeset(topic.name))
         feeds.append(_feed(config, topic.path, title, topic.briefs))
+    for folder, groups in catalog.facets.items():
+        kind = FACET_KINDS[folder]
+        if kind.feed_scope is None:
+            continue  # statuses: see `pages.facet_feed`
+        for group in groups:
+            title = facet_feed_title(config.title, kind, group.name)
+            feeds.append(_feed(config, group.path, title, group.briefs))
     return feeds
 
 

@@ -94,7 +94,15 @@ def topic_slug(name: str) -> str:
     It lives here, beside `default_slug`, so a brief's topics can be checked to make folder
     names a file system accepts before any page is written (see `_topic_problems`).
     """
-    return default_slug(name) or "topic-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
+    return name_slug(name, "topic")
+
+
+@functools.lru_cache(maxsize=4096)  # a site names few issuing bodies and regions
+def name_slug(name: str, kind: str) -> str:
+    """The address part for a name briefs are grouped by (a topic, an issuing body, a region),
+    made as a file's slug is; a name with no Latin letters or digits becomes `<kind>-` and its
+    characters in hex, which is stable and a valid folder name."""
+    return default_slug(name) or f"{kind}-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
 
 
 @dataclass(frozen=True)

@@ -25,23 +25,24 @@ same build but for those bodies:
 - every other file the recorded build wrote is still in the output folder, as written.
 
 The next most common edit is a title (or a summary): the text that lists show. Its front
-matter differs from the recorded one in those alone, so no check of the whole site can
-change (addresses, topics, dates and replacements are as they were), but more pages show it:
-the archive and topic pages that list the brief, the home page when it is among the latest,
-the pages of briefs that name it as related or as their replacement, the feed. And a title is
-the last tie-break of the order, after the date and the report number: the brief can move
-within its day, moving the briefs it passes by one place (over page breaks), changing which
-briefs are related to which (ties go to the first listed) and the sitemap's order. The record
-keeps a `Listing` for this: every brief's listed fields and the order of the archive and of
-each topic, stored by the full build; the rows an edit changes travel with the record's
-changes (`SiteRecord.relisted`), not in a new listing's megabytes. The edit path moves the
-edited briefs in it, makes exactly the list pages that
-can differ (`relisted_pages`, by the functions `pages.listing_pages` makes every list page
-with), renders the brief pages that show what changed, makes the feed again, and, only when
-the order changed, works out related briefs and the sitemap from a `Catalog` of the listing.
-It knows every file the full build writes from the listing (list and brief pages, the feed,
-the sitemap) and the record (`SiteRecord.fixed`: the theme's files); a file it does not know
-(a new kind of output) sends the build the full way.
+matter differs from the recorded one in those alone, so no check of the whole site can change
+(addresses, topics, dates and replacements are as they were), but more pages show it: the
+archive, topic, issuing body, region, year and status pages that list the brief, the home page
+when it is among the latest, the pages of briefs that name it as related or as their
+replacement, the feeds. And a title is the last tie-break of the order, after the date and the
+report number: the brief can move within its day, moving the briefs it passes by one place
+(over page breaks), changing which briefs are related to which (ties go to the first listed)
+and the sitemap's order. The record keeps a `Listing` for this: every brief's listed fields
+and the order of the archive, of each topic and of each value of the other facets, stored by
+the full build; the rows an edit changes travel with the record's changes
+(`SiteRecord.relisted`), not in a new listing's megabytes. The edit path moves the edited
+briefs in it, makes exactly the list pages that can differ (`relisted_pages`, by the functions
+`pages.listing_pages` makes every list page with), renders the brief pages that show what
+changed, makes the feed again, and, only when the order changed, works out related briefs and
+the sitemap from a `Catalog` of the listing. It knows every file the full build writes from
+the listing (list and brief pages, the feed, the sitemap) and the record (`SiteRecord.fixed`:
+the theme's files); a file it does not know (a new kind of output) sends the build the full
+way.
 
 Anything else (a topic, a date, a report number, a new or deleted brief, a broken link) is
 built by the full path, whose results these must equal byte for byte (tests/test_incremental.py
@@ -67,13 +68,18 @@ from .brief import Brief
 from .catalog import Catalog, index_catalog, listing_order, nfc
 from .config import SiteConfig
 from .pages import (
+    FACET_KINDS,
     BriefSummary,
     FeedLink,
+    FilterOption,
     Page,
     Pagination,
     TopicLink,
     TopicSummary,
     archive_page,
+    facet_feed,
+    facet_page,
+    finder,
     home_page,
     paginate,
     topic_feed,
@@ -219,28 +225,35 @@ _ALIASES = _LISTED.index("aliases")
 _DATES = tuple(_LISTED.index(name) for name in ("date", "expires"))
 ListedRow = tuple[Any, ...]  # `_LISTED`'s values (dates as day numbers), then the last change
 ListedTopic = tuple[str, str, tuple[str, ...]]  # name as written, address, its briefs' slugs
+# A value of another facet (`catalog.Group`): its facet's folder, name as shown, address, and
+# its briefs' slugs.
+ListedFacet = tuple[str, str, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class Listing:
     """Every published brief as the pages that list it see it, in listing order.
 
-    A title shows on more pages than its brief's own: the archive and topic pages that list
-    it, the home page, the pages of briefs that name it as related or as their replacement,
-    the feed; and, as the last tie-break of the order (after the date and the report number),
-    it can move its brief within its day, which changes the pages around it and the
-    sitemap's order. Working those out takes every brief's front matter, which the record
-    does not keep and which ten thousand cached briefs take seconds to load. This is that
-    front matter alone, a few fields a brief (`_LISTED`, and its `last_modified` for the
-    feeds), with the order of the archive and of each topic, kept as plain tuples beside
-    the record: an edit makes views (`BriefSummary`) of the few briefs its pages show, and a
-    `Catalog` of all of them only when the order changed.
+    A title shows on more pages than its brief's own: the archive, topic and other facets'
+    pages that list it, the home page, the pages of briefs that name it as related or as their
+    replacement, the feed; and, as the last tie-break of the order (after the date and the
+    report number), it can move its brief within its day, which changes the pages around it
+    and the sitemap's order. Working those out takes every brief's front matter, which the
+    record does not keep and which ten thousand cached briefs take seconds to load. This is
+    that front matter alone, a few fields a brief (`_LISTED`, and its `last_modified` for the
+    feeds), with the order of the archive, of each topic and of each value of the other facets
+    (issuing body, region, year, status), kept as plain tuples beside the record: an edit
+    makes views (`BriefSummary`) of the few briefs its pages show, and a `Catalog` of all of
+    them only when the order changed.
     """
 
     slugs: tuple[str, ...]  # in listing order
     rows: Mapping[str, ListedRow]  # by slug
     topics: tuple[ListedTopic, ...]  # in the catalog's order of topics
     years: tuple[tuple[int, int], ...]  # (year, how many briefs it has), newest first
+    # Each value of the other facets (issuing bodies, regions, years, statuses), in the
+    # catalog's order (`Catalog.facets`).
+    facets: tuple[ListedFacet, ...] = ()
 
     @classmethod
     def of(cls, catalog: Catalog) -> Listing:
@@ -250,6 +263,11 @@ class Listing:
             {b.slug: listed_row(b) for b in catalog.briefs},
             tuple((t.name, t.path, tuple(b.slug for b in t.briefs)) for t in catalog.topics),
             tuple((year.year, len(year.briefs)) for year in catalog.years),
+            tuple(
+                (folder, g.name, g.path, tuple(b.slug for b in g.briefs))
+                for folder, groups in catalog.facets.items()
+                for g in groups
+            ),
         )
 
     def brief(self, slug: str) -> Brief:
@@ -290,8 +308,11 @@ class Listing:
         """The addresses of the pages `pages.listing_pages` makes of these briefs (`size` to
         a page of a list), without making them."""
         found = [urls.HOME, urls.TOPICS, urls.NOT_FOUND]
-        for first, count in [(urls.ARCHIVE, len(self.slugs))] + [
-            (path, len(slugs)) for _, path, slugs in self.topics
+        found += dict.fromkeys(folder for folder, _, _, _ in self.facets)  # their index pages
+        for first, count in [
+            (urls.ARCHIVE, len(self.slugs)),
+            *((path, len(slugs)) for _, path, slugs in self.topics),
+            *((path, len(slugs)) for _, _, path, slugs in self.facets),
         ]:
             found += [urls.list_page(first, n) for n in range(1, max(1, -(-count // size)) + 1)]
         return found
@@ -321,7 +342,8 @@ class Listing:
             return tuple(order)
 
         topics = tuple((name, path, placed(slugs)) for name, path, slugs in self.topics)
-        return Listing(placed(self.slugs), rows, topics, self.years)
+        facets = tuple((kind, name, path, placed(slugs)) for kind, name, path, slugs in self.facets)
+        return Listing(placed(self.slugs), rows, topics, self.years, facets)
 
 
 def listed_row(brief: Brief) -> ListedRow:
@@ -368,16 +390,20 @@ def relisted_pages(
     pages = []
     site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
     latest = after.latest(config.latest_count)
+    topic_list = tuple(
+        TopicSummary(typeset(name), path, len(slugs)) for name, path, slugs in after.topics
+    )
     if not edited.isdisjoint((*before.latest(config.latest_count), *latest)):
-        topic_list = tuple(
-            TopicSummary(typeset(name), path, len(slugs)) for name, path, slugs in after.topics
-        )
-        years = year_links(after.years, size)
+        years = year_links([year for year, _ in after.years])
         pages.append(home_page(config, tuple(shown[s] for s in latest), total, topic_list, years))
+    options: dict[str, list[FilterOption]] = {}
+    for folder, name, path, slugs in after.facets:
+        options.setdefault(folder, []).append(FilterOption(name, path, len(slugs)))
+    find = finder(total, topic_list, {folder: tuple(found) for folder, found in options.items()})
     for pagination, part in _moved(urls.ARCHIVE, before.slugs, after.slugs, edited, size):
         pages.append(
             archive_page(
-                pagination, tuple(shown[s] for s in after.slugs[part]), total, lang, site_feed
+                pagination, tuple(shown[s] for s in after.slugs[part]), total, lang, site_feed, find
             )
         )
     for (name, path, old), (_, _, new) in zip(before.topics, after.topics, strict=True):
@@ -391,7 +417,16 @@ def relisted_pages(
                     tuple(shown[s] for s in new[part]),
                     lang,
                     topic_feed(config, typeset(name), path),
+                    find,
                 )
+            )
+    for (folder, name, path, old), (_, _, _, new) in zip(before.facets, after.facets, strict=True):
+        kind = FACET_KINDS[folder]
+        for pagination, part in _moved(path, old, new, edited, size):
+            shows = tuple(shown[s] for s in new[part])
+            feed = facet_feed(config, kind, name, path)
+            pages.append(
+                facet_page(kind, name, path, len(new), pagination, shows, lang, feed, find)
             )
     return pages, shown
 
@@ -404,6 +439,5 @@ def _moved(
     places = [(old.index(slug), new.index(slug)) for slug in edited.intersection(new)]
     if not places:
         return []
-    pages = paginate(first, len(new), size)
-    numbers = {n for i, j in places for n in range(min(i, j) // size, max(i, j) // size + 1)}
-    return [pages[n] for n in sorted(numbers)]
+    numbers = {n for i, j in places for n in range(min(i, j) // size + 1, max(i, j) // size + 2)}
+    return list(paginate(first, len(new), size, numbers))

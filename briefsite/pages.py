@@ -9,8 +9,9 @@ address, ...), never whole briefs, and a brief page names its topics by `TopicLi
 a brief's body changes the inputs of its own page alone, and the build skips every other page
 (`pipeline.render_pages` keys each page by a digest of its context).
 
-Long lists are split into pages (`site.yml`'s `page_size`): the archive and each topic list
-their briefs `page_size` at a time, page 1 at the list's address and page N at `.../page/N/`
+Long lists are split into pages (`site.yml`'s `page_size`): the archive, each topic and each
+value of the other facets (an issuing body, a region, a year, a status) list their briefs
+`page_size` at a time, page 1 at the list's address and page N at `.../page/N/`
 (`urls.list_page`). Each such page receives only its slice, so an edit renders the page that
 shows the brief, not the whole list.
 """
@@ -20,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from types import MappingProxyType
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import pageids, urls
 from .brief import Brief, in_force
-from .catalog import Catalog, link_target_path
+from .catalog import FACETS, Catalog, facet_path, link_target_path
 from .config import SiteConfig
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
@@ -49,6 +50,9 @@ class FeedLink:
 
     path: str  # the feed's site path
     title: str  # the feed's own title
+    # Which new briefs it announces, as the footer says ("Subscribe to new briefs on this
+    # topic"): a list's own feed is not the site's, and the footer says whose it is.
+    scope: str = "on this topic"
 
 
 def topic_feed_title(site_title: str, topic_name: str) -> str:
@@ -60,6 +64,82 @@ def topic_feed(config: SiteConfig, name: str, path: str) -> FeedLink:
     """The link to a topic's feed from its pages; `name` typeset, `config` as
     `reader_settings` gives it."""
     return FeedLink(urls.feed_path(path), topic_feed_title(config.title, name))
+
+
+@dataclass(frozen=True)
+class FacetKind:
+    """How the pages of one facet besides topics (`catalog.FACETS`) speak of it."""
+
+    folder: str  # where its pages are (`urls.BODIES`, ...), its index page at the folder
+    label: str  # "Issuing body": the caption of a value's page and the finder's heading
+    plural: str  # "Issuing bodies": the title of the page listing every value
+    choose: str  # "Choose an issuing body": the finder's disclosure of its values
+    phrase: str  # "from {name}": which briefs a value's page lists, after "3 briefs"
+    heading: str = "{name}"  # a value's page title
+    # The footer's words for a value's own feed ("from this issuing body"); None: it has no
+    # feed of its own (`facet_feed`).
+    feed_scope: str | None = None
+
+    def title(self, name: str) -> str:
+        """The title of the page of one value."""
+        return self.heading.format(name=name)
+
+    def described(self, count: int, name: str) -> str:
+        """How many briefs the page of one value lists, and which ("3 briefs from X")."""
+        briefs = "brief" if count == 1 else "briefs"
+        if not self.phrase:  # a status: "2 withdrawn briefs"
+            return f"{count} {name.lower()} {briefs}"
+        return f"{count} {briefs} {self.phrase.format(name=name)}"
+
+
+FACET_KINDS = {
+    urls.BODIES: FacetKind(
+        urls.BODIES,
+        "Issuing body",
+        "Issuing bodies",
+        "Choose an issuing body",
+        "from {name}",
+        feed_scope="from this issuing body",
+    ),
+    urls.REGIONS: FacetKind(
+        urls.REGIONS,
+        "Region",
+        "Regions",
+        "Choose a region",
+        "that apply to {name}",
+        feed_scope="for this region",
+    ),
+    urls.YEARS: FacetKind(
+        urls.YEARS,
+        "Year",
+        "Years",
+        "Choose a year",
+        "published in {name}",
+        heading="Briefs published in {name}",
+        feed_scope="published in this year",
+    ),
+    # No feed of its own: the current briefs' feed is the site's, and withdrawn or replaced
+    # briefs leave every feed (`feeds`), so theirs would always be empty.
+    urls.STATUS: FacetKind(
+        urls.STATUS, "Status", "Status", "Choose a status", "", heading="{name} briefs"
+    ),
+}
+CURRENT = urls.facet_path(urls.STATUS, "current")  # the page of the briefs still current
+
+
+def facet_feed_title(site_title: str, kind: FacetKind, name: str) -> str:
+    """The title of the feed of one value's briefs, as the feed and the links to it give it."""
+    return f"{site_title}: briefs {kind.phrase.format(name=name)}"
+
+
+def facet_feed(config: SiteConfig, kind: FacetKind, name: str, path: str) -> FeedLink | None:
+    """The feed a value's pages link to (`config` as `reader_settings` gives it): its own,
+    the site's for the current briefs (the same briefs), else none."""
+    if kind.feed_scope is not None:
+        return FeedLink(
+            urls.feed_path(path), facet_feed_title(config.title, kind, name), kind.feed_scope
+        )
+    return FeedLink(urls.feed_path(urls.HOME), config.title) if path == CURRENT else None
 
 
 @dataclass(frozen=True)
@@ -153,6 +233,56 @@ class TopicSummary:
 
 
 @dataclass(frozen=True)
+class FacetLink:
+    """An issuing body or a region as a brief's page names it: its page, no count."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FilterOption:
+    """One value readers can filter the briefs by: its name, page and how many briefs it has
+    (the finder's links, and the pages listing every value of a facet)."""
+
+    name: str
+    path: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FinderFacet:
+    """One facet of the finder: its heading, its disclosure's words, its values."""
+
+    label: str
+    choose: str
+    options: tuple[FilterOption, ...]
+
+
+@dataclass(frozen=True)
+class Finder:
+    """The "Filter briefs" block of the archive and of every page of one value of a facet:
+    plain links to the static pages of each topic, issuing body, region, year and status,
+    so filtering needs no server and no JavaScript. One value at a time: a static site
+    cannot hold a page for every combination. The same for every page (the template marks
+    the page's own value), so it is digested once per build and no title edit changes it."""
+
+    total: int  # every brief: the archive's count
+    facets: tuple[FinderFacet, ...]  # only facets some brief has a value of
+
+
+@dataclass(frozen=True)
+class FacetListing:
+    """A page of one value of a facet: the facet's `label`, the value's `name` and page
+    (`path`: its first page), and this page's briefs."""
+
+    label: str
+    name: str
+    path: str
+    briefs: tuple[BriefSummary, ...]
+
+
+@dataclass(frozen=True)
 class TopicListing:
     """A topic's own page: its briefs (on that page), newest first."""
 
@@ -163,7 +293,7 @@ class TopicListing:
 
 @dataclass(frozen=True)
 class YearLink:
-    """A year of publication as the home page links to it: the archive page it starts on."""
+    """A year of publication as the home page links to it: its own page."""
 
     year: int
     path: str
@@ -211,16 +341,18 @@ def page_numbers(current: int, count: int) -> tuple[int, ...]:
     return tuple(shown)
 
 
-def paginate(first: str, count: int, size: int) -> tuple[tuple[Pagination, slice], ...]:
+def paginate(
+    first: str, count: int, size: int, only: Iterable[int] | None = None
+) -> tuple[tuple[Pagination, slice], ...]:
     """The pages of a list of `count` entries, `size` to a page, whose first page is at
     `first`: each page's pagination and the slice of the list it shows. An empty list still
-    has its one page, which says so."""
+    has its one page, which says so. `only`: just those pages (numbers from 1), in order, for
+    a build that makes a few pages of lists two hundred pages long."""
     pages = max(1, -(-count // size))
-    paths = [urls.list_page(first, n) for n in range(1, pages + 1)]
     made = []
-    for number in range(1, pages + 1):
+    for number in range(1, pages + 1) if only is None else sorted(only):
         links = tuple(
-            PageLink(n, paths[n - 1], n == number) if n else PageLink(0)
+            PageLink(n, urls.list_page(first, n), n == number) if n else PageLink(0)
             for n in page_numbers(number, pages)
         )
         start = (number - 1) * size
@@ -228,8 +360,8 @@ def paginate(first: str, count: int, size: int) -> tuple[tuple[Pagination, slice
         pagination = Pagination(
             number=number,
             count=pages,
-            previous=paths[number - 2] if number > 1 else None,
-            next=paths[number] if number < pages else None,
+            previous=urls.list_page(first, number - 1) if number > 1 else None,
+            next=urls.list_page(first, number + 1) if number < pages else None,
             links=links,
             first=start + 1 if count else 0,
             last=end,
@@ -324,10 +456,11 @@ def listing_pages(
     config: SiteConfig, catalog: Catalog, summaries: Mapping[str, BriefSummary]
 ) -> list[Page]:
     """Every page but the briefs' own, in `build_pages`' order: the home page, the archive,
-    the topics, the page for missing addresses and each topic's list. They show views of
-    front matter alone (`BriefSummary`), never a body. Each is made by one function of what
-    it shows (`home_page`, `archive_page`, `topic_page`), which a build that changed a few
-    titles calls for the pages that show them (`incremental`)."""
+    the topics, the page for missing addresses, each topic's list, then for each other
+    facet (`catalog.FACETS`) the page of its values and each value's list. They show views
+    of front matter alone (`BriefSummary`), never a body. Each is made by one function of
+    what it shows (`home_page`, `archive_page`, `topic_page`, `facet_page`), which a build
+    that changed a few titles calls for the pages that show them (`incremental`)."""
     lang, size = config.language, config.page_size
     links = topic_links(catalog)
     topic_list = tuple(
@@ -335,19 +468,24 @@ def listing_pages(
     )
     current = (summaries[b.slug] for b in catalog.briefs if not b.retired)
     site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
+    total = len(catalog.briefs)
     pages: list[Page] = [
         home_page(
             config,
             tuple(islice(current, config.latest_count)),
-            len(catalog.briefs),
+            total,
             topic_list,
-            year_links([(year.year, len(year.briefs)) for year in catalog.years], size),
+            year_links([year.year for year in catalog.years]),
         )
     ]
-    total = len(catalog.briefs)
+    options = {
+        folder: tuple(FilterOption(g.name, g.path, len(g.briefs)) for g in groups)
+        for folder, groups in catalog.facets.items()
+    }
+    find = finder(total, topic_list, options)
     for pagination, part in paginate(urls.ARCHIVE, total, size):
         shown = tuple(summaries[b.slug] for b in catalog.briefs[part])
-        pages.append(archive_page(pagination, shown, total, lang, site_feed))
+        pages.append(archive_page(pagination, shown, total, lang, site_feed, find))
     pages.append(topics_page(topic_list, lang))
     pages.append(not_found_page(lang))
     for topic in catalog.topics:
@@ -355,8 +493,40 @@ def listing_pages(
         feed = topic_feed(config, name, topic.path)
         for pagination, part in paginate(topic.path, count, size):
             shown = tuple(summaries[b.slug] for b in topic.briefs[part])
-            pages.append(topic_page(name, topic.path, count, pagination, shown, lang, feed))
+            pages.append(topic_page(name, topic.path, count, pagination, shown, lang, feed, find))
+    for folder in FACETS:
+        groups = catalog.facets.get(folder, ())
+        if not groups:
+            continue
+        kind = FACET_KINDS[folder]
+        pages.append(facet_index_page(kind, options[folder], lang))
+        for group in groups:
+            count = len(group.briefs)
+            its_feed = facet_feed(config, kind, group.name, group.path)
+            for pagination, part in paginate(group.path, count, size):
+                shown = tuple(summaries[b.slug] for b in group.briefs[part])
+                pages.append(
+                    facet_page(
+                        kind, group.name, group.path, count, pagination, shown, lang, its_feed, find
+                    )
+                )
     return pages
+
+
+def finder(
+    total: int,
+    topics: Sequence[TopicSummary],
+    options: Mapping[str, tuple[FilterOption, ...]],
+) -> Finder:
+    """The finder of a site of `total` briefs with these topics (typeset) and these values
+    of the other facets (by folder), in `catalog.FACETS`' order; a facet no brief has a
+    value of is left out."""
+    topic_options = tuple(FilterOption(t.name, t.path, t.count) for t in topics)
+    facets = [FinderFacet("Topic", "Choose a topic", topic_options)]
+    for folder in FACETS:
+        kind = FACET_KINDS[folder]
+        facets.append(FinderFacet(kind.label, kind.choose, options.get(folder, ())))
+    return Finder(total, tuple(facet for facet in facets if facet.options))
 
 
 def home_page(
@@ -392,6 +562,7 @@ def archive_page(
     total: int,
     lang: str,
     feed: FeedLink,
+    find: Finder,
 ) -> Page:
     """One page of the archive (every brief, newest first, `page_size` to a page): its
     briefs in sections by year (a year that goes on over a page break has a section on
@@ -409,7 +580,7 @@ def archive_page(
         title=page_label("All briefs", pagination),
         description=page_label(described, pagination) + ".",
         lang=lang,
-        context=_context(years=years, total=total, pagination=pagination),
+        context=_context(years=years, total=total, pagination=pagination, finder=find),
         breadcrumbs=(HOME_CRUMB,),
         lists=tuple(b.path for b in shown),
         feed=feed,
@@ -450,6 +621,7 @@ def topic_page(
     shown: tuple[BriefSummary, ...],
     lang: str,
     feed: FeedLink,
+    find: Finder,
 ) -> Page:
     """One page of a topic's briefs (`count` of them, `page_size` to a page); `name` is
     typeset, `feed` the topic's (`topic_feed`)."""
@@ -464,6 +636,7 @@ def topic_page(
             topic=TopicListing(name, path, shown),
             total=count,
             pagination=pagination,
+            finder=find,
         ),
         breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
         lists=tuple(b.path for b in shown),
@@ -471,15 +644,55 @@ def topic_page(
     )
 
 
-def year_links(counts: Sequence[tuple[int, int]], size: int) -> tuple[YearLink, ...]:
-    """Each year (with how many briefs it has, newest first), linked to its section on the
-    archive page its newest brief is on."""
-    links = []
-    index = 0  # the place in the archive of the year's first brief
-    for year, count in counts:
-        links.append(YearLink(year, urls.year_path(year, index // size + 1)))
-        index += count
-    return tuple(links)
+def year_links(years: Sequence[int]) -> tuple[YearLink, ...]:
+    """Each year (newest first), linked to its own page."""
+    return tuple(YearLink(year, urls.facet_path(urls.YEARS, str(year))) for year in years)
+
+
+def facet_index_page(kind: FacetKind, values: tuple[FilterOption, ...], lang: str) -> Page:
+    """The page listing every value of a facet, with how many briefs each has (as the
+    topics page lists topics)."""
+    return Page(
+        path=kind.folder,
+        template="facets.html",
+        title=kind.plural,
+        description=f"Briefs grouped by {kind.label.lower()}.",
+        lang=lang,
+        context=_context(heading=kind.plural, values=values),
+        breadcrumbs=(HOME_CRUMB,),
+    )
+
+
+def facet_page(
+    kind: FacetKind,
+    name: str,
+    path: str,
+    count: int,
+    pagination: Pagination,
+    shown: tuple[BriefSummary, ...],
+    lang: str,
+    feed: FeedLink | None,
+    find: Finder,
+) -> Page:
+    """One page of the briefs with one value of a facet (`count` of them, `page_size` to a
+    page): as a topic's page, withdrawn and replaced briefs listed with their tags. `feed` is
+    `facet_feed`'s."""
+    return Page(
+        path=urls.list_page(path, pagination.number),
+        template="facet.html",
+        title=page_label(kind.title(name), pagination),
+        description=page_label(kind.described(count, name), pagination) + ".",
+        lang=lang,
+        context=_context(
+            facet=FacetListing(kind.label, kind.title(name), path, shown),
+            total=count,
+            pagination=pagination,
+            finder=find,
+        ),
+        breadcrumbs=(HOME_CRUMB, Crumb(kind.plural, kind.folder)),
+        lists=tuple(b.path for b in shown),
+        feed=feed,
+    )
 
 
 def listed_brief_page(
@@ -595,6 +808,8 @@ def _brief_context(
         brief=brief,
         rendered=item,
         topics=topics,
+        issuing_body_link=_facet_link(urls.BODIES, brief.issuing_body),
+        region_link=_facet_link(urls.REGIONS, brief.region),
         related=related,
         replacement=replacement,
         repository=_repository_links(config, brief),
@@ -603,6 +818,12 @@ def _brief_context(
         citation=reference(brief, config),
         pdf=None,  # the brief's `pdf.PdfFile`, when the site makes PDFs (`pdf.with_pdf`)
     )
+
+
+def _facet_link(folder: str, name: str | None) -> FacetLink | None:
+    """The link from a brief's page to the page of its issuing body or region: its address
+    follows from the name alone, so the page's key (its brief) covers it."""
+    return None if name is None else FacetLink(name, facet_path(folder, name))
 
 
 class Deferred(Mapping[str, Any]):

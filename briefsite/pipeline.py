@@ -12,7 +12,7 @@ import hashlib
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
@@ -50,12 +50,15 @@ from .output import (
 )
 from .output import published as output_published
 from .pages import (
+    FACET_KINDS,
     BriefSummary,
+    FacetKind,
     Page,
     TopicLink,
     brief_page,
     brief_page_ids,
     build_pages,
+    facet_feed_title,
     reader_settings,
     related_briefs,
     related_inputs,
@@ -754,7 +757,7 @@ def _build(
 # The templates of the pages that show briefs' titles, which a title edit makes again
 # (`_reworded_pages`); every other page is one of the record's fixed files.
 _LISTS_TITLES = frozenset({"home.html", "archive.html", "topics.html", "404.html", "topic.html",
-                           "brief.html"})  # fmt: skip
+                           "facet.html", "brief.html"})  # fmt: skip
 
 
 def _build_edit(
@@ -1044,6 +1047,7 @@ def _reworded_pages(
     known |= {urls.output_file(urls.brief_path(slug)) for slug in path_of}
     known |= {urls.brief_file(slug, name) for slug in path_of for name in BRIEF_FILES}
     known |= {urls.feed_path(path) for path in (urls.HOME, *(t[1] for t in after.topics))}
+    known |= {urls.feed_path(path) for _, _, path, _ in _facet_feeds(after)}
     known |= {urls.output_file(alias) for alias, _ in after.aliases()}
     known |= {urls.SITEMAP, urls.ROBOTS, urls.BRIEFS_DATA, urls.LLMS} | site.fixed
     if not site.outputs.keys() <= known:
@@ -1054,6 +1058,9 @@ def _reworded_pages(
     for name, path, slugs in after.topics:
         if not frozenset(edited).isdisjoint(slugs):
             lists.append((path, topic_feed_title(shown.title, typeset(name)), slugs))
+    for kind, name, path, slugs in _facet_feeds(after):
+        if not frozenset(edited).isdisjoint(slugs):
+            lists.append((path, facet_feed_title(shown.title, kind, name), slugs))
     for path, title, slugs in lists:
         entries = after.feed_entries(slugs, FEED_SIZE)
         if not frozenset(edited).isdisjoint(entries):
@@ -1109,6 +1116,15 @@ def _reworded_pages(
         if replacement in edited:
             beside.append((items[path], edited[replacement]))
     return _EditPages(pages, items, beside, outputs, rows)
+
+
+def _facet_feeds(listing: Listing) -> Iterator[tuple[FacetKind, str, str, tuple[str, ...]]]:
+    """The values of facets that have feeds of their own (issuing bodies, regions, years), as
+    `feeds.build_feeds` makes them: each one's kind, name, page and briefs."""
+    for folder, name, path, slugs in listing.facets:
+        kind = FACET_KINDS[folder]
+        if kind.feed_scope is not None:
+            yield kind, name, path, slugs
 
 
 def _slug_at(catalog: Catalog) -> Callable[[str], str | None]:

@@ -19,6 +19,12 @@ from urllib.parse import quote, urlsplit
 HOME = ""
 ARCHIVE = "briefs/"
 TOPICS = "topics/"
+# The facets besides topics (`catalog.FACETS`): a page per issuing body, region, year and
+# status in each folder, and the folder's own page listing them.
+BODIES = "bodies/"
+REGIONS = "regions/"
+YEARS = "years/"
+STATUS = "status/"
 NOT_FOUND = "404.html"
 FEED = "feed.xml"
 SITEMAP = "sitemap.xml"
@@ -54,14 +60,15 @@ def topic_path(topic_slug: str) -> str:
     return f"topics/{topic_slug}/"
 
 
+def facet_path(folder: str, key: str) -> str:
+    """The page listing the briefs with one value of a facet, in its folder: an issuing
+    body's at bodies/<slug>/, a year's at years/2020/, a status's at status/current/."""
+    return f"{folder}{key}/"
+
+
 def year_anchor(year: int) -> str:
     """The id of a year's section on the archive page."""
     return f"year-{year}"
-
-
-def year_path(year: int, page: int = 1) -> str:
-    """A year's section of the archive, on the archive's page `page`."""
-    return f"{list_page(ARCHIVE, page)}#{year_anchor(year)}"
 
 
 def list_page(first: str, number: int) -> str:
@@ -84,7 +91,7 @@ def page_path(folders: Sequence[str], name: str) -> str:
 
 # What the build makes itself: a standalone page may take none of these addresses, nor one
 # inside these folders (`page/2/` of the archive, a brief, a topic, a stylesheet).
-GENERATED_FOLDERS = (ARCHIVE, TOPICS, ASSETS)
+GENERATED_FOLDERS = (ARCHIVE, TOPICS, BODIES, REGIONS, YEARS, STATUS, ASSETS)
 GENERATED_FILES = (NOT_FOUND, FEED, SITEMAP, ROBOTS)
 
 
@@ -103,7 +110,8 @@ def generated_address(path: str) -> str | None:
 
 def feed_path(listing: str) -> str:
     """The Atom feed of a list of briefs, in the list's own folder: the site's feed (the home
-    page's list) at feed.xml, a topic's at topics/<key>/feed.xml."""
+    page's list) at feed.xml, a topic's at topics/<key>/feed.xml (an issuing body's, a
+    region's and a year's likewise)."""
     return listing + FEED
 
 

@@ -122,8 +122,8 @@ def test_every_topic_page_lists_its_briefs(sample_site: Path) -> None:
 
 def test_archive_lists_every_brief_by_year(sample_site: Path) -> None:
     doc = parse(sample_site / "briefs" / "index.html")
-    assert [doc.text(h) for h in doc.find_all("h2")] == ["2020"]
-    titles = [doc.text(h) for h in doc.find_all("h3")]
+    assert [doc.text(h) for h in doc.find_all("h2")] == ["Filter briefs", "2020"]
+    titles = [doc.text(h) for h in doc.find_all("h3", class_="brief-list__title")]
     assert len(titles) == len(sample_briefs())
 
 

@@ -107,7 +107,9 @@ def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages, f
         "briefs/a/",
         "briefs/b/",
         "briefs/c/",
+        "status/current/",
         "topics/land/",
+        "years/2020/",
     ]
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 

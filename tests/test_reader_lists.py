@@ -309,7 +309,7 @@ def test_the_archive_is_split_into_pages_with_a_pagination_nav(paged_site: Path)
     assert listed(parse(second)) == ["Brief 1", "Brief 7", "Brief 6"]
     assert listed(parse(third)) == ["Brief 5"]
     # A year that goes on over a page break has its section on both pages.
-    assert texts(parse(second), "h2") == ["2021", "2020"]
+    assert texts(parse(second), "h2") == ["Filter briefs", "2021", "2020"]
 
     nav = pagination(second)
     assert nav["numbers"] == [("1", "../../"), ("2", "./"), ("3", "../3/")]
@@ -413,10 +413,13 @@ def test_the_home_page_shows_the_latest_briefs_and_the_main_topics(tmp_path: Pat
     by_text = {Page.text(a): a["attrs"]["href"] for a in home.find_all("a")}  # type: ignore[index]
     assert by_text["All briefs"] == "briefs/"
     assert by_text["All topics"] == "topics/"
-    # Each year links to the archive page its newest brief is on.
-    assert by_text["2021"] == "briefs/#year-2021"
-    assert by_text["2020"] == "briefs/page/2/#year-2020"
-    assert by_text["2019"] == "briefs/page/3/#year-2019"
+    # Each year links to its own page.
+    assert [by_text[year] for year in ("2021", "2020", "2019")] == [
+        "years/2021/",
+        "years/2020/",
+        "years/2019/",
+    ]
+    assert listed(parse(out / "years" / "2019" / "index.html")) == ["Brief 8"]
     assert parse(out / "briefs" / "page" / "3" / "index.html").find_all("h2", id="year-2019")
     # The topics page still lists every topic.
     topics = parse(out / "topics" / "index.html")
@@ -437,10 +440,17 @@ def test_an_edit_renders_only_the_list_pages_whose_slice_changed(
 
     build_into(site, cache=True)
 
-    # Brief 6 is on the second page of the archive and of Land, and on Trade's one page; the
-    # other pages of those lists, and the home page, show nothing of it.
+    # Brief 6 is on the second page of the archive, of Land and of the current briefs, and on
+    # the one page of Trade and of 2020; the other pages of those lists, and the home page,
+    # show nothing of it.
     lists = sorted(p for p in rendered_pages if not re.fullmatch(r"briefs/b[0-9]/", p))
-    assert lists == ["briefs/page/2/", "topics/land/page/2/", "topics/trade/"]
+    assert lists == [
+        "briefs/page/2/",
+        "status/current/page/2/",
+        "topics/land/page/2/",
+        "topics/trade/",
+        "years/2020/",
+    ]
     assert "briefs/b6/" in rendered_pages
     assert site_files(site / "site") == site_files(build_into(site, tmp_path / "cold"))
 

@@ -215,7 +215,7 @@ def test_the_footer_menu_is_on_every_page_in_the_order_written(tmp_path):
     out = site / "site"
 
     pages = sorted(out.rglob("*.html"))
-    assert len(pages) == 9  # the search page too
+    assert len(pages) == 13  # the search page too; years/ and status/, and 2020's and current's
     for path in pages:
         page = parse(path)
         (menu,) = page.find_all("nav", **{"aria-label": "Footer"})

@@ -107,6 +107,7 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     ordered = tuple(sorted(briefs, key=listing_order))
     problems = _slug_collisions(ordered)
     problems += _topic_collisions(ordered)
+    problems += _series_collisions(ordered)
     return index_catalog(ordered), problems
 
 
@@ -191,6 +192,30 @@ def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
                     f"topic '{name}' is spelt differently from '{names[0]}' "
                     f"in {found[names[0]].source_path}",
                     "write the topic the same way in every brief",
+                )
+            )
+    return problems
+
+
+def _series_collisions(briefs: Iterable[Brief]) -> list[Problem]:
+    """Series names that differ only in case or punctuation: a brief spelt so would silently
+    start a series of its own (its page would lose its neighbours), so ask for one spelling,
+    as for topics."""
+    spellings: dict[str, dict[str, Brief]] = defaultdict(dict)
+    for brief in briefs:
+        if brief.series is not None:
+            spellings[topic_slug(brief.series)].setdefault(brief.series, brief)
+    problems = []
+    for found in spellings.values():
+        names = sorted(found)
+        for name in names[1:]:
+            problems.append(
+                error(
+                    found[name].source_path,
+                    *found[name].position("series"),
+                    f"series '{name}' is spelt differently from '{names[0]}' "
+                    f"in {found[names[0]].source_path}",
+                    "write the series the same way in every brief of it",
                 )
             )
     return problems

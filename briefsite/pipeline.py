@@ -822,32 +822,41 @@ def _build_edit(
     standalones, found_pages = standalone.site_pages(config, page_files)
     if has_errors((*found_pages, *(p for item in page_files for p in item.problems))):
         return None
-    rendered: dict[str, RenderedBrief] = {}
-    for path in changed:
-        item = new[path]
-        assert item.brief is not None and item.body is not None  # checked above
-        rendered[path] = resolve_with(
-            item.brief,
-            item.body,
-            slug_at.get,
-            config.directory_urls,
-            config.base_url,
-            standalones.page_at,
+
+    def shown_as_published(briefs: Mapping[str, CompiledBrief]) -> dict[str, RenderedBrief] | None:
+        """Compiled briefs (by display path) as their pages show them: links resolved (to
+        briefs and to standalone pages) and their images' and files' sizes written in, as
+        the full build has them; None when a file is refused (the full build says why).
+        Their files are the ones recorded (`_files_named`), unchanged since
+        (`setting_digest`), so the record's outputs hold them; only the answers are needed."""
+        resolved = {}
+        for path, item in briefs.items():
+            assert item.brief is not None and item.body is not None  # checked by the callers
+            resolved[path] = resolve_with(
+                item.brief,
+                item.body,
+                slug_at.get,
+                config.directory_urls,
+                config.base_url,
+                standalones.page_at,
+            )
+        files = annexes.resolve(
+            config,
+            inputs.annex_files,
+            {item.brief.slug: item for item in resolved.values()},
+            taken_ns=inputs.taken_ns,
+            cache=cache,
+            on_disk=on_disk,
+            need_bytes=False,
         )
-    # Their images and files: the same ones as recorded (`_files_named`), unchanged since
-    # (`setting_digest`), so the record's outputs hold them; only the answers are needed.
-    files = annexes.resolve(
-        config,
-        inputs.annex_files,
-        {item.brief.slug: item for item in rendered.values()},
-        taken_ns=inputs.taken_ns,
-        cache=cache,
-        on_disk=on_disk,
-        need_bytes=False,
-    )
-    if files.problems:
+        if files.problems:
+            return None
+        return {path: files.rendered[item.brief.slug] for path, item in resolved.items()}
+
+    published_now = shown_as_published({path: new[path] for path in changed})
+    if published_now is None:
         return None
-    rendered = {path: files.rendered[item.brief.slug] for path, item in rendered.items()}
+    rendered = published_now
     # Links: every link of the changed briefs reaches a published brief (or page) and the
     # anchor it names, and every anchor that other briefs' and pages' links ask of them is
     # still there.
@@ -888,7 +897,9 @@ def _build_edit(
             return None
     shown = standalone.with_footer(reader_settings(config), standalones)
     if reworded:
-        made = _reworded_pages(config, shown, site, cache, rendered, slug_at, reworded, on_disk)
+        made = _reworded_pages(
+            config, shown, site, cache, rendered, slug_at, reworded, on_disk, shown_as_published
+        )
     else:
         made = _edited_pages(shown, site, cache, rendered, new, states)
     if made is None:
@@ -1015,6 +1026,7 @@ def _reworded_pages(
     slug_at: Mapping[str, str | None],
     reworded: Sequence[Brief],
     on_disk: Mapping[str, str],
+    shown_as_published: Callable[[Mapping[str, CompiledBrief]], dict[str, RenderedBrief] | None],
 ) -> _EditPages | None:
     """The pages and files an edit of some briefs' titles or summaries (and bodies) changes,
     worked out from the recorded `Listing`: the list pages that show those briefs, the pages
@@ -1022,8 +1034,8 @@ def _reworded_pages(
     page and files (and those of the briefs it replaces), the feeds they are in,
     `briefs.json`, `llms.txt` and their redirect pages. An edit that moves a brief (a title
     is the order's last tie-break, within one day and report number) changes related briefs
-    and the sitemap: it goes the full way."""
-    from .links import resolve_with
+    and the sitemap: it goes the full way. The other briefs whose pages it renders are
+    loaded from the cache and made as the full build makes them (`shown_as_published`)."""
     from .opendata import BRIEF_FILES, brief_record, briefs_json_again, llms_txt, record_json
     from .redirects import redirect_page
     from .typography import typeset
@@ -1084,16 +1096,20 @@ def _reworded_pages(
             replaced[path] = slug_at.get(link_target_path(path, named))
             if replaced[path] in edited:
                 redo.add(path)
-    items = dict(rendered)
     keys = {path: site.briefs[path].key for path in redo if path not in rendered}
     loaded = cache.get_many(keys.values())
+    others: dict[str, CompiledBrief] = {}
     for path, key in keys.items():
         other = loaded.get(key)
         if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
             return None
-        items[path] = resolve_with(
-            other.brief, other.body, slug_at.get, config.directory_urls, config.base_url
-        )
+        others[path] = other
+    # (Rendered from their cached body as the full build renders them: an image's size and a
+    # link to a standalone page are written in after compiling, not kept in the cache.)
+    made = shown_as_published(others)
+    if made is None:
+        return None
+    items = {**rendered, **made}
     beside: list[tuple[RenderedBrief, Brief | None]] = [(item, None) for item in rendered.values()]
     for path in sorted(redo):
         state, replacement = site.briefs[path], replaced.get(path)

@@ -410,10 +410,18 @@ def archive_page(
         description=page_label(described, pagination) + ".",
         lang=lang,
         context=_context(years=years, total=total, pagination=pagination),
-        breadcrumbs=(HOME_CRUMB,),
+        breadcrumbs=list_crumbs((HOME_CRUMB,), ARCHIVE_CRUMB, pagination),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
+
+
+def list_crumbs(
+    parents: tuple[Crumb, ...], first: Crumb, pagination: Pagination
+) -> tuple[Crumb, ...]:
+    """The trail of a page of a list: its parents, and on pages 2 and after the list's first
+    page too, which is then a page above this one (the trail never names the page shown)."""
+    return parents if pagination.number == 1 else (*parents, first)
 
 
 def topics_page(topic_list: tuple[TopicSummary, ...], lang: str) -> Page:
@@ -437,6 +445,7 @@ def not_found_page(lang: str) -> Page:
         title="Page not found",
         description="There is no page at this address.",
         lang=lang,
+        breadcrumbs=(HOME_CRUMB,),  # written from the root, as all its links (`root_relative`)
         noindex=True,
         root_relative=True,
     )
@@ -465,7 +474,7 @@ def topic_page(
             total=count,
             pagination=pagination,
         ),
-        breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
+        breadcrumbs=list_crumbs((HOME_CRUMB, TOPICS_CRUMB), Crumb(name, path), pagination),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
@@ -603,6 +612,23 @@ def _brief_context(
         citation=reference(brief, config),
         pdf=None,  # the brief's `pdf.PdfFile`, when the site makes PDFs (`pdf.with_pdf`)
     )
+
+
+def breadcrumb_list(page: Page, base_url: str) -> dict[str, Any]:
+    """schema.org's `BreadcrumbList` of a page's trail, for search engines: each step with its
+    public address, then the page itself by name alone (the form schema.org and Google give
+    the current page, which the visible trail leaves out)."""
+    steps: list[dict[str, Any]] = [
+        {
+            "@type": "ListItem",
+            "position": number,
+            "name": crumb.title,
+            "item": urls.absolute(crumb.path, base_url),
+        }
+        for number, crumb in enumerate(page.breadcrumbs, 1)
+    ]
+    steps.append({"@type": "ListItem", "position": len(steps) + 1, "name": page.title})
+    return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": steps}
 
 
 class Deferred(Mapping[str, Any]):

@@ -28,7 +28,8 @@ The next most common edit is a title (or a summary): the text that lists show. I
 matter differs from the recorded one in those alone, so no check of the whole site can
 change (addresses, topics, dates and replacements are as they were), but more pages show it:
 the archive and topic pages that list the brief, the home page when it is among the latest,
-the pages of briefs that name it as related or as their replacement, the feed. And a title is
+the pages of briefs that name it as related or as their replacement, the pages beside it in
+the archive and its series (which link it by its title), the feed. And a title is
 the last tie-break of the order, after the date and the report number: the brief can move
 within its day, moving the briefs it passes by one place (over page breaks), changing which
 briefs are related to which (ties go to the first listed) and the sitemap's order. The record
@@ -67,12 +68,14 @@ from .brief import Brief
 from .catalog import Catalog, index_catalog, listing_order, nfc
 from .config import SiteConfig
 from .pages import (
+    Adjacent,
     BriefSummary,
     FeedLink,
     Page,
     Pagination,
     TopicLink,
     TopicSummary,
+    adjacent_briefs,
     archive_page,
     home_page,
     paginate,
@@ -99,6 +102,9 @@ class BriefState(NamedTuple):
     topics: tuple[TopicLink, ...] = ()  # its page's topics
     related: tuple[str, ...] = ()  # the slugs of the related briefs its page lists
     files: str = ""  # the cache key of the files beside its page (`opendata.brief_outputs`)
+    # The slugs of the briefs beside it that its page links (`pages.Adjacent`): a body edit
+    # renders its page with their titles again.
+    adjacent: Adjacent = (None, None, None, None)
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,7 @@ _LISTED = (
     "summary",
     "number",
     "topics",
+    "series",  # the briefs beside each brief in its series (`pages.adjacent_briefs`)
     "region",
     "issuing_body",
     "status",
@@ -214,6 +221,8 @@ _LISTED = (
 _SUPERSEDED_BY = _LISTED.index("superseded_by")
 _WITHDRAWN = _LISTED.index("withdrawn")
 _ALIASES = _LISTED.index("aliases")
+_SERIES = _LISTED.index("series")
+_DATE = _LISTED.index("date")
 # Dates are kept as day numbers (`date.toordinal`): ten thousand rows load several times
 # faster without a `date` object each to make.
 _DATES = tuple(_LISTED.index(name) for name in ("date", "expires"))
@@ -226,11 +235,12 @@ class Listing:
     """Every published brief as the pages that list it see it, in listing order.
 
     A title shows on more pages than its brief's own: the archive and topic pages that list
-    it, the home page, the pages of briefs that name it as related or as their replacement,
-    the feed; and, as the last tie-break of the order (after the date and the report number),
-    it can move its brief within its day, which changes the pages around it and the
-    sitemap's order. Working those out takes every brief's front matter, which the record
-    does not keep and which ten thousand cached briefs take seconds to load. This is that
+    it, the home page, the pages of briefs that name it as related or as their replacement
+    or that link it as their neighbour, the feed; and, as the last tie-break of the order
+    (after the date and the report number), it can move its brief within its day, which
+    changes the pages around it and the sitemap's order. Working those out takes every
+    brief's front matter, which the record does not keep and which ten thousand cached
+    briefs take seconds to load. This is that
     front matter alone, a few fields a brief (`_LISTED`, and its `last_modified` for the
     feeds), with the order of the archive and of each topic, kept as plain tuples beside
     the record: an edit makes views (`BriefSummary`) of the few briefs its pages show, and a
@@ -281,6 +291,12 @@ class Listing:
     def catalog(self) -> Catalog:
         """The catalog of all its briefs, as the build that listed them made it."""
         return index_catalog(tuple(self.brief(slug) for slug in self.slugs))
+
+    def adjacent(self) -> dict[str, Adjacent]:
+        """Each brief's neighbours, as `pages.catalog_adjacent` finds them in a catalog of
+        these briefs (dates are day numbers here already)."""
+        rows = self.rows
+        return adjacent_briefs([(s, rows[s][_SERIES], rows[s][_DATE]) for s in self.slugs])
 
     def latest(self, count: int) -> tuple[str, ...]:
         """The newest `count` briefs still current, as the home page lists them."""

@@ -50,12 +50,16 @@ from .output import (
 )
 from .output import published as output_published
 from .pages import (
+    NO_ADJACENT,
+    BriefLink,
     BriefSummary,
     Page,
     TopicLink,
     brief_page,
     brief_page_ids,
     build_pages,
+    catalog_adjacent,
+    neighbours,
     reader_settings,
     related_briefs,
     related_inputs,
@@ -637,10 +641,11 @@ def _build(
     env = environment_for(tuple(config.template_dirs), inputs.templates)
     _load_templates(env, cache)
     related = _related(catalog, cache)
+    adjacent = catalog_adjacent(catalog)
     shown = reader_settings(config)  # the site's name and description typeset, as briefs are
     shown = standalone.with_footer(shown, standalones)  # the footer menu, resolved
     pages = (
-        *build_pages(shown, catalog, rendered, related),
+        *build_pages(shown, catalog, rendered, related, adjacent),
         *standalone.page_views(standalones, page_bodies, shown),
         *search.search_page(shown, catalog),
     )
@@ -726,6 +731,7 @@ def _build(
             tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
             file_keys.get(brief.slug, ""),
+            adjacent.get(brief.slug, NO_ADJACENT),
         )
     # The search bundle is not in the record: the edit path makes it again whole, and its
     # files' names change with each edit, which would make every edit write the whole record.
@@ -989,27 +995,35 @@ def _edited_pages(
     new: Mapping[str, CompiledBrief],
     states: Mapping[str, BriefState],
 ) -> _EditPages | None:
-    """The pages a body edit changes: each changed brief's own, with the topics and related
-    briefs it had (their titles and summaries from the cache)."""
+    """The pages a body edit changes: each changed brief's own, with the topics, related
+    briefs and neighbours it had (their titles and summaries from the cache). No other page:
+    a neighbour shows its title, which a body edit leaves as it was."""
     path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
-    related = {slug for state in states.values() for slug in state.related}
-    if not related <= path_of.keys():
+    named = {slug for state in states.values() for slug in state.related}
+    named |= {slug for state in states.values() for slug in state.adjacent if slug}
+    if not named <= path_of.keys():
         return None
-    wanted = {path_of[slug] for slug in related}
+    wanted = {path_of[slug] for slug in named}
     kept = {path: site.briefs[path].key for path in wanted if path not in new}
     found = cache.get_many(kept.values())
-    neighbours: dict[str, Brief] = {}
+    shown_briefs: dict[str, BriefSummary] = {}
     for path in wanted:
         item = new.get(path) or found.get(kept[path])
         if not isinstance(item, CompiledBrief) or item.brief is None:
             return None
-        neighbours[path] = item.brief
+        shown_briefs[path] = BriefSummary.of(item.brief)
+
+    def summary(slug: str) -> BriefSummary:
+        return shown_briefs[path_of[slug]]
+
     pages = [
         brief_page(
             rendered[path],
             states[path].topics,
-            tuple(BriefSummary.of(neighbours[path_of[slug]]) for slug in states[path].related),
+            tuple(summary(slug) for slug in states[path].related),
             shown,
+            None,
+            neighbours(states[path].adjacent, lambda slug: BriefLink.of(summary(slug))),
         )
         for path in states
     ]
@@ -1030,7 +1044,8 @@ def _reworded_pages(
 ) -> _EditPages | None:
     """The pages and files an edit of some briefs' titles or summaries (and bodies) changes,
     worked out from the recorded `Listing`: the list pages that show those briefs, the pages
-    of briefs that name them as related or as their replacement, each changed brief's own
+    of briefs that name them as related or as their replacement, the pages beside a retitled
+    brief (in the archive and its series), each changed brief's own
     page and files (and those of the briefs it replaces), the feeds they are in,
     `briefs.json`, `llms.txt` and their redirect pages. An edit that moves a brief (a title
     is the order's last tie-break, within one day and report number) changes related briefs
@@ -1096,6 +1111,16 @@ def _reworded_pages(
             replaced[path] = slug_at.get(link_target_path(path, named))
             if replaced[path] in edited:
                 redo.add(path)
+    # The pages beside a brief whose title changed, in the archive and in its series, show
+    # that title. The order did not move (above), so each brief's neighbours are the
+    # recorded ones: worked out again from the listing, and checked against the record.
+    adjacent = after.adjacent()
+    for slug, brief in edited.items():
+        if brief.title != before.brief(slug).title:
+            redo.update(path_of[other] for other in adjacent[slug] if other is not None)
+    slug_of = {path: slug for slug, path in path_of.items()}
+    if any(site.briefs[path].adjacent != adjacent[slug_of[path]] for path in redo):
+        return None
     keys = {path: site.briefs[path].key for path in redo if path not in rendered}
     loaded = cache.get_many(keys.values())
     others: dict[str, CompiledBrief] = {}
@@ -1120,6 +1145,7 @@ def _reworded_pages(
                 tuple(summaries[slug] for slug in state.related),
                 shown,
                 summaries[replacement] if replacement is not None else None,
+                neighbours(state.adjacent, lambda slug: BriefLink.of(summaries[slug])),
             )
         )
         if replacement in edited:

@@ -111,7 +111,11 @@ def navigation(site: Path, path: str) -> Navigation:
     return Navigation((site / path).read_text(encoding="utf-8"))
 
 
-def make(root: Path, briefs: dict[str, str] = BRIEFS, settings: str = "") -> Path:
+# Search (Pagefind) only where its page's trail is tested: it runs in every build otherwise.
+NO_SEARCH = "search: false\n"
+
+
+def make(root: Path, briefs: dict[str, str] = BRIEFS, settings: str = NO_SEARCH) -> Path:
     site = write_site(root, briefs, f"title: Test briefs\nbase_url: {BASE}\n{settings}")
     (site / "pages").mkdir()
     (site / "pages" / "about.md").write_text("---\ntitle: About us\n---\nWho we are.\n")
@@ -173,7 +177,7 @@ def test_every_page_but_the_home_page_has_a_trail_to_the_pages_above_it(tmp_path
 
 
 def test_search_engines_get_each_trail_ending_in_the_page_itself(tmp_path):
-    site = make(tmp_path / "s", {"c.md": brief('G</script><b>"&', "2020-04-07")})
+    site = make(tmp_path / "s", {"c.md": brief('G</script><b>"&', "2020-04-07")}, "")
     out = tmp_path / "out"
     assert run_build("build", "--source", site, "--output", out).returncode == 0
     text = (out / "briefs" / "c" / "index.html").read_text(encoding="utf-8")

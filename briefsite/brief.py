@@ -32,6 +32,7 @@ class Brief:
     body_line: int  # the file line the body starts on, to place body problems
     number: str | None = None
     topics: tuple[str, ...] = ()
+    series: str | None = None  # as written: it is a key, shared by the briefs of one series
     region: str | None = None
     issuing_body: str | None = None
     authors: tuple[str, ...] = ()

@@ -149,6 +149,7 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     problems += _topic_collisions(ordered)
     for folder, (name, _) in _NAMED.items():
         problems += _name_problems(ordered, folder, name)
+    problems += _series_collisions(ordered)
     return index_catalog(ordered), problems
 
 
@@ -290,9 +291,30 @@ def _name_problems(briefs: Iterable[Brief], folder: str, attribute: str) -> list
                 )
             )
         spellings[slug].setdefault(name, brief)
+    return problems + _spelt_twice(
+        spellings, attribute, f"write the {label} the same way in every brief"
+    )
+
+
+def _series_collisions(briefs: Iterable[Brief]) -> list[Problem]:
+    """Series names that differ only in case or punctuation: a brief spelt so would silently
+    start a series of its own (its page would lose its neighbours), so ask for one spelling,
+    as for topics."""
+    spellings: dict[str, dict[str, Brief]] = defaultdict(dict)
+    for brief in briefs:
+        if brief.series is not None:
+            spellings[topic_slug(brief.series)].setdefault(brief.series, brief)
+    return _spelt_twice(spellings, "series", "write the series the same way in every brief of it")
+
+
+def _spelt_twice(
+    spellings: Mapping[str, Mapping[str, Brief]], attribute: str, hint: str
+) -> list[Problem]:
+    """Each spelling of a name (`attribute`'s value) after the first of those that give one
+    key (`spellings`: key -> spelling -> the first brief with it), at that spelling."""
+    label = attribute.replace("_", " ")
+    problems = []
     for found in spellings.values():
-        if len(found) < 2:
-            continue
         names = sorted(found)
         for name in names[1:]:
             problems.append(
@@ -301,7 +323,7 @@ def _name_problems(briefs: Iterable[Brief], folder: str, attribute: str) -> list
                     *found[name].position(attribute),
                     f"{label} '{name}' is spelt differently from '{names[0]}' "
                     f"in {found[names[0]].source_path}",
-                    f"write the {label} the same way in every brief",
+                    hint,
                 )
             )
     return problems

@@ -29,20 +29,19 @@ matter differs from the recorded one in those alone, so no check of the whole si
 (addresses, topics, dates and replacements are as they were), but more pages show it: the
 archive, topic, issuing body, region, year and status pages that list the brief, the home page
 when it is among the latest, the pages of briefs that name it as related or as their
-replacement, the feeds. And a title is the last tie-break of the order, after the date and the
-report number: the brief can move within its day, moving the briefs it passes by one place
-(over page breaks), changing which briefs are related to which (ties go to the first listed)
-and the sitemap's order. The record keeps a `Listing` for this: every brief's listed fields
-and the order of the archive, of each topic and of each value of the other facets, stored by
-the full build; the rows an edit changes travel with the record's changes
-(`SiteRecord.relisted`), not in a new listing's megabytes. The edit path moves the edited
-briefs in it, makes exactly the list pages that can differ (`relisted_pages`, by the functions
-`pages.listing_pages` makes every list page with), renders the brief pages that show what
-changed, makes the feed again, and, only when the order changed, works out related briefs and
-the sitemap from a `Catalog` of the listing. It knows every file the full build writes from
-the listing (list and brief pages, the feed, the sitemap) and the record (`SiteRecord.fixed`:
-the theme's files); a file it does not know (a new kind of output) sends the build the full
-way.
+replacement, the pages beside it in the archive and its series (which link it by its title),
+the feeds. And a title is the last tie-break of the order, after the date and the report
+number: the brief can move within its day, moving the briefs it passes by one place (over page
+breaks), changing which briefs are related to which (ties go to the first listed) and the
+sitemap's order. The record keeps a `Listing` for this: every brief's listed fields and the
+order of the archive, of each topic and of each value of the other facets, stored by the full
+build; the rows an edit changes travel with the record's changes (`SiteRecord.relisted`), not
+in a new listing's megabytes. The edit path makes exactly the list pages that can differ
+(`relisted_pages`, by the functions `pages.listing_pages` makes every list page with), renders
+the brief pages that show what changed, and makes the feeds, the open data and the redirect
+pages that show it again; an edit that moves a brief goes the full way. It knows every file the
+full build writes from the listing and the record (`SiteRecord.fixed`: files no title shows
+in); a file it does not know (a new kind of output) sends the build the full way.
 
 Anything else (a topic, a date, a report number, a new or deleted brief, a broken link) is
 built by the full path, whose results these must equal byte for byte (tests/test_incremental.py
@@ -69,6 +68,7 @@ from .catalog import Catalog, index_catalog, listing_order, nfc
 from .config import SiteConfig
 from .pages import (
     FACET_KINDS,
+    Adjacent,
     BriefSummary,
     FeedLink,
     FilterOption,
@@ -76,6 +76,7 @@ from .pages import (
     Pagination,
     TopicLink,
     TopicSummary,
+    adjacent_briefs,
     archive_page,
     facet_feed,
     facet_page,
@@ -105,6 +106,9 @@ class BriefState(NamedTuple):
     topics: tuple[TopicLink, ...] = ()  # its page's topics
     related: tuple[str, ...] = ()  # the slugs of the related briefs its page lists
     files: str = ""  # the cache key of the files beside its page (`opendata.brief_outputs`)
+    # The slugs of the briefs beside it that its page links (`pages.Adjacent`): a body edit
+    # renders its page with their titles again.
+    adjacent: Adjacent = (None, None, None, None)
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,7 @@ _LISTED = (
     "summary",
     "number",
     "topics",
+    "series",  # the briefs beside each brief in its series (`pages.adjacent_briefs`)
     "region",
     "issuing_body",
     "status",
@@ -220,6 +225,8 @@ _LISTED = (
 _SUPERSEDED_BY = _LISTED.index("superseded_by")
 _WITHDRAWN = _LISTED.index("withdrawn")
 _ALIASES = _LISTED.index("aliases")
+_SERIES = _LISTED.index("series")
+_DATE = _LISTED.index("date")
 # Dates are kept as day numbers (`date.toordinal`): ten thousand rows load several times
 # faster without a `date` object each to make.
 _DATES = tuple(_LISTED.index(name) for name in ("date", "expires"))
@@ -236,15 +243,14 @@ class Listing:
 
     A title shows on more pages than its brief's own: the archive, topic and other facets'
     pages that list it, the home page, the pages of briefs that name it as related or as their
-    replacement, the feed; and, as the last tie-break of the order (after the date and the
-    report number), it can move its brief within its day, which changes the pages around it
-    and the sitemap's order. Working those out takes every brief's front matter, which the
-    record does not keep and which ten thousand cached briefs take seconds to load. This is
-    that front matter alone, a few fields a brief (`_LISTED`, and its `last_modified` for the
-    feeds), with the order of the archive, of each topic and of each value of the other facets
-    (issuing body, region, year, status), kept as plain tuples beside the record: an edit
-    makes views (`BriefSummary`) of the few briefs its pages show, and a `Catalog` of all of
-    them only when the order changed.
+    replacement or that link it as their neighbour, the feeds; and, as the last tie-break of
+    the order (after the date and the report number), it can move its brief within its day,
+    which changes the pages around it and the sitemap's order. Working those out takes every
+    brief's front matter, which the record does not keep and which ten thousand cached briefs
+    take seconds to load. This is that front matter alone, a few fields a brief (`_LISTED`, and
+    its `last_modified` for the feeds), with the order of the archive, of each topic and of each
+    value of the other facets (issuing body, region, year, status), kept as plain tuples beside
+    the record: an edit makes views (`BriefSummary`) of the few briefs its pages show.
     """
 
     slugs: tuple[str, ...]  # in listing order
@@ -299,6 +305,12 @@ class Listing:
     def catalog(self) -> Catalog:
         """The catalog of all its briefs, as the build that listed them made it."""
         return index_catalog(tuple(self.brief(slug) for slug in self.slugs))
+
+    def adjacent(self) -> dict[str, Adjacent]:
+        """Each brief's neighbours, as `pages.catalog_adjacent` finds them in a catalog of
+        these briefs (dates are day numbers here already)."""
+        rows = self.rows
+        return adjacent_briefs([(s, rows[s][_SERIES], rows[s][_DATE]) for s in self.slugs])
 
     def latest(self, count: int) -> tuple[str, ...]:
         """The newest `count` briefs still current, as the home page lists them."""

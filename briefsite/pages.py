@@ -23,7 +23,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import groupby, islice
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -221,6 +221,73 @@ class TopicLink:
 
     name: str
     path: str
+
+
+@dataclass(frozen=True)
+class BriefLink:
+    """A brief as a link from the pages beside it shows it: its title alone (with its
+    address and language), so that only an edit of its title changes those pages."""
+
+    title: str
+    path: str
+    lang: str
+
+    @classmethod
+    def of(cls, summary: BriefSummary) -> BriefLink:
+        return cls(summary.title, summary.path, summary.lang)
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The briefs beside a brief, as its page links them: the one before and after it in the
+    archive (newest first), and the one published before and after it in its series."""
+
+    newer: BriefLink | None = None
+    older: BriefLink | None = None
+    previous: BriefLink | None = None  # in its series: published before it
+    next: BriefLink | None = None  # ... and after it
+
+
+# The slugs of a brief's `Neighbours`, in its fields' order (None: no such brief).
+Adjacent = tuple[str | None, str | None, str | None, str | None]
+NO_ADJACENT: Adjacent = (None, None, None, None)
+
+
+def adjacent_briefs(listed: Sequence[tuple[str, str | None, int]]) -> dict[str, Adjacent]:
+    """Each brief's neighbours (`Adjacent`), from every brief's (slug, series, day number)
+    in listing order: the archive's neighbours are the briefs listed just before and after;
+    a series is read in publication order, oldest first, so its previous brief is the one
+    published before. Briefs of one day keep the listing's order among them (by report
+    number, then title: part 1 before part 2), which is why the series' order is the
+    listing's days reversed, not the listing reversed. A pure function of the order alone,
+    for the full build (`catalog.briefs`) and a title edit (`incremental.Listing`) alike."""
+    found: dict[str, Adjacent] = {}
+    series: dict[str, list[tuple[int, str]]] = {}
+    last = len(listed) - 1
+    for index, (slug, name, day) in enumerate(listed):
+        newer = listed[index - 1][0] if index else None
+        older = listed[index + 1][0] if index < last else None
+        found[slug] = (newer, older, None, None)
+        if name is not None:
+            series.setdefault(name, []).append((day, slug))
+    for members in series.values():
+        days = [list(run) for _, run in groupby(members, key=lambda member: member[0])]
+        ordered = [slug for run in reversed(days) for _, slug in run]
+        for index, slug in enumerate(ordered):
+            before = ordered[index - 1] if index else None
+            after = ordered[index + 1] if index < len(ordered) - 1 else None
+            found[slug] = (*found[slug][:2], before, after)
+    return found
+
+
+def catalog_adjacent(catalog: Catalog) -> dict[str, Adjacent]:
+    """`adjacent_briefs` of a catalog's briefs."""
+    return adjacent_briefs([(b.slug, b.series, b.date.toordinal()) for b in catalog.briefs])
+
+
+def neighbours(adjacent: Adjacent, link: Callable[[str], BriefLink]) -> Neighbours:
+    """A brief's `Neighbours` from their slugs, each made by `link`."""
+    return Neighbours(*(None if slug is None else link(slug) for slug in adjacent))
 
 
 @dataclass(frozen=True)
@@ -422,15 +489,29 @@ def build_pages(
     catalog: Catalog,
     rendered: Mapping[str, RenderedBrief],
     related: Mapping[str, tuple[str, ...]] | None = None,
+    adjacent: Mapping[str, Adjacent] | None = None,
 ) -> tuple[Page, ...]:
-    """Every page of the site, in a fixed order. `related` is `related_briefs(catalog)`, when
-    the caller has it already. `config` is as `reader_settings` gives it."""
+    """Every page of the site, in a fixed order. `related` is `related_briefs(catalog)` and
+    `adjacent` is `catalog_adjacent(catalog)`, when the caller has them already. `config` is
+    as `reader_settings` gives it."""
     summaries = brief_summaries(catalog)
     related = related_briefs(catalog) if related is None else related
+    adjacent = catalog_adjacent(catalog) if adjacent is None else adjacent
     links = topic_links(catalog)
     pages = listing_pages(config, catalog, summaries)
+    # One link per brief, shared by the pages beside it (a shared view is fingerprinted once).
+    brief_links = {slug: BriefLink.of(summary) for slug, summary in summaries.items()}
     pages.extend(
-        listed_brief_page(b, rendered[b.slug], catalog, summaries, related, links, config)
+        listed_brief_page(
+            b,
+            rendered[b.slug],
+            catalog,
+            summaries,
+            related,
+            links,
+            config,
+            neighbours(adjacent.get(b.slug, NO_ADJACENT), brief_links.__getitem__),
+        )
         for b in catalog.briefs
     )
     return tuple(pages)
@@ -581,10 +662,18 @@ def archive_page(
         description=page_label(described, pagination) + ".",
         lang=lang,
         context=_context(years=years, total=total, pagination=pagination, finder=find),
-        breadcrumbs=(HOME_CRUMB,),
+        breadcrumbs=list_crumbs((HOME_CRUMB,), ARCHIVE_CRUMB, pagination),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
+
+
+def list_crumbs(
+    parents: tuple[Crumb, ...], first: Crumb, pagination: Pagination
+) -> tuple[Crumb, ...]:
+    """The trail of a page of a list: its parents, and on pages 2 and after the list's first
+    page too, which is then a page above this one (the trail never names the page shown)."""
+    return parents if pagination.number == 1 else (*parents, first)
 
 
 def topics_page(topic_list: tuple[TopicSummary, ...], lang: str) -> Page:
@@ -608,6 +697,7 @@ def not_found_page(lang: str) -> Page:
         title="Page not found",
         description="There is no page at this address.",
         lang=lang,
+        breadcrumbs=(HOME_CRUMB,),  # written from the root, as all its links (`root_relative`)
         noindex=True,
         root_relative=True,
     )
@@ -638,7 +728,7 @@ def topic_page(
             pagination=pagination,
             finder=find,
         ),
-        breadcrumbs=(HOME_CRUMB, TOPICS_CRUMB),
+        breadcrumbs=list_crumbs((HOME_CRUMB, TOPICS_CRUMB), Crumb(name, path), pagination),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
@@ -703,15 +793,18 @@ def listed_brief_page(
     related: Mapping[str, tuple[str, ...]],
     links: Mapping[str, TopicLink],
     config: SiteConfig,
+    beside: Neighbours,
 ) -> Page:
     """A brief's page as `build_pages` makes it: `brief` is as the catalog holds it (for its
-    topics, related briefs and replacement), `item` its rendered body."""
+    topics, related briefs and replacement), `item` its rendered body, `beside` its
+    neighbours."""
     return _brief_page(
         item,
         tuple(links[t.path] for t in catalog.topics_of(brief)),
         tuple(summaries[slug] for slug in related.get(brief.slug, ())),
         config,
         _replacement(brief, catalog, summaries),
+        beside,
     )
 
 
@@ -756,14 +849,19 @@ def _brief_page(
     topics: tuple[TopicLink, ...],
     related: tuple[BriefSummary, ...],
     config: SiteConfig,
-    replacement: BriefSummary | None = None,
+    replacement: BriefSummary | None,
+    beside: Neighbours,
 ) -> Page:
-    """One brief's page, with its topics, related briefs and the brief replacing it."""
+    """One brief's page, with its topics, related briefs, the brief replacing it and the
+    briefs beside it."""
     return Page(
         **_brief_page_fields(item.brief),
-        # The context is derived from these and `config`.
-        inputs=(item, topics, related, replacement),
-        context=Deferred(lambda: _brief_context(item, topics, related, config, replacement)),
+        # The context is derived from these and `config`: a neighbour's new title changes
+        # `beside`, and so this page's key.
+        inputs=(item, topics, related, replacement, beside),
+        context=Deferred(
+            lambda: _brief_context(item, topics, related, config, replacement, beside)
+        ),
     )
 
 
@@ -787,10 +885,11 @@ def brief_page(
     topics: tuple[TopicLink, ...],
     related: tuple[BriefSummary, ...],
     config: SiteConfig,
-    replacement: BriefSummary | None = None,
+    replacement: BriefSummary | None,
+    beside: Neighbours,
 ) -> Page:
     """One brief's page exactly as `build_pages` makes it, for a build that makes it alone."""
-    return _brief_page(item, topics, related, config, replacement)
+    return _brief_page(item, topics, related, config, replacement, beside)
 
 
 def _brief_context(
@@ -799,9 +898,11 @@ def _brief_context(
     related: tuple[BriefSummary, ...],
     config: SiteConfig,
     replacement: BriefSummary | None,
+    beside: Neighbours,
 ) -> dict[str, Any]:
     """What brief.html receives."""
     from .citation import reference  # only where a page is rendered, never when none is
+    from .typography import typeset  # (loaded already: the body was rendered)
 
     brief = item.brief
     return dict(
@@ -812,6 +913,9 @@ def _brief_context(
         region_link=_facet_link(urls.REGIONS, brief.region),
         related=related,
         replacement=replacement,
+        # The series' name as written is a key (`adjacent_briefs`); readers see it typeset.
+        series=None if brief.series is None else typeset(brief.series),
+        neighbours=beside,  # (none in its series when it is alone in it, or has none)
         repository=_repository_links(config, brief),
         contents=tuple(h for h in item.toc if h.level == 2) if _has_contents(item) else (),
         updates=tuple(sorted(brief.updates, key=lambda u: u.date, reverse=True)),
@@ -824,6 +928,23 @@ def _facet_link(folder: str, name: str | None) -> FacetLink | None:
     """The link from a brief's page to the page of its issuing body or region: its address
     follows from the name alone, so the page's key (its brief) covers it."""
     return None if name is None else FacetLink(name, facet_path(folder, name))
+
+
+def breadcrumb_list(page: Page, base_url: str) -> dict[str, Any]:
+    """schema.org's `BreadcrumbList` of a page's trail, for search engines: each step with its
+    public address, then the page itself by name alone (the form schema.org and Google give
+    the current page, which the visible trail leaves out)."""
+    steps: list[dict[str, Any]] = [
+        {
+            "@type": "ListItem",
+            "position": number,
+            "name": crumb.title,
+            "item": urls.absolute(crumb.path, base_url),
+        }
+        for number, crumb in enumerate(page.breadcrumbs, 1)
+    ]
+    steps.append({"@type": "ListItem", "position": len(steps) + 1, "name": page.title})
+    return {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": steps}
 
 
 class Deferred(Mapping[str, Any]):

@@ -51,6 +51,8 @@ from .output import (
 from .output import published as output_published
 from .pages import (
     FACET_KINDS,
+    NO_ADJACENT,
+    BriefLink,
     BriefSummary,
     FacetKind,
     Page,
@@ -58,7 +60,9 @@ from .pages import (
     brief_page,
     brief_page_ids,
     build_pages,
+    catalog_adjacent,
     facet_feed_title,
+    neighbours,
     reader_settings,
     related_briefs,
     related_inputs,
@@ -640,10 +644,11 @@ def _build(
     env = environment_for(tuple(config.template_dirs), inputs.templates)
     _load_templates(env, cache)
     related = _related(catalog, cache)
+    adjacent = catalog_adjacent(catalog)
     shown = reader_settings(config)  # the site's name and description typeset, as briefs are
     shown = standalone.with_footer(shown, standalones)  # the footer menu, resolved
     pages = (
-        *build_pages(shown, catalog, rendered, related),
+        *build_pages(shown, catalog, rendered, related, adjacent),
         *standalone.page_views(standalones, page_bodies, shown),
         *search.search_page(shown, catalog),
     )
@@ -729,6 +734,7 @@ def _build(
             tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
             file_keys.get(brief.slug, ""),
+            adjacent.get(brief.slug, NO_ADJACENT),
         )
     # The search bundle is not in the record: the edit path makes it again whole, and its
     # files' names change with each edit, which would make every edit write the whole record.
@@ -825,32 +831,41 @@ def _build_edit(
     standalones, found_pages = standalone.site_pages(config, page_files)
     if has_errors((*found_pages, *(p for item in page_files for p in item.problems))):
         return None
-    rendered: dict[str, RenderedBrief] = {}
-    for path in changed:
-        item = new[path]
-        assert item.brief is not None and item.body is not None  # checked above
-        rendered[path] = resolve_with(
-            item.brief,
-            item.body,
-            slug_at.get,
-            config.directory_urls,
-            config.base_url,
-            standalones.page_at,
+
+    def shown_as_published(briefs: Mapping[str, CompiledBrief]) -> dict[str, RenderedBrief] | None:
+        """Compiled briefs (by display path) as their pages show them: links resolved (to
+        briefs and to standalone pages) and their images' and files' sizes written in, as
+        the full build has them; None when a file is refused (the full build says why).
+        Their files are the ones recorded (`_files_named`), unchanged since
+        (`setting_digest`), so the record's outputs hold them; only the answers are needed."""
+        resolved = {}
+        for path, item in briefs.items():
+            assert item.brief is not None and item.body is not None  # checked by the callers
+            resolved[path] = resolve_with(
+                item.brief,
+                item.body,
+                slug_at.get,
+                config.directory_urls,
+                config.base_url,
+                standalones.page_at,
+            )
+        files = annexes.resolve(
+            config,
+            inputs.annex_files,
+            {item.brief.slug: item for item in resolved.values()},
+            taken_ns=inputs.taken_ns,
+            cache=cache,
+            on_disk=on_disk,
+            need_bytes=False,
         )
-    # Their images and files: the same ones as recorded (`_files_named`), unchanged since
-    # (`setting_digest`), so the record's outputs hold them; only the answers are needed.
-    files = annexes.resolve(
-        config,
-        inputs.annex_files,
-        {item.brief.slug: item for item in rendered.values()},
-        taken_ns=inputs.taken_ns,
-        cache=cache,
-        on_disk=on_disk,
-        need_bytes=False,
-    )
-    if files.problems:
+        if files.problems:
+            return None
+        return {path: files.rendered[item.brief.slug] for path, item in resolved.items()}
+
+    published_now = shown_as_published({path: new[path] for path in changed})
+    if published_now is None:
         return None
-    rendered = {path: files.rendered[item.brief.slug] for path, item in rendered.items()}
+    rendered = published_now
     # Links: every link of the changed briefs reaches a published brief (or page) and the
     # anchor it names, and every anchor that other briefs' and pages' links ask of them is
     # still there.
@@ -891,7 +906,9 @@ def _build_edit(
             return None
     shown = standalone.with_footer(reader_settings(config), standalones)
     if reworded:
-        made = _reworded_pages(config, shown, site, cache, rendered, slug_at, reworded, on_disk)
+        made = _reworded_pages(
+            config, shown, site, cache, rendered, slug_at, reworded, on_disk, shown_as_published
+        )
     else:
         made = _edited_pages(shown, site, cache, rendered, new, states)
     if made is None:
@@ -981,27 +998,35 @@ def _edited_pages(
     new: Mapping[str, CompiledBrief],
     states: Mapping[str, BriefState],
 ) -> _EditPages | None:
-    """The pages a body edit changes: each changed brief's own, with the topics and related
-    briefs it had (their titles and summaries from the cache)."""
+    """The pages a body edit changes: each changed brief's own, with the topics, related
+    briefs and neighbours it had (their titles and summaries from the cache). No other page:
+    a neighbour shows its title, which a body edit leaves as it was."""
     path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
-    related = {slug for state in states.values() for slug in state.related}
-    if not related <= path_of.keys():
+    named = {slug for state in states.values() for slug in state.related}
+    named |= {slug for state in states.values() for slug in state.adjacent if slug}
+    if not named <= path_of.keys():
         return None
-    wanted = {path_of[slug] for slug in related}
+    wanted = {path_of[slug] for slug in named}
     kept = {path: site.briefs[path].key for path in wanted if path not in new}
     found = cache.get_many(kept.values())
-    neighbours: dict[str, Brief] = {}
+    shown_briefs: dict[str, BriefSummary] = {}
     for path in wanted:
         item = new.get(path) or found.get(kept[path])
         if not isinstance(item, CompiledBrief) or item.brief is None:
             return None
-        neighbours[path] = item.brief
+        shown_briefs[path] = BriefSummary.of(item.brief)
+
+    def summary(slug: str) -> BriefSummary:
+        return shown_briefs[path_of[slug]]
+
     pages = [
         brief_page(
             rendered[path],
             states[path].topics,
-            tuple(BriefSummary.of(neighbours[path_of[slug]]) for slug in states[path].related),
+            tuple(summary(slug) for slug in states[path].related),
             shown,
+            None,
+            neighbours(states[path].adjacent, lambda slug: BriefLink.of(summary(slug))),
         )
         for path in states
     ]
@@ -1018,15 +1043,17 @@ def _reworded_pages(
     slug_at: Mapping[str, str | None],
     reworded: Sequence[Brief],
     on_disk: Mapping[str, str],
+    shown_as_published: Callable[[Mapping[str, CompiledBrief]], dict[str, RenderedBrief] | None],
 ) -> _EditPages | None:
     """The pages and files an edit of some briefs' titles or summaries (and bodies) changes,
     worked out from the recorded `Listing`: the list pages that show those briefs, the pages
-    of briefs that name them as related or as their replacement, each changed brief's own
+    of briefs that name them as related or as their replacement, the pages beside a retitled
+    brief (in the archive and its series), each changed brief's own
     page and files (and those of the briefs it replaces), the feeds they are in,
     `briefs.json`, `llms.txt` and their redirect pages. An edit that moves a brief (a title
     is the order's last tie-break, within one day and report number) changes related briefs
-    and the sitemap: it goes the full way."""
-    from .links import resolve_with
+    and the sitemap: it goes the full way. The other briefs whose pages it renders are
+    loaded from the cache and made as the full build makes them (`shown_as_published`)."""
     from .opendata import BRIEF_FILES, brief_record, briefs_json_again, llms_txt, record_json
     from .redirects import redirect_page
     from .typography import typeset
@@ -1091,16 +1118,30 @@ def _reworded_pages(
             replaced[path] = slug_at.get(link_target_path(path, named))
             if replaced[path] in edited:
                 redo.add(path)
-    items = dict(rendered)
+    # The pages beside a brief whose title changed, in the archive and in its series, show
+    # that title. The order did not move (above), so each brief's neighbours are the
+    # recorded ones: worked out again from the listing, and checked against the record.
+    adjacent = after.adjacent()
+    for slug, brief in edited.items():
+        if brief.title != before.brief(slug).title:
+            redo.update(path_of[other] for other in adjacent[slug] if other is not None)
+    slug_of = {path: slug for slug, path in path_of.items()}
+    if any(site.briefs[path].adjacent != adjacent[slug_of[path]] for path in redo):
+        return None
     keys = {path: site.briefs[path].key for path in redo if path not in rendered}
     loaded = cache.get_many(keys.values())
+    others: dict[str, CompiledBrief] = {}
     for path, key in keys.items():
         other = loaded.get(key)
         if not isinstance(other, CompiledBrief) or other.brief is None or other.body is None:
             return None
-        items[path] = resolve_with(
-            other.brief, other.body, slug_at.get, config.directory_urls, config.base_url
-        )
+        others[path] = other
+    # (Rendered from their cached body as the full build renders them: an image's size and a
+    # link to a standalone page are written in after compiling, not kept in the cache.)
+    made = shown_as_published(others)
+    if made is None:
+        return None
+    items = {**rendered, **made}
     beside: list[tuple[RenderedBrief, Brief | None]] = [(item, None) for item in rendered.values()]
     for path in sorted(redo):
         state, replacement = site.briefs[path], replaced.get(path)
@@ -1111,6 +1152,7 @@ def _reworded_pages(
                 tuple(summaries[slug] for slug in state.related),
                 shown,
                 summaries[replacement] if replacement is not None else None,
+                neighbours(state.adjacent, lambda slug: BriefLink.of(summaries[slug])),
             )
         )
         if replacement in edited:

@@ -25,7 +25,7 @@ from .config import SiteConfig
 from .fingerprint import files_digest
 from .formats import format_date, format_number, format_quantity, format_unit
 from .output import Output
-from .pages import Page
+from .pages import Page, breadcrumb_list
 from .problems import Problem, error
 from .schema import Figure
 from .social import describe, og_locale
@@ -53,6 +53,12 @@ def _href(context: jinja2.runtime.Context, target: str) -> str:
     if page.root_relative:
         return urls.root_relative(target, site.base_url)
     return urls.relative(target, page.path, site.directory_urls)
+
+
+@jinja2.pass_context
+def _breadcrumb_list(context: jinja2.runtime.Context, page: Page) -> Markup:
+    """A page's trail as schema.org JSON-LD (`pages.breadcrumb_list`), escaped as `json_ld`."""
+    return _json_ld(breadcrumb_list(page, context["site"].base_url))
 
 
 @jinja2.pass_context
@@ -126,6 +132,7 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         describe=describe,
         og_locale=og_locale,
         json_ld=_json_ld,
+        breadcrumb_list=_breadcrumb_list,
     )
     return env
 

@@ -654,6 +654,7 @@ STATUSES = ("in-force", "proposed", "expired")
 MAX_SLUG = 80  # characters of a brief's address
 MAX_TOPIC = 80  # characters of a topic's name
 MAX_TOPICS = 20
+MAX_SERIES = 120  # characters of a series' name: a label beside the title, not a sentence
 MAX_FIGURES = 50
 MAX_ENTRIES = 100  # authors, updates, sources
 MAX_ALIASES = 20  # old addresses of one brief, each a page of its own
@@ -685,6 +686,12 @@ BRIEF_FIELDS: tuple[Field, ...] = (
         ),
         "topics the brief is filed under",
         default=(),
+    ),
+    Field(
+        "series",
+        Text(f"text of at most {MAX_SERIES} characters", MAX_SERIES),
+        "the series the brief is part of, written the same way in each of its briefs: its page "
+        "names the series and links the briefs published before and after it in the series",
     ),
     Field("region", Text(), "the place the policy applies to"),
     Field("issuing_body", Text(), "who issued the policy"),

@@ -306,7 +306,7 @@ def _display(page: Any, selector: str) -> list[str]:
 
 def test_print_hides_navigation_chrome(new_page: NewPage, site_url: str) -> None:
     page = _open(new_page, site_url + PAGE_KINDS["brief"])
-    selectors = [".site-header nav", "nav.breadcrumbs", "a.skip-link"]
+    selectors = [".site-header nav", "nav.breadcrumbs", "nav.neighbours", "a.skip-link"]
     for selector in selectors:
         assert _display(page, selector), f"no {selector} on the brief page"
     page.emulate_media(media="print")

@@ -210,7 +210,12 @@ def test_two_builds_are_byte_identical(sample_site: Path, tmp_path: Path) -> Non
 def test_removed_brief_disappears_and_unchanged_files_are_not_rewritten(tmp_path: Path) -> None:
     site = write_site(
         tmp_path / "s",
-        {"land-offer.md": GOOD_BRIEF, "other.md": GOOD_BRIEF.replace("Land offer", "Other")},
+        {
+            "land-offer.md": GOOD_BRIEF,
+            # Between the two in the archive: the kept page's neighbour, which stays.
+            "middle.md": GOOD_BRIEF.replace("Land offer", "Middle"),
+            "other.md": GOOD_BRIEF.replace("Land offer", "Other"),
+        },
     )
     build_here("--source", site, "--quiet")
     out = site / "site"

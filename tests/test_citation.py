@@ -206,18 +206,29 @@ def test_a_title_that_closes_the_script_stays_inside_the_json_ld(tmp_path: Path)
     folder = build_one(tmp_path, HOSTILE)
     html = (folder / "index.html").read_text(encoding="utf-8")
     page = parse(folder / "index.html")
-    (script,) = page.find_all("script")  # the page's only script: nothing broke out of it
-    assert script["attrs"] == {"type": "application/ld+json"}
-    data = json.loads("".join(script["text"]))  # type: ignore[arg-type]
-    assert data["name"] == HOSTILE
+    # The page's only scripts are its JSON-LD (the citation, the breadcrumb trail), each
+    # whole: nothing broke out of them.
+    scripts = page.find_all("script")
+    assert [script["attrs"] for script in scripts] == [{"type": "application/ld+json"}] * 2
+    found = [json.loads("".join(script["text"])) for script in scripts]  # type: ignore[arg-type]
+    assert [data["@type"] for data in found] == ["BreadcrumbList", "Report"]
+    assert found[1]["name"] == HOSTILE
+    assert found[0]["itemListElement"][-1]["name"] == HOSTILE
     assert "<script>alert" not in html
+
+
+def report_data(folder: Path) -> dict[str, object]:
+    """The page's schema.org JSON-LD of the brief (its other JSON-LD is the breadcrumb trail)."""
+    scripts = parse(folder / "index.html").find_all("script", type="application/ld+json")
+    found = [json.loads("".join(script["text"])) for script in scripts]  # type: ignore[arg-type]
+    (data,) = [data for data in found if data["@type"] == "Report"]
+    return data  # type: ignore[no-any-return]
 
 
 def test_the_json_ld_describes_the_brief_as_a_schema_org_report(tmp_path: Path):
     updates = "updates:\n  - date: 2020-05-01\n    note: Figures checked.\n"
     folder = build_one(tmp_path, "Land offer", "authors: [Zhang Wei]\n" + updates)
-    (script,) = parse(folder / "index.html").find_all("script", type="application/ld+json")
-    data = json.loads("".join(script["text"]))  # type: ignore[arg-type]
+    data = report_data(folder)
     assert data == {
         "@context": "https://schema.org",
         "@type": "Report",
@@ -234,8 +245,7 @@ def test_the_json_ld_describes_the_brief_as_a_schema_org_report(tmp_path: Path):
     }
     # Without authors, the issuing body is the author, as an organisation.
     other = build_one(tmp_path / "b", "Land offer", "issuing_body: Qingdao Municipal Government\n")
-    (script,) = parse(other / "index.html").find_all("script", type="application/ld+json")
-    data = json.loads("".join(script["text"]))  # type: ignore[arg-type]
+    data = report_data(other)
     assert data["author"] == {"@type": "Organization", "name": "Qingdao Municipal Government"}
     assert data["dateModified"] == "2020-04-07"
 

@@ -186,6 +186,9 @@ def test_default_output_is_one_summary_line(good_site: Path) -> None:
 def test_verbose_lists_every_file_written_and_removed(good_site: Path) -> None:
     other = GOOD_BRIEF.replace("Land offer", "Other offer").replace("37.3", "12")
     (good_site / "briefs" / "other.md").write_text(other, encoding="utf-8")
+    # Between the two in the archive: land-offer's neighbour, which stays when other goes.
+    middle = GOOD_BRIEF.replace("Land offer", "Middle offer").replace("37.3", "20")
+    (good_site / "briefs" / "middle.md").write_text(middle, encoding="utf-8")
     first = run_build("--source", good_site, "--verbose")
     assert first.returncode == 0, first.stderr
     written = {

@@ -99,14 +99,15 @@ def test_a_title_edit_renders_the_pages_that_show_it(tmp_path, rendered_pages, f
 
     assert full_builds == ["edit"]  # from the record's listing, not the whole site
 
-    # Its own page (now at its old slug), the lists that show titles, and the briefs that
-    # list it as related; not the pages of briefs that do not show it.
+    # Its own page (now at its old slug), the lists that show titles, the briefs that list
+    # it as related (a, b) and those beside it in the archive (b, d), whose links show it.
     assert sorted(rendered_pages) == [
         "",
         "briefs/",
         "briefs/a/",
         "briefs/b/",
         "briefs/c/",
+        "briefs/d/",
         "status/current/",
         "topics/land/",
         "years/2020/",

@@ -636,8 +636,10 @@ def _pdf_pages_of(pdf: bytes) -> dict[str, int]:
 # Ids for the last element of the text, the footer and its last line, with links to them so
 # that Chromium writes them into the PDF as named destinations (the links do not print).
 PROBES_JS = """() => {
+    // (navigation rows, .site-nav, are not printed: a brief's neighbours end its main)
+    const printed = el => [...el.children].filter(child => !child.matches('.site-nav')).pop();
     let last = document.querySelector('main');
-    while (last.lastElementChild) last = last.lastElementChild;
+    while (printed(last)) last = printed(last);
     last.id ||= 'probe-end';
     document.querySelector('.site-footer').id = 'probe-footer';
     // (its last line in print: the feed's link does not print, and ends a noindex page's)

@@ -155,7 +155,9 @@ def test_pages_are_rendered_at_their_addresses_through_the_briefs_pipeline(tmp_p
     assert len(about.find_all("main")) == 1 and len(about.find_all("header")) == 1
     (body,) = about.find_all("div", class_="body")
     assert "We write briefs \u2013 read the" in Page.text(body)  # the same typography
-    assert about.find_all("script") == []  # the same sanitiser
+    # The same sanitiser: no script but the head's JSON-LD (the site's breadcrumb trail).
+    scripts = about.find_all("script")
+    assert [s["attrs"] for s in scripts] == [{"type": "application/ld+json"}]
     # Links to a brief and to a nested page are written as page addresses, with the full
     # address for print; the footnote has its Notes section.
     body_links = [a["attrs"] for a in about.find_all("a") if a["attrs"].get("data-url")]  # type: ignore[union-attr]

@@ -211,7 +211,8 @@ def test_related_briefs_leave_out_withdrawn_and_replaced_ones(retired_site: Path
     [section] = page.find_all("section", class_="related")
     index = page.elements.index(section)
     after = page.elements[index:]
-    inside = after[: next(i for i, e in enumerate(after) if e["tag"] == "footer")]
+    # (up to the links to the briefs beside it, or the footer)
+    inside = after[: next(i for i, e in enumerate(after) if e["tag"] in ("nav", "footer"))]
     titles = [Page.text(e) for e in inside if e["tag"] == "a"]
     assert titles == ["New scheme"]
 

@@ -11,8 +11,10 @@ import resource
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
@@ -33,6 +35,37 @@ settings.load_profile(
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def bytecode_cache() -> Path | None:
+    """The tests' bytecode cache: <temp>/briefsite-tests-pycache-<uid>, kept from run to run,
+    never in the checkout; None if that folder is not safely ours (another user's, a link).
+
+    pytest rewrites the asserts of every test module in each of its worker processes, about
+    five seconds of CPU each; it keeps the result only where bytecode may be written, which
+    this machine forbids (PYTHONDONTWRITEBYTECODE). Kept here, a run whose tests did not
+    change reads them in well under a second; the cache is checked against each source's
+    hash, so an edited test is rewritten again. Only our own folder, not writable by others:
+    whatever bytecode lies in it is run."""
+    folder = Path(tempfile.gettempdir()) / f"briefsite-tests-pycache-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return folder
+
+
+def _keep_bytecode_outside_the_checkout() -> None:
+    """Test modules (asserts rewritten) and briefsite's modules imported by the tests compile
+    into `bytecode_cache()`, as they would into __pycache__/ on a machine that allows it."""
+    cache = bytecode_cache()
+    if cache is not None:
+        sys.pycache_prefix = str(cache)
+        sys.dont_write_bytecode = False
+
+
+_keep_bytecode_outside_the_checkout()  # before pytest imports the test modules
 
 SITE_YML = """\
 title: Test briefs
@@ -117,12 +150,13 @@ def _user_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(autouse=True, scope="session")
 def _bytecode_cache_for_test_processes(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The tests start `python build.py` a few hundred times. Compiling briefsite's modules
-    afresh in each (PYTHONDONTWRITEBYTECODE, as set on this machine) costs about a tenth of a
-    second of CPU each time; one bytecode cache for the run, in a temporary folder, saves it
-    and still writes nothing into the checkout."""
+    """The tests start `python build.py` many times. Compiling briefsite's modules afresh in
+    each (PYTHONDONTWRITEBYTECODE, as set on this machine) costs about a tenth of a second of
+    CPU each time; the tests' bytecode cache (or, if it is not safely ours, one for this run
+    in its temporary folder) saves it and still writes nothing into the checkout."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(run_folder(tmp_path_factory) / "pycache")
+    cache = bytecode_cache() or run_folder(tmp_path_factory) / "pycache"
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache)
 
 
 def write_site(root: Path, briefs: Mapping[str, str | bytes], site_yml: str = SITE_YML) -> Path:

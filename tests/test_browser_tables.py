@@ -100,10 +100,10 @@ def _breaks_inside_words(page: Any, selector: str) -> list[str]:
 
 @pytest.mark.parametrize("width", [320, 360])
 def test_a_wide_tables_caption_stays_in_view_and_its_row_labels_are_not_squeezed(
-    new_page: NewPage, table_site: Path, width: int
+    reused_page: NewPage, table_site: Path, width: int
 ) -> None:
     url = (table_site / "briefs" / "wide-table" / "index.html").as_uri()
-    page, state = _measure(new_page, url, width)
+    page, state = _measure(reused_page, url, width)
 
     assert state["page"]["scrollWidth"] <= state["page"]["innerWidth"], state["page"]
     region, caption = state["region"], state["caption"]
@@ -122,10 +122,10 @@ def test_a_wide_tables_caption_stays_in_view_and_its_row_labels_are_not_squeezed
 
 
 def test_the_sample_table_has_its_caption_and_fits_a_phone(
-    new_page: NewPage, site_url: str
+    reused_page: NewPage, site_url: str
 ) -> None:
     url = f"{site_url}briefs/emerging-industry-investment/"
-    page, state = _measure(new_page, url, 360)
+    page, state = _measure(reused_page, url, 360)
 
     assert state["page"]["scrollWidth"] <= state["page"]["innerWidth"], state["page"]
     caption = state["caption"]
@@ -137,9 +137,9 @@ def test_the_sample_table_has_its_caption_and_fits_a_phone(
 
 
 def test_a_wide_code_block_scrolls_by_keyboard_and_the_page_does_not(
-    new_page: NewPage, table_site: Path, axe: Any
+    reused_page: NewPage, table_site: Path, axe: Any
 ) -> None:
-    page = new_page(viewport={"width": 320, "height": 900})
+    page = reused_page(viewport={"width": 320, "height": 900})
     page.goto((table_site / "briefs" / "wide-table" / "index.html").as_uri())
     block = page.locator("pre")
     assert block.evaluate("e => e.scrollWidth > e.clientWidth"), "the code should scroll"

@@ -67,10 +67,14 @@ def _keep_bytecode_outside_the_checkout() -> None:
 
 _keep_bytecode_outside_the_checkout()  # before pytest imports the test modules
 
-SITE_YML = """\
+# No search index (Pagefind runs at each build: a quarter to a third of a small site's build)
+# unless a test is about search or what it adds to pages: those use SEARCH_SITE_YML.
+SEARCH_SITE_YML = """\
 title: Test briefs
 base_url: https://example.org/briefs-site/
 """
+SITE_YML = SEARCH_SITE_YML + "search: false\n"
+APPENDED_LINE = SITE_YML.count("\n") + 1  # the line of a setting a test adds to SITE_YML
 
 # A brief for unit tests of stages: a heading with the id #terms for links to land on.
 LAND_OFFER = """\

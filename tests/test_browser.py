@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
-from conftest import REPO, run_build, write_site
+from conftest import REPO, SEARCH_SITE_YML, run_build, write_site
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
@@ -330,7 +330,7 @@ Text.
 def test_print_shows_the_address_of_each_linked_source(
     reused_page: NewPage, tmp_path: Path
 ) -> None:
-    source = write_site(tmp_path / "source", {"land-offer.md": PRINT_BRIEF})
+    source = write_site(tmp_path / "source", {"land-offer.md": PRINT_BRIEF}, SEARCH_SITE_YML)
     out = tmp_path / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, run_build, write_site
+from conftest import REPO, SEARCH_SITE_YML, run_build, write_site
 from test_reader_quality import LINE_BREAKS_JS
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -73,7 +73,7 @@ TABLE_JS = """() => {
 def table_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A site with the wide table above, built into ``<tmp>/briefs-site``."""
     root = tmp_path_factory.mktemp("tables")
-    source = write_site(root / "source", {"wide-table.md": WIDE_TABLE_BRIEF})
+    source = write_site(root / "source", {"wide-table.md": WIDE_TABLE_BRIEF}, SEARCH_SITE_YML)
     out = root / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr

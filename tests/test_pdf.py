@@ -21,7 +21,7 @@ from briefsite.config import load_config
 from briefsite.output import Output, published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
 
-PDF_YML = SITE_YML + "search: false\npdf: true\n"
+PDF_YML = SITE_YML + "pdf: true\n"  # SITE_YML: no search index
 BASE = "https://example.org/briefs-site/"
 
 LAND = """\
@@ -184,7 +184,7 @@ def test_a_remote_image_is_left_out_of_the_pdf_and_said(built: tuple[Path, list[
 
 
 def test_pdf_false_makes_no_pdf_and_no_link(tmp_path: Path) -> None:
-    root = make(tmp_path / "site", SITE_YML + "search: false\n")
+    root = make(tmp_path / "site", SITE_YML)
     build_into(root, root / "site")
     assert not list((root / "site").rglob("*.pdf"))
     page = (root / "site/briefs/land-offer/index.html").read_text(encoding="utf-8")
@@ -199,7 +199,7 @@ def test_missing_weasyprint_is_an_error_at_the_pdf_setting(
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` fails
     done = run_build("build", "--source", root)
     assert done.returncode == 1
-    line = SITE_YML.count("\n") + 2  # after `search: false`
+    line = SITE_YML.count("\n") + 1  # after SITE_YML's `search: false`
     assert f"site.yml:{line}:1" in done.stdout + done.stderr
     assert "WeasyPrint" in done.stdout + done.stderr
     assert "pip install -r requirements-pdf.txt" in done.stdout + done.stderr
@@ -234,7 +234,7 @@ def test_pdfs_are_made_again_only_for_changed_pages(tmp_path: Path) -> None:
     land = "briefs/land-offer/land-offer.pdf"
     assert after[land] == before[land]
     # PDFs turned off: the next build removes them, and the links to them.
-    (root / "site.yml").write_text(SITE_YML + "search: false\n", encoding="utf-8")
+    (root / "site.yml").write_text(SITE_YML, encoding="utf-8")
     build_into(root, root / "site")
     assert not list((root / "site").rglob("*.pdf"))
     assert "land-offer.pdf" not in (root / "site/briefs/land-offer/index.html").read_text("utf-8")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, parse, run_build, write_site
+from conftest import REPO, SEARCH_SITE_YML, parse, run_build, write_site
 from PIL import Image
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -125,7 +125,7 @@ def wide_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small site with the figures and wide content above, built into ``<tmp>/briefs-site``."""
     root = tmp_path_factory.mktemp("reader")
     briefs = {"figures.md": FIGURES_BRIEF, "wide.md": WIDE_BRIEF, "wide.png": wide_png()}
-    source = write_site(root / "source", briefs)
+    source = write_site(root / "source", briefs, SEARCH_SITE_YML)  # as readers get pages
     out = root / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr

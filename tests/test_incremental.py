@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from conftest import site_files, write_site
+from conftest import SEARCH_SITE_YML, SITE_YML, site_files, write_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,10 +30,10 @@ def brief(title: str, topics: str = "Land", day: str = "2020-04-07", body: str =
     )
 
 
-def make(root: Path) -> Path:
+def make(root: Path, site_yml: str = SITE_YML) -> Path:
     files = {"a.md": brief("Alpha"), "b.md": brief("Beta"), "c.md": brief("C")}
     files["d.md"] = brief("Delta", topics="Other").replace("b.md#terms", "d.md#terms")
-    site = write_site(root, files)
+    site = write_site(root, files, site_yml)
     shutil.copytree(BUILTIN_TEMPLATES, site / "templates")
     return site
 
@@ -168,7 +168,7 @@ EDITS = st.lists(
 @given(edits=EDITS, settled=st.booleans())
 def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits, settled):
     root = tmp_path_factory.mktemp("edits")
-    site = make(root / "s")
+    site = make(root / "s", SEARCH_SITE_YML)  # the search index too is what a cold build makes
     today = TODAY
     with pytest.MonkeyPatch.context() as patch:
         if settled:  # every file older than the racy window: trusted by its stamp

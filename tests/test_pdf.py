@@ -9,8 +9,8 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import pypdf
 import pytest
 from conftest import SITE_YML, parse, run_build, site_files, write_site
 from PIL import Image
@@ -109,9 +109,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list
     yield root, problems
 
 
+def pdf_reader(path: Path) -> Any:
+    """pypdf's reader for a PDF. pypdf is imported here, not with the module: loaded at
+    collection, its ten megabytes would be in every pytest-xdist worker for the whole run, and
+    every build's worker processes fork from them (forking costs time by the megabyte)."""
+    import pypdf
+
+    return pypdf.PdfReader(path)
+
+
 def pdf_text(path: Path) -> str:
     """A PDF's text, each run of spaces (no-break spaces too) one space."""
-    reader = pypdf.PdfReader(path)
+    reader = pdf_reader(path)
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
@@ -128,7 +137,7 @@ def test_the_pdf_is_tagged_in_the_briefs_language_and_dated_by_the_brief(
     built: tuple[Path, list[str]],
 ) -> None:
     root, _ = built
-    reader = pypdf.PdfReader(root / "site/briefs/land-offer/land-offer.pdf")
+    reader = pdf_reader(root / "site/briefs/land-offer/land-offer.pdf")
     catalog = reader.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"].value is True
     assert "/StructTreeRoot" in catalog
@@ -143,7 +152,7 @@ def test_the_pdf_is_tagged_in_the_briefs_language_and_dated_by_the_brief(
 
 def test_the_pdf_shows_the_image_beside_the_brief(built: tuple[Path, list[str]]) -> None:
     root, _ = built
-    reader = pypdf.PdfReader(root / "site/briefs/land-offer/land-offer.pdf")
+    reader = pdf_reader(root / "site/briefs/land-offer/land-offer.pdf")
     images = [image for page in reader.pages for image in page.images]
     assert any(image.image is not None and image.image.size == (40, 20) for image in images)
 

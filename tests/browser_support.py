@@ -10,6 +10,7 @@ modules use them:
   /briefs-site/;
 - ``chromium``: one headless Debian Chromium driven by Playwright per worker;
 - ``new_page``: a fresh browser context and page per call, closed after the test;
+- ``reused_page``: the same, from a few pages each worker keeps open (see ``PagePool``);
 - ``axe``: axe-core (bundled by axe-playwright-python) to run in a page;
 - ``nu_checker``: the command that runs the Nu Html Checker, ``[java, "-jar", vnu.jar]``.
 
@@ -19,7 +20,9 @@ variable is set it fails instead, so CI can never pass by skipping.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import json
 import os
 import shutil
 import threading
@@ -199,3 +202,89 @@ def new_page(chromium: Any) -> Iterator[Callable[..., Any]]:
     yield factory
     for context in contexts:
         context.close()
+
+
+# What a page has when its context is made without these options (Playwright's defaults).
+DEFAULT_VIEWPORT = {"width": 1280, "height": 720}
+DEFAULT_COLOR_SCHEME = "light"
+
+
+class PagePool:
+    """Pages kept open in one worker and lent to test after test.
+
+    A new page costs Chromium about a second of CPU (a renderer process started and set up);
+    loading another address into an open page, a quarter of that. A lent page is handed out
+    blank (about:blank: no document, script, focus or scroll of the test before), focused as
+    a new page is, with the viewport and colour scheme asked for, set on the page as a new
+    context would set them, and with no emulated print media. One context per set of other
+    options (JavaScript off, ...).
+
+    What a page keeps across tests and about:blank does not reset: the mouse's place (hover),
+    listeners added with page.on, routes and init scripts. Tests that click, hover, type or
+    listen use ``new_page``, never a lent one."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.contexts: dict[str, Any] = {}
+        self.idle: dict[str, list[Any]] = {}
+
+    def lend(self, **options: Any) -> tuple[str, Any]:
+        """(key to give it back under, a blank page with these context options)."""
+        viewport = options.pop("viewport", DEFAULT_VIEWPORT)
+        color_scheme = options.pop("color_scheme", DEFAULT_COLOR_SCHEME)
+        key = json.dumps(options, sort_keys=True)
+        idle = self.idle.setdefault(key, [])
+        if idle:
+            page = idle.pop()
+        else:
+            if key not in self.contexts:
+                context = self.browser.new_context(**options)
+                context.set_default_timeout(15_000)
+                self.contexts[key] = context
+            page = self.contexts[key].new_page()
+        # A Tab past a page's last link moves focus out of the page, and a later page in the
+        # same tab then sometimes wraps Tab back to its top instead: the focus a new page has.
+        page.bring_to_front()
+        page.set_viewport_size(viewport)
+        page.emulate_media(media="null", color_scheme=color_scheme)
+        return key, page
+
+    def give_back(self, key: str, page: Any) -> None:
+        """Unload what the test left in the page and keep it for the next; a page that cannot
+        be blanked (it crashed, the test closed it) is closed and forgotten."""
+        try:
+            page.goto("about:blank")
+        except Exception:
+            with contextlib.suppress(Exception):
+                page.close()
+            return
+        self.idle[key].append(page)
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
+@pytest.fixture(scope="session")
+def page_pool(chromium: Any) -> Iterator[PagePool]:
+    """This worker's ``PagePool``, closed before its Chromium."""
+    pool = PagePool(chromium)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def reused_page(page_pool: PagePool) -> Iterator[Callable[..., Any]]:
+    """Factory like ``new_page`` (same keyword arguments), lending a blank page this worker
+    opened for an earlier test; it goes back to the pool after the test. Only for tests that
+    load pages, read them, press keys, emulate media or resize (see ``PagePool``)."""
+    lent: list[tuple[str, Any]] = []
+
+    def factory(**context_options: Any) -> Any:
+        key, page = page_pool.lend(**context_options)
+        lent.append((key, page))
+        return page
+
+    yield factory
+    for key, page in lent:
+        page_pool.give_back(key, page)

@@ -11,8 +11,10 @@ import resource
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
@@ -34,10 +36,45 @@ settings.load_profile(
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-SITE_YML = """\
+
+def bytecode_cache() -> Path | None:
+    """The tests' bytecode cache: <temp>/briefsite-tests-pycache-<uid>, kept from run to run,
+    never in the checkout; None if that folder is not safely ours (another user's, a link).
+
+    pytest rewrites the asserts of every test module in each of its worker processes, about
+    five seconds of CPU each; it keeps the result only where bytecode may be written, which
+    this machine forbids (PYTHONDONTWRITEBYTECODE). Kept here, a run whose tests did not
+    change reads them in well under a second; the cache is checked against each source's
+    hash, so an edited test is rewritten again. Only our own folder, not writable by others:
+    whatever bytecode lies in it is run."""
+    folder = Path(tempfile.gettempdir()) / f"briefsite-tests-pycache-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return folder
+
+
+def _keep_bytecode_outside_the_checkout() -> None:
+    """Test modules (asserts rewritten) and briefsite's modules imported by the tests compile
+    into `bytecode_cache()`, as they would into __pycache__/ on a machine that allows it."""
+    cache = bytecode_cache()
+    if cache is not None:
+        sys.pycache_prefix = str(cache)
+        sys.dont_write_bytecode = False
+
+
+_keep_bytecode_outside_the_checkout()  # before pytest imports the test modules
+
+# No search index (Pagefind runs at each build: a quarter to a third of a small site's build)
+# unless a test is about search or what it adds to pages: those use SEARCH_SITE_YML.
+SEARCH_SITE_YML = """\
 title: Test briefs
 base_url: https://example.org/briefs-site/
 """
+SITE_YML = SEARCH_SITE_YML + "search: false\n"
+APPENDED_LINE = SITE_YML.count("\n") + 1  # the line of a setting a test adds to SITE_YML
 
 # A brief for unit tests of stages: a heading with the id #terms for links to land on.
 LAND_OFFER = """\
@@ -67,9 +104,39 @@ def pytest_configure(config: pytest.Config) -> None:
     """Ctrl-C reaches the processes the tests start. The preview's tests stop it with SIGINT,
     as an editor's Ctrl-C does; but a shell that starts the suite in the background (a CI
     script's `&`) starts it with SIGINT ignored, every process started from it inherits that,
-    and the previews would never stop. A handled signal is not inherited: handle it here."""
+    and the previews would never stop. A handled signal is not inherited: handle it here.
+
+    And the tests' temporary folders go to memory where they can (`use_ram_disk`)."""
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    use_ram_disk(config)
+
+
+RAM_DISK = Path("/dev/shm")
+
+
+def is_ram_disk(folder: Path) -> bool:
+    """Whether `folder` is the mount point of a tmpfs that this user may write to."""
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    mounted = any(line.split()[1:3] == [str(folder), "tmpfs"] for line in mounts)
+    return mounted and os.access(folder, os.W_OK | os.X_OK)
+
+
+def use_ram_disk(config: pytest.Config) -> None:
+    """pytest's temporary folders (tmp_path, <run>/shared) and every process the tests start
+    use /dev/shm, when it is a tmpfs and nobody chose a place (--basetemp, TMPDIR).
+
+    A build commits its cache to SQLite, which syncs it to disk: tens of milliseconds a
+    build on this machine's disk, a few hundred builds a run, the test waiting each time.
+    In memory nothing waits. Set here, in the main process, before pytest-xdist starts its
+    workers (they inherit TMPDIR and are given folders inside the main one's)."""
+    if config.option.basetemp or os.environ.get("TMPDIR") or not is_ram_disk(RAM_DISK):
+        return
+    os.environ["TMPDIR"] = str(RAM_DISK)
+    tempfile.tempdir = None  # worked out again, from TMPDIR, on its next use
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -117,12 +184,13 @@ def _user_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(autouse=True, scope="session")
 def _bytecode_cache_for_test_processes(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The tests start `python build.py` a few hundred times. Compiling briefsite's modules
-    afresh in each (PYTHONDONTWRITEBYTECODE, as set on this machine) costs about a tenth of a
-    second of CPU each time; one bytecode cache for the run, in a temporary folder, saves it
-    and still writes nothing into the checkout."""
+    """The tests start `python build.py` many times. Compiling briefsite's modules afresh in
+    each (PYTHONDONTWRITEBYTECODE, as set on this machine) costs about a tenth of a second of
+    CPU each time; the tests' bytecode cache (or, if it is not safely ours, one for this run
+    in its temporary folder) saves it and still writes nothing into the checkout."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    os.environ["PYTHONPYCACHEPREFIX"] = str(run_folder(tmp_path_factory) / "pycache")
+    cache = bytecode_cache() or run_folder(tmp_path_factory) / "pycache"
+    os.environ["PYTHONPYCACHEPREFIX"] = str(cache)
 
 
 def write_site(root: Path, briefs: Mapping[str, str | bytes], site_yml: str = SITE_YML) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
-from conftest import REPO, run_build, write_site
+from conftest import REPO, SEARCH_SITE_YML, run_build, write_site
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
@@ -81,9 +81,9 @@ def _axe_report(violations: list[dict[str, Any]]) -> str:
 
 @pytest.mark.parametrize("kind", AXE_PAGES)
 def test_axe_finds_no_wcag_violations(
-    new_page: NewPage, site_url: str, axe: Any, kind: str
+    reused_page: NewPage, site_url: str, axe: Any, kind: str
 ) -> None:
-    page = _open(new_page, site_url + PAGE_KINDS[kind], color_scheme="light")
+    page = _open(reused_page, site_url + PAGE_KINDS[kind], color_scheme="light")
     reports = []
     for scheme in ("light", "dark"):  # one load, both schemes: the page restyles in place
         page.emulate_media(color_scheme=scheme)
@@ -104,11 +104,11 @@ IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')].map(e => e.id 
 
 @pytest.mark.slow
 def test_every_internal_link_and_anchor_resolves(
-    new_page: NewPage, briefs_site: Path, site_url: str
+    reused_page: NewPage, briefs_site: Path, site_url: str
 ) -> None:
     """Crawl from every built page (home first): every same-origin link answers 200 and every
     #fragment names an id on the page it leads to."""
-    page = new_page()
+    page = reused_page()
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(site_url))
     queue = _page_urls(briefs_site, site_url)
     linked_from: dict[str, str] = {url: "(built page)" for url in queue}
@@ -186,9 +186,9 @@ TAB_ORDER_JS = """() => {
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_skip_link_is_first_and_moves_focus_to_the_main_content(
-    new_page: NewPage, site_url: str, kind: str
+    reused_page: NewPage, site_url: str, kind: str
 ) -> None:
-    page = _open(new_page, site_url + PAGE_KINDS[kind])
+    page = _open(reused_page, site_url + PAGE_KINDS[kind])
     page.keyboard.press("Tab")
     focused = page.evaluate(FOCUSED_JS)
     assert focused and "skip-link" in focused["cls"].split(), f"first Tab focused {focused}"
@@ -209,9 +209,9 @@ def test_skip_link_is_first_and_moves_focus_to_the_main_content(
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)
 def test_tab_reaches_every_link_in_document_order(
-    new_page: NewPage, site_url: str, kind: str
+    reused_page: NewPage, site_url: str, kind: str
 ) -> None:
-    page = _open(new_page, site_url + PAGE_KINDS[kind])
+    page = _open(reused_page, site_url + PAGE_KINDS[kind])
     expected = page.evaluate(TAB_ORDER_JS)
     assert expected, "no links on the page"
     stops: list[dict[str, Any]] = []
@@ -283,10 +283,10 @@ OVERFLOW_JS = """() => {
 
 
 @pytest.mark.slow
-def test_no_page_scrolls_sideways(new_page: NewPage, briefs_site: Path, site_url: str) -> None:
+def test_no_page_scrolls_sideways(reused_page: NewPage, briefs_site: Path, site_url: str) -> None:
     # Each page is loaded once and laid out again at every width (a load costs a browser
     # several times what a new layout does).
-    page = new_page(viewport={"width": WIDTHS[0], "height": 800})
+    page = reused_page(viewport={"width": WIDTHS[0], "height": 800})
     failures = []
     for url in _page_urls(briefs_site, site_url):
         page.set_viewport_size({"width": WIDTHS[0], "height": 800})
@@ -304,8 +304,8 @@ def _display(page: Any, selector: str) -> list[str]:
     return page.eval_on_selector_all(selector, "els => els.map(e => getComputedStyle(e).display)")
 
 
-def test_print_hides_navigation_chrome(new_page: NewPage, site_url: str) -> None:
-    page = _open(new_page, site_url + PAGE_KINDS["brief"])
+def test_print_hides_navigation_chrome(reused_page: NewPage, site_url: str) -> None:
+    page = _open(reused_page, site_url + PAGE_KINDS["brief"])
     selectors = [".site-header nav", "nav.breadcrumbs", "nav.neighbours", "a.skip-link"]
     for selector in selectors:
         assert _display(page, selector), f"no {selector} on the brief page"
@@ -331,12 +331,14 @@ Text.
 """
 
 
-def test_print_shows_the_address_of_each_linked_source(new_page: NewPage, tmp_path: Path) -> None:
-    source = write_site(tmp_path / "source", {"land-offer.md": PRINT_BRIEF})
+def test_print_shows_the_address_of_each_linked_source(
+    reused_page: NewPage, tmp_path: Path
+) -> None:
+    source = write_site(tmp_path / "source", {"land-offer.md": PRINT_BRIEF}, SEARCH_SITE_YML)
     out = tmp_path / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr
-    page = new_page()
+    page = reused_page()
     page.goto((out / "briefs" / "land-offer" / "index.html").as_uri())
     after_js = """els => els.map(a => ({
         href: a.getAttribute('href'), after: getComputedStyle(a, '::after').content }))"""
@@ -351,8 +353,10 @@ def test_print_shows_the_address_of_each_linked_source(new_page: NewPage, tmp_pa
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("kind", ["home", "brief"])
-def test_screenshots_for_reviewers(new_page: NewPage, site_url: str, kind: str, width: int) -> None:
-    page = _open(new_page, site_url + PAGE_KINDS[kind], viewport={"width": width, "height": 800})
+def test_screenshots_for_reviewers(
+    reused_page: NewPage, site_url: str, kind: str, width: int
+) -> None:
+    page = _open(reused_page, site_url + PAGE_KINDS[kind], viewport={"width": width, "height": 800})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{kind}-{width}.png"
     path.unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, run_build, write_site
+from conftest import REPO, SEARCH_SITE_YML, run_build, write_site
 from test_reader_quality import LINE_BREAKS_JS
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -73,7 +73,7 @@ TABLE_JS = """() => {
 def table_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A site with the wide table above, built into ``<tmp>/briefs-site``."""
     root = tmp_path_factory.mktemp("tables")
-    source = write_site(root / "source", {"wide-table.md": WIDE_TABLE_BRIEF})
+    source = write_site(root / "source", {"wide-table.md": WIDE_TABLE_BRIEF}, SEARCH_SITE_YML)
     out = root / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -100,10 +100,10 @@ def _breaks_inside_words(page: Any, selector: str) -> list[str]:
 
 @pytest.mark.parametrize("width", [320, 360])
 def test_a_wide_tables_caption_stays_in_view_and_its_row_labels_are_not_squeezed(
-    new_page: NewPage, table_site: Path, width: int
+    reused_page: NewPage, table_site: Path, width: int
 ) -> None:
     url = (table_site / "briefs" / "wide-table" / "index.html").as_uri()
-    page, state = _measure(new_page, url, width)
+    page, state = _measure(reused_page, url, width)
 
     assert state["page"]["scrollWidth"] <= state["page"]["innerWidth"], state["page"]
     region, caption = state["region"], state["caption"]
@@ -122,10 +122,10 @@ def test_a_wide_tables_caption_stays_in_view_and_its_row_labels_are_not_squeezed
 
 
 def test_the_sample_table_has_its_caption_and_fits_a_phone(
-    new_page: NewPage, site_url: str
+    reused_page: NewPage, site_url: str
 ) -> None:
     url = f"{site_url}briefs/emerging-industry-investment/"
-    page, state = _measure(new_page, url, 360)
+    page, state = _measure(reused_page, url, 360)
 
     assert state["page"]["scrollWidth"] <= state["page"]["innerWidth"], state["page"]
     caption = state["caption"]
@@ -137,9 +137,9 @@ def test_the_sample_table_has_its_caption_and_fits_a_phone(
 
 
 def test_a_wide_code_block_scrolls_by_keyboard_and_the_page_does_not(
-    new_page: NewPage, table_site: Path, axe: Any
+    reused_page: NewPage, table_site: Path, axe: Any
 ) -> None:
-    page = new_page(viewport={"width": 320, "height": 900})
+    page = reused_page(viewport={"width": 320, "height": 900})
     page.goto((table_site / "briefs" / "wide-table" / "index.html").as_uri())
     block = page.locator("pre")
     assert block.evaluate("e => e.scrollWidth > e.clientWidth"), "the code should scroll"

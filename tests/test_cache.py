@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, run_build, site_files, write_site
+from conftest import GOOD_BRIEF, SEARCH_SITE_YML, run_build, site_files, write_site
 
 from briefsite import cache as cache_module
 from briefsite import pipeline, workers
@@ -72,7 +72,7 @@ def test_settings_and_code_that_shape_the_html_are_part_of_the_key(
 
 
 def test_a_cached_build_is_byte_identical_to_a_cold_one(tmp_path):
-    site = write_site(tmp_path / "s", briefs(4))
+    site = write_site(tmp_path / "s", briefs(4), SEARCH_SITE_YML)  # the search index too
     assert run_build("--source", site).returncode == 0
     (site / "briefs" / "b1.md").write_text(GOOD_BRIEF.replace("Land offer", "Renamed"))
     assert run_build("--source", site).returncode == 0

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, REPO, SITE_YML, run_build, run_process, write_site
+from conftest import APPENDED_LINE, GOOD_BRIEF, REPO, SITE_YML, run_build, run_process, write_site
 
 from briefsite.problems import error, warning
 from briefsite.reporting import EXCERPT_CHARS, excerpt, report
@@ -213,8 +213,8 @@ def test_settings_problems_show_their_line_of_site_yml(tmp_path: Path) -> None:
     result = run_build("--source", site)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("site.yml:3:11: error: ")
-    assert lines[1:3] == ["   3 | language: [en", "     |           ^"]
+    assert lines[0].startswith(f"site.yml:{APPENDED_LINE}:11: error: ")
+    assert lines[1:3] == [f"{APPENDED_LINE:4} | language: [en", "     |           ^"]
 
 
 class Terminal(io.StringIO):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LAND_OFFER, SITE_YML, Page, write_site
+from conftest import LAND_OFFER, SEARCH_SITE_YML, SITE_YML, Page, write_site
 
 from briefsite import check as check_module
 from briefsite import markup as markup_module
@@ -231,9 +231,10 @@ def ids_of(page: Page) -> list[str]:
 
 
 def build_full_page(tmp_path: Path, body: str, extra: str = "") -> tuple[str, RenderedBrief]:
-    """Build a site holding `full_brief(body, extra)`; its page and its rendered body."""
+    """Build a site holding `full_brief(body, extra)`; its page and its rendered body. With
+    search: every id the templates can write, the search box's too."""
     briefs = {"a.md": full_brief(body, extra), "r.md": RELATED}
-    config = load_config(write_site(tmp_path, briefs))
+    config = load_config(write_site(tmp_path, briefs, SEARCH_SITE_YML))
     assert isinstance(config, SiteConfig), config
     result = build(config, BuildOptions(drafts=True, git=False))
     assert result.ok, result.problems

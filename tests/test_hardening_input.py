@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import GOOD_BRIEF, REPO, SITE_YML, run_build, write_site
+from conftest import APPENDED_LINE, GOOD_BRIEF, REPO, SITE_YML, run_build, write_site
 
 from briefsite import schema
 from briefsite.config import SiteConfig, load_config
@@ -323,7 +323,7 @@ def test_max_brief_bytes_is_bounded(tmp_path: Path, limit: str) -> None:
     found = load_config(site)
     assert isinstance(found, list)
     [problem] = found
-    assert (problem.path, problem.line, problem.col) == ("site.yml", 3, 18)
+    assert (problem.path, problem.line, problem.col) == ("site.yml", APPENDED_LINE, 18)
     assert problem.message.startswith("'max_brief_bytes' ")
     assert "100,000,000" in problem.message or "too large" in problem.message
 
@@ -336,7 +336,7 @@ def test_max_brief_bytes_of_50_gigabytes_is_a_settings_error_on_the_command_line
     )
     err = fails_cleanly(cli("check", "--source", site))
     assert (
-        "site.yml:3:18: error: 'max_brief_bytes' must be at most 100,000,000, "
+        f"site.yml:{APPENDED_LINE}:18: error: 'max_brief_bytes' must be at most 100,000,000, "
         "got 50,000,000,000" in err
     )
 

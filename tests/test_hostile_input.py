@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    APPENDED_LINE,
     GOOD_BRIEF,
+    SEARCH_SITE_YML,
     SITE_YML,
     build_here,
     cpu_time,
@@ -216,7 +218,7 @@ def test_script_in_front_matter_is_escaped_everywhere(tmp_path: Path) -> None:
         f"  - title: {HOSTILE}\n"
         "---\nBody\n"
     )
-    site = write_site(tmp_path / "s", {"evil.md": hostile})
+    site = write_site(tmp_path / "s", {"evil.md": hostile}, SEARCH_SITE_YML)  # its page too
     result = run_build("--source", site)
     assert result.returncode == 0, result.stderr
     assert scripts_in(site / "site") == []
@@ -246,7 +248,7 @@ RAW = (
 
 
 def test_raw_html_is_sanitised_by_default(tmp_path: Path) -> None:
-    site = write_site(tmp_path / "s", {"raw.md": GOOD_BRIEF + "\n" + RAW})
+    site = write_site(tmp_path / "s", {"raw.md": GOOD_BRIEF + "\n" + RAW}, SEARCH_SITE_YML)
     assert run_build("--source", site).returncode == 0
     page = (site / "site" / "briefs" / "raw" / "index.html").read_text()
     assert scripts_in(site / "site") == []
@@ -258,7 +260,9 @@ def test_raw_html_is_sanitised_by_default(tmp_path: Path) -> None:
 
 def test_raw_html_can_be_escaped(tmp_path: Path) -> None:
     site = write_site(
-        tmp_path / "s", {"raw.md": GOOD_BRIEF + "\n" + RAW}, SITE_YML + "raw_html: escape\n"
+        tmp_path / "s",
+        {"raw.md": GOOD_BRIEF + "\n" + RAW},
+        SEARCH_SITE_YML + "raw_html: escape\n",
     )
     assert run_build("--source", site).returncode == 0
     page = (site / "site" / "briefs" / "raw" / "index.html").read_text()
@@ -280,7 +284,8 @@ def test_raw_html_setting_is_validated(tmp_path: Path) -> None:
     result = run_build("--source", site)
     assert result.returncode == 1
     assert (
-        "site.yml:3:11: error: 'raw_html' must be one of 'sanitize', 'escape', 'allow', got 'maybe'"
+        f"site.yml:{APPENDED_LINE}:11: error: 'raw_html' must be one of 'sanitize', 'escape', "
+        "'allow', got 'maybe'"
     ) in result.stderr
 
 

@@ -9,8 +9,8 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import pypdf
 import pytest
 from conftest import SITE_YML, parse, run_build, site_files, write_site
 from PIL import Image
@@ -21,7 +21,7 @@ from briefsite.config import load_config
 from briefsite.output import Output, published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
 
-PDF_YML = SITE_YML + "search: false\npdf: true\n"
+PDF_YML = SITE_YML + "pdf: true\n"  # SITE_YML: no search index
 BASE = "https://example.org/briefs-site/"
 
 LAND = """\
@@ -109,9 +109,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list
     yield root, problems
 
 
+def pdf_reader(path: Path) -> Any:
+    """pypdf's reader for a PDF. pypdf is imported here, not with the module: loaded at
+    collection, its ten megabytes would be in every pytest-xdist worker for the whole run, and
+    every build's worker processes fork from them (forking costs time by the megabyte)."""
+    import pypdf
+
+    return pypdf.PdfReader(path)
+
+
 def pdf_text(path: Path) -> str:
     """A PDF's text, each run of spaces (no-break spaces too) one space."""
-    reader = pypdf.PdfReader(path)
+    reader = pdf_reader(path)
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
@@ -128,7 +137,7 @@ def test_the_pdf_is_tagged_in_the_briefs_language_and_dated_by_the_brief(
     built: tuple[Path, list[str]],
 ) -> None:
     root, _ = built
-    reader = pypdf.PdfReader(root / "site/briefs/land-offer/land-offer.pdf")
+    reader = pdf_reader(root / "site/briefs/land-offer/land-offer.pdf")
     catalog = reader.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"].value is True
     assert "/StructTreeRoot" in catalog
@@ -143,7 +152,7 @@ def test_the_pdf_is_tagged_in_the_briefs_language_and_dated_by_the_brief(
 
 def test_the_pdf_shows_the_image_beside_the_brief(built: tuple[Path, list[str]]) -> None:
     root, _ = built
-    reader = pypdf.PdfReader(root / "site/briefs/land-offer/land-offer.pdf")
+    reader = pdf_reader(root / "site/briefs/land-offer/land-offer.pdf")
     images = [image for page in reader.pages for image in page.images]
     assert any(image.image is not None and image.image.size == (40, 20) for image in images)
 
@@ -184,7 +193,7 @@ def test_a_remote_image_is_left_out_of_the_pdf_and_said(built: tuple[Path, list[
 
 
 def test_pdf_false_makes_no_pdf_and_no_link(tmp_path: Path) -> None:
-    root = make(tmp_path / "site", SITE_YML + "search: false\n")
+    root = make(tmp_path / "site", SITE_YML)
     build_into(root, root / "site")
     assert not list((root / "site").rglob("*.pdf"))
     page = (root / "site/briefs/land-offer/index.html").read_text(encoding="utf-8")
@@ -199,7 +208,7 @@ def test_missing_weasyprint_is_an_error_at_the_pdf_setting(
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` fails
     done = run_build("build", "--source", root)
     assert done.returncode == 1
-    line = SITE_YML.count("\n") + 2  # after `search: false`
+    line = SITE_YML.count("\n") + 1  # after SITE_YML's `search: false`
     assert f"site.yml:{line}:1" in done.stdout + done.stderr
     assert "WeasyPrint" in done.stdout + done.stderr
     assert "pip install -r requirements-pdf.txt" in done.stdout + done.stderr
@@ -234,7 +243,7 @@ def test_pdfs_are_made_again_only_for_changed_pages(tmp_path: Path) -> None:
     land = "briefs/land-offer/land-offer.pdf"
     assert after[land] == before[land]
     # PDFs turned off: the next build removes them, and the links to them.
-    (root / "site.yml").write_text(SITE_YML + "search: false\n", encoding="utf-8")
+    (root / "site.yml").write_text(SITE_YML, encoding="utf-8")
     build_into(root, root / "site")
     assert not list((root / "site").rglob("*.pdf"))
     assert "land-offer.pdf" not in (root / "site/briefs/land-offer/index.html").read_text("utf-8")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, parse, run_build, write_site
+from conftest import REPO, SEARCH_SITE_YML, parse, run_build, write_site
 from PIL import Image
 
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -125,7 +125,7 @@ def wide_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small site with the figures and wide content above, built into ``<tmp>/briefs-site``."""
     root = tmp_path_factory.mktemp("reader")
     briefs = {"figures.md": FIGURES_BRIEF, "wide.md": WIDE_BRIEF, "wide.png": wide_png()}
-    source = write_site(root / "source", briefs)
+    source = write_site(root / "source", briefs, SEARCH_SITE_YML)  # as readers get pages
     out = root / "out" / "briefs-site"
     result = run_build("build", "--source", source, "--output", out, "--quiet")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -204,11 +204,11 @@ def _sample_brief_urls(site: Path, site_url: str) -> list[str]:
 
 
 def test_key_figure_values_break_only_at_spaces(
-    new_page: NewPage, briefs_site: Path, site_url: str, wide_site: Path
+    reused_page: NewPage, briefs_site: Path, site_url: str, wide_site: Path
 ) -> None:
     # Each page is loaded once and laid out again at every width (a load costs a browser
     # several times what a new layout does).
-    page = new_page(viewport={"width": WIDTHS[0], "height": 900})
+    page = reused_page(viewport={"width": WIDTHS[0], "height": 900})
     urls = [*_sample_brief_urls(briefs_site, site_url), _brief_url(wide_site, "figures")]
     assert len(urls) >= 5, urls
     failures = []
@@ -223,11 +223,13 @@ def test_key_figure_values_break_only_at_spaces(
 
 
 def test_key_figure_values_keep_scale_words_and_wrap_units_as_words(
-    new_page: NewPage, wide_site: Path
+    reused_page: NewPage, wide_site: Path
 ) -> None:
     """At 320 px "over 390 billion yuan" cannot fit on one line: it wraps before "yuan", never
     between "390" and "billion"."""
-    page = _open(new_page, _brief_url(wide_site, "figures"), viewport={"width": 320, "height": 900})
+    page = _open(
+        reused_page, _brief_url(wide_site, "figures"), viewport={"width": 320, "height": 900}
+    )
     values = page.eval_on_selector_all(".key-figures__value", f"els => els.map({LINE_BREAKS_JS})")
     breaks = {re.sub(r"[ \t\n]+", " ", v["text"]).strip(): v["breaks"] for v in values}
     # One break after the qualifier's line, one before the unit: "over / 390 billion / yuan".
@@ -285,25 +287,33 @@ def _breaks_inside_bound_pairs(page: Any, selector: str) -> list[str]:
     return bad
 
 
-@pytest.mark.parametrize("width", WIDTHS)
+# Pages and the front-matter text on them (titles, summaries, list entries) to check.
+TITLE_CHECKS = {
+    "land-offer": ("briefs/land-offer/", "h1, .lead"),
+    "online-investment-signing": ("briefs/online-investment-signing/", "h1, .lead"),
+    "home": ("", ".brief-list__title, .brief-list__summary"),
+    "archive": ("briefs/", ".brief-list__title, .brief-list__summary"),
+}
+
+
+@pytest.mark.parametrize("name", TITLE_CHECKS)
 def test_titles_summaries_and_list_entries_keep_numbers_with_their_units(
-    new_page: NewPage, site_url: str, width: int
+    reused_page: NewPage, site_url: str, name: str
 ) -> None:
     """Issue 11, point 3: "37.3 / km²" split in the h1 and lead at 360 px, "up to 100 /
-    million yuan" in the home list. Front-matter text is now typeset like the body."""
-    page = new_page(viewport={"width": width, "height": 900})
-    checks = [
-        (f"{site_url}briefs/land-offer/", "h1, .lead"),
-        (f"{site_url}briefs/online-investment-signing/", "h1, .lead"),
-        (site_url, ".brief-list__title, .brief-list__summary"),
-        (f"{site_url}briefs/", ".brief-list__title, .brief-list__summary"),
-    ]
+    million yuan" in the home list. Front-matter text is now typeset like the body.
+
+    The page is loaded once and laid out again at every width (a load costs a browser
+    several times what a new layout does)."""
+    path, selector = TITLE_CHECKS[name]
+    page = _open(reused_page, site_url + path, viewport={"width": WIDTHS[0], "height": 900})
     failures = []
-    for url, selector in checks:
-        response = page.goto(url)
-        assert response is not None and response.ok, url
-        failures += [f"{url}: {bad}" for bad in _breaks_inside_bound_pairs(page, selector)]
-    assert not failures, f"a number split from its unit at {width}px:\n" + "\n".join(failures)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        failures += [f"at {width}px: {bad}" for bad in _breaks_inside_bound_pairs(page, selector)]
+    assert not failures, f"a number split from its unit on {site_url + path}:\n" + "\n".join(
+        failures
+    )
 
 
 # --- 6. Pagination: a row of links, the current page marked, not printed --------------------
@@ -343,10 +353,10 @@ PAGINATION_JS = """nav => ({
 
 @pytest.mark.parametrize("width", [320, 1280])
 def test_pagination_is_a_row_of_links_with_the_current_page_marked(
-    new_page: NewPage, paged_site: Path, width: int
+    reused_page: NewPage, paged_site: Path, width: int
 ) -> None:
     url = (paged_site / "briefs" / "page" / "3" / "index.html").as_uri()
-    page = _open(new_page, url, viewport={"width": width, "height": 900})
+    page = _open(reused_page, url, viewport={"width": width, "height": 900})
     state = page.eval_on_selector('nav[aria-label="Pagination"]', PAGINATION_JS)
     texts = [item["text"] for item in state["items"]]
     assert texts == ["Previous page", "1", "2", "3", "4", "\u2026", "12", "Next page"], texts
@@ -364,9 +374,9 @@ def test_pagination_is_a_row_of_links_with_the_current_page_marked(
     )
 
 
-def test_pagination_does_not_print(new_page: NewPage, paged_site: Path) -> None:
+def test_pagination_does_not_print(reused_page: NewPage, paged_site: Path) -> None:
     url = (paged_site / "briefs" / "page" / "3" / "index.html").as_uri()
-    page = _open(new_page, url)
+    page = _open(reused_page, url)
     page.emulate_media(media="print")
     display = page.eval_on_selector(
         'nav[aria-label="Pagination"]', "nav => getComputedStyle(nav).display"
@@ -403,10 +413,10 @@ FIGURE_PARTS_JS = """items => items.map(li => {
 
 @pytest.mark.parametrize("width", [1024, 1280])
 def test_qualifiers_have_their_own_line_and_the_numbers_of_a_row_line_up(
-    new_page: NewPage, wide_site: Path, width: int
+    reused_page: NewPage, wide_site: Path, width: int
 ) -> None:
     page = _open(
-        new_page, _brief_url(wide_site, "figures"), viewport={"width": width, "height": 900}
+        reused_page, _brief_url(wide_site, "figures"), viewport={"width": width, "height": 900}
     )
     items = page.eval_on_selector_all(".key-figures__item", FIGURE_PARTS_JS)
     rows: dict[int, list[dict[str, Any]]] = {}
@@ -446,9 +456,11 @@ OVERFLOW_JS = """() => ({
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_wide_images_code_and_tables_do_not_widen_the_page(
-    new_page: NewPage, wide_site: Path, width: int
+    reused_page: NewPage, wide_site: Path, width: int
 ) -> None:
-    page = _open(new_page, _brief_url(wide_site, "wide"), viewport={"width": width, "height": 900})
+    page = _open(
+        reused_page, _brief_url(wide_site, "wide"), viewport={"width": width, "height": 900}
+    )
     page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
     state = page.evaluate(OVERFLOW_JS)
     assert len(state["images"]) == 3 and all(i["loaded"] for i in state["images"]), state
@@ -515,9 +527,9 @@ def _edges(page: Any, locator: Any) -> dict[str, float]:
 
 
 def test_a_table_that_scrolls_shows_a_shadow_where_more_is_hidden(
-    new_page: NewPage, wide_site: Path
+    reused_page: NewPage, wide_site: Path
 ) -> None:
-    page = _open(new_page, _brief_url(wide_site, "wide"), viewport={"width": 360, "height": 900})
+    page = _open(reused_page, _brief_url(wide_site, "wide"), viewport={"width": 360, "height": 900})
     # Only the scroll region's own background is measured: hide the table's text and rules.
     page.add_style_tag(
         content=".table-scroll :is(th, td) { color: transparent !important;"
@@ -565,19 +577,19 @@ def _millimetres(length: str) -> float:
     return float(match.group(1)) * MM[match.group(2)]
 
 
-def test_printed_pages_have_margins(new_page: NewPage, site_url: str) -> None:
-    page = _open(new_page, site_url + "briefs/land-offer/")
+def test_printed_pages_have_margins(reused_page: NewPage, site_url: str) -> None:
+    page = _open(reused_page, site_url + "briefs/land-offer/")
     margins = page.evaluate(PAGE_RULES_JS)
     assert margins, "no @page rule in the stylesheet"
     assert all(_millimetres(m) >= 15 for rule in margins for m in rule.values()), margins
 
 
 def test_print_shows_the_address_of_every_link_that_leaves_the_page(
-    new_page: NewPage, site_url: str
+    reused_page: NewPage, site_url: str
 ) -> None:
     """Links between briefs too: as written in the text, absolute (from base_url) where the
     template knows the address. The feed link does not print."""
-    page = _open(new_page, site_url + "briefs/land-offer/")
+    page = _open(reused_page, site_url + "briefs/land-offer/")
     page.emulate_media(media="print")
     links = page.eval_on_selector_all("a[href]:not([href^='#'])", PRINTED_LINKS_JS)
     between_briefs = [link for link in links if link["href"].startswith("../")]
@@ -658,11 +670,11 @@ PROBES_JS = """() => {
 
 
 def test_the_printed_footer_is_never_alone_on_the_last_page(
-    new_page: NewPage, briefs_site: Path
+    reused_page: NewPage, briefs_site: Path
 ) -> None:
     """Every sample page printed on Letter and A4: the footer starts and ends on the page where
     the text ends."""
-    page = new_page()
+    page = reused_page()
     failures = []
     for path in sorted(briefs_site.rglob("*.html")):
         if path.name == "404.html":
@@ -685,10 +697,10 @@ def test_the_printed_footer_is_never_alone_on_the_last_page(
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_band_of_another_colour_under_the_footer(
-    new_page: NewPage, site_url: str, scheme: str
+    reused_page: NewPage, site_url: str, scheme: str
 ) -> None:
     page = _open(
-        new_page,
+        reused_page,
         site_url + "topics/",
         viewport={"width": 1280, "height": 1600},
         color_scheme=scheme,
@@ -701,9 +713,9 @@ def test_no_band_of_another_colour_under_the_footer(
 
 
 def test_the_footer_address_breaks_only_after_a_slash(
-    new_page: NewPage, briefs_site: Path, site_url: str
+    reused_page: NewPage, briefs_site: Path, site_url: str
 ) -> None:
-    page = new_page(viewport={"width": 320, "height": 800})
+    page = reused_page(viewport={"width": 320, "height": 800})
     broke = 0
     failures = []
     for path in sorted(briefs_site.glob("briefs/*/index.html")):
@@ -729,10 +741,10 @@ METADATA_JS = """els => els.map(div => {
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_metadata_labels_stack_on_small_screens(
-    new_page: NewPage, site_url: str, width: int
+    reused_page: NewPage, site_url: str, width: int
 ) -> None:
     page = _open(
-        new_page, site_url + "briefs/land-offer/", viewport={"width": width, "height": 900}
+        reused_page, site_url + "briefs/land-offer/", viewport={"width": width, "height": 900}
     )
     rows = page.eval_on_selector_all(".metadata > div", METADATA_JS)
     assert len(rows) >= 3, rows
@@ -745,10 +757,10 @@ def test_metadata_labels_stack_on_small_screens(
 
 
 def test_code_blocks_are_dark_and_readable_in_dark_mode(
-    new_page: NewPage, wide_site: Path, axe: Any
+    reused_page: NewPage, wide_site: Path, axe: Any
 ) -> None:
     page = _open(
-        new_page,
+        reused_page,
         _brief_url(wide_site, "wide"),
         color_scheme="dark",
         viewport={"width": 1280, "height": 900},
@@ -778,10 +790,10 @@ def _rgba(colour: str) -> list[float]:
     return parts + [1.0] * (4 - len(parts))
 
 
-def test_focus_is_visible_on_the_dark_background(new_page: NewPage, site_url: str) -> None:
+def test_focus_is_visible_on_the_dark_background(reused_page: NewPage, site_url: str) -> None:
     """WCAG 2.2 focus appearance: on a dark page the focus indicator still has 3:1 against
     the page, for the first link in the text and the skip link."""
-    page = _open(new_page, site_url + "briefs/land-offer/", color_scheme="dark")
+    page = _open(reused_page, site_url + "briefs/land-offer/", color_scheme="dark")
     page.keyboard.press("Tab")
     skip = page.evaluate(FOCUS_JS)
     page.locator(".body a[href]").first.focus()

@@ -38,6 +38,7 @@ pytestmark = pytest.mark.skipif(
     REAL_ENGINE is None, reason=f"Pagefind is not installed: {search.INSTALL}"
 )
 
+# Search on: conftest's SITE_YML has it off.
 SITE_YML = "title: Test briefs\nbase_url: https://example.org/briefs-site/\n"
 
 
@@ -206,7 +207,7 @@ def test_html_typed_into_a_brief_cannot_mark_itself_for_search(tmp_path: Path) -
         '<p data-pagefind-meta="url:https://evil.example/" data-pagefind-ignore="all">Hidden</p>\n'
         '<p data-pagefind-filter="Topic:Forged">Text.</p>\n'
     )
-    site = write_site(tmp_path / "s", {"a.md": brief("Alpha", body=body)})
+    site = write_site(tmp_path / "s", {"a.md": brief("Alpha", body=body)}, SITE_YML)
     build_here("--source", site, "--quiet")
 
     html = (site / "site" / "briefs" / "a" / "index.html").read_text()
@@ -220,7 +221,7 @@ def test_chinese_briefs_are_split_into_words_and_merged_into_the_search_page(
     tmp_path: Path,
 ) -> None:
     zh = brief("青岛提供工业用地", body="青岛市推出工业用地政策。\n", extra="lang: zh\n")
-    site = write_site(tmp_path / "s", {"en.md": brief("Land offer"), "zh.md": zh})
+    site = write_site(tmp_path / "s", {"en.md": brief("Land offer"), "zh.md": zh}, SITE_YML)
     build_here("--source", site, "--quiet")
     out = site / "site"
 
@@ -397,7 +398,7 @@ def test_the_index_is_byte_identical_across_runs(tmp_path: Path) -> None:
     briefs = {
         f"b{i}.md": brief(f"Brief {i}", topics=f"[{topic}]") for i, topic in enumerate(topics)
     }
-    site = write_site(tmp_path / "s", briefs)
+    site = write_site(tmp_path / "s", briefs, SITE_YML)
     made = []
     for run in range(3):
         out = tmp_path / f"out{run}"

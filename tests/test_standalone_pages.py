@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    SEARCH_SITE_YML,
     SITE_YML,
     Page,
     parse,
@@ -27,7 +28,7 @@ from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
 
 TODAY = dt.date(2021, 6, 1)
-FOOTER_YML = SITE_YML + textwrap.dedent(
+FOOTER = textwrap.dedent(
     """\
     footer_links:
       - page: about.md
@@ -37,6 +38,7 @@ FOOTER_YML = SITE_YML + textwrap.dedent(
         url: https://example.org/contact
     """
 )
+FOOTER_YML = SITE_YML + FOOTER
 LAND_OFFER = """\
 ---
 title: Land offer
@@ -212,7 +214,7 @@ def test_index_and_slug_decide_a_pages_address(tmp_path):
 
 
 def test_the_footer_menu_is_on_every_page_in_the_order_written(tmp_path):
-    site = make(tmp_path / "s")
+    site = make(tmp_path / "s", site_yml=SEARCH_SITE_YML + FOOTER)
     rebuild(site)
     out = site / "site"
 
@@ -314,7 +316,7 @@ def test_the_addresses_the_site_makes_itself_are_taken(address, taken):
 
 
 def test_a_bad_footer_entry_is_an_error_at_its_place_in_site_yml(tmp_path):
-    footer = SITE_YML + textwrap.dedent(
+    footer = SEARCH_SITE_YML + textwrap.dedent(
         """\
         footer_links:
           - title: Script

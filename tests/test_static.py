@@ -13,7 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, SITE_YML, run_build, site_files, snapshot, without_excerpts
+from conftest import (
+    APPENDED_LINE,
+    GOOD_BRIEF,
+    SITE_YML,
+    run_build,
+    site_files,
+    snapshot,
+    without_excerpts,
+)
 from test_serve import Preview, poll, preview  # noqa: F401 (a fixture, used by name)
 
 from briefsite import pipeline, statics
@@ -316,7 +324,7 @@ def test_the_size_limit_itself_is_bounded(tmp_path):
     site = make(tmp_path / "s", {}, SITE_YML + "max_static_bytes: 100000001\n")
     result = run_build("build", "--source", site)
     assert result.returncode == 1
-    assert "site.yml:3:19: error: 'max_static_bytes'" in result.stderr
+    assert f"site.yml:{APPENDED_LINE}:19: error: 'max_static_bytes'" in result.stderr
 
 
 def test_the_static_folder_is_never_the_output(tmp_path):

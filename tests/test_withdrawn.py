@@ -14,7 +14,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from conftest import Page, parse, position, run_build, site_files, write_site
+from conftest import SEARCH_SITE_YML, Page, parse, position, run_build, site_files, write_site
 
 from briefsite.config import SiteConfig, load_config
 from briefsite.output import published_hashes
@@ -100,7 +100,8 @@ def test_a_past_expiry_date_reads_expired_and_a_coming_one_expires(tmp_path: Pat
 
 def test_a_new_day_turns_expires_into_expired_with_no_file_changed(tmp_path: Path) -> None:
     # The page's key covers the build's today: the cached page is not reused the day after.
-    site = write_site(tmp_path / "s", {"alpha.md": brief("Alpha", extra="expires: 2024-05-01\n")})
+    files = {"alpha.md": brief("Alpha", extra="expires: 2024-05-01\n")}
+    site = write_site(tmp_path / "s", files, SEARCH_SITE_YML)  # the search index too
     out = site / "site"
     build_into(site, out)
     assert metadata(out, "alpha")["Expires"] == "1 May 2024"

@@ -250,22 +250,7 @@ def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
     for brief in briefs:
         for name in brief.topics:
             spellings[topic_slug(name)].setdefault(name, brief)
-    problems = []
-    for found in spellings.values():
-        if len(found) < 2:
-            continue
-        names = sorted(found)
-        for name in names[1:]:
-            problems.append(
-                error(
-                    found[name].source_path,
-                    *found[name].position("topics"),
-                    f"topic '{name}' is spelt differently from '{names[0]}' "
-                    f"in {found[names[0]].source_path}",
-                    "write the topic the same way in every brief",
-                )
-            )
-    return problems
+    return _spelt_twice(spellings, "topics", "write the topic the same way in every brief", "topic")
 
 
 def _name_problems(briefs: Iterable[Brief], folder: str, attribute: str) -> list[Problem]:
@@ -308,11 +293,12 @@ def _series_collisions(briefs: Iterable[Brief]) -> list[Problem]:
 
 
 def _spelt_twice(
-    spellings: Mapping[str, Mapping[str, Brief]], attribute: str, hint: str
+    spellings: Mapping[str, Mapping[str, Brief]], attribute: str, hint: str, label: str = ""
 ) -> list[Problem]:
-    """Each spelling of a name (`attribute`'s value) after the first of those that give one
-    key (`spellings`: key -> spelling -> the first brief with it), at that spelling."""
-    label = attribute.replace("_", " ")
+    """Each spelling of a name (`attribute`'s value; `label`, what the message calls it) after
+    the first of those that give one key (`spellings`: key -> spelling -> the first brief with
+    it), at that spelling."""
+    label = label or attribute.replace("_", " ")
     problems = []
     for found in spellings.values():
         names = sorted(found)

@@ -495,6 +495,25 @@ def _search(page: Any, words: str) -> list[dict[str, str]]:
     return _results_for(page, words)
 
 
+def _open_filter(page: Any, name: str, option: str, seconds: float = 15.0) -> Any:
+    """The checkbox of `option` in the filter `name`, once a reader has opened its disclosure.
+    Pagefind's interface draws its filter panel again as the counts of a search arrive, which
+    can close a disclosure opened just before (seen under load): so until the box shows, the
+    disclosure is opened whenever it is closed, within a deadline."""
+    box = page.get_by_label(option)
+    block = page.locator(
+        "details.pagefind-ui__filter-block",
+        has=page.locator(".pagefind-ui__filter-name", has_text=name),
+    )
+    deadline = time.monotonic() + seconds
+    while not box.is_visible():
+        assert time.monotonic() < deadline, f"the filter {name!r} did not open"
+        if not block.evaluate("details => details.open"):
+            block.locator(".pagefind-ui__filter-name").click()
+        page.wait_for_timeout(50)  # a poll step, not a wait for something to happen
+    return box
+
+
 def _count(page: Any) -> int:
     """How many results Pagefind's message says there are ("7 results for ...")."""
     return int((page.locator(".pagefind-ui__message").text_content() or "").split()[0])
@@ -546,8 +565,7 @@ def test_readers_find_the_land_offer_narrow_by_topic_and_reach_it_without_javasc
 
     _search(page, "Qingdao")
     everything = _count(page)
-    page.locator(".pagefind-ui__filter-name", has_text="Topic").click()
-    page.get_by_label("Land and planning").check()
+    _open_filter(page, "Topic", "Land and planning").check()
     narrowed = _results_for(page, "Qingdao", previous=everything)
     wanted = _topic_briefs(briefs_site, "Land and planning")
     assert 0 < _count(page) == len(narrowed) < everything

@@ -676,12 +676,11 @@ def _build(
     outputs.extend(build_sitemap(config, catalog, pages))
     data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints)
     outputs += data
-    # What no brief's title or summary shapes (the edit path keeps them as they are): the
-    # theme's files, pages that list no brief, the figures (`incremental.Listing`).
+    # The theme's files and `_headers`: no brief's title or summary shapes them, so a title
+    # edit keeps them as they are (`SiteRecord.fixed`, with the other such files below).
     fixed = [*theme.outputs(), headers_file(theme, config.base_url)]
-    outputs += fixed[:-1]
+    outputs += fixed
     outputs += pdfs  # before the checks below: no alias, annex or static file takes their place
-    outputs.append(fixed[-1])
     # Old addresses last: each is checked against every address made above.
     alias_problems = check_aliases(catalog, [o.path for o in outputs])
     problems += alias_problems

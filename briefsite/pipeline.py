@@ -1065,7 +1065,8 @@ def _reworded_pages(
     if after.slugs != before.slugs or after.topics != before.topics:
         return None  # the order moved
     edited = {brief.slug: brief for brief in reworded}
-    pages, summaries = relisted_pages(before, after, frozenset(edited), shown)
+    slugs_edited = frozenset(edited)
+    pages, summaries = relisted_pages(before, after, slugs_edited, shown)
     path_of = {s.slug: path for path, s in site.briefs.items() if s.slug is not None}
     # Which files it knows how to make (or keeps): any other sends the build the full way,
     # so a new kind of output is never left stale by a title edit.
@@ -1082,14 +1083,14 @@ def _reworded_pages(
     # The feeds that show an edited brief (which briefs they show does not change).
     lists = [(urls.HOME, shown.title, after.slugs)]
     for name, path, slugs in after.topics:
-        if not frozenset(edited).isdisjoint(slugs):
+        if not slugs_edited.isdisjoint(slugs):
             lists.append((path, topic_feed_title(shown.title, typeset(name)), slugs))
     for kind, name, path, slugs in _facet_feeds(after):
-        if not frozenset(edited).isdisjoint(slugs):
+        if not slugs_edited.isdisjoint(slugs):
             lists.append((path, facet_feed_title(shown.title, kind, name), slugs))
     for path, title, slugs in lists:
         entries = after.feed_entries(slugs, FEED_SIZE)
-        if not frozenset(edited).isdisjoint(entries):
+        if not slugs_edited.isdisjoint(entries):
             briefs = [after.brief(slug) for slug in entries]
             newest = max(b.last_modified for b in briefs)
             outputs.append(feed(shown, path, title, briefs, newest))
@@ -1108,7 +1109,7 @@ def _reworded_pages(
                 if slug in edited]  # fmt: skip
     redo = set(rendered)
     for path in path_of.values():
-        if not frozenset(edited).isdisjoint(site.briefs[path].related):
+        if not slugs_edited.isdisjoint(site.briefs[path].related):
             redo.add(path)
     replaced = {}  # the brief that replaces each brief that has one, by display path
     for slug, path in path_of.items():

@@ -42,19 +42,21 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Final, TypeVar
 
 from . import folders
 from .problems import Problem, error
 from .source import RACY_NS
 
 MARKER = ".briefsite"  # the manifest's file name inside the output folder
-MANIFEST_FORMAT = "briefsite-output/1"
+MANIFEST_FORMAT = "briefsite-output/2"  # columns; "/1" (a row per file) is still read
+_MANIFEST_ROWS = "briefsite-output/1"
 _NEW_SUFFIX = ".briefsite-new"  # .<name>.briefsite-new: the next site, while it is assembled
 _OLD_SUFFIX = ".briefsite-old"  # only without RENAME_EXCHANGE: the previous site, briefly
 _PREVIOUS_SUFFIX = ".briefsite-previous"  # the site before this one, to assemble the next
 _BLOCK = 4096  # file systems allocate whole blocks: count them when estimating space
 _MAX_LISTED = 10  # conflicts named in one message; the rest are counted
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -234,14 +236,14 @@ def clock_ns() -> int:
     return time.time_ns()
 
 
-class Listed(NamedTuple):
-    """One file a build wrote: its content hash and the status it had when written (a tuple:
-    a manifest lists ten thousand of them, read in every build)."""
-
-    sha256: str
-    size: int
-    mtime_ns: int
-    inode: int
+# One file a build wrote: its content hash (SHA-256) and the size, modification time and
+# inode it had when written. A plain tuple, not a named one: a manifest lists fifty thousand
+# of them, made in every build, and a named tuple costs several times more to make.
+Listed = tuple[str, int, int, int]
+# Its fields (2 is the modification time, only ever compared with the rest).
+SHA: Final = 0
+SIZE: Final = 1
+INODE: Final = 3
 
 
 @dataclass(frozen=True)
@@ -264,24 +266,37 @@ class Manifest:
     taken: int = 0  # the clock before the stamps were taken
 
     def to_bytes(self) -> bytes:
-        """Compact JSON, one file or folder a line so a person can read it."""
+        """Compact JSON in columns, one value a line so a person can read it: the files'
+        paths, then their hashes, sizes, times and inodes in the same order. Columns, not a
+        row per file, because a build reads the manifest of a site of fifty thousand files
+        in every edit: one list of strings and a few lists of numbers parse several times
+        faster than as many small lists, and need no check row by row."""
+        files = sorted(self.files.items())
+        stamps = sorted(self.folders.items())
         quoted = _quoted([*self.files, *self.folders])
-        rows = ",\n".join(
-            f'  {quoted[path]}: ["{item.sha256}", {item.size}, {item.mtime_ns}, {item.inode}]'
-            for path, item in sorted(self.files.items())
-        )
-        stamps = ",\n".join(
-            f"  {quoted[path]}: [{mtime}, {ctime}, {inode}]"
-            for path, (mtime, ctime, inode) in sorted(self.folders.items())
-        )
+
+        def column(values: Iterable[object]) -> str:
+            return "[\n" + ",\n".join(map(str, values)) + "\n]"
+
         return (
             "{\n"
             f'"about": "This folder is written by briefsite: it lists the files it wrote.",\n'
             f'"format": "{MANIFEST_FORMAT}",\n'
             f'"folder": [{self.folder[0]}, {self.folder[1]}],\n'
-            f'"files": {{\n{rows}\n}},\n'
             f'"taken": {self.taken},\n'
-            f'"folders": {{\n{stamps}\n}}\n}}\n'
+            '"files": {\n'
+            f'"paths": {column(quoted[path] for path, _ in files)},\n'
+            f'"sha256": {column(chr(34) + item[SHA] + chr(34) for _, item in files)},\n'
+            f'"sizes": {column(item[SIZE] for _, item in files)},\n'
+            f'"mtimes": {column(item[2] for _, item in files)},\n'
+            f'"inodes": {column(item[INODE] for _, item in files)}\n'
+            "},\n"
+            '"folders": {\n'
+            f'"paths": {column(quoted[path] for path, _ in stamps)},\n'
+            f'"mtimes": {column(stamp[0] for _, stamp in stamps)},\n'
+            f'"ctimes": {column(stamp[1] for _, stamp in stamps)},\n'
+            f'"inodes": {column(stamp[2] for _, stamp in stamps)}\n'
+            "}\n}\n"
         ).encode()
 
 
@@ -316,23 +331,67 @@ def read_manifest(folder: Path) -> Manifest | None:
 
 
 def _parse_manifest(folder: Path) -> Manifest | None:
-    """A manifest file's contents, or None when it is not one."""
+    """A manifest file's contents, or None when it is not one (of either format)."""
     try:
         data = json.loads((folder / MARKER).read_bytes())
-        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        if not isinstance(data, dict):
             return None
         device, inode = data["folder"]
-        files = {
-            path: Listed._make(row) for path, row in _safe_rows(data["files"], (str, int, int, int))
-        }
-        stamps = {
-            path: (row[0], row[1], row[2])
-            for path, row in _safe_rows(data.get("folders", {}), (int, int, int))
-        }
         taken = int(data.get("taken", 0))
+        if data.get("format") == MANIFEST_FORMAT:
+            files, stamps = _file_columns(data["files"]), _folder_columns(data["folders"])
+        elif data.get("format") == _MANIFEST_ROWS:  # written by releases before columns
+            files = {
+                path: (row[0], row[1], row[2], row[3])
+                for path, row in _safe_rows(data["files"], (str, int, int, int))
+            }
+            stamps = {
+                path: (row[0], row[1], row[2])
+                for path, row in _safe_rows(data.get("folders", {}), (int, int, int))
+            }
+        else:
+            return None
         return Manifest((int(device), int(inode)), files, stamps, taken)
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
+
+
+def _file_columns(columns: Mapping[str, list[Any]]) -> dict[str, Listed]:
+    """The files of a manifest in columns, checked a column at a time (TypeError or
+    ValueError: not a manifest of ours); rows with unsafe paths are left out."""
+    paths, hashes = columns["paths"], columns["sha256"]
+    numbers = (columns["sizes"], columns["mtimes"], columns["inodes"])
+    if any(len(column) != len(paths) for column in (hashes, *numbers)):
+        raise ValueError("columns of different lengths")
+    if not set(map(type, paths)) <= {str} or not set(map(type, hashes)) <= {str}:
+        raise TypeError("not a manifest of ours")
+    if not set(map(len, hashes)) <= {64}:  # (compared, never used as a name: no more to check)
+        raise ValueError("not a SHA-256")
+    if not all(set(map(type, column)) <= {int} for column in numbers):
+        raise TypeError("not a manifest of ours")
+    files = dict(zip(paths, zip(hashes, *numbers, strict=True), strict=True))
+    return _safe_paths(files)
+
+
+def _folder_columns(columns: Mapping[str, list[Any]]) -> dict[str, FolderStamp]:
+    """The folders' stamps of a manifest in columns, checked as `_file_columns` does."""
+    paths = columns["paths"]
+    numbers = (columns["mtimes"], columns["ctimes"], columns["inodes"])
+    if any(len(column) != len(paths) for column in numbers):
+        raise ValueError("columns of different lengths")
+    if not set(map(type, paths)) <= {str}:
+        raise TypeError("not a manifest of ours")
+    if not all(set(map(type, column)) <= {int} for column in numbers):
+        raise TypeError("not a manifest of ours")
+    return _safe_paths(dict(zip(paths, zip(*numbers, strict=True), strict=True)))
+
+
+def _safe_paths(rows: dict[str, T]) -> dict[str, T]:
+    """`rows` without those whose paths are not safe (all are, in the usual case: checked in
+    bulk)."""
+    if _all_plain(rows):
+        return rows
+    return {path: row for path, row in rows.items() if is_safe_relative(path)}
 
 
 # The characters of plain paths (see _PLAIN_PATH), one a line: checked over a whole manifest.
@@ -592,7 +651,7 @@ def _scan_settled(
                 return None
             holding.add(parent)
             if parent not in listed:
-                entries[path] = seen.get(recorded.inode) or lstat(f"{base}/{path}")
+                entries[path] = seen.get(recorded[INODE]) or lstat(f"{base}/{path}")
     except OSError:  # gone, or changed while we looked: the walk finds what is there
         return None
     empty = tuple(sorted(path for path in stamps if listed.get(path, path not in holding)))
@@ -606,7 +665,7 @@ def _trusted_names(
     after all (the folder changed while we looked: it is listed instead)."""
     found = {}
     for path, item in files:
-        status = seen.get(item.inode)
+        status = seen.get(item[INODE])
         if status is None:
             try:
                 status = os.lstat(f"{base}/{path}")
@@ -662,9 +721,7 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
         as_written = (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
         if (as_written and stat.S_ISREG(entry.st_mode)) or _still_ours(folder, path, entry, item):
             ours[path] = item
-    link = {
-        path: ours[path] for path in wanted if path in ours and ours[path].sha256 == hashes[path]
-    }
+    link = {path: ours[path] for path in wanted if path in ours and ours[path][SHA] == hashes[path]}
     write = _all_data({p: o for p, o in wanted.items() if p not in link}, link)
     kept = tuple(sorted(p for p in found.entries if p not in ours))
     _refuse_clashes(folder, wanted, kept, found.empty_folders, listed)
@@ -728,7 +785,7 @@ def _published_hashes(folder: Path) -> dict[str, str]:
         if (status.st_size, status.st_mtime_ns, status.st_ino) == item[1:] and regular(
             status.st_mode
         ):
-            found[path] = item.sha256
+            found[path] = item[SHA]
     _LOOKED.clear()
     _LOOKED[str(folder)] = (manifest, looked)
     return found
@@ -754,12 +811,12 @@ def _has_marker(folder: Path) -> bool:
 
 def _still_ours(folder: Path, path: str, status: os.stat_result, item: Listed) -> bool:
     """Whether a listed file still holds what the build wrote (re-hashed only if touched)."""
-    if not _is_regular(status) or status.st_size != item.size:
+    if not _is_regular(status) or status.st_size != item[SIZE]:
         return False
     if _untouched(status, item):
         return True
     try:
-        return _sha256((folder / path).read_bytes()) == item.sha256
+        return _sha256((folder / path).read_bytes()) == item[SHA]
     except OSError:
         return False
 
@@ -767,11 +824,7 @@ def _still_ours(folder: Path, path: str, status: os.stat_result, item: Listed) -
 def _untouched(status: os.stat_result, item: Listed) -> bool:
     """Whether a file has the size, time and inode it had when written: its listed hash
     then still holds without reading it."""
-    return (status.st_size, status.st_mtime_ns, status.st_ino) == (
-        item.size,
-        item.mtime_ns,
-        item.inode,
-    )
+    return (status.st_size, status.st_mtime_ns, status.st_ino) == item[1:]
 
 
 def _refuse_clashes(
@@ -892,7 +945,7 @@ def _assemble(new: Path, folder: Path, plan: _Plan, status: os.stat_result | Non
         os.chmod(new, status.st_mode & 0o7777)  # the served folder keeps its permissions
     identity = folders.identity(new)
     # A manifest first, so a leftover of a killed build is recognisably ours.
-    _create(new / MARKER, Manifest(identity, {}).to_bytes(), folder / MARKER)
+    _create(f"{new}/{MARKER}", Manifest(identity, {}).to_bytes(), f"{folder}/{MARKER}")
     _fill(new, folder, plan, set(), {}, _Stamps(clock_ns(), {}))
 
 
@@ -916,7 +969,7 @@ def _update(
             item is not None
             and (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
             and stat.S_ISREG(entry.st_mode)
-            and hashes.get(path) == item.sha256
+            and hashes.get(path) == item[SHA]
         ):
             reused[path] = item
         else:
@@ -951,53 +1004,58 @@ def _fill(
     `reused` there already, then its manifest, then what is carried over. `made` names the
     folders that exist in `new` already; `stamps`, those of them that did not change since
     they were looked at, with their stamps."""
+    fresh, live = os.fspath(new), os.fspath(folder)
     listed: dict[str, Listed] = dict(reused)
     existed = set(made)
     touched: set[str] = set()
     for path in sorted(plan.write):
         if path in reused:  # the site before the live one held these bytes already
             continue
-        _parents(new, path, made)
-        written = _create(new / path, plan.write[path], folder / path)
+        _parents(fresh, path, made)
+        written = _create(f"{fresh}/{path}", plan.write[path], f"{live}/{path}")
         touched.add(posixpath.dirname(path))
-        listed[path] = Listed(
-            plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino
-        )
+        listed[path] = (plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino)
     for path in sorted(plan.link.keys() - reused.keys()):
-        _parents(new, path, made)
-        _carry(folder / path, new / path, folder / path)
+        _parents(fresh, path, made)
+        _carry(f"{live}/{path}", f"{fresh}/{path}")
         touched.add(posixpath.dirname(path))
         listed[path] = plan.link[path]
     # Each folder's stamp, now that our files are in: taken again where this build changed
     # it (new folders, and those their files or folders were added to).
     touched |= {posixpath.dirname(f) for f in made - existed}
+    # The clock is read just before the stamps are taken, not when publishing began: then a
+    # folder this build made more than RACY_NS before that is trusted by the next build. With
+    # the earlier clock, every folder of a site assembled whole was racy, and listed by every
+    # build until one rewrote the manifest. A stamp kept from the scan must have been settled
+    # by the scan's clock (`_settled`), or it is taken again now.
     base = os.fspath(new)
     folder_stamps = {}
+    taken = clock_ns()
     for path in made:
         stamp = stamps.kept.get(path) if path in existed and path not in touched else None
-        if stamp is None:
+        if stamp is None or not _settled(stamp, stamps.taken - RACY_NS):
             stamp = stamp_of(os.lstat(f"{base}/{path}"))
         folder_stamps[path] = stamp
-    manifest = Manifest(folders.identity(new), listed, folder_stamps, stamps.taken)
+    manifest = Manifest(folders.identity(new), listed, folder_stamps, taken)
     temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
-    _create(temp, manifest.to_bytes(), folder / MARKER)
+    _create(os.fspath(temp), manifest.to_bytes(), f"{live}/{MARKER}")
     os.replace(temp, new / MARKER)
     for path in plan.kept:
-        _parents(new, path, made)
-        _carry(folder / path, new / path, folder / path)
+        _parents(fresh, path, made)
+        _carry(f"{live}/{path}", f"{fresh}/{path}")
     for path in plan.kept_folders:
         os.makedirs(new / path, exist_ok=True)
 
 
-def _parents(root: Path, path: str, made: set[str]) -> None:
+def _parents(root: str, path: str, made: set[str]) -> None:
     """Create the folders above `path` inside the new site (each once)."""
     for folder in _ancestors(path):
         if folder not in made:
             made.add(folder)
-            os.mkdir(root / folder)
+            os.mkdir(f"{root}/{folder}")
 
 
-def _create(target: Path, data: bytes, shown: Path) -> os.stat_result:
+def _create(target: str, data: bytes, shown: str) -> os.stat_result:
     """Create a new file exclusively (never through a planted link) and return its status."""
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
@@ -1012,11 +1070,11 @@ def _create(target: Path, data: bytes, shown: Path) -> os.stat_result:
         raise _write_error(exc, shown, len(data)) from exc
 
 
-def _write_error(exc: OSError, shown: Path, size: int) -> OutputError:
+def _write_error(exc: OSError, shown: str, size: int) -> OutputError:
     """Name the file and, when the disk is full, how much room there is."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         try:
-            free = _size(shutil.disk_usage(shown.parent.parent).free)
+            free = _size(shutil.disk_usage(_existing_above(shown)).free)
         except OSError:
             free = "unknown"
         return OutputError(
@@ -1026,18 +1084,28 @@ def _write_error(exc: OSError, shown: Path, size: int) -> OutputError:
     return OutputError(f"{shown}: cannot write: {exc.strerror or exc}; nothing was changed")
 
 
-def _carry(source: Path, target: Path, shown: Path) -> None:
-    """Bring an entry of the old site into the new one: a hard link, or a copy if links fail."""
+def _carry(source: str, target: str) -> None:
+    """Bring an entry of the old site into the new one: a hard link, or a copy if links fail.
+    (Paths as plain strings: a site of fifty thousand files has as many, and a `Path` each
+    cost seconds.) Errors name the entry where it is published, `source`."""
     try:
         os.link(source, target, follow_symlinks=False)
         return
     except OSError as exc:
         if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
-            raise _write_error(exc, shown, 0) from exc
+            raise _write_error(exc, source, 0) from exc
     try:
-        if source.is_symlink():
+        if os.path.islink(source):
             os.symlink(os.readlink(source), target)
         else:
             shutil.copy2(source, target, follow_symlinks=False)
     except OSError as exc:
-        raise _write_error(exc, shown, 0) from exc
+        raise _write_error(exc, source, 0) from exc
+
+
+def _existing_above(path: str) -> str:
+    """The nearest folder above `path` that exists (to ask how much room its disk has)."""
+    folder = os.path.dirname(path)
+    while folder and not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    return folder or "."

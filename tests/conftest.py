@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
 import os
 import re
 import resource
@@ -480,6 +481,21 @@ def site_files(folder: Path) -> dict[str, bytes]:
     """The files of a built site, without `.briefsite`: the build's record of what it wrote is
     bound to its folder (device and inode), so two folders holding one site differ there."""
     return {path: data for path, data in snapshot(folder).items() if path != ".briefsite"}
+
+
+def manifest_of(folder: Path) -> tuple[dict[str, list[object]], dict[str, list[int]]]:
+    """An output folder's manifest (`.briefsite`, the record of what builds wrote there) as
+    rows: each file's [SHA-256, size, modification time, inode], each folder's [modification
+    time, change time, inode]. The file keeps them in columns."""
+    data = json.loads((folder / ".briefsite").read_bytes())
+    assert data["format"] == "briefsite-output/2"
+    files, folders = data["files"], data["folders"]
+    columns = (files["sha256"], files["sizes"], files["mtimes"], files["inodes"])
+    stamps = (folders["mtimes"], folders["ctimes"], folders["inodes"])
+    return (
+        {path: list(row) for path, *row in zip(files["paths"], *columns, strict=True)},
+        {path: list(row) for path, *row in zip(folders["paths"], *stamps, strict=True)},
+    )
 
 
 class Page(HTMLParser):

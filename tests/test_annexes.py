@@ -7,13 +7,21 @@ build reads sizes with), built by the command line in this process (`run_build`)
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SITE_YML, Page, parse, position, run_build, site_files, without_excerpts
+from conftest import (
+    SITE_YML,
+    Page,
+    manifest_of,
+    parse,
+    position,
+    run_build,
+    site_files,
+    without_excerpts,
+)
 from PIL import Image, PngImagePlugin
 from test_incremental import a_minute_later, cold, config_of
 from test_serve import Preview, poll, preview  # noqa: F401 (fixtures, used by name)
@@ -117,7 +125,7 @@ def test_images_and_documents_are_copied_beside_the_page_with_their_real_size(tm
         ("chart.png", "640", "480"),
         ("photo.jpg", "300", "200"),
     ]
-    manifest = json.loads((site / "site" / ".briefsite").read_text(encoding="utf-8"))["files"]
+    manifest = manifest_of(site / "site")[0]
     assert {"briefs/land-offer/chart.png", "briefs/land-offer/policy.pdf"} <= manifest.keys()
 
 
@@ -511,7 +519,7 @@ def test_removing_a_reference_removes_the_file_from_the_site(tmp_path):
     assert "briefs/land-offer/policy.pdf" not in files
     assert not (site / "site" / "briefs" / "land-offer" / "policy.pdf").exists()
     assert "briefs/land-offer/chart.png" in files
-    manifest = json.loads((site / "site" / ".briefsite").read_text(encoding="utf-8"))["files"]
+    manifest = manifest_of(site / "site")[0]
     assert "briefs/land-offer/policy.pdf" not in manifest
     assert (site / "briefs" / "policy.pdf").read_bytes() == PDF  # the source is left alone
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import manifest_of, snapshot
 
 from briefsite import folders, output
 from briefsite.output import (
@@ -68,9 +67,7 @@ def age(folder: Path) -> None:
 
 def listed(folder: Path) -> dict[str, list[object]]:
     """The manifest's file list, parsed as JSON."""
-    data = json.loads((folder / MARKER).read_bytes())
-    assert data["format"] == "briefsite-output/1"
-    return data["files"]
+    return manifest_of(folder)[0]
 
 
 def leftovers(out: Path) -> list[str]:

@@ -14,6 +14,7 @@ import os
 import time
 
 import pytest
+from conftest import manifest_of, snapshot
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -69,16 +70,37 @@ def test_folders_unchanged_since_their_stamps_are_not_listed_again(tmp_path, mon
     assert (out / "briefs" / "p1" / "index.html").read_bytes() == b"<p>page 1</p>\n"
 
 
+def test_a_site_assembled_whole_has_its_folders_trusted_by_the_next_build(
+    tmp_path, monkeypatch, listings
+):
+    # A first build (or one without a kept site) makes every folder; publishing it takes
+    # long at ten thousand pages. The clock as the stamps are taken, not as publishing
+    # began, must decide which folders are racy: else every folder is listed again.
+    real = time.time_ns
+    calls = iter(range(1_000_000))
+    # The first reading of the clock is now (publishing begins); every later one is a minute
+    # on, as if making the folders had taken that long.
+    monkeypatch.setattr(output, "clock_ns", lambda: real() + (next(calls) and 60 * 10**9))
+    out = tmp_path / "site"
+    sync(site(), out)
+    listings.clear()
+
+    sync(site(edit=2), out)
+
+    assert sorted(listings) == [str(out)]  # its top folder only; the new site is assembled
+    assert (out / "briefs" / "p2" / "index.html").read_bytes() == b"<p>page 2 edited</p>\n"
+
+
 def test_the_manifest_keeps_each_folders_stamp(tmp_path, monkeypatch):
     later(monkeypatch)
     out = tmp_path / "site"
     sync(site(), out)
 
-    data = json.loads((out / MARKER).read_bytes())
+    stamps = manifest_of(out)[1]
 
-    assert set(data["folders"]) == {"briefs", *(f"briefs/p{i}" for i in range(PAGES))}
+    assert set(stamps) == {"briefs", *(f"briefs/p{i}" for i in range(PAGES))}
     status = os.lstat(out / "briefs" / "p3")
-    assert data["folders"]["briefs/p3"] == [status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
+    assert stamps["briefs/p3"] == [status.st_mtime_ns, status.st_ctime_ns, status.st_ino]
 
 
 def test_a_file_someone_adds_to_a_pages_folder_is_kept_in_every_later_site(tmp_path, monkeypatch):
@@ -192,15 +214,60 @@ def test_a_manifest_without_folder_stamps_is_still_ours(tmp_path, monkeypatch):
     out = tmp_path / "site"
     sync(site(), out)
     (out / "briefs" / "p3" / "notes.txt").write_text("mine")
-    data = json.loads((out / MARKER).read_bytes())
-    del data["folders"], data["taken"]
-    (out / "manifest.tmp").write_text(json.dumps(data))
+    files = manifest_of(out)[0]
+    identity = json.loads((out / MARKER).read_bytes())["folder"]
+    rows = {"format": "briefsite-output/1", "folder": identity, "files": files}
+    (out / "manifest.tmp").write_text(json.dumps(rows))
     os.replace(out / "manifest.tmp", out / MARKER)
 
     report = sync(site(edit=2), out)
 
     assert report.written == ("briefs/p2/index.html",)
     assert report.kept == ("briefs/p3/notes.txt",)
+    assert "briefs/p3/notes.txt" not in manifest_of(out)[0]  # and it is written in columns now
+
+
+def test_a_manifest_of_rows_with_folder_stamps_is_still_ours(tmp_path, monkeypatch):
+    # As the releases before columns wrote it: a row per file and per folder. The site is
+    # recognised, nothing of someone else's is touched, and the next manifest is in columns.
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    (out / "briefs" / "p3" / "notes.txt").write_text("mine")
+    data = json.loads((out / MARKER).read_bytes())
+    files, stamps = manifest_of(out)
+    rows = {**data, "format": "briefsite-output/1", "files": files, "folders": stamps}
+    (out / "manifest.tmp").write_text(json.dumps(rows))
+    os.replace(out / "manifest.tmp", out / MARKER)
+
+    report = sync(site(edit=2), out)
+
+    assert report.written == ("briefs/p1/index.html", "briefs/p2/index.html")  # p1 as before
+    assert report.kept == ("briefs/p3/notes.txt",)
+    assert (out / "briefs" / "p3" / "notes.txt").read_text() == "mine"
+    assert set(manifest_of(out)[1]) == {"briefs", *(f"briefs/p{i}" for i in range(PAGES))}
+
+
+def test_a_manifest_with_a_damaged_column_is_not_ours(tmp_path, monkeypatch):
+    # Columns of different lengths, or a value of the wrong kind, make no manifest of ours:
+    # the folder is refused as one briefsite did not write, and nothing in it is touched.
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    data = json.loads((out / MARKER).read_bytes())
+    for damage in ("short", "kind"):
+        broken = json.loads(json.dumps(data))
+        if damage == "short":
+            broken["files"]["sizes"].pop()
+        else:
+            broken["files"]["inodes"][0] = "1"
+        (out / MARKER).write_text(json.dumps(broken))
+        before = snapshot(out)
+
+        with pytest.raises(OutputError, match="not written by briefsite"):
+            sync(site(edit=1), out)
+        assert snapshot(out) == before
 
 
 def test_a_page_changed_in_place_while_a_build_runs_is_never_overwritten(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ import pytest
 from conftest import (
     Page,
     build_here,
+    manifest_of,
     parse,
     published_asset,
     run_build,
@@ -311,7 +312,7 @@ def test_the_bundle_is_published_through_the_manifest_and_leaves_with_search_off
     site = land_site(tmp_path / "s")
     build_here("--source", site, "--quiet")
     out = site / "site"
-    manifest = json.loads((out / ".briefsite").read_text())["files"]
+    manifest = manifest_of(out)[0]
     bundle = sorted(p.relative_to(out).as_posix() for p in (out / "pagefind").rglob("*"))
     bundle = [p for p in bundle if (out / p).is_file()]
     assert "pagefind/pagefind-ui.js" in bundle and "pagefind/pagefind-entry.json" in bundle

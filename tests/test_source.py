@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from briefsite.problems import error
-from briefsite.source import SourceFile, decode, find_briefs, make_source, read_brief
+from briefsite.source import (
+    SourceFile,
+    decode,
+    display_path,
+    find_briefs,
+    make_source,
+    read_brief,
+)
 
 UTF8_HINT = "save the file with UTF-8 encoding (most editors offer it under 'Save with encoding')"
 
@@ -235,3 +246,19 @@ def test_find_briefs_reports_a_link_loop(tmp_path):
     assert [(p.path, p.message) for p in problems] == [
         ("briefs/loop.md", "refusing to follow symbolic link: it is part of a link loop")
     ]
+
+
+_PARTS = st.sampled_from(["briefs", "a b", "x.md", ".", "..", "", ".hidden", "报告", "b-1"])
+
+
+@given(parts=st.lists(_PARTS, min_size=1, max_size=5), root=st.sampled_from([".", "site", "/s"]))
+def test_display_path_is_the_path_relative_to_the_site_as_pathlib_gives_it(parts, root):
+    # The shortcuts taken for speed (ten thousand briefs are named in every build) must give
+    # what `Path.relative_to` gives, for paths given relative to the working folder too.
+    text = "/".join(parts)
+    for path in (text, f"{root}/{text}"):
+        try:
+            expected = Path(path).relative_to(root).as_posix()
+        except ValueError:
+            expected = Path(path).as_posix()
+        assert display_path(Path(root), path) == expected

@@ -10,7 +10,7 @@ import pytest
 from conftest import GOOD_BRIEF, SEARCH_SITE_YML, run_build, site_files, write_site
 
 from briefsite import cache as cache_module
-from briefsite import pipeline, workers
+from briefsite import output, pipeline, workers
 from briefsite.cli import main
 from briefsite.config import SiteConfig, load_config
 from briefsite.pipeline import BuildOptions, build, publish
@@ -295,3 +295,25 @@ def test_the_next_build_in_one_process_takes_entries_from_memory(tmp_path, monke
     cache_module.forget_recent()
     build(config_of(site))
     assert len(loads) >= 3  # a new process reads (and checks) every entry from the file
+
+
+def test_a_build_with_nothing_to_do_gives_the_recorded_files_again(tmp_path, monkeypatch):
+    # Answered from its record (`BuildRecord`), a build names every file as the build it
+    # repeats made it: the same paths and hashes in the same order, by index and by slice.
+    real = pipeline.clock_ns
+    monkeypatch.setattr(pipeline, "clock_ns", lambda: real() + 60 * 10**9)  # files settled
+    site = write_site(tmp_path / "s", briefs(3))
+    config = config_of(site)
+    made = build(config)
+    publish(made, config)
+    on_disk = output.published_hashes(config.output)
+
+    again = build(config_of(site), on_disk=on_disk)
+
+    assert again.unchanged and again.ok
+    wanted = [(o.path, o.digest) for o in made.outputs]
+    assert [(o.path, o.digest, o.data) for o in again.outputs] == [(p, d, None) for p, d in wanted]
+    assert len(again.outputs) == len(wanted)
+    assert (again.outputs[-1].path, again.outputs[-1].digest) == wanted[-1]
+    assert [o.path for o in again.outputs[1:3]] == [p for p, _ in wanted[1:3]]
+    assert publish(again, config).unchanged == len(wanted)

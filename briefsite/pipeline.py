@@ -174,7 +174,7 @@ class BuildResult:
 
 def brief_settings(config: SiteConfig) -> BriefSettings:
     """The part of the settings that per-brief work depends on."""
-    return BriefSettings(language=config.language, raw_html=config.raw_html)
+    return BriefSettings(config.language, config.raw_html, config.languages)
 
 
 @dataclass(frozen=True)

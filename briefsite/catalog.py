@@ -301,7 +301,8 @@ def _name_problems(briefs: Iterable[Brief], folder: str, attribute: str) -> list
                     *brief.position(attribute),
                     f"{label} '{name}' would need an address of {len(slug)} characters; "
                     f"at most {MAX_TOPIC_ADDRESS} fit in a file name",
-                    f"write the {label} shorter (names in Chinese take up to seven characters each, in pinyin)",
+                    f"write the {label} shorter (names in Chinese take up to seven characters "
+                    "each, in pinyin)",
                 )
             )
         spellings[brief.folder + "/" + slug].setdefault(name, brief)

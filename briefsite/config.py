@@ -248,6 +248,18 @@ class SiteConfig:
             return ""
         return urls.language_folder(lang)
 
+    def folder_at(self, path: str) -> str:
+        """The language folder a site path is in ("" for the default language's part)."""
+        first = path.split("/", 1)[0]
+        return first if self.multilingual and first in self.language_folders else ""
+
+    def language_at(self, path: str) -> str:
+        """The language of the part of the site a site path is in (`folder_at`)."""
+        folder = self.folder_at(path)
+        if not folder:
+            return self.language
+        return self.languages[1:][self.language_folders.index(folder)]
+
     @property
     def language_folders(self) -> tuple[str, ...]:
         """The folders of the languages besides the default, in `languages`' order: reserved

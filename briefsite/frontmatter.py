@@ -301,7 +301,8 @@ def _topic_problems(
                     base,
                     f"topic {schema.shown(name)} would need an address of {len(address)} "
                     f"characters; at most {MAX_TOPIC_ADDRESS} fit in a file name",
-                    "use a shorter topic name (names in Chinese take up to seven characters each, in pinyin)",
+                    "use a shorter topic name (names in Chinese take up to seven characters "
+                    "each, in pinyin)",
                 )
             )
     return problems

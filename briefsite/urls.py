@@ -123,13 +123,14 @@ GENERATED_FOLDERS = (ARCHIVE, TOPICS, BODIES, REGIONS, YEARS, STATUS, ASSETS)
 GENERATED_FILES = (NOT_FOUND, FEED, SITEMAP, ROBOTS)
 
 
-def generated_address(path: str) -> str | None:
+def generated_address(path: str, languages: Sequence[str] = ()) -> str | None:
     """The address the build makes itself that a page at site path `path` would take, or
     whose folder it would fall inside; None when it is free. A page is a folder, so one named
-    like a generated file ("feed.xml/") could not sit beside that file either."""
+    like a generated file ("feed.xml/") could not sit beside that file either. `languages`:
+    the folders of the site's languages besides the default (`zh`), each the site's own."""
     if path == HOME:
         return HOME
-    for folder in GENERATED_FOLDERS:
+    for folder in (*GENERATED_FOLDERS, *(language + "/" for language in languages)):
         if path.startswith(folder):
             return folder
     first = path.split("/", 1)[0]

@@ -4,6 +4,7 @@ every HTML page parsed."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import xml.etree.ElementTree as ET
@@ -18,15 +19,19 @@ from conftest import (
     parse,
     position,
     run_build,
+    site_files,
     without_excerpts,
     write_site,
 )
 
 from briefsite import urls
 from briefsite.config import load_config
+from briefsite.output import published_hashes
+from briefsite.pipeline import BuildOptions, build, publish
 
 BASE = "https://example.org/briefs-site/"
 TWO = SITE_YML + "languages: [en, zh-Hans]\n"
+TODAY = dt.date(2024, 5, 1)
 
 
 def brief(
@@ -377,3 +382,45 @@ def test_a_site_of_one_language_is_byte_identical_to_before(tmp_path: Path) -> N
         wanted[path] = digest
     assert made == wanted
     shutil.rmtree(out)
+
+
+# ------------------------------------------------------------------ edits (issue #9's paths)
+
+
+def rebuild(site: Path, output: Path, cache: bool = True) -> None:
+    """A build into `output`, as `python build.py` makes it (or a cold one: no cache)."""
+    config = load_config(site, output)
+    assert not isinstance(config, list), config
+    on_disk = published_hashes(output) if cache else {}
+    result = build(config, BuildOptions(today=TODAY, jobs=1, cache=cache), on_disk)
+    assert result.ok, result.problems
+    publish(result, config)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("land-offer.zh.md", "工业用地供应", "工业用地的供应"),  # a title: both languages' pages
+        ("land-offer.md", "See [the park]", "Now see [the park]"),  # a body
+    ],
+)
+def test_an_edit_builds_what_a_cold_build_builds(
+    tmp_path: Path, full_builds: list[str], name: str, old: str, new: str
+) -> None:
+    site = write_site(tmp_path / "s", BRIEFS, TWO)
+    rebuild(site, site / "site")
+    full_builds.clear()
+    path = site / "briefs" / name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+    rebuild(site, site / "site")
+
+    # The edit paths do not know translations yet: a site of two languages goes the full way.
+    assert full_builds == ["full"]
+    rebuild(site, tmp_path / "cold", cache=False)
+    assert site_files(site / "site") == site_files(tmp_path / "cold")
+    switch = parse(site / "site" / "briefs/land-offer/index.html")
+    assert Page.text(switcher(switch)[0]) == "中文"
+    if name == "land-offer.zh.md":
+        listed = (site / "site" / "zh/briefs/index.html").read_text(encoding="utf-8")
+        assert new in listed

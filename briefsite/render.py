@@ -137,6 +137,13 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
     return env
 
 
+def _site_paths(env: jinja2.Environment) -> SimpleNamespace:
+    """The templates' `paths` as `_environment` made them."""
+    paths = env.globals["paths"]
+    assert isinstance(paths, SimpleNamespace)
+    return paths
+
+
 def _paths_in(paths: SimpleNamespace, folder: str) -> SimpleNamespace:
     """The templates' `paths` of a language's part of the site (`folder`): its own home,
     archive, topics, feed and search page; the theme's files and the search index are the
@@ -165,7 +172,7 @@ def render_page(
             site=site,
             page=page,
             # A language's pages link its own home, lists, search page and feed.
-            **({"paths": _paths_in(env.globals["paths"], folder)} if folder else {}),
+            **({"paths": _paths_in(_site_paths(env), folder)} if folder else {}),
             today=today or dt.date.today(),
             ids=pageids.IDS,  # the ids of a page's own sections, declared there (read now)
             **page.context,

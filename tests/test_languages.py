@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from conftest import (
     FIXTURES,
+    REPO,
     SITE_YML,
     Page,
     copy_sample,
@@ -424,3 +427,26 @@ def test_an_edit_builds_what_a_cold_build_builds(
     if name == "land-offer.zh.md":
         listed = (site / "site" / "zh/briefs/index.html").read_text(encoding="utf-8")
         assert new in listed
+
+
+def test_a_brief_without_chinese_never_loads_pinyin() -> None:
+    """pypinyin takes a third of a second to load: an English site never pays it."""
+    code = (
+        "import sys\n"
+        "from briefsite.compiled import compile_brief, BriefSettings\n"
+        "text = sys.stdin.read().encode()\n"
+        "made = compile_brief('briefs/land-offer.md', text, "
+        "BriefSettings('en', 'sanitize', ('en', 'zh-Hans')))\n"
+        "assert made.brief is not None and made.brief.slug == 'land-offer'\n"
+        "print('pypinyin' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=BRIEFS["land-offer.md"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -23,6 +23,8 @@ class Brief:
     """A brief whose front matter passed validation: everything later stages may trust."""
 
     source_path: str
+    # The brief's key, unique in the site: its slug, after its language's folder when that is
+    # not the site's default (`zh/land-offer`, `urls.brief_key`); `own_slug` is the slug.
     slug: str
     lang: str
     title: str
@@ -46,6 +48,9 @@ class Brief:
     superseded_by: str | None = None  # another brief's file, as written (`check` resolves it)
     aliases: tuple[str, ...] = ()  # old addresses, as site paths (`schema.normal_alias`)
     draft: bool = False
+    # What its translations share (`translation_key`, else its file's path in briefs/ without
+    # `.md` and the language suffix); "" for a brief made outside a site (a stand-in).
+    translation_key: str = ""
     # (field, line, column) of each front-matter value, so whole-site checks (two briefs with
     # one slug, one figure with two values) can point at the exact place in each file.
     positions: tuple[tuple[str, int, int], ...] = ()
@@ -64,6 +69,16 @@ class Brief:
             if key == name:
                 return line, col
         return 1, 1
+
+    @property
+    def own_slug(self) -> str:
+        """The slug as the brief's address ends in, without its language's folder."""
+        return urls.key_parts(self.slug)[1]
+
+    @property
+    def folder(self) -> str:
+        """Its language's folder ("" for the site's default language)."""
+        return urls.key_parts(self.slug)[0]
 
     @property
     def path(self) -> str:

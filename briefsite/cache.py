@@ -44,6 +44,7 @@ _LIBRARIES = (
     ("PyYAML", "yaml"),
     ("Jinja2", "jinja2"),
     ("imagesize", "imagesize"),  # an image's width and height in the page
+    ("pypinyin", "pypinyin"),  # Chinese names' addresses and headings' ids
 )
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from . import urls
 from .brief import Brief
@@ -36,6 +37,7 @@ class Year:
 
     year: int
     briefs: tuple[Brief, ...]
+    folder: str = ""  # the language's folder of its briefs ("" for the default language)
 
     @property
     def anchor(self) -> str:
@@ -45,7 +47,7 @@ class Year:
     @property
     def path(self) -> str:
         """The page of this year's briefs."""
-        return urls.facet_path(urls.YEARS, str(self.year))
+        return urls.in_language(self.folder, urls.facet_path(urls.YEARS, str(self.year)))
 
 
 @dataclass(frozen=True)
@@ -77,11 +79,11 @@ def status_of(brief: Brief) -> str:
     return "replaced" if brief.superseded_by is not None else "current"
 
 
-def facet_path(folder: str, name: str) -> str:
+def facet_path(folder: str, name: str, language: str = "") -> str:
     """The page of an issuing body or a region (`folder` is `urls.BODIES` or `urls.REGIONS`),
     its address made from its name as a topic's is: so a brief's page links to it without
-    the catalog."""
-    return urls.facet_path(folder, name_slug(name, _NAMED[folder][1]))
+    the catalog. `language`: the folder of the briefs' language, as `Brief.folder`."""
+    return urls.in_language(language, urls.facet_path(folder, name_slug(name, _NAMED[folder][1])))
 
 
 @dataclass(frozen=True)
@@ -97,9 +99,26 @@ class Catalog:
     # statuses in `STATUSES`' order; only values some brief has.
     facets: Mapping[str, tuple[Group, ...]] = field(default_factory=dict)
 
+    # Each brief's translations by their key (`Brief.translation_key`): language -> brief.
+    translations: Mapping[str, Mapping[str, Brief]] = field(default_factory=dict)
+
     def topics_of(self, brief: Brief) -> tuple[Topic, ...]:
         """The topic pages a brief is listed on, alphabetical."""
         return self.topics_by_slug.get(brief.slug, ())
+
+    def translations_of(self, brief: Brief) -> Mapping[str, Brief]:
+        """The brief and its translations, by language (only itself when it has none)."""
+        return self.translations.get(brief.translation_key) or {brief.lang: brief}
+
+    def edition(self, folder: str) -> Catalog:
+        """The catalog of one language's briefs (`folder`: its folder, "" for the default):
+        the lists of that language's part of the site are made from it."""
+        return index_catalog(tuple(b for b in self.briefs if b.folder == folder))
+
+    @property
+    def folders(self) -> tuple[str, ...]:
+        """The language folders some brief is in, the default ("") first."""
+        return tuple(sorted({b.folder for b in self.briefs}))
 
 
 def link_target_path(from_source: str, href_path: str) -> str:
@@ -150,6 +169,7 @@ def build_catalog(briefs: Iterable[Brief]) -> tuple[Catalog, list[Problem]]:
     for folder, (name, _) in _NAMED.items():
         problems += _name_problems(ordered, folder, name)
     problems += _series_collisions(ordered)
+    problems += _translation_collisions(ordered)
     return index_catalog(ordered), problems
 
 
@@ -161,24 +181,31 @@ def index_catalog(ordered: tuple[Brief, ...]) -> Catalog:
     checking slugs and topic names that did not change (`incremental`).
     """
     slugs: dict[str, str] = {}  # topic name -> slug: a few dozen names, each met thousands of times
-    by_topic: dict[str, list[Brief]] = defaultdict(list)
-    names: dict[str, str] = {}
-    by_year: dict[int, list[Brief]] = defaultdict(list)
+    # Topics and years by (language folder, key): each language lists its own.
+    by_topic: dict[tuple[str, str], list[Brief]] = defaultdict(list)
+    names: dict[tuple[str, str], str] = {}
+    by_year: dict[tuple[int, str], list[Brief]] = defaultdict(list)
+    translations: dict[str, dict[str, Brief]] = defaultdict(dict)
     for brief in ordered:
+        folder = brief.folder
         for name in brief.topics:
             if name not in slugs:
                 slugs[name] = topic_slug(name)
         # A brief listing one topic twice (or two spellings of it) is filed once.
         for slug in dict.fromkeys(slugs[name] for name in brief.topics):
-            by_topic[slug].append(brief)
+            by_topic[folder, slug].append(brief)
         for name in brief.topics:
-            names.setdefault(slugs[name], name)
-        by_year[brief.date.year].append(brief)
+            names.setdefault((folder, slugs[name]), name)
+        by_year[brief.date.year, folder].append(brief)
+        translations[brief.translation_key].setdefault(brief.lang, brief)
     topics = tuple(
-        Topic(names[slug], slug, urls.topic_path(slug), tuple(items))
-        for slug, items in sorted(by_topic.items(), key=lambda kv: names[kv[0]].casefold())
+        Topic(names[key], key[1], urls.topic_path(key[1], key[0]), tuple(items))
+        for key, items in sorted(by_topic.items(), key=lambda kv: names[kv[0]].casefold())
     )
-    years = tuple(Year(year, tuple(items)) for year, items in sorted(by_year.items(), reverse=True))
+    years = tuple(
+        Year(year, tuple(items), folder)
+        for (year, folder), items in sorted(by_year.items(), reverse=True)
+    )
     topics_of: dict[str, list[Topic]] = defaultdict(list)
     for topic in topics:
         for brief in topic.briefs:
@@ -190,6 +217,7 @@ def index_catalog(ordered: tuple[Brief, ...]) -> Catalog:
         years=years,
         topics_by_slug={slug: tuple(found) for slug, found in topics_of.items()},
         facets=_facets(ordered, years),
+        translations={key: MappingProxyType(found) for key, found in translations.items()},
     )
 
 
@@ -202,7 +230,7 @@ def _facets(ordered: tuple[Brief, ...], years: tuple[Year, ...]) -> dict[str, tu
         for brief in ordered:
             name = getattr(brief, attribute)
             if name is not None:
-                path = facet_path(folder, name)
+                path = facet_path(folder, name, brief.folder)
                 by_path[path].append(brief)
                 names.setdefault(path, name)
         facets[folder] = tuple(
@@ -210,13 +238,14 @@ def _facets(ordered: tuple[Brief, ...], years: tuple[Year, ...]) -> dict[str, tu
             for path, items in sorted(by_path.items(), key=lambda kv: names[kv[0]].casefold())
         )
     facets[urls.YEARS] = tuple(Group(str(year.year), year.path, year.briefs) for year in years)
-    by_status: dict[str, list[Brief]] = defaultdict(list)
+    by_status: dict[tuple[str, str], list[Brief]] = defaultdict(list)
     for brief in ordered:
-        by_status[status_of(brief)].append(brief)
+        by_status[brief.folder, status_of(brief)].append(brief)
     facets[urls.STATUS] = tuple(
-        Group(shown, urls.facet_path(urls.STATUS, key), tuple(by_status[key]))
+        Group(shown, urls.in_language(folder, urls.facet_path(urls.STATUS, key)), tuple(found))
+        for folder in sorted({folder for folder, _ in by_status})
         for key, shown in STATUSES.items()
-        if by_status[key]
+        if (found := by_status[folder, key])
     )
     return facets
 
@@ -227,7 +256,7 @@ def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:
     for brief in briefs:
         by_slug[brief.slug].append(brief)
     problems = []
-    for slug, group in by_slug.items():
+    for group in by_slug.values():
         if len(group) < 2:
             continue
         files = sorted(b.source_path for b in group)
@@ -237,7 +266,7 @@ def _slug_collisions(briefs: Iterable[Brief]) -> list[Problem]:
                 error(
                     brief.source_path,
                     *brief.position("slug"),
-                    f"slug '{slug}' is also used by {others}",
+                    f"slug '{brief.own_slug}' is also used by {others}",
                     "give one of the briefs a different 'slug:' or file name",
                 )
             )
@@ -249,7 +278,7 @@ def _topic_collisions(briefs: Iterable[Brief]) -> list[Problem]:
     spellings: dict[str, dict[str, Brief]] = defaultdict(dict)
     for brief in briefs:
         for name in brief.topics:
-            spellings[topic_slug(name)].setdefault(name, brief)
+            spellings[brief.folder + "/" + topic_slug(name)].setdefault(name, brief)
     return _spelt_twice(spellings, "topics", "write the topic the same way in every brief", "topic")
 
 
@@ -272,10 +301,11 @@ def _name_problems(briefs: Iterable[Brief], folder: str, attribute: str) -> list
                     *brief.position(attribute),
                     f"{label} '{name}' would need an address of {len(slug)} characters; "
                     f"at most {MAX_TOPIC_ADDRESS} fit in a file name",
-                    f"write the {label} shorter (names in Chinese take five characters each)",
+                    f"write the {label} shorter (names in Chinese take up to seven characters "
+                    "each, in pinyin)",
                 )
             )
-        spellings[slug].setdefault(name, brief)
+        spellings[brief.folder + "/" + slug].setdefault(name, brief)
     return problems + _spelt_twice(
         spellings, attribute, f"write the {label} the same way in every brief"
     )
@@ -288,8 +318,37 @@ def _series_collisions(briefs: Iterable[Brief]) -> list[Problem]:
     spellings: dict[str, dict[str, Brief]] = defaultdict(dict)
     for brief in briefs:
         if brief.series is not None:
-            spellings[topic_slug(brief.series)].setdefault(brief.series, brief)
+            spellings[brief.folder + "/" + topic_slug(brief.series)].setdefault(brief.series, brief)
     return _spelt_twice(spellings, "series", "write the series the same way in every brief of it")
+
+
+def _translation_collisions(briefs: Iterable[Brief]) -> list[Problem]:
+    """Two briefs of one language sharing a translation key: which of them would the other
+    language's page link to? Each at its `translation_key` (or `lang`, or the opening line:
+    the key then comes from the file name), naming the other files."""
+    by_key: dict[tuple[str, str], list[Brief]] = defaultdict(list)
+    for brief in briefs:
+        by_key[brief.translation_key, brief.lang].append(brief)
+    problems = []
+    for (key, lang), group in by_key.items():
+        if len(group) < 2:
+            continue
+        files = sorted(b.source_path for b in group)
+        for brief in group:
+            field_name = (
+                "translation_key" if brief.position("translation_key") != (1, 1) else "lang"
+            )
+            others = ", ".join(f for f in files if f != brief.source_path)
+            problems.append(
+                error(
+                    brief.source_path,
+                    *brief.position(field_name),
+                    f"this brief and {others} are both the '{lang}' version of '{key}'",
+                    "one brief per language translates another: give one of them another "
+                    "'translation_key:' or 'lang:', or rename its file",
+                )
+            )
+    return problems
 
 
 def _spelt_twice(

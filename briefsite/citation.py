@@ -35,7 +35,7 @@ REPORT_TYPE = "Policy brief"  # what a brief is, in BibTeX's `type` and the cita
 class Reference:
     """What every citation of one brief says, decided once."""
 
-    key: str  # the brief's slug: the BibTeX key
+    key: str  # the brief's key (`Brief.slug`): the BibTeX key, its '/' made '-' there
     title: str
     authors: tuple[str, ...]
     people: bool  # `authors` are the brief's own authors, not an organisation standing in
@@ -311,7 +311,9 @@ def bibtex(ref: Reference) -> str:
         ("date", "{" + ref.published.isoformat() + "}"),
         ("url", "{" + _bibtex_url(ref.url) + "}"),
     ]
-    lines = [f"@techreport{{{ref.key},"]
+    # A key in a language's folder (zh/land-offer) becomes zh-land-offer: BibTeX keys hold
+    # no '/' in every tool, and the two versions of a brief keep two keys.
+    lines = [f"@techreport{{{ref.key.replace('/', '-')},"]
     lines += [f"  {name} = {value}," for name, value in fields]
     return "\n".join(lines) + "\n}\n"
 

@@ -31,6 +31,9 @@ class BriefSettings:
 
     language: str  # the site's default language, for briefs without `lang`
     raw_html: str  # sanitize, escape or allow
+    # The site's languages, the default first, when site.yml lists them (`config.languages`):
+    # a brief's language, and so its address, comes from its file and front matter with them.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
     source = decode(path, data)
     if isinstance(source, Problem):
         return CompiledBrief(path, None, None, (source,))
-    loaded = load_brief(source, settings.language)
+    loaded = load_brief(source, settings.language, settings.languages)
     if not isinstance(loaded, Brief):
         stand_in = _stand_in(source, settings)
         if stand_in is None:

@@ -34,6 +34,7 @@ BUILTIN_TEMPLATES = _builtin_templates()
 
 MAX_BRIEF_BYTES = 100_000_000
 MAX_PAGE_SIZE = 1000
+MAX_LANGUAGES = 20  # each is a copy of every list page
 RAW_HTML_CHOICES = ("sanitize", "escape", "allow")
 SEVERITY_CHOICES = ("error", "warning")
 
@@ -54,6 +55,18 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
         schema.Pattern(schema.LANG_RE, "en", "e.g. 'en' or 'zh-Hans'", "language (en)"),
         "the default language of briefs",
         default="en",
+    ),
+    schema.Field(
+        "languages",
+        schema.ListOf(
+            schema.Pattern(schema.LANG_RE, "zh-Hans", "e.g. 'en' or 'zh-Hans'", "language (en)"),
+            "list of language tags, the default first (e.g. [en, zh-Hans])",
+            MAX_LANGUAGES,
+        ),
+        "the languages the briefs are written in, the default first: its pages at the site's "
+        "root, each other's under a folder named by its first part (zh-Hans: /zh/); briefs "
+        "that translate each other are linked (README, 'Two languages')",
+        default=(),
     ),
     schema.Field("publisher", schema.Text(), "the organisation publishing the briefs", default=""),
     schema.Field("licence", schema.Text(), "the licence line in the footer", default=""),
@@ -195,7 +208,10 @@ class SiteConfig:
     title: str
     base_url: str  # always ends with "/"
     description: str
-    language: str
+    language: str  # the default language: `languages[0]` when that is given
+    # Every language of the site, the default first, as `languages` gives them; () when it is
+    # not given (one language, `language`). See `folder_of`.
+    languages: tuple[str, ...]
     publisher: str
     licence: str
     licence_url: str | None
@@ -219,6 +235,36 @@ class SiteConfig:
     pdf: bool  # each brief also as a PDF, made by WeasyPrint (`pdf`)
     # Warnings about the settings (a repository host of unknown kind), reported by every build.
     warnings: tuple[Problem, ...] = ()
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether the site has briefs in more than one language, each under its folder."""
+        return len(self.languages) > 1
+
+    def folder_of(self, lang: str) -> str:
+        """The folder of a language's part of the site: "" for the default language (the
+        root) and for every language of a site with one; else `urls.language_folder`."""
+        if not self.multilingual or lang == self.languages[0]:
+            return ""
+        return urls.language_folder(lang)
+
+    def folder_at(self, path: str) -> str:
+        """The language folder a site path is in ("" for the default language's part)."""
+        first = path.split("/", 1)[0]
+        return first if self.multilingual and first in self.language_folders else ""
+
+    def language_at(self, path: str) -> str:
+        """The language of the part of the site a site path is in (`folder_at`)."""
+        folder = self.folder_at(path)
+        if not folder:
+            return self.language
+        return self.languages[1:][self.language_folders.index(folder)]
+
+    @property
+    def language_folders(self) -> tuple[str, ...]:
+        """The folders of the languages besides the default, in `languages`' order: reserved
+        for the build (no standalone page, static file or alias may take one)."""
+        return tuple(urls.language_folder(lang) for lang in self.languages[1:])
 
     @property
     def briefs_dir(self) -> Path:
@@ -270,6 +316,11 @@ def load_config(
     if problems:
         return problems
     checked.update(overrides or {})
+    problems = _language_problems(checked, node, source)
+    if problems:
+        return problems
+    if checked["languages"]:
+        checked["language"] = checked["languages"][0]
     base = checked["base_url"]
     checked["base_url"] = base if base.endswith("/") else base + "/"
     warnings = _repository_warnings(checked, node, source)
@@ -289,6 +340,61 @@ def load_config(
         warnings=tuple(warnings),
         **checked,
     )
+
+
+def _value_node(node: yaml.Node, name: str) -> yaml.Node | None:
+    """The value of a top-level key of site.yml, or None."""
+    for key, value in node.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == name:
+            return value  # type: ignore[no-any-return]  # PyYAML's stubs leave it as Any
+    return None
+
+
+def _language_problems(
+    checked: dict[str, Any], node: yaml.Node, source: SourceFile
+) -> list[Problem]:
+    """`languages` that cannot be: one named twice, two sharing a folder (both would be
+    published at /zh/), or a `language` that is not its first (which of them is the default?).
+    Each at its value."""
+    languages: tuple[str, ...] = checked["languages"]
+    if not languages:
+        return []
+    listed = _value_node(node, "languages")
+    items = listed.value if isinstance(listed, yaml.SequenceNode) else []
+    problems = []
+    seen: dict[str, str] = {}
+    for index, tag in enumerate(languages):
+        folder = urls.language_folder(tag)
+        at = items[index] if index < len(items) else node
+        if folder in seen:
+            other = seen[folder]
+            message = (
+                f"language '{tag}' is listed twice"
+                if other.lower() == tag.lower()
+                else f"languages '{other}' and '{tag}' would share the folder /{folder}/"
+            )
+            problems.append(
+                error(
+                    CONFIG_NAME,
+                    *source.position(at.start_mark.index),
+                    message,
+                    "list each language once; a site holds one variety of each language",
+                )
+            )
+        seen.setdefault(folder, tag)
+    given = _value_node(node, "language")
+    if given is not None and checked["language"] != languages[0]:
+        problems.append(
+            error(
+                CONFIG_NAME,
+                *source.position(given.start_mark.index),
+                f"'language' is '{checked['language']}' but 'languages' starts with "
+                f"'{languages[0]}'",
+                "the default language is the first of 'languages': make them agree, or remove "
+                "'language'",
+            )
+        )
+    return problems
 
 
 def _repository_warnings(

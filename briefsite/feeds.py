@@ -54,11 +54,20 @@ def feed_entries(briefs: Sequence[Brief]) -> list[Brief]:
 
 def build_feeds(config: SiteConfig, catalog: Catalog) -> list[Output]:
     """`feed.xml`, `topics/<key>/feed.xml` for every topic, and the feed in the folder of
-    each issuing body's, region's and year's page (`bodies/<key>/feed.xml`, ...). `config`
-    is as `pages.reader_settings` gives it (the site's name typeset)."""
+    each issuing body's, region's and year's page (`bodies/<key>/feed.xml`, ...); on a site
+    of several languages, each language's in its folder (`zh/feed.xml`, `zh/topics/...`),
+    whose `xml:lang` is that language's. `config` is as `pages.reader_settings` gives it
+    (the site's name typeset)."""
     from .typography import typeset  # topic names as pages show them; Markdown is loaded
 
-    feeds = [_feed(config, urls.HOME, config.title, catalog.briefs)]
+    if config.multilingual:  # each language's own, in its folder (zh/feed.xml), always there
+        feeds = [
+            _feed(config, urls.in_language(folder, urls.HOME), config.title, found)
+            for folder in ("", *config.language_folders)
+            for found in [tuple(b for b in catalog.briefs if b.folder == folder)]
+        ]
+    else:
+        feeds = [_feed(config, urls.HOME, config.title, catalog.briefs)]
     for topic in catalog.topics:
         title = topic_feed_title(config.title, typeset(topic.name))
         feeds.append(_feed(config, topic.path, title, topic.briefs))
@@ -88,9 +97,10 @@ def feed(
     from xml.sax.saxutils import escape, quoteattr  # loads urllib.request: only when used
 
     page = urls.absolute(listing, config.base_url)
+    language = config.language_at(listing)  # a language's feeds are in its folder
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(language)}>',
         f"<title>{escape(title)}</title>",
     ]
     if config.description:
@@ -105,7 +115,7 @@ def feed(
     ]
     for brief in entries:
         address = urls.absolute(brief.path, config.base_url)
-        lang = f" xml:lang={quoteattr(brief.lang)}" if brief.lang != config.language else ""
+        lang = f" xml:lang={quoteattr(brief.lang)}" if brief.lang != language else ""
         lines += [
             f"<entry{lang}>",
             f"<title>{escape(brief.title)}</title>",

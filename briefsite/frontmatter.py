@@ -13,11 +13,12 @@ import functools
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import yaml
 
-from . import schema
+from . import schema, urls
 from .brief import Brief
 from .problems import Problem, error
 from .safeyaml import parse_yaml, problem_at
@@ -25,9 +26,9 @@ from .source import SourceFile
 
 FENCE = "---"
 CLOSERS = ("---", "...")
-# A topic's address is a folder name; names in other scripts become `topic-XXXX-...` hex, five
-# characters each, so a topic of 40 Chinese characters needs about 200. File systems allow
-# 255 bytes.
+# A topic's address is a folder name; Chinese names are spelt in pinyin (up to six letters and
+# a hyphen a character), names in other scripts become `topic-XXXX-...` hex, five characters
+# each, so a topic of 40 such characters needs about 200. File systems allow 255 bytes.
 MAX_TOPIC_ADDRESS = 200
 
 
@@ -79,9 +80,35 @@ def split(source: SourceFile) -> Split | Problem:
     )
 
 
+def _han(ch: str) -> bool:
+    """Whether a character is a Chinese character (CJK unified ideographs and extension A),
+    which `default_slug` spells in pinyin."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def pinyin_words(text: str) -> str:
+    """`text` with each run of Chinese characters spelt in pinyin without tones, a word per
+    syllable (土地政策 -> " tu di zheng ce "), so an address made of it reads as the name.
+
+    pypinyin (maintained, the usual choice) is loaded only when a name holds Chinese: it
+    takes a third of a second, which a site in Latin script never pays."""
+    if not any(_han(ch) for ch in text):
+        return text
+    from pypinyin import Style, lazy_pinyin
+
+    spelt = []
+    for is_han, run in groupby(text, key=_han):
+        part = "".join(run)
+        spelt.append(
+            " " + " ".join(lazy_pinyin(part, style=Style.NORMAL)) + " " if is_han else part
+        )
+    return "".join(spelt)
+
+
 def default_slug(stem: str) -> str:
-    """A slug from a file name: NFC, accents folded to ASCII, lowercase words joined by '-'."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFC", stem))
+    """A slug from a file name: NFC, Chinese in pinyin (`pinyin_words`), accents folded to
+    ASCII, lowercase words joined by '-'."""
+    folded = unicodedata.normalize("NFKD", pinyin_words(unicodedata.normalize("NFC", stem)))
     ascii_only = folded.encode("ascii", "ignore").decode("ascii").lower()
     words = "".join(ch if ch.isalnum() else " " for ch in ascii_only).split()
     return "-".join(words)
@@ -100,8 +127,9 @@ def topic_slug(name: str) -> str:
 @functools.lru_cache(maxsize=4096)  # a site names few issuing bodies and regions
 def name_slug(name: str, kind: str) -> str:
     """The address part for a name briefs are grouped by (a topic, an issuing body, a region),
-    made as a file's slug is; a name with no Latin letters or digits becomes `<kind>-` and its
-    characters in hex, which is stable and a valid folder name."""
+    made as a file's slug is (Chinese in pinyin: 土地 -> tu-di); a name with no letters or
+    digits that spell so becomes `<kind>-` and its characters in hex, which is stable and a
+    valid folder name."""
     return default_slug(name) or f"{kind}-" + "-".join(f"{ord(ch):x}" for ch in name.strip())
 
 
@@ -144,15 +172,71 @@ def read_front_matter(
     return FrontMatter(part, node, base, values, problems)
 
 
-def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
-    """The whole edge of the pipeline for one file: split, parse, validate, build a `Brief`."""
+def file_language(stem: str, languages: Sequence[str]) -> tuple[str, str | None]:
+    """A file name's stem without its language suffix, and the language it names: the
+    suffix `.<folder>` names a configured language by its folder (`land-offer.zh` -> zh-Hans
+    when the site has zh-Hans). The default language has no folder on the site but is named
+    by its own (`land-offer.en`). A suffix that names none is part of the stem, as before."""
+    head, dot, suffix = stem.rpartition(".")
+    if dot and head:
+        for tag in languages:
+            if urls.language_folder(tag) == suffix.lower():
+                return head, tag
+    return stem, None
+
+
+def configured_language(written: str, languages: Sequence[str]) -> str | None:
+    """The configured tag a brief's `lang` names: the tag itself (in any letter case) or its
+    folder (zh for zh-Hans); None when it names none."""
+    for tag in languages:
+        if written.lower() in (tag.lower(), urls.language_folder(tag)):
+            return tag
+    return None
+
+
+def default_translation_key(path: str, stem: str) -> str:
+    """What a brief's translations share when it names nothing: its file's path inside the
+    briefs folder, without `.md` and without its language suffix (`stem`, from
+    `file_language`): land-offer.md and land-offer.zh.md are both `land-offer`."""
+    inside = path.split("/", 1)[1] if "/" in path else path
+    folder = inside.rpartition("/")[0]
+    return f"{folder}/{stem}" if folder else stem
+
+
+def load_brief(
+    source: SourceFile, default_lang: str, languages: Sequence[str] = ()
+) -> Brief | list[Problem]:
+    """The whole edge of the pipeline for one file: split, parse, validate, build a `Brief`.
+
+    `languages`: the site's, the default first, when `site.yml` lists them: a brief's `lang`
+    must be one of them, a file name may name one (`land-offer.zh.md`), and a brief in a
+    language other than the default gets the key of its folder (`Brief.slug`). Without them
+    any `lang` is accepted and every brief is at the root, as for a site of one language."""
     read = read_front_matter(source, schema.BRIEF_FIELDS)
     if isinstance(read, list):
         return read
     part, node, base, values, problems = read.part, read.node, read.base, read.values, read.problems
     if values is None:
         return problems
-    slug = values["slug"] or default_slug(source.stem)
+    stem, named = file_language(source.stem, languages)
+    lang = values["lang"]
+    if lang is not None and languages:
+        lang = configured_language(lang, languages)
+        if lang is None:
+            at = _value_node(node, "lang")
+            assert at is not None  # (a value was given)
+            problems.append(
+                problem_at(
+                    source,
+                    at.start_mark,
+                    base,
+                    f"language '{values['lang']}' is not one of this site's languages",
+                    "use one of "
+                    + ", ".join(f"'{tag}'" for tag in languages)
+                    + " (site.yml's 'languages'), or add it there",
+                )
+            )
+    slug = values["slug"] or default_slug(stem)
     if not values["slug"] and not schema.SLUG_RE.fullmatch(slug):
         problems.append(
             error(
@@ -178,8 +262,13 @@ def load_brief(source: SourceFile, default_lang: str) -> Brief | list[Problem]:
     problems += _topic_problems(source, node, base, values["topics"] or ())
     if problems:
         return problems
-    values["slug"] = slug
-    values["lang"] = values["lang"] or default_lang
+    values["lang"] = lang or named or default_lang
+    default = not languages or values["lang"] == languages[0]
+    folder = "" if default else urls.language_folder(values["lang"])
+    values["slug"] = urls.brief_key(folder, slug)
+    values["translation_key"] = values["translation_key"] or default_translation_key(
+        source.path, stem
+    )
     positions = tuple(value_positions(node, source, base))
     return Brief(
         source_path=source.path,
@@ -212,7 +301,8 @@ def _topic_problems(
                     base,
                     f"topic {schema.shown(name)} would need an address of {len(address)} "
                     f"characters; at most {MAX_TOPIC_ADDRESS} fit in a file name",
-                    "use a shorter topic name (names in Chinese take five characters each)",
+                    "use a shorter topic name (names in Chinese take up to seven characters "
+                    "each, in pinyin)",
                 )
             )
     return problems

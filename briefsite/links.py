@@ -4,7 +4,8 @@
 links to another brief's Markdown file. Here, after the catalog exists, each placeholder
 becomes the relative address of the page it names (or, when no published brief is there, the
 link as written, for the link check to report). This is the one place that knows which page
-a file becomes, so translations will resolve here too.
+a file becomes, and where a link to a brief that has a translation in the linking brief's
+language leads to that translation.
 """
 
 from __future__ import annotations
@@ -183,7 +184,12 @@ def resolve(
 
     def slug_of(path: str) -> str | None:
         target = catalog.by_source.get(path)
-        return target.slug if target is not None else None
+        if target is None:
+            return None
+        # A link to a brief leads to its version in the linking brief's language, when it
+        # has one: a Chinese brief that links land-offer.md sends its readers to the Chinese
+        # land offer. (Editors link the file they know; the reader's language decides.)
+        return catalog.translations_of(target).get(brief.lang, target).slug
 
     return resolve_with(brief, body, slug_of, directory_urls, base_url, page_at)
 

@@ -39,7 +39,7 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor, FencedCodeE
 from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
-from markdown.extensions.toc import TocExtension
+from markdown.extensions.toc import TocExtension, slugify
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE, ETX, STX
 from pygments.formatters import HtmlFormatter
@@ -48,6 +48,7 @@ from pygments.token import STANDARD_TYPES
 from . import annexrefs, leftovers, pageids
 from .brief import Brief
 from .catalog import link_target_path
+from .frontmatter import pinyin_words
 from .problems import Problem, warning
 from .typography import TypographyExtension, bind_units
 
@@ -583,6 +584,16 @@ class _BriefExtension(Extension):
         md.parser.blockprocessors.register(_AttachedCaption(md), "briefsite-caption", 75.5)
 
 
+def heading_id(text: str, separator: str) -> str:
+    """A heading's id: Python-Markdown's own (`slugify`: ASCII words joined by '-'), with
+    Chinese spelt in pinyin first (`## 土地供应` -> `tu-di-gong-ying`), so a Chinese heading
+    gets an id that reads as it and stays when another heading is added; without this, every
+    heading without Latin letters got `_1`, `_2` in order. Headings without Chinese keep the
+    ids they had, byte for byte. Pinyin rather than the characters themselves: an id in
+    Chinese is percent-encoded in every link that is copied or printed."""
+    return slugify(pinyin_words(text), separator)
+
+
 class Markup:
     """A reusable renderer: one `markdown.Markdown`, reset between briefs (it is costly to make)."""
 
@@ -600,7 +611,7 @@ class Markup:
                     BACKLINK_TEXT="Back to text" if lang == "en" else "返回正文",
                     BACKLINK_TITLE="Back to the place in the text that refers to note %d",
                 ),
-                TocExtension(toc_depth="2-3"),
+                TocExtension(toc_depth="2-3", slugify=heading_id),
                 FencedCodeExtension(),
                 CodeHiliteExtension(css_class=HIGHLIGHT_CLASS, guess_lang=False),
                 AbbrExtension(),

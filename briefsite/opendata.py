@@ -102,7 +102,7 @@ def brief_record(brief: Brief, config: SiteConfig, replacement: Brief | None) ->
         return urls.absolute(urls.brief_file(brief.slug, name), config.base_url)
 
     return {
-        "slug": brief.slug,
+        "slug": brief.own_slug,  # (with "language": a key is the pair of them)
         "url": urls.absolute(brief.path, config.base_url),
         "title": brief.title,
         "summary": brief.summary,
@@ -207,7 +207,7 @@ def figures_csv(config: SiteConfig, briefs: Sequence[Brief]) -> Output:
         url = urls.absolute(brief.path, config.base_url)
         for f in brief.figures:
             value = plain_number(f.value)
-            row = [brief.slug, url, f.label, f.qualifier or "", value, f.unit, f.source]
+            row = [brief.own_slug, url, f.label, f.qualifier or "", value, f.unit, f.source]
             row.append(brief.date.isoformat())
             writer.writerow([csv_cell(cell) for cell in row])
     return Output(urls.FIGURES_DATA, buffer.getvalue().encode("utf-8"))

@@ -134,12 +134,13 @@ def facet_feed_title(site_title: str, kind: FacetKind, name: str) -> str:
 
 def facet_feed(config: SiteConfig, kind: FacetKind, name: str, path: str) -> FeedLink | None:
     """The feed a value's pages link to (`config` as `reader_settings` gives it): its own,
-    the site's for the current briefs (the same briefs), else none."""
+    the site's for the current briefs (the same briefs; its language's), else none."""
     if kind.feed_scope is not None:
         return FeedLink(
             urls.feed_path(path), facet_feed_title(config.title, kind, name), kind.feed_scope
         )
-    return FeedLink(urls.feed_path(urls.HOME), config.title) if path == CURRENT else None
+    home = urls.in_language(config.folder_at(path), urls.HOME)
+    return FeedLink(urls.feed_path(home), config.title) if path == home + CURRENT else None
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,37 @@ class Page:
     # (`Brief.last_modified`, as its feed entry says). None on every other page.
     published: dt.date | None = None
     modified: dt.date | None = None
+    # On a site of several languages: the page in each other language (`with_languages`),
+    # for the language switcher and `<link rel="alternate" hreflang>`. () on a site of one.
+    languages: tuple[LanguageLink, ...] = ()
+
+    @property
+    def translations(self) -> tuple[LanguageLink, ...]:
+        """The pages in other languages that translate this one (not a language's home page
+        stood in for a missing translation): each an `hreflang` alternate."""
+        return tuple(link for link in self.languages if link.translation)
+
+    @property
+    def default_version(self) -> str | None:
+        """The address for `hreflang="x-default"`: the default language's version of the page
+        (this page, or its translation), when the page has translations and that is one."""
+        if not self.translations:
+            return None
+        found = [link.path for link in self.languages if link.default and link.translation]
+        return found[0] if found else (self.path if not self.languages[0].default else None)
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    """The version of a page in another language, as the language switcher links it: its
+    address, its language's tag and name in that language, and whether it translates the
+    page (else it is that language's home page: there is no translation)."""
+
+    lang: str
+    name: str  # in its own language: English, 中文
+    path: str
+    translation: bool
+    default: bool  # the site's default language (for `x-default`)
 
 
 @dataclass(frozen=True)
@@ -281,7 +313,14 @@ def adjacent_briefs(listed: Sequence[tuple[str, str | None, int]]) -> dict[str, 
 
 
 def catalog_adjacent(catalog: Catalog) -> dict[str, Adjacent]:
-    """`adjacent_briefs` of a catalog's briefs."""
+    """`adjacent_briefs` of a catalog's briefs: of each language's on its own, as each has its
+    own archive."""
+    if len(catalog.folders) > 1:
+        return {
+            slug: found
+            for folder in catalog.folders
+            for slug, found in catalog_adjacent(catalog.edition(folder)).items()
+        }
     return adjacent_briefs([(b.slug, b.series, b.date.toordinal()) for b in catalog.briefs])
 
 
@@ -484,6 +523,13 @@ ARCHIVE_CRUMB = Crumb("Briefs", urls.ARCHIVE)
 TOPICS_CRUMB = Crumb("Topics", urls.TOPICS)
 
 
+def crumbs_in(folder: str, crumbs: tuple[Crumb, ...]) -> tuple[Crumb, ...]:
+    """A trail in a language's part of the site (`folder`; "" leaves it as it is)."""
+    if not folder:
+        return crumbs
+    return tuple(Crumb(c.title, urls.in_language(folder, c.path)) for c in crumbs)
+
+
 def build_pages(
     config: SiteConfig,
     catalog: Catalog,
@@ -498,7 +544,16 @@ def build_pages(
     related = related_briefs(catalog) if related is None else related
     adjacent = catalog_adjacent(catalog) if adjacent is None else adjacent
     links = topic_links(catalog)
-    pages = listing_pages(config, catalog, summaries)
+    if config.multilingual:  # each language's lists, in its folder, in `languages`' order
+        pages = [
+            page
+            for lang in config.languages
+            for page in listing_pages(
+                config, catalog.edition(config.folder_of(lang)), summaries, lang
+            )
+        ]
+    else:
+        pages = listing_pages(config, catalog, summaries)
     # One link per brief, shared by the pages beside it (a shared view is fingerprinted once).
     brief_links = {slug: BriefLink.of(summary) for slug, summary in summaries.items()}
     pages.extend(
@@ -534,21 +589,29 @@ def topic_links(catalog: Catalog) -> dict[str, TopicLink]:
 
 
 def listing_pages(
-    config: SiteConfig, catalog: Catalog, summaries: Mapping[str, BriefSummary]
+    config: SiteConfig,
+    catalog: Catalog,
+    summaries: Mapping[str, BriefSummary],
+    language: str | None = None,
 ) -> list[Page]:
     """Every page but the briefs' own, in `build_pages`' order: the home page, the archive,
     the topics, the page for missing addresses, each topic's list, then for each other
     facet (`catalog.FACETS`) the page of its values and each value's list. They show views
     of front matter alone (`BriefSummary`), never a body. Each is made by one function of
     what it shows (`home_page`, `archive_page`, `topic_page`, `facet_page`), which a build
-    that changed a few titles calls for the pages that show them (`incremental`)."""
-    lang, size = config.language, config.page_size
+    that changed a few titles calls for the pages that show them (`incremental`).
+
+    `language`: the language whose lists these are (the catalog holds its briefs alone), for
+    a site of several; its pages are in its folder (`SiteConfig.folder_of`)."""
+    lang, size = language or config.language, config.page_size
+    folder = config.folder_of(lang)
+    home = urls.in_language(folder, urls.HOME)
     links = topic_links(catalog)
     topic_list = tuple(
         TopicSummary(links[t.path].name, t.path, len(t.briefs)) for t in catalog.topics
     )
     current = (summaries[b.slug] for b in catalog.briefs if not b.retired)
-    site_feed = FeedLink(urls.feed_path(urls.HOME), config.title)
+    site_feed = FeedLink(urls.feed_path(home), config.title)
     total = len(catalog.briefs)
     pages: list[Page] = [
         home_page(
@@ -556,7 +619,8 @@ def listing_pages(
             tuple(islice(current, config.latest_count)),
             total,
             topic_list,
-            year_links([year.year for year in catalog.years]),
+            year_links([year.year for year in catalog.years], folder),
+            lang,
         )
     ]
     options = {
@@ -564,23 +628,26 @@ def listing_pages(
         for folder, groups in catalog.facets.items()
     }
     find = finder(total, topic_list, options)
-    for pagination, part in paginate(urls.ARCHIVE, total, size):
+    archive = urls.in_language(folder, urls.ARCHIVE)
+    for pagination, part in paginate(archive, total, size):
         shown = tuple(summaries[b.slug] for b in catalog.briefs[part])
-        pages.append(archive_page(pagination, shown, total, lang, site_feed, find))
-    pages.append(topics_page(topic_list, lang))
-    pages.append(not_found_page(lang))
+        pages.append(archive_page(pagination, shown, total, lang, site_feed, find, folder))
+    pages.append(topics_page(topic_list, lang, folder))
+    pages.append(not_found_page(lang, folder))
     for topic in catalog.topics:
         name, count = links[topic.path].name, len(topic.briefs)
         feed = topic_feed(config, name, topic.path)
         for pagination, part in paginate(topic.path, count, size):
             shown = tuple(summaries[b.slug] for b in topic.briefs[part])
-            pages.append(topic_page(name, topic.path, count, pagination, shown, lang, feed, find))
-    for folder in FACETS:
-        groups = catalog.facets.get(folder, ())
+            pages.append(
+                topic_page(name, topic.path, count, pagination, shown, lang, feed, find, folder)
+            )
+    for facet in FACETS:
+        groups = catalog.facets.get(facet, ())
         if not groups:
             continue
-        kind = FACET_KINDS[folder]
-        pages.append(facet_index_page(kind, options[folder], lang))
+        kind = FACET_KINDS[facet]
+        pages.append(facet_index_page(kind, options[facet], lang, folder))
         for group in groups:
             count = len(group.briefs)
             its_feed = facet_feed(config, kind, group.name, group.path)
@@ -588,7 +655,16 @@ def listing_pages(
                 shown = tuple(summaries[b.slug] for b in group.briefs[part])
                 pages.append(
                     facet_page(
-                        kind, group.name, group.path, count, pagination, shown, lang, its_feed, find
+                        kind,
+                        group.name,
+                        group.path,
+                        count,
+                        pagination,
+                        shown,
+                        lang,
+                        its_feed,
+                        find,
+                        folder,
                     )
                 )
     return pages
@@ -616,17 +692,21 @@ def home_page(
     total: int,
     topic_list: tuple[TopicSummary, ...],
     years: tuple[YearLink, ...],
+    language: str | None = None,
 ) -> Page:
     """The home page: the newest briefs still current (`latest`: a withdrawn or replaced
-    brief is not news), how many there are, the main topics and the years."""
+    brief is not news), how many there are, the main topics and the years. `language`: whose
+    home page, on a site of several (in its folder)."""
+    lang = language or config.language
+    home = urls.in_language(config.folder_of(lang), urls.HOME)
     return Page(
-        path=urls.HOME,
+        path=home,
         template="home.html",
         title=config.title,
         description=config.description or config.title,
-        lang=config.language,
+        lang=lang,
         lists=tuple(b.path for b in latest),
-        feed=FeedLink(urls.feed_path(urls.HOME), config.title),
+        feed=FeedLink(urls.feed_path(home), config.title),
         context=_context(
             latest=latest,
             total=total,
@@ -644,6 +724,7 @@ def archive_page(
     lang: str,
     feed: FeedLink,
     find: Finder,
+    folder: str = "",
 ) -> Page:
     """One page of the archive (every brief, newest first, `page_size` to a page): its
     briefs in sections by year (a year that goes on over a page break has a section on
@@ -656,13 +737,13 @@ def archive_page(
     )
     described = f"All {total} briefs by year of publication"
     return Page(
-        path=urls.list_page(urls.ARCHIVE, pagination.number),
+        path=urls.list_page(urls.in_language(folder, urls.ARCHIVE), pagination.number),
         template="archive.html",
         title=page_label("All briefs", pagination),
         description=page_label(described, pagination) + ".",
         lang=lang,
         context=_context(years=years, total=total, pagination=pagination, finder=find),
-        breadcrumbs=list_crumbs((HOME_CRUMB,), ARCHIVE_CRUMB, pagination),
+        breadcrumbs=crumbs_in(folder, list_crumbs((HOME_CRUMB,), ARCHIVE_CRUMB, pagination)),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
@@ -676,28 +757,31 @@ def list_crumbs(
     return parents if pagination.number == 1 else (*parents, first)
 
 
-def topics_page(topic_list: tuple[TopicSummary, ...], lang: str) -> Page:
+def topics_page(topic_list: tuple[TopicSummary, ...], lang: str, folder: str = "") -> Page:
     """The list of topics, with how many briefs each holds."""
     return Page(
-        path=urls.TOPICS,
+        path=urls.in_language(folder, urls.TOPICS),
         template="topics.html",
         title="Topics",
         description="Briefs grouped by topic.",
         lang=lang,
         context=_context(topics=topic_list),
-        breadcrumbs=(HOME_CRUMB,),
+        breadcrumbs=crumbs_in(folder, (HOME_CRUMB,)),
     )
 
 
-def not_found_page(lang: str) -> Page:
-    """The page served at any address that has none."""
+def not_found_page(lang: str, folder: str = "") -> Page:
+    """The page served at any address that has none (a language's own in its folder, which
+    hosts that look for the nearest 404.html serve under it, as Cloudflare Pages does)."""
     return Page(
-        path=urls.NOT_FOUND,
+        path=urls.in_language(folder, urls.NOT_FOUND),
         template="404.html",
         title="Page not found",
         description="There is no page at this address.",
         lang=lang,
-        breadcrumbs=(HOME_CRUMB,),  # written from the root, as all its links (`root_relative`)
+        breadcrumbs=crumbs_in(
+            folder, (HOME_CRUMB,)
+        ),  # written from the root, as all its links (`root_relative`)
         noindex=True,
         root_relative=True,
     )
@@ -712,6 +796,7 @@ def topic_page(
     lang: str,
     feed: FeedLink,
     find: Finder,
+    folder: str = "",
 ) -> Page:
     """One page of a topic's briefs (`count` of them, `page_size` to a page); `name` is
     typeset, `feed` the topic's (`topic_feed`)."""
@@ -728,28 +813,35 @@ def topic_page(
             pagination=pagination,
             finder=find,
         ),
-        breadcrumbs=list_crumbs((HOME_CRUMB, TOPICS_CRUMB), Crumb(name, path), pagination),
+        breadcrumbs=list_crumbs(
+            crumbs_in(folder, (HOME_CRUMB, TOPICS_CRUMB)), Crumb(name, path), pagination
+        ),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
 
 
-def year_links(years: Sequence[int]) -> tuple[YearLink, ...]:
-    """Each year (newest first), linked to its own page."""
-    return tuple(YearLink(year, urls.facet_path(urls.YEARS, str(year))) for year in years)
+def year_links(years: Sequence[int], folder: str = "") -> tuple[YearLink, ...]:
+    """Each year (newest first), linked to its own page (in a language's `folder`)."""
+    return tuple(
+        YearLink(year, urls.in_language(folder, urls.facet_path(urls.YEARS, str(year))))
+        for year in years
+    )
 
 
-def facet_index_page(kind: FacetKind, values: tuple[FilterOption, ...], lang: str) -> Page:
+def facet_index_page(
+    kind: FacetKind, values: tuple[FilterOption, ...], lang: str, folder: str = ""
+) -> Page:
     """The page listing every value of a facet, with how many briefs each has (as the
     topics page lists topics)."""
     return Page(
-        path=kind.folder,
+        path=urls.in_language(folder, kind.folder),
         template="facets.html",
         title=kind.plural,
         description=f"Briefs grouped by {kind.label.lower()}.",
         lang=lang,
         context=_context(heading=kind.plural, values=values),
-        breadcrumbs=(HOME_CRUMB,),
+        breadcrumbs=crumbs_in(folder, (HOME_CRUMB,)),
     )
 
 
@@ -763,6 +855,7 @@ def facet_page(
     lang: str,
     feed: FeedLink | None,
     find: Finder,
+    folder: str = "",
 ) -> Page:
     """One page of the briefs with one value of a facet (`count` of them, `page_size` to a
     page): as a topic's page, withdrawn and replaced briefs listed with their tags. `feed` is
@@ -779,7 +872,7 @@ def facet_page(
             pagination=pagination,
             finder=find,
         ),
-        breadcrumbs=(HOME_CRUMB, Crumb(kind.plural, kind.folder)),
+        breadcrumbs=crumbs_in(folder, (HOME_CRUMB, Crumb(kind.plural, kind.folder))),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
@@ -874,7 +967,7 @@ def _brief_page_fields(brief: Brief) -> dict[str, Any]:
         title=brief.title,
         description=brief.summary,
         lang=brief.lang,
-        breadcrumbs=(HOME_CRUMB, ARCHIVE_CRUMB),
+        breadcrumbs=crumbs_in(brief.folder, (HOME_CRUMB, ARCHIVE_CRUMB)),
         published=brief.date,
         modified=brief.last_modified,
     )
@@ -909,8 +1002,8 @@ def _brief_context(
         brief=brief,
         rendered=item,
         topics=topics,
-        issuing_body_link=_facet_link(urls.BODIES, brief.issuing_body),
-        region_link=_facet_link(urls.REGIONS, brief.region),
+        issuing_body_link=_facet_link(urls.BODIES, brief.issuing_body, brief.folder),
+        region_link=_facet_link(urls.REGIONS, brief.region, brief.folder),
         related=related,
         replacement=replacement,
         # The series' name as written is a key (`adjacent_briefs`); readers see it typeset.
@@ -924,10 +1017,11 @@ def _brief_context(
     )
 
 
-def _facet_link(folder: str, name: str | None) -> FacetLink | None:
-    """The link from a brief's page to the page of its issuing body or region: its address
-    follows from the name alone, so the page's key (its brief) covers it."""
-    return None if name is None else FacetLink(name, facet_path(folder, name))
+def _facet_link(folder: str, name: str | None, language: str = "") -> FacetLink | None:
+    """The link from a brief's page to the page of its issuing body or region (in its
+    language's folder): its address follows from the brief alone, so the page's key (its
+    brief) covers it."""
+    return None if name is None else FacetLink(name, facet_path(folder, name, language))
 
 
 def breadcrumb_list(page: Page, base_url: str) -> dict[str, Any]:
@@ -1001,11 +1095,20 @@ def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tu
     one integer, `rank - shared * total`, so the smallest are the best, no key function runs
     per candidate, and one sort in C picks them (this loop meets every brief's candidates:
     about a million at 10,000 briefs).
+
+    A site of several languages suggests briefs in the brief's own language (each language's
+    catalog on its own).
     """
+    if len(catalog.folders) > 1:
+        return {
+            slug: found
+            for folder in catalog.folders
+            for slug, found in related_briefs(catalog.edition(folder), limit).items()
+        }
     total = len(catalog.briefs)
     rank = {brief.slug: index for index, brief in enumerate(catalog.briefs)}
     heads = {
-        topic.slug: list(
+        topic.path: list(
             islice((rank[b.slug] for b in topic.briefs if not b.retired), RELATED_CANDIDATES)
         )
         for topic in catalog.topics
@@ -1014,7 +1117,7 @@ def related_briefs(catalog: Catalog, limit: int = RELATED_COUNT) -> dict[str, tu
     for brief in catalog.briefs:
         shared: Counter[int] = Counter()
         for topic in catalog.topics_of(brief):
-            shared.update(heads[topic.slug])
+            shared.update(heads[topic.path])
         shared.pop(rank[brief.slug], None)
         best = sorted([r - count * total for r, count in shared.items()])[:limit]
         if best:
@@ -1039,3 +1142,69 @@ def brief_page_ids(item: RenderedBrief) -> frozenset[str]:
     if _has_contents(item):
         ids.add(declared.contents)
     return item.ids | ids
+
+
+# Each language's name in itself, as the language switcher writes it (by the tag's primary
+# subtag); a language not here is named by its tag.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "zh": "中文",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+    "ja": "日本語",
+    "ko": "한국어",
+    "ru": "Русский",
+    "ar": "العربية",
+    "pt": "Português",
+}
+
+
+def language_name(tag: str) -> str:
+    """A language's name in that language (`LANGUAGE_NAMES`), else its tag."""
+    return LANGUAGE_NAMES.get(urls.language_folder(tag), tag)
+
+
+def with_languages(config: SiteConfig, catalog: Catalog, pages: Iterable[Page]) -> list[Page]:
+    """Each page with its versions in the site's other languages (`Page.languages`), on a
+    site of several; the pages as they are on a site of one.
+
+    A brief's page pairs with its translations (`Catalog.translations_of`); any other page
+    with the page at the same address in the other language's folder (the archive with the
+    archive, the year 2020 with the year 2020; a topic named alike in both). A language with
+    no such page is linked at its home page, which every language has. Pairs are found from
+    the set of pages, so both sides of each pair name each other."""
+    made = list(pages)
+    if not config.multilingual:
+        return made
+    folders = {lang: config.folder_of(lang) for lang in config.languages}
+    at = {page.path for page in made}
+    by_path = {b.path: b for b in catalog.briefs}
+    result = []
+    for page in made:
+        own = config.language_at(page.path)
+        brief = by_path.get(page.path) if page.template == "brief.html" else None
+        if brief is not None:
+            found = catalog.translations_of(brief)
+            versions = {lang: b.path for lang, b in found.items() if b.path in at}
+        else:
+            inside = page.path[len(folders[own]) + 1 :] if folders[own] else page.path
+            versions = {
+                lang: path
+                for lang in config.languages
+                if (path := urls.in_language(folders[lang], inside)) in at
+            }
+        links = tuple(
+            LanguageLink(
+                lang,
+                language_name(lang),
+                versions.get(lang) or urls.in_language(folders[lang], urls.HOME),
+                lang in versions,
+                lang == config.language,
+            )
+            for lang in config.languages
+            if lang != own
+        )
+        inputs = None if page.inputs is None else (*page.inputs, links)
+        result.append(dataclasses.replace(page, languages=links, inputs=inputs))
+    return result

@@ -111,8 +111,9 @@ class PdfResult:
 
 def pdf_path(slug: str) -> str:
     """Where a brief's PDF is published: beside its page, named after the brief, so a
-    downloaded copy keeps a name that says what it is."""
-    return urls.brief_file(slug, f"{slug}.pdf")
+    downloaded copy keeps a name that says what it is. `slug`: the brief's key
+    (`Brief.slug`, in its language's folder); the file is named by the slug alone."""
+    return urls.brief_file(slug, f"{urls.key_parts(slug)[1]}.pdf")
 
 
 def engine_identity(config: SiteConfig) -> str:
@@ -346,9 +347,9 @@ def _source(page: Page) -> str:
 
 
 def _pdf_of(page: Page) -> str:
-    """The PDF's site path for a brief's page (`briefs/<slug>/`)."""
+    """The PDF's site path for a brief's page (`briefs/<slug>/`, `zh/briefs/<slug>/`)."""
     slug = page.path.rstrip("/").rsplit("/", 1)[-1]
-    return pdf_path(slug)
+    return page.path + f"{slug}.pdf"
 
 
 def _shown_digest(page_path: str, files: Mapping[str, Output]) -> str:
@@ -357,7 +358,8 @@ def _shown_digest(page_path: str, files: Mapping[str, Output]) -> str:
     folder = urls.output_file(page_path).rsplit("/", 1)[0] + "/"
     digest = hashlib.sha256()
     for path in sorted(files):
-        if path.startswith(folder) or not path.startswith(urls.brief_path("")):
+        in_briefs = path.startswith(urls.brief_path("")) or "/" + urls.brief_path("") in path
+        if path.startswith(folder) or not in_briefs:
             digest.update(f"{path}\0{files[path].digest}\0".encode())
     return digest.hexdigest()
 

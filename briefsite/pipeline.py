@@ -67,6 +67,7 @@ from .pages import (
     related_briefs,
     related_inputs,
     topic_feed_title,
+    with_languages,
 )
 from .problems import Problem, Severity, has_errors, sort_problems, warning
 from .selection import HeldBack, Selection
@@ -174,7 +175,7 @@ class BuildResult:
 
 def brief_settings(config: SiteConfig) -> BriefSettings:
     """The part of the settings that per-brief work depends on."""
-    return BriefSettings(language=config.language, raw_html=config.raw_html)
+    return BriefSettings(config.language, config.raw_html, config.languages)
 
 
 @dataclass(frozen=True)
@@ -683,10 +684,17 @@ def _build(
     adjacent = catalog_adjacent(catalog)
     shown = reader_settings(config)  # the site's name and description typeset, as briefs are
     shown = standalone.with_footer(shown, standalones)  # the footer menu, resolved
-    pages = (
-        *build_pages(shown, catalog, rendered, related, adjacent),
-        *standalone.page_views(standalones, page_bodies, shown),
-        *search.search_page(shown, catalog),
+    # On a site of several languages, each page then names its versions in the others.
+    pages = tuple(
+        with_languages(
+            shown,
+            catalog,
+            (
+                *build_pages(shown, catalog, rendered, related, adjacent),
+                *standalone.page_views(standalones, page_bodies, shown),
+                *search.search_page(shown, catalog),
+            ),
+        )
     )
     fingerprints = _fingerprints(sources.keys, rendered)
     theme = collect(tuple(config.template_dirs), inputs.templates)  # as the templates name them
@@ -718,7 +726,7 @@ def _build(
     outputs += fixed
     outputs += pdfs  # before the checks below: no alias, annex or static file takes their place
     # Old addresses last: each is checked against every address made above.
-    alias_problems = check_aliases(catalog, [o.path for o in outputs])
+    alias_problems = check_aliases(catalog, [o.path for o in outputs], config.language_folders)
     problems += alias_problems
     if not alias_problems:
         outputs += redirect_outputs(shown, catalog)
@@ -728,7 +736,7 @@ def _build(
     static = statics.collect(
         config, inputs.static, inputs.taken_ns, on_disk, cache, not options.every_brief
     )
-    clashing = statics.clashes(static.shown, (o.path for o in outputs))
+    clashing = statics.clashes(static.shown, (o.path for o in outputs), config.language_folders)
     if shown.search:
         clashing += search.static_clashes(o.path for o in static.outputs)
     problems += static.problems + clashing
@@ -750,6 +758,11 @@ def _build(
     if cache is None or link_problems or unlisted or unlisted_pages or options.every_brief:
         # `check` asks each link of the day its brief is first published, which the edit
         # path does not know: it always takes the full path.
+        return result, None
+    if config.multilingual:
+        # The edit path does not know translations yet (a title edit changes the language
+        # switcher's pages in the other language, and each language has its own lists): a
+        # site of several languages takes the full path, which is always right.
         return result, None
     from .typography import typeset  # topic names as pages show them (`build_pages`)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import html
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from urllib.parse import quote, urlsplit
 
 from . import urls
@@ -54,9 +54,12 @@ def _folders(path: str) -> Iterator[str]:
         yield "/".join(parts[:end])
 
 
-def check_aliases(catalog: Catalog, outputs: Iterable[str]) -> list[Problem]:
+def check_aliases(
+    catalog: Catalog, outputs: Iterable[str], languages: Sequence[str] = ()
+) -> list[Problem]:
     """Old addresses that clash with a file the build writes (`outputs`: every output's
-    path), with a folder it needs, or with another old address, each at its alias."""
+    path), with a folder it needs, with a language's folder (`languages`: `zh`, whose
+    addresses the site makes), or with another old address, each at its alias."""
     if not any(brief.aliases for brief in catalog.briefs):
         return []
     made = {_key(path): path for path in outputs}
@@ -74,6 +77,8 @@ def check_aliases(catalog: Catalog, outputs: Iterable[str]) -> list[Problem]:
             clash = f"an address this site already has ({made[key]})"
         elif key in folders or any(_key(folder) in made for folder in _folders(file)):
             clash = "a folder or file of an address this site already has"
+        elif (first := alias.split("/", 1)[0]) in languages:
+            clash = f"inside /{first}/, the folder of a language of this site"
         elif key in seen:
             other, written = seen[key]
             place = "this brief" if other is brief else other.source_path

@@ -137,6 +137,26 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
     return env
 
 
+def _site_paths(env: jinja2.Environment) -> SimpleNamespace:
+    """The templates' `paths` as `_environment` made them."""
+    paths = env.globals["paths"]
+    assert isinstance(paths, SimpleNamespace)
+    return paths
+
+
+def _paths_in(paths: SimpleNamespace, folder: str) -> SimpleNamespace:
+    """The templates' `paths` of a language's part of the site (`folder`): its own home,
+    archive, topics, feed and search page; the theme's files and the search index are the
+    site's."""
+    own = ("home", "archive", "topics", "feed", "search")
+    return SimpleNamespace(
+        **{
+            name: urls.in_language(folder, value) if name in own else value
+            for name, value in vars(paths).items()
+        }
+    )
+
+
 def render_page(
     env: jinja2.Environment, site: SiteConfig, page: Page, today: dt.date | None = None
 ) -> Output | Problem:
@@ -147,9 +167,12 @@ def render_page(
     """
     try:
         template = env.get_template(page.template)
+        folder = site.folder_at(page.path)
         html = template.render(
             site=site,
             page=page,
+            # A language's pages link its own home, lists, search page and feed.
+            **({"paths": _paths_in(_site_paths(env), folder)} if folder else {}),
             today=today or dt.date.today(),
             ids=pageids.IDS,  # the ids of a page's own sections, declared there (read now)
             **page.context,

@@ -761,7 +761,15 @@ BRIEF_FIELDS: tuple[Field, ...] = (
     Field(
         "lang",
         Pattern(LANG_RE, "en", "use a language tag such as 'en' or 'zh-Hans'", "language (en)"),
-        "the brief's language; defaults to the site's",
+        "the brief's language, one of the site's `languages` (or the folder of one: zh for "
+        "zh-Hans); defaults to the file name's (land-offer.zh.md), else the site's",
+    ),
+    Field(
+        "translation_key",
+        Text(),
+        "what the translations of one brief share: by default its file's path in briefs/ "
+        "without the language (land-offer for land-offer.md and land-offer.zh.md); give "
+        "another brief's to pair files named differently",
     ),
 )
 

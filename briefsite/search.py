@@ -53,7 +53,7 @@ from . import urls
 from .cache import Cache, entry_key
 from .config import CONFIG_NAME, SiteConfig
 from .output import Output, is_safe_relative, published
-from .pages import HOME_CRUMB, Page
+from .pages import HOME_CRUMB, Page, crumbs_in
 from .problems import Problem, error
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ INSTALL = f'python -m pip install "pagefind[extended]=={PAGEFIND_RELEASE}"'
 BUNDLE_FORMAT = "1"
 # The page a brief is published at, as `urls.brief_path` and `urls.output_file` make it.
 _BRIEF_PAGE = re.compile(
-    re.escape(urls.output_file(urls.brief_path("SLUG"))).replace("SLUG", "[^/]+")
+    "(?:[a-z]{2,3}/)?"  # a language's folder (`urls.language_folder`)
+    + re.escape(urls.output_file(urls.brief_path("SLUG"))).replace("SLUG", "[^/]+")
 )
 
 
@@ -159,20 +160,26 @@ def search_page(config: SiteConfig, catalog: Catalog) -> tuple[Page, ...]:
     the page it runs on, so the search page merges the others in."""
     if not config.search:
         return ()
-    others = tuple(sorted({b.lang for b in catalog.briefs} - {config.language}))
-    return (
-        Page(
-            path=urls.SEARCH,
-            template="search.html",
-            title="Search briefs",
-            description="Search the briefs by word, figure or name, and narrow by topic, year, "
-            "status, issuing body or region.",
-            lang=config.language,
-            context=MappingProxyType({"languages": others, "total": len(catalog.briefs)}),
-            breadcrumbs=(HOME_CRUMB,),
-            noindex=True,
-        ),
-    )
+    made = []
+    # A site of several languages has a search page in each, in its folder, which searches
+    # its language first (Pagefind picks the index by the page's `lang`) and merges the rest.
+    for lang in config.languages if config.multilingual else (config.language,):
+        folder = config.folder_of(lang)
+        others = tuple(sorted({b.lang for b in catalog.briefs} - {lang}))
+        made.append(
+            Page(
+                path=urls.in_language(folder, urls.SEARCH),
+                template="search.html",
+                title="Search briefs",
+                description="Search the briefs by word, figure or name, and narrow by topic, "
+                "year, status, issuing body or region.",
+                lang=lang,
+                context=MappingProxyType({"languages": others, "total": len(catalog.briefs)}),
+                breadcrumbs=crumbs_in(folder, (HOME_CRUMB,)),
+                noindex=True,
+            )
+        )
+    return tuple(made)
 
 
 def static_clashes(paths: Iterable[str]) -> list[Problem]:

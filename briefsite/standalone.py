@@ -414,7 +414,7 @@ def site_pages(
         assert item.page is not None
         by_address[item.page.path].append(item.page)
     for address, group in sorted(by_address.items()):
-        taken = urls.generated_address(address)
+        taken = urls.generated_address(address, config.language_folders)
         for page in group:
             where = page.position("slug")
             if taken is not None:

@@ -218,11 +218,15 @@ def collect(
     return found
 
 
-def clashes(static: Mapping[str, str], generated: Iterable[str]) -> list[Problem]:
+def clashes(
+    static: Mapping[str, str], generated: Iterable[str], languages: Sequence[str] = ()
+) -> list[Problem]:
     """An error for each static file that would take the place of a generated file or folder,
     or lie in a folder where the generated site has a file; names that differ only in letter
     case count as the same (a host that ignores case, as macOS and Windows do, holds one of
     them), between static files too. `static`: output path -> the file, as editors see it.
+    `languages`: the folders of the site's languages besides the default (`zh`): the site
+    makes every address in them, so no static file may lie there.
 
     Case is folded with `str.lower`, as those file systems fold it closely enough (`casefold`
     would also call "Straße" and "Strasse" one name, which none of them does)."""
@@ -236,6 +240,8 @@ def clashes(static: Mapping[str, str], generated: Iterable[str]) -> list[Problem
     for path, shown in sorted(static.items()):
         place = path.lower()
         found = _clash(path, files, folders)
+        if found is None and place.split("/", 1)[0] in languages:
+            found = f"lies in /{place.split('/', 1)[0]}/, the folder of a language of this site"
         if found is not None:
             problems.append(error(shown, 0, 0, f"static file {found}", _HINT))
         elif place in seen or place in static_folders:

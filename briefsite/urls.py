@@ -45,9 +45,37 @@ SEARCH = "search/"  # the search page
 SEARCH_BUNDLE = "pagefind/"  # the search index and its scripts, made by Pagefind (`search`)
 
 
+def language_folder(tag: str) -> str:
+    """The folder of a language's part of the site, when it is not the default language: the
+    tag's primary subtag, lowercase (`zh-Hans` -> `zh`), so addresses stay short and do not
+    change when a script subtag is added or dropped."""
+    return tag.split("-", 1)[0].lower()
+
+
+def in_language(folder: str, path: str) -> str:
+    """A site path inside a language's folder ("" is the default language, at the root): every
+    page and file of a language other than the default lives under its folder."""
+    return f"{folder}/{path}" if folder else path
+
+
+def brief_key(folder: str, slug: str) -> str:
+    """A brief's key (`Brief.slug`): its slug, after its language's folder when that is not the
+    default language's (`zh/land-offer`). Slugs are unique per language, so keys are unique in
+    the site, and a slug holds no '/' (`schema.SLUG_RE`), so a key tells its folder."""
+    return f"{folder}/{slug}" if folder else slug
+
+
+def key_parts(key: str) -> tuple[str, str]:
+    """A brief key's language folder ("" for the default language) and its slug."""
+    folder, _, slug = key.rpartition("/")
+    return folder, slug
+
+
 def brief_path(slug: str) -> str:
-    """The page of one brief."""
-    return f"briefs/{slug}/"
+    """The page of one brief, by its key (`brief_key`): `briefs/<slug>/`, inside its
+    language's folder for a language other than the default (`zh/briefs/<slug>/`)."""
+    folder, bare = key_parts(slug)
+    return in_language(folder, f"briefs/{bare}/")
 
 
 def brief_file(slug: str, name: str) -> str:
@@ -55,9 +83,9 @@ def brief_file(slug: str, name: str) -> str:
     return brief_path(slug) + name
 
 
-def topic_path(topic_slug: str) -> str:
-    """The page listing the briefs filed under one topic."""
-    return f"topics/{topic_slug}/"
+def topic_path(topic_slug: str, folder: str = "") -> str:
+    """The page listing the briefs filed under one topic (in a language's `folder`)."""
+    return in_language(folder, f"topics/{topic_slug}/")
 
 
 def facet_path(folder: str, key: str) -> str:
@@ -95,13 +123,14 @@ GENERATED_FOLDERS = (ARCHIVE, TOPICS, BODIES, REGIONS, YEARS, STATUS, ASSETS)
 GENERATED_FILES = (NOT_FOUND, FEED, SITEMAP, ROBOTS)
 
 
-def generated_address(path: str) -> str | None:
+def generated_address(path: str, languages: Sequence[str] = ()) -> str | None:
     """The address the build makes itself that a page at site path `path` would take, or
     whose folder it would fall inside; None when it is free. A page is a folder, so one named
-    like a generated file ("feed.xml/") could not sit beside that file either."""
+    like a generated file ("feed.xml/") could not sit beside that file either. `languages`:
+    the folders of the site's languages besides the default (`zh`), each the site's own."""
     if path == HOME:
         return HOME
-    for folder in GENERATED_FOLDERS:
+    for folder in (*GENERATED_FOLDERS, *(language + "/" for language in languages)):
         if path.startswith(folder):
             return folder
     first = path.split("/", 1)[0]

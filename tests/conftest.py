@@ -313,6 +313,12 @@ def sample_briefs() -> list[Path]:
     return sorted(p for p in tracked_files(REPO, "briefs") if p.suffix == ".md")
 
 
+def sample_briefs_in_english() -> list[Path]:
+    """The sample site's briefs in its default language, English (listed at the site's root;
+    the Chinese ones, `*.zh.md`, are listed under /zh/)."""
+    return [p for p in sample_briefs() if not p.name.endswith(".zh.md")]
+
+
 def copy_sample(dest: Path, repo: Path = REPO) -> Path:
     """The sample site (site.yml, the tracked briefs and pages) copied to `dest`, to build
     from there: its built-in templates are the checkout's own, which the copy leaves out."""

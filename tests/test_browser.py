@@ -27,8 +27,11 @@ PAGE_KINDS = {
     "region": "regions/qingdao/",  # a facet's page: its finder has that facet open
     "404": "404.html",
     "about": "about/",
+    # The Chinese part of the site (languages: [en, zh-Hans]): a brief and a list.
+    "zh-brief": "zh/briefs/land-offer/",
+    "zh-topic": "zh/topics/tu-di-yu-gui-hua/",
 }
-AXE_PAGES = ["home", "brief", "archive", "topic", "region", "404", "about"]
+AXE_PAGES = ["home", "brief", "archive", "topic", "region", "404", "about", "zh-brief", "zh-topic"]
 WIDTHS = [360, 1280]
 
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA; target-size (2.5.8, AA) is off in axe by default.

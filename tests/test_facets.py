@@ -24,8 +24,8 @@ BASE = "https://example.org/briefs-site/"  # conftest's SITE_YML: a site under a
 TODAY = dt.date(2024, 5, 1)
 COMMERCE = "Bureau of Commerce"
 CHINESE_BODY = "青岛市商务局"
-# A name without Latin letters gets its characters in hex, as a topic's does.
-CHINESE_PATH = "bodies/body-" + "-".join(f"{ord(ch):x}" for ch in CHINESE_BODY) + "/"
+# A Chinese name gets its address in pinyin, as a topic's does (never hex code points).
+CHINESE_PATH = "bodies/qing-dao-shi-shang-wu-ju/"
 
 
 def brief(
@@ -412,12 +412,12 @@ def test_two_spellings_of_one_address_are_errors_at_the_value(
 
 
 def test_a_name_too_long_for_a_folder_is_an_error_at_the_value(tmp_path: Path) -> None:
-    name = "青" * 41  # five characters of address each
+    name = "青" * 41  # five characters of address each (qing-)
     text = f"---\ntitle: A\ndate: 2020-01-01\nsummary: S.\nregion: {name}\n---\nT.\n"
     result = run_build("--source", write_site(tmp_path / "s", {"a.md": text}))
     assert result.returncode == 1
     assert without_excerpts(result.stderr)[0] == (
-        f"briefs/a.md:5:9: error: region '{name}' would need an address of 211 characters; "
+        f"briefs/a.md:5:9: error: region '{name}' would need an address of 204 characters; "
         "at most 200 fit in a file name"
     )
 

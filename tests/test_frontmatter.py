@@ -173,12 +173,12 @@ def test_load_brief_places_nested_figure_errors_at_the_value():
 
 
 def test_load_brief_refuses_a_file_name_that_makes_no_slug():
-    assert load(GOOD, path="briefs/土地.md") == [
+    assert load(GOOD, path="briefs/Москва.md") == [
         error(
-            "briefs/土地.md",
+            "briefs/Москва.md",
             1,
             1,
-            "cannot make an address from the file name '土地'",
+            "cannot make an address from the file name 'Москва'",
             "add a 'slug:' field with lowercase letters, digits and hyphens, e.g. slug: land-offer",
         )
     ]
@@ -186,7 +186,12 @@ def test_load_brief_refuses_a_file_name_that_makes_no_slug():
 
 def test_load_brief_accepts_a_name_without_slug_when_slug_field_is_given():
     text = GOOD.replace("---\n## Terms", "slug: tudi\n---\n## Terms")
-    assert load(text, path="briefs/土地.md").slug == "tudi"
+    assert load(text, path="briefs/Москва.md").slug == "tudi"
+
+
+def test_a_chinese_file_name_makes_a_slug_in_pinyin():
+    assert load(GOOD, path="briefs/工业用地2020.md").slug == "gong-ye-yong-di-2020"
+    assert load(GOOD, path="briefs/Land offer.md").slug == "land-offer"
 
 
 def test_load_brief_shifts_yaml_error_to_file_line():
@@ -261,7 +266,9 @@ def test_unicode_line_separator_in_a_value_keeps_file_lines(separator):
         ("cafe\u0301", "cafe"),  # NFD, as macOS hands out file names
         ("caf\u00e9", "cafe"),
         ("--odd--", "odd"),
-        ("土地", ""),
+        ("土地", "tu-di"),  # Chinese in pinyin, a word per syllable
+        ("2020年土地政策", "2020-nian-tu-di-zheng-ce"),
+        ("Москва", ""),
     ],
 )
 def test_default_slug(stem, slug):

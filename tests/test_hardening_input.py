@@ -513,22 +513,22 @@ def test_a_long_file_name_without_a_slug_is_refused(tmp_path: Path) -> None:
 
 
 def test_topics_whose_address_is_too_long_are_refused_at_the_topic(tmp_path: Path) -> None:
-    chinese = "青" * 52  # topic-9752-9752-...: 265 characters
+    chinese = "青" * 52  # qing-qing-... in pinyin: 259 characters
     latin = "x" * 81
-    fits = "土" * 39  # 6 + 39 * 5 - 1 = 200 characters
+    fits = "土" * 67  # tu-tu-...: 67 * 3 - 1 = 200 characters
     text = brief(f"topics:\n  - Land\n  - {chinese}\n  - {latin}\n  - {fits}\n")
     site = write_site(tmp_path / "s", {"a.md": text})
     found = problems(site)
     assert found == [
-        f"briefs/a.md:7:5: error: topic '{chinese}' would need an address of 265 "
+        f"briefs/a.md:7:5: error: topic '{chinese}' would need an address of 259 "
         "characters; at most 200 fit in a file name\n  hint: use a shorter topic name (names "
-        "in Chinese take five characters each)",
+        "in Chinese take up to seven characters each, in pinyin)",
         "briefs/a.md:8:5: error: 'topics[3]' is 81 characters long; at most 80 are allowed\n"
         "  hint: shorten it",
     ]
     ok = write_site(tmp_path / "ok", {"a.md": brief(f"topics: [Land, {fits}]\n")})
     assert run_build("--source", ok).returncode == 0
-    assert (ok / "site" / "topics" / ("topic-" + "-".join(["571f"] * 39))).is_dir()
+    assert (ok / "site" / "topics" / "-".join(["tu"] * 67)).is_dir()
 
 
 # ------------------------------------------------------------------------------ change notes

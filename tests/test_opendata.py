@@ -69,14 +69,19 @@ def test_briefs_json_of_the_sample_site_is_valid_and_lists_every_brief_as_the_ar
     validator().validate(data)
     assert data["version"] == 1
     assert data["site"]["url"] == BASE
-    archive = parse(sample_site / "briefs" / "index.html")
-    titles = [e for e in archive.elements if "brief-list__title" in str(e["attrs"].get("class"))]
-    # (`text` reads no-break spaces as spaces, as it reads the page)
-    assert [" ".join(b["title"].split()) for b in data["briefs"]] == [
-        archive.text(t) for t in titles
-    ]
+    # Every language's briefs, each language in the order of its archive (en at the root,
+    # zh-Hans under /zh/).
+    for lang, folder in (("en", ""), ("zh-Hans", "zh/")):
+        archive = parse(sample_site / folder / "briefs" / "index.html")
+        titles = [
+            e for e in archive.elements if "brief-list__title" in str(e["attrs"].get("class"))
+        ]
+        # (`text` reads no-break spaces as spaces, as it reads the page)
+        assert [" ".join(b["title"].split()) for b in data["briefs"] if b["language"] == lang] == [
+            archive.text(t) for t in titles
+        ]
     assert len(data["briefs"]) == len(list((REPO / "briefs").glob("*.md")))
-    land = next(b for b in data["briefs"] if b["slug"] == "land-offer")
+    land = next(b for b in data["briefs"] if b["slug"] == "land-offer" and b["language"] == "en")
     assert land["url"] == BASE + "briefs/land-offer/"
     assert land["number"] == "QB-2020-01"
     assert land["date"] == land["last_updated"] == "2020-04-07"
@@ -104,11 +109,12 @@ def test_the_schema_refuses_what_version_1_does_not_have(sample_site: Path):
 def test_each_brief_has_its_entry_as_index_json_beside_its_page(sample_site: Path):
     one_brief = validator({"$ref": "#/$defs/brief", "$defs": SCHEMA["$defs"]})
     for entry in data_of(sample_site)["briefs"]:
-        path = sample_site / "briefs" / entry["slug"] / "index.json"
+        folder = "" if entry["language"] == "en" else "zh/"  # (the sample's two languages)
+        path = sample_site / folder / "briefs" / entry["slug"] / "index.json"
         alone = json.loads(path.read_text(encoding="utf-8"))
         one_brief.validate(alone)
         assert alone == entry
-        assert entry["files"]["json"] == BASE + f"briefs/{entry['slug']}/index.json"
+        assert entry["files"]["json"] == BASE + f"{folder}briefs/{entry['slug']}/index.json"
 
 
 def test_only_what_the_site_publishes_is_in_the_open_data(tmp_path: Path):

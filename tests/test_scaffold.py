@@ -130,8 +130,14 @@ def test_new_refuses_an_address_another_brief_already_uses(site: Path) -> None:
     assert snapshot(site) == before
 
 
+def test_a_chinese_title_gives_a_slug_in_pinyin(site: Path) -> None:
+    made = run_build("new", "青岛土地政策", "--source", site)
+    assert made.returncode == 0, made.stderr
+    assert [p.name for p in (site / "briefs").iterdir()] == ["qing-dao-tu-di-zheng-ce.md"]
+
+
 def test_a_title_without_latin_letters_needs_a_slug(site: Path) -> None:
-    refused = run_build("new", "青岛土地政策", "--source", site)
+    refused = run_build("new", "Москва", "--source", site)
     assert refused.returncode == 1
     assert "--slug" in refused.stderr
     assert list((site / "briefs").iterdir()) == []

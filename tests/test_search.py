@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from conftest import (
@@ -570,7 +571,9 @@ def test_readers_find_the_land_offer_narrow_by_topic_and_reach_it_without_javasc
     narrowed = _results_for(page, "Qingdao", previous=everything)
     wanted = _topic_briefs(briefs_site, "Land and planning")
     assert 0 < _count(page) == len(narrowed) < everything
-    assert {r["href"] for r in narrowed} == wanted
+    # (With the Chinese index merged in, Pagefind writes some results' links in full: the
+    # same pages, on this origin.)
+    assert {urlsplit(r["href"]).path for r in narrowed} == wanted
 
     failures = []
     for scheme in ("light", "dark"):  # with results and an open filter on the page

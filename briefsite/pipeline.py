@@ -1087,7 +1087,7 @@ def _reworded_pages(
             lists.append((path, topic_feed_title(shown.title, typeset(name)), slugs))
     for kind, name, path, slugs in _facet_feeds(after):
         if not slugs_edited.isdisjoint(slugs):
-            lists.append((path, facet_feed_title(shown.title, kind, name), slugs))
+            lists.append((path, facet_feed_title(shown.title, kind, name, shown.language), slugs))
     for path, title, slugs in lists:
         entries = after.feed_entries(slugs, FEED_SIZE)
         if not slugs_edited.isdisjoint(entries):

@@ -23,7 +23,15 @@ from .assets import Assets, collect
 from .citation import script_json
 from .config import SiteConfig
 from .fingerprint import files_digest
-from .formats import format_date, format_number, format_quantity, format_unit
+from .formats import (
+    format_date,
+    format_number,
+    format_quantity,
+    format_unit,
+    is_zh,
+    qualifier_text,
+)
+from .i18n import ntr, tr
 from .output import Output
 from .pages import Page, breadcrumb_list
 from .problems import Problem, error
@@ -32,11 +40,28 @@ from .social import describe, og_locale
 
 
 def figure_html(figure: Figure, lang: str = "en") -> Markup:
-    """A key figure's value: the qualifier in small type, then the quantity."""
+    """A key figure's value: the qualifier in small type, then the quantity; in Chinese the
+    qualifier in Chinese and against the number ("最高1亿元"), as `formats.qualifier_text`."""
     quantity = escape(format_quantity(figure.value, figure.unit, lang))
     if not figure.qualifier:
         return Markup(quantity)
-    return Markup('<span class="figure-qualifier">{}</span> {}').format(figure.qualifier, quantity)
+    gap = "" if is_zh(lang) else " "
+    return Markup('<span class="figure-qualifier">{}</span>{}{}').format(
+        qualifier_text(figure.qualifier, lang), gap, quantity
+    )
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    """The templates' `_()` and `{% trans %}`: `message` in the language of the page being
+    rendered (`page.lang`), so a Chinese brief's page is Chinese around its text too."""
+    return tr(context["page"].lang, message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
+    """`{% trans count=n %}...{% pluralize %}...`: by the plural rules of the page's language."""
+    return ntr(context["page"].lang, singular, plural, count)
 
 
 def _json_ld(value: object) -> Markup:
@@ -105,10 +130,17 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Newstyle gettext: a translation is escaped as the text around it, its %(name)s values
+    # as any other value; both callables read the page's language from the context.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, newstyle=True
+    )
+    env.tests["chinese"] = is_zh
     assets = collect(template_dirs, digest)
     env.globals["asset"] = _asset(assets)
     env.globals["paths"] = SimpleNamespace(
@@ -129,6 +161,7 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         unit=format_unit,
         quantity=format_quantity,
         figure=figure_html,
+        qualifier=qualifier_text,
         describe=describe,
         og_locale=og_locale,
         json_ld=_json_ld,

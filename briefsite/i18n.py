@@ -214,7 +214,8 @@ def check_catalogues(languages: Mapping[str, str], needed: Sequence[Needed]) -> 
 def _untranslated(name: str, needed: Sequence[Needed]) -> list[Problem]:
     """The messages `name`'s catalogue does not translate, each at its line in the `.po`."""
     catalogue = read_catalogue(name)
-    shown = f"briefsite/locales/{name}/LC_MESSAGES/messages.po"
+    # In full, as problems name the built-in templates: it is outside the site's folder.
+    shown = po_path(name).as_posix()
     problems: list[Problem] = []
     seen: set[str] = set()
     for item in needed:

@@ -330,7 +330,8 @@ def human_size(size: int, lang: str = "en") -> str:
     """A file's size as GOV.UK writes it beside an attachment: "850 bytes", "245 KB", "1.2 MB"
     (decimal units; one decimal below ten), with the brief's language's number format."""
     if size < 1000:
-        return f"{format_number(size, lang)}{NBSP}{ntr(lang, 'byte', 'bytes', size)}"
+        unit = ntr(lang, "byte", "bytes", size)  # (outside the f-string: pybabel reads it)
+        return f"{format_number(size, lang)}{NBSP}{unit}"
     for power, unit in ((3, "KB"), (6, "MB"), (9, "GB")):
         value = Decimal(size) / (10**power)
         rounded = value.quantize(Decimal("0.1") if value < 10 else Decimal(1), ROUND_HALF_UP)

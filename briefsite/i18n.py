@@ -160,7 +160,7 @@ def site_template_messages(folders: Iterable[Path], root: Path) -> tuple[Needed,
         for path in sorted(folder.rglob("*.html")):
             try:
                 source = path.read_text(encoding="utf-8")
-                extracted = list(env.extract_translations(source))
+                extracted = list(env.extract_translations(source))  # type: ignore[attr-defined]
             except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
                 continue  # the build reports a template it cannot read or parse
             try:

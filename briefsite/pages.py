@@ -695,7 +695,9 @@ def archive_page(
         description=page_label(described, pagination, lang) + tr(lang, "."),
         lang=lang,
         context=_context(years=years, total=total, pagination=pagination, finder=find),
-        breadcrumbs=list_crumbs(crumbs(lang, HOME_CRUMB), *crumbs(lang, ARCHIVE_CRUMB), pagination),
+        breadcrumbs=list_crumbs(
+            crumbs(lang, HOME_CRUMB), crumbs(lang, ARCHIVE_CRUMB)[0], pagination
+        ),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )

@@ -52,8 +52,9 @@ from zlib import error as zlib_error
 from . import urls
 from .cache import Cache, entry_key
 from .config import CONFIG_NAME, SiteConfig
+from .i18n import tr
 from .output import Output, is_safe_relative, published
-from .pages import HOME_CRUMB, Page
+from .pages import HOME_CRUMB, Page, crumbs
 from .problems import Problem, error
 
 if TYPE_CHECKING:
@@ -164,12 +165,15 @@ def search_page(config: SiteConfig, catalog: Catalog) -> tuple[Page, ...]:
         Page(
             path=urls.SEARCH,
             template="search.html",
-            title="Search briefs",
-            description="Search the briefs by word, figure or name, and narrow by topic, year, "
-            "status, issuing body or region.",
+            title=tr(config.language, "Search briefs"),
+            description=tr(
+                config.language,
+                "Search the briefs by word, figure or name, and narrow by topic, year, "
+                "status, issuing body or region.",
+            ),
             lang=config.language,
             context=MappingProxyType({"languages": others, "total": len(catalog.briefs)}),
-            breadcrumbs=(HOME_CRUMB,),
+            breadcrumbs=crumbs(config.language, HOME_CRUMB),
             noindex=True,
         ),
     )

@@ -67,6 +67,7 @@ def catalogue_names() -> frozenset[str]:
     return frozenset(p.name for p in LOCALES.iterdir() if po_path(p.name).is_file())
 
 
+@functools.lru_cache(maxsize=256)
 def catalogue_for(lang: str) -> str | None:
     """The catalogue a page in `lang` reads: None for English (the source text) and for a
     language without one (shown in English)."""

@@ -350,3 +350,17 @@ def test_english_sites_are_byte_identical_to_before_catalogues(tmp_path: Path) -
         f"{len(changed)} files differ from tests/fixtures/english-output.sha256, e.g. "
         f"{changed[:5]}; if the change is meant, run 'python tests/english_output.py'"
     )
+
+
+def test_check_strict_names_a_string_of_the_sites_own_templates(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "s", {"a.md": ZH_BRIEF})
+    (root / "templates").mkdir()
+    (root / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}\n<h1>{{ _("Lost at sea") }}</h1>\n'
+        "{% endblock %}\n",
+        encoding="utf-8",
+    )
+    result = run_build("check", "--strict", "--source", root)
+    assert result.returncode == 1
+    assert "interface text 'Lost at sea' (used at templates/404.html:3)" in result.stderr
+    assert result.stderr.count("interface text") == 1, result.stderr

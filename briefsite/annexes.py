@@ -49,7 +49,8 @@ from . import urls
 from .cache import Cache, entry_key
 from .catalog import link_target_path, nfc
 from .config import BRIEFS_DIR, SiteConfig
-from .formats import NBSP, format_number, is_zh
+from .formats import NBSP, format_number
+from .i18n import ntr, tr
 from .output import Output, is_safe_relative
 from .problems import Problem, error
 from .source import RACY_NS, FileIndex, Stamp, display_path, file_stamp, read_limited
@@ -329,7 +330,7 @@ def human_size(size: int, lang: str = "en") -> str:
     """A file's size as GOV.UK writes it beside an attachment: "850 bytes", "245 KB", "1.2 MB"
     (decimal units; one decimal below ten), with the brief's language's number format."""
     if size < 1000:
-        unit = "字节" if is_zh(lang) else ("byte" if size == 1 else "bytes")
+        unit = ntr(lang, "byte", "bytes", size)  # (outside the f-string: pybabel reads it)
         return f"{format_number(size, lang)}{NBSP}{unit}"
     for power, unit in ((3, "KB"), (6, "MB"), (9, "GB")):
         value = Decimal(size) / (10**power)
@@ -342,9 +343,8 @@ def human_size(size: int, lang: str = "en") -> str:
 def label(extension: str, size: int, lang: str = "en") -> str:
     """What follows a link to a file: its type and size, "(PDF, 1.2 MB)"."""
     kind = {**IMAGES, **DOCUMENTS}[extension]
-    if is_zh(lang):
-        return f"\uff08{kind}\uff0c{human_size(size, lang)}\uff09"  # full-width ( , )
-    return f"({kind}, {human_size(size, lang)})"
+    # Chinese writes it with full-width brackets and comma: the catalogue says how.
+    return tr(lang, "({kind}, {size})").format(kind=kind, size=human_size(size, lang))
 
 
 def _answer(use: _Use, measured: _Measured, lang: str) -> tuple[str, str]:

@@ -45,6 +45,7 @@ _LIBRARIES = (
     ("Jinja2", "jinja2"),
     ("imagesize", "imagesize"),  # an image's width and height in the page
     ("pypinyin", "pypinyin"),  # Chinese names' addresses and headings' ids
+    ("Babel", "babel"),  # dates, numbers and unit names (CLDR data), translations read
 )
 
 
@@ -59,6 +60,9 @@ def code_version() -> str:
     package = Path(__file__).resolve().parent
     for path in sorted(package.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    # The interface catalogues are code too: a footnote's back-link and every page's words.
+    for path in sorted(package.glob("locales/*/LC_MESSAGES/*.po")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     listings: dict[str, list[str]] = {}
     for distribution, module in _LIBRARIES:
         digest.update(f"{distribution}={library_release(distribution, module, listings)}".encode())

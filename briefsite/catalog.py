@@ -18,6 +18,7 @@ from types import MappingProxyType
 from . import urls
 from .brief import Brief
 from .frontmatter import MAX_TOPIC_ADDRESS, name_slug, topic_slug
+from .i18n import N_
 from .problems import Problem, error
 
 
@@ -67,7 +68,8 @@ FACETS = (urls.BODIES, urls.REGIONS, urls.YEARS, urls.STATUS)
 # brief both withdrawn and replaced is withdrawn, as its list entry's tag says). Not whether
 # the policy is in force: that changes with the day of the build, and a list made from front
 # matter alone does not.
-STATUSES = {"current": "Current", "withdrawn": "Withdrawn", "replaced": "Replaced"}
+# The names are English message ids, translated where pages show them (`pages.value_name`).
+STATUSES = {"current": N_("Current"), "withdrawn": N_("Withdrawn"), "replaced": N_("Replaced")}
 # Where each optional field's value lives on a brief, and the word its fallback address uses.
 _NAMED = {urls.BODIES: ("issuing_body", "body"), urls.REGIONS: ("region", "region")}
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .brief import Brief
 from .catalog import Catalog, link_target_path, nfc
-from .config import PAGES_DIR
+from .config import CONFIG_NAME, PAGES_DIR, SiteConfig
 from .formats import format_quantity, format_unit
 from .history import FileHistory, body_changed
 from .pages import brief_page_ids
@@ -438,3 +438,22 @@ def check_change_notes(
             )
         )
     return problems
+
+
+def check_interface_text(config: SiteConfig, briefs: Sequence[Brief]) -> list[Problem]:
+    """`check`'s warnings (errors with `--strict`) for interface text a page would show in
+    English: a message of the built-in templates, of briefsite's Python (the `.pot`) or of the
+    site's own templates that the catalogue of a language the site shows (its `languages` and
+    its briefs' `lang`) leaves untranslated or fuzzy, at the catalogue's file and line; and a
+    language without a catalogue, once (`i18n.check_catalogues`)."""
+    from .config import BUILTIN_TEMPLATES
+    from .i18n import check_catalogues, is_english, site_template_messages, template_messages
+
+    languages = dict.fromkeys((config.language, *config.languages), CONFIG_NAME)
+    for brief in briefs:
+        languages.setdefault(brief.lang, brief.source_path)
+    if all(is_english(lang) for lang in languages):
+        return []  # English is the source text: nothing to look up (and Babel not loaded)
+    own = [d for d in config.template_dirs if d.resolve() != BUILTIN_TEMPLATES.resolve()]
+    needed = (*template_messages(), *site_template_messages(own, config.root))
+    return check_catalogues(languages, needed)

@@ -76,7 +76,7 @@ def build_feeds(config: SiteConfig, catalog: Catalog) -> list[Output]:
         if kind.feed_scope is None:
             continue  # statuses: see `pages.facet_feed`
         for group in groups:
-            title = facet_feed_title(config.title, kind, group.name)
+            title = facet_feed_title(config.title, kind, group.name, config.language)
             feeds.append(_feed(config, group.path, title, group.briefs))
     return feeds
 

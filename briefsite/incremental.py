@@ -411,7 +411,8 @@ def relisted_pages(
     options: dict[str, list[FilterOption]] = {}
     for folder, name, path, slugs in after.facets:
         options.setdefault(folder, []).append(FilterOption(name, path, len(slugs)))
-    find = finder(total, topic_list, {folder: tuple(found) for folder, found in options.items()})
+    grouped = {folder: tuple(found) for folder, found in options.items()}
+    find = finder(total, topic_list, grouped, lang)
     for pagination, part in _moved(urls.ARCHIVE, before.slugs, after.slugs, edited, size):
         pages.append(
             archive_page(

@@ -49,6 +49,7 @@ from . import annexrefs, leftovers, pageids
 from .brief import Brief
 from .catalog import link_target_path
 from .frontmatter import pinyin_words
+from .i18n import tr
 from .problems import Problem, warning
 from .typography import TypographyExtension, bind_units
 
@@ -607,9 +608,13 @@ class Markup:
         self.md = markdown.Markdown(
             extensions=[
                 TableExtension(),
+                # In the brief's language, from the interface catalogue (`i18n`): English for
+                # every en-*, Chinese for every zh-*, English where there is no catalogue. The
+                # catalogues are part of `cache.code_version`, so a body cached with one
+                # translation is never shown with another.
                 FootnoteExtension(
-                    BACKLINK_TEXT="Back to text" if lang == "en" else "返回正文",
-                    BACKLINK_TITLE="Back to the place in the text that refers to note %d",
+                    BACKLINK_TEXT=tr(lang, "Back to text"),
+                    BACKLINK_TITLE=tr(lang, "Back to the place in the text that refers to note %d"),
                 ),
                 TocExtension(toc_depth="2-3", slugify=heading_id),
                 FencedCodeExtension(),

@@ -31,6 +31,7 @@ from . import pageids, urls
 from .brief import Brief, in_force
 from .catalog import FACETS, Catalog, facet_path, link_target_path
 from .config import SiteConfig
+from .i18n import N_, ntr, tr
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
     from .links import RenderedBrief
@@ -52,7 +53,7 @@ class FeedLink:
     title: str  # the feed's own title
     # Which new briefs it announces, as the footer says ("Subscribe to new briefs on this
     # topic"): a list's own feed is not the site's, and the footer says whose it is.
-    scope: str = "on this topic"
+    scope: str = N_("on this topic")  # translated where shown (base.html)
 
 
 def topic_feed_title(site_title: str, topic_name: str) -> str:
@@ -80,56 +81,74 @@ class FacetKind:
     # feed of its own (`facet_feed`).
     feed_scope: str | None = None
 
-    def title(self, name: str) -> str:
+    def title(self, name: str, lang: str = "en") -> str:
         """The title of the page of one value."""
-        return self.heading.format(name=name)
+        return tr(lang, self.heading).format(name=name)
 
-    def described(self, count: int, name: str) -> str:
+    def described(self, count: int, name: str, lang: str = "en") -> str:
         """How many briefs the page of one value lists, and which ("3 briefs from X")."""
-        briefs = "brief" if count == 1 else "briefs"
         if not self.phrase:  # a status: "2 withdrawn briefs"
-            return f"{count} {name.lower()} {briefs}"
-        return f"{count} {briefs} {self.phrase.format(name=name)}"
+            return ntr(lang, "{count} {status} brief", "{count} {status} briefs", count).format(
+                count=count, status=name.lower()
+            )
+        phrase = tr(lang, self.phrase).format(name=name)
+        return ntr(lang, "{count} brief {phrase}", "{count} briefs {phrase}", count).format(
+            count=count, phrase=phrase
+        )
 
 
 FACET_KINDS = {
     urls.BODIES: FacetKind(
         urls.BODIES,
-        "Issuing body",
-        "Issuing bodies",
-        "Choose an issuing body",
-        "from {name}",
-        feed_scope="from this issuing body",
+        N_("Issuing body"),
+        N_("Issuing bodies"),
+        N_("Choose an issuing body"),
+        N_("from {name}"),
+        feed_scope=N_("from this issuing body"),
     ),
     urls.REGIONS: FacetKind(
         urls.REGIONS,
-        "Region",
-        "Regions",
-        "Choose a region",
-        "that apply to {name}",
-        feed_scope="for this region",
+        N_("Region"),
+        N_("Regions"),
+        N_("Choose a region"),
+        N_("that apply to {name}"),
+        feed_scope=N_("for this region"),
     ),
     urls.YEARS: FacetKind(
         urls.YEARS,
-        "Year",
-        "Years",
-        "Choose a year",
-        "published in {name}",
-        heading="Briefs published in {name}",
-        feed_scope="published in this year",
+        N_("Year"),
+        N_("Years"),
+        N_("Choose a year"),
+        N_("published in {name}"),
+        heading=N_("Briefs published in {name}"),
+        feed_scope=N_("published in this year"),
     ),
     # No feed of its own: the current briefs' feed is the site's, and withdrawn or replaced
     # briefs leave every feed (`feeds`), so theirs would always be empty.
     urls.STATUS: FacetKind(
-        urls.STATUS, "Status", "Status", "Choose a status", "", heading="{name} briefs"
+        urls.STATUS,
+        N_("Status"),
+        N_("Status"),
+        N_("Choose a status"),
+        "",
+        heading=N_("{name} briefs"),
     ),
 }
+# Their texts are English message ids (`i18n`): pages translate them for their language, the
+# templates the label and choice words (`_(facet.label)`), these functions the rest.
 CURRENT = urls.facet_path(urls.STATUS, "current")  # the page of the briefs still current
 
 
-def facet_feed_title(site_title: str, kind: FacetKind, name: str) -> str:
+def value_name(folder: str, name: str, lang: str) -> str:
+    """A value of a facet as a page in `lang` names it: a status (`catalog.STATUSES`) is the
+    site's own word, translated; an issuing body, region or year is the briefs' own."""
+    return tr(lang, name) if folder == urls.STATUS else name
+
+
+def facet_feed_title(site_title: str, kind: FacetKind, name: str, lang: str = "en") -> str:
     """The title of the feed of one value's briefs, as the feed and the links to it give it."""
-    return f"{site_title}: briefs {kind.phrase.format(name=name)}"
+    phrase = tr(lang, kind.phrase).format(name=name)
+    return tr(lang, "{site}: briefs {phrase}").format(site=site_title, phrase=phrase)
 
 
 def facet_feed(config: SiteConfig, kind: FacetKind, name: str, path: str) -> FeedLink | None:
@@ -137,7 +156,9 @@ def facet_feed(config: SiteConfig, kind: FacetKind, name: str, path: str) -> Fee
     the site's for the current briefs (the same briefs; its language's), else none."""
     if kind.feed_scope is not None:
         return FeedLink(
-            urls.feed_path(path), facet_feed_title(config.title, kind, name), kind.feed_scope
+            urls.feed_path(path),
+            facet_feed_title(config.title, kind, name, config.language),
+            kind.feed_scope,
         )
     home = urls.in_language(config.folder_at(path), urls.HOME)
     return FeedLink(urls.feed_path(home), config.title) if path == home + CURRENT else None
@@ -476,11 +497,13 @@ def paginate(
     return tuple(made)
 
 
-def page_label(title: str, pagination: Pagination) -> str:
+def page_label(title: str, pagination: Pagination, lang: str = "en") -> str:
     """A list page's title: the list's title, and which page when there are several."""
     if pagination.count == 1:
         return title
-    return f"{title} (page {pagination.number} of {pagination.count})"
+    return tr(lang, "{title} (page {number} of {count})").format(
+        title=title, number=pagination.number, count=pagination.count
+    )
 
 
 def main_topics(topics: Sequence[TopicSummary], limit: int) -> tuple[TopicSummary, ...]:
@@ -518,9 +541,14 @@ def _context(**values: Any) -> Mapping[str, Any]:
 
 
 CONTENTS_MIN = 3  # h2 headings a brief needs before it gets a contents list
-HOME_CRUMB = Crumb("Home", urls.HOME)
-ARCHIVE_CRUMB = Crumb("Briefs", urls.ARCHIVE)
-TOPICS_CRUMB = Crumb("Topics", urls.TOPICS)
+HOME_CRUMB = Crumb(N_("Home"), urls.HOME)
+ARCHIVE_CRUMB = Crumb(N_("Briefs"), urls.ARCHIVE)
+TOPICS_CRUMB = Crumb(N_("Topics"), urls.TOPICS)
+
+
+def crumbs(lang: str, *steps: Crumb) -> tuple[Crumb, ...]:
+    """The site's own steps of a trail (`HOME_CRUMB`, ...) in the page's language."""
+    return tuple(Crumb(tr(lang, step.title), step.path) for step in steps)
 
 
 def crumbs_in(folder: str, crumbs: tuple[Crumb, ...]) -> tuple[Crumb, ...]:
@@ -627,7 +655,7 @@ def listing_pages(
         folder: tuple(FilterOption(g.name, g.path, len(g.briefs)) for g in groups)
         for folder, groups in catalog.facets.items()
     }
-    find = finder(total, topic_list, options)
+    find = finder(total, topic_list, options, lang)
     archive = urls.in_language(folder, urls.ARCHIVE)
     for pagination, part in paginate(archive, total, size):
         shown = tuple(summaries[b.slug] for b in catalog.briefs[part])
@@ -674,15 +702,20 @@ def finder(
     total: int,
     topics: Sequence[TopicSummary],
     options: Mapping[str, tuple[FilterOption, ...]],
+    lang: str = "en",
 ) -> Finder:
     """The finder of a site of `total` briefs with these topics (typeset) and these values
     of the other facets (by folder), in `catalog.FACETS`' order; a facet no brief has a
     value of is left out."""
     topic_options = tuple(FilterOption(t.name, t.path, t.count) for t in topics)
-    facets = [FinderFacet("Topic", "Choose a topic", topic_options)]
+    facets = [FinderFacet(tr(lang, "Topic"), tr(lang, "Choose a topic"), topic_options)]
     for folder in FACETS:
         kind = FACET_KINDS[folder]
-        facets.append(FinderFacet(kind.label, kind.choose, options.get(folder, ())))
+        shown = tuple(
+            dataclasses.replace(o, name=value_name(folder, o.name, lang))
+            for o in options.get(folder, ())
+        )
+        facets.append(FinderFacet(tr(lang, kind.label), tr(lang, kind.choose), shown))
     return Finder(total, tuple(facet for facet in facets if facet.options))
 
 
@@ -735,15 +768,18 @@ def archive_page(
     years = tuple(
         YearListing(year, urls.year_anchor(year), tuple(items)) for year, items in by_year.items()
     )
-    described = f"All {total} briefs by year of publication"
+    described = tr(lang, "All {total} briefs by year of publication").format(total=total)
     return Page(
         path=urls.list_page(urls.in_language(folder, urls.ARCHIVE), pagination.number),
         template="archive.html",
-        title=page_label("All briefs", pagination),
-        description=page_label(described, pagination) + ".",
+        title=page_label(tr(lang, "All briefs"), pagination, lang),
+        description=page_label(described, pagination, lang) + tr(lang, "."),
         lang=lang,
         context=_context(years=years, total=total, pagination=pagination, finder=find),
-        breadcrumbs=crumbs_in(folder, list_crumbs((HOME_CRUMB,), ARCHIVE_CRUMB, pagination)),
+        breadcrumbs=crumbs_in(
+            folder,
+            list_crumbs(crumbs(lang, HOME_CRUMB), crumbs(lang, ARCHIVE_CRUMB)[0], pagination),
+        ),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
@@ -762,11 +798,11 @@ def topics_page(topic_list: tuple[TopicSummary, ...], lang: str, folder: str = "
     return Page(
         path=urls.in_language(folder, urls.TOPICS),
         template="topics.html",
-        title="Topics",
-        description="Briefs grouped by topic.",
+        title=tr(lang, "Topics"),
+        description=tr(lang, "Briefs grouped by topic."),
         lang=lang,
         context=_context(topics=topic_list),
-        breadcrumbs=crumbs_in(folder, (HOME_CRUMB,)),
+        breadcrumbs=crumbs_in(folder, crumbs(lang, HOME_CRUMB)),
     )
 
 
@@ -776,11 +812,11 @@ def not_found_page(lang: str, folder: str = "") -> Page:
     return Page(
         path=urls.in_language(folder, urls.NOT_FOUND),
         template="404.html",
-        title="Page not found",
-        description="There is no page at this address.",
+        title=tr(lang, "Page not found"),
+        description=tr(lang, "There is no page at this address."),
         lang=lang,
         breadcrumbs=crumbs_in(
-            folder, (HOME_CRUMB,)
+            folder, crumbs(lang, HOME_CRUMB)
         ),  # written from the root, as all its links (`root_relative`)
         noindex=True,
         root_relative=True,
@@ -800,12 +836,13 @@ def topic_page(
 ) -> Page:
     """One page of a topic's briefs (`count` of them, `page_size` to a page); `name` is
     typeset, `feed` the topic's (`topic_feed`)."""
-    described = f"{count} brief{'s' if count != 1 else ''} on {name}"
+    described = ntr(lang, "{count} brief on {name}", "{count} briefs on {name}", count)
+    described = described.format(count=count, name=name)
     return Page(
         path=urls.list_page(path, pagination.number),
         template="topic.html",
-        title=page_label(name, pagination),
-        description=page_label(described, pagination) + ".",
+        title=page_label(name, pagination, lang),
+        description=page_label(described, pagination, lang) + tr(lang, "."),
         lang=lang,
         context=_context(
             topic=TopicListing(name, path, shown),
@@ -814,7 +851,7 @@ def topic_page(
             finder=find,
         ),
         breadcrumbs=list_crumbs(
-            crumbs_in(folder, (HOME_CRUMB, TOPICS_CRUMB)), Crumb(name, path), pagination
+            crumbs_in(folder, crumbs(lang, HOME_CRUMB, TOPICS_CRUMB)), Crumb(name, path), pagination
         ),
         lists=tuple(b.path for b in shown),
         feed=feed,
@@ -837,11 +874,13 @@ def facet_index_page(
     return Page(
         path=urls.in_language(folder, kind.folder),
         template="facets.html",
-        title=kind.plural,
-        description=f"Briefs grouped by {kind.label.lower()}.",
+        title=tr(lang, kind.plural),
+        description=tr(lang, "Briefs grouped by {facet}.").format(
+            facet=tr(lang, kind.label).lower()
+        ),
         lang=lang,
-        context=_context(heading=kind.plural, values=values),
-        breadcrumbs=crumbs_in(folder, (HOME_CRUMB,)),
+        context=_context(heading=tr(lang, kind.plural), values=values),
+        breadcrumbs=crumbs_in(folder, crumbs(lang, HOME_CRUMB)),
     )
 
 
@@ -860,19 +899,20 @@ def facet_page(
     """One page of the briefs with one value of a facet (`count` of them, `page_size` to a
     page): as a topic's page, withdrawn and replaced briefs listed with their tags. `feed` is
     `facet_feed`'s."""
+    name = value_name(kind.folder, name, lang)
     return Page(
         path=urls.list_page(path, pagination.number),
         template="facet.html",
-        title=page_label(kind.title(name), pagination),
-        description=page_label(kind.described(count, name), pagination) + ".",
+        title=page_label(kind.title(name, lang), pagination, lang),
+        description=page_label(kind.described(count, name, lang), pagination, lang) + tr(lang, "."),
         lang=lang,
         context=_context(
-            facet=FacetListing(kind.label, kind.title(name), path, shown),
+            facet=FacetListing(tr(lang, kind.label), kind.title(name, lang), path, shown),
             total=count,
             pagination=pagination,
             finder=find,
         ),
-        breadcrumbs=crumbs_in(folder, (HOME_CRUMB, Crumb(kind.plural, kind.folder))),
+        breadcrumbs=crumbs_in(folder, crumbs(lang, HOME_CRUMB, Crumb(kind.plural, kind.folder))),
         lists=tuple(b.path for b in shown),
         feed=feed,
     )
@@ -967,7 +1007,7 @@ def _brief_page_fields(brief: Brief) -> dict[str, Any]:
         title=brief.title,
         description=brief.summary,
         lang=brief.lang,
-        breadcrumbs=crumbs_in(brief.folder, (HOME_CRUMB, ARCHIVE_CRUMB)),
+        breadcrumbs=crumbs_in(brief.folder, crumbs(brief.lang, HOME_CRUMB, ARCHIVE_CRUMB)),
         published=brief.date,
         modified=brief.last_modified,
     )

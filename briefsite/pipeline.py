@@ -21,7 +21,13 @@ from . import annexes, pdf, redirects, search, standalone, statics, urls
 from .brief import Brief
 from .cache import CACHE_DIR, Cache, code_version, entry_key
 from .catalog import Catalog, build_catalog, link_target_path, nfc
-from .check import check_change_notes, check_consistency, check_links, check_replacements
+from .check import (
+    check_change_notes,
+    check_consistency,
+    check_interface_text,
+    check_links,
+    check_replacements,
+)
 from .compiled import BriefSettings, CompiledBrief, prepare
 from .config import SiteConfig
 from .feeds import FEED_SIZE, build_feeds, feed
@@ -1136,7 +1142,7 @@ def _reworded_pages(
             lists.append((path, topic_feed_title(shown.title, typeset(name)), slugs))
     for kind, name, path, slugs in _facet_feeds(after):
         if not slugs_edited.isdisjoint(slugs):
-            lists.append((path, facet_feed_title(shown.title, kind, name), slugs))
+            lists.append((path, facet_feed_title(shown.title, kind, name, shown.language), slugs))
     for path, title, slugs in lists:
         entries = after.feed_entries(slugs, FEED_SIZE)
         if not slugs_edited.isdisjoint(entries):
@@ -1401,6 +1407,7 @@ def check_site(config: SiteConfig, options: BuildOptions | None = None) -> Build
             if cache is not None:
                 cache.close()
     extra = check_consistency(briefs) + check_change_notes(briefs, history)
+    extra += check_interface_text(config, briefs)
     return replace(result, outputs=(), problems=sort_problems((*result.problems, *extra)))
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 import jinja2
 from markupsafe import Markup, escape
@@ -23,7 +23,15 @@ from .assets import Assets, collect
 from .citation import script_json
 from .config import SiteConfig
 from .fingerprint import files_digest
-from .formats import format_date, format_number, format_quantity, format_unit
+from .formats import (
+    format_date,
+    format_number,
+    format_quantity,
+    format_unit,
+    is_zh,
+    qualifier_text,
+)
+from .i18n import ntr, tr
 from .output import Output
 from .pages import Page, breadcrumb_list
 from .problems import Problem, error
@@ -32,11 +40,63 @@ from .social import describe, og_locale
 
 
 def figure_html(figure: Figure, lang: str = "en") -> Markup:
-    """A key figure's value: the qualifier in small type, then the quantity."""
+    """A key figure's value: the qualifier in small type, then the quantity; in Chinese the
+    qualifier in Chinese and against the number ("最高1亿元"), as `formats.qualifier_text`."""
     quantity = escape(format_quantity(figure.value, figure.unit, lang))
     if not figure.qualifier:
         return Markup(quantity)
-    return Markup('<span class="figure-qualifier">{}</span> {}').format(figure.qualifier, quantity)
+    gap = "" if is_zh(lang) else " "
+    return Markup('<span class="figure-qualifier">{}</span>{}{}').format(
+        qualifier_text(figure.qualifier, lang), gap, quantity
+    )
+
+
+# The templates' `gettext`, `ngettext` and `_`, as Jinja's newstyle gettext makes them (the
+# translation escaped as template text, `%(name)s` values as any value), in the page's
+# language. `render_page` passes the page's own (`translators`: plain functions, made once per
+# language) with the page's values: a function taking the context, as Jinja's are, is given a
+# new copy of the context at every call made inside a block or loop that set a variable
+# (`Context.call`), which more than doubled the time pages took to render. The environment's
+# globals (taking the context) serve a template the page's values do not reach (a macro
+# imported without context). Positional-only, as `{% trans count=n %}` passes its values by
+# name (`count` among them).
+
+
+@functools.lru_cache(maxsize=64)
+def translators(lang: str) -> Mapping[str, Callable[..., str]]:
+    """`gettext`, `ngettext` and `_` for the templates of a page in `lang` (autoescaped)."""
+
+    def gettext(message: str, /, **values: object) -> str:
+        text = Markup(tr(lang, message))
+        if not values and "%" not in text:
+            return text  # nothing to format: most messages (formatting one costs as much again)
+        return text % values  # always a format string: %% is %
+
+    def ngettext(singular: str, plural: str, count: int, /, **values: object) -> str:
+        return Markup(ntr(lang, singular, plural, count)) % {"num": count, **values}
+
+    return MappingProxyType({"gettext": gettext, "ngettext": ngettext, "_": gettext})
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str, /, **values: object) -> str:
+    """`_()` and `{% trans %}`: `message` in the language of the page being rendered
+    (`page.lang`), so a Chinese brief's page is Chinese around its text too."""
+    text = tr(context["page"].lang, message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % values  # always a format string, as in Jinja's newstyle gettext: %% is %
+
+
+@jinja2.pass_context
+def _ngettext(
+    context: jinja2.runtime.Context, singular: str, plural: str, count: int, /, **values: object
+) -> str:
+    """`{% trans count=n %}...{% pluralize %}...`: by the plural rules of the page's language."""
+    text = ntr(context["page"].lang, singular, plural, count)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % {"num": count, **values}
 
 
 def _json_ld(value: object) -> Markup:
@@ -105,10 +165,15 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Newstyle gettext (`{% trans %}` passes its values by name), with our callables.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(gettext=_gettext, ngettext=_ngettext, _=_gettext)
+    env.tests["chinese"] = is_zh
     assets = collect(template_dirs, digest)
     env.globals["asset"] = _asset(assets)
     env.globals["paths"] = SimpleNamespace(
@@ -129,6 +194,7 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
         unit=format_unit,
         quantity=format_quantity,
         figure=figure_html,
+        qualifier=qualifier_text,
         describe=describe,
         og_locale=og_locale,
         json_ld=_json_ld,
@@ -175,6 +241,7 @@ def render_page(
             **({"paths": _paths_in(_site_paths(env), folder)} if folder else {}),
             today=today or dt.date.today(),
             ids=pageids.IDS,  # the ids of a page's own sections, declared there (read now)
+            **translators(page.lang),
             **page.context,
         )
     except jinja2.TemplateSyntaxError as exc:

@@ -52,8 +52,9 @@ from zlib import error as zlib_error
 from . import urls
 from .cache import Cache, entry_key
 from .config import CONFIG_NAME, SiteConfig
+from .i18n import tr
 from .output import Output, is_safe_relative, published
-from .pages import HOME_CRUMB, Page, crumbs_in
+from .pages import HOME_CRUMB, Page, crumbs, crumbs_in
 from .problems import Problem, error
 
 if TYPE_CHECKING:
@@ -170,12 +171,15 @@ def search_page(config: SiteConfig, catalog: Catalog) -> tuple[Page, ...]:
             Page(
                 path=urls.in_language(folder, urls.SEARCH),
                 template="search.html",
-                title="Search briefs",
-                description="Search the briefs by word, figure or name, and narrow by topic, "
-                "year, status, issuing body or region.",
+                title=tr(lang, "Search briefs"),
+                description=tr(
+                    lang,
+                    "Search the briefs by word, figure or name, and narrow by topic, year, "
+                    "status, issuing body or region.",
+                ),
                 lang=lang,
                 context=MappingProxyType({"languages": others, "total": len(catalog.briefs)}),
-                breadcrumbs=crumbs_in(folder, (HOME_CRUMB,)),
+                breadcrumbs=crumbs_in(folder, crumbs(lang, HOME_CRUMB)),
                 noindex=True,
             )
         )

@@ -49,7 +49,7 @@ from .catalog import nfc
 from .compiled import BriefSettings
 from .config import CONFIG_NAME, PAGES_DIR, SiteConfig
 from .frontmatter import default_slug, read_front_matter, split, value_positions
-from .pages import HOME_CRUMB, Crumb, Page
+from .pages import HOME_CRUMB, Crumb, Page, crumbs
 from .placeholders import placeholder_problems
 from .problems import Problem, did_you_mean, error
 from .source import Walk, decode, display_path, invisible_characters, read_brief_bytes, walk_files
@@ -575,7 +575,7 @@ def page_views(
         assert page is not None
         parts = page.path.rstrip("/").split("/")
         parents = ["/".join(parts[:end]) + "/" for end in range(1, len(parts))]
-        crumbs = tuple(Crumb(titles[p], p) for p in parents if p in titles)
+        above = tuple(Crumb(titles[p], p) for p in parents if p in titles)
         views.append(
             Page(
                 path=page.path,
@@ -584,7 +584,7 @@ def page_views(
                 description=page.summary or config.description or page.title,
                 lang=page.lang,
                 context=MappingProxyType({"standalone": page, "rendered": rendered[page.path]}),
-                breadcrumbs=(HOME_CRUMB, *crumbs),
+                breadcrumbs=(*crumbs(page.lang, HOME_CRUMB), *above),
             )
         )
     return tuple(views)

@@ -36,6 +36,11 @@ same HTML byte for byte. It is faithful by construction rather than by a new gra
   entry per entity and document is reused (`smarty` stores one per match); the post-processor
   looks each placeholder up by number, so the HTML is the same.
 
+One difference from `smarty`, for Chinese: a straight quote written against a Chinese
+character or mark (`他说"好"`) is left straight, where `smarty` would make both quotes closing
+ones (it opens a quote only after a space or dash). Chinese quotes with its own marks (“” and
+「」), which no rule touches; text without Chinese is educated exactly as `smarty` does.
+
 Like `smarty`, it adds `"` and `'` to the characters a backslash escapes: `\\"` stays a
 straight quote. Only `smarty`'s defaults are offered: no angled quotes (`<<`, `>>`), no
 custom substitutions; the site uses neither.
@@ -86,6 +91,17 @@ PRIORITY = 6
 
 # Anything a rule can match contains one of these; other text is left as it is.
 _TRIGGER = re.compile(r"['\"]|--|\.\.\.")
+
+# Chinese and Japanese characters and punctuation (Han, kana, bopomofo, CJK symbols, full-width
+# forms). A straight quote written against one of them is left as written (`_CJK_QUOTE`): the
+# rules read "a quote after a letter closes", and a Han character is no Latin letter: `他说"好"`
+# would get two closing quotes. Chinese text quotes with its own marks (“好”, 「好」), which no
+# rule touches.
+_CJK = (
+    "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3190-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f"
+)
+_CJK_QUOTE = re.compile(f"(?<=[{_CJK}])['\"]|['\"](?=[{_CJK}])")
 
 # A replaced match while the rules run. STX and ETX frame it as they frame `smarty`'s inline
 # placeholders, which is all a rule can see of it (no rule matches inside one: nothing in it is
@@ -216,6 +232,8 @@ class _Educator:
     def educate(self, text: str) -> str:
         """`text` as `smarty` leaves it: entities stashed, their placeholders in the text."""
         parts: list[str] = []  # what token i stands for, final
+        if _CJK_QUOTE.search(text):  # quotes against Chinese: kept, as opaque tokens
+            text = _CJK_QUOTE.sub(lambda m: _keep(m.group(), parts), text)
         for rule in RULES:
             if rule.anchored:
                 if text.startswith(rule.needs):
@@ -254,6 +272,12 @@ class _Educator:
             return text
         pieces.append(text[done:])
         return "".join(pieces)
+
+
+def _keep(kept: str, parts: list[str]) -> str:
+    """A token standing for `kept` while the rules run, put back as it is afterwards."""
+    parts.append(kept)
+    return f"{STX}\ue000{len(parts) - 1}{ETX}"
 
 
 class TypographyTreeprocessor(Treeprocessor):

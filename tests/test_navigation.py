@@ -22,6 +22,7 @@ from PIL import Image
 
 from briefsite import pipeline
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
+from briefsite.i18n import tr
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, BuildResult, build, publish
 from briefsite.problems import Problem
@@ -205,14 +206,19 @@ ARCHIVE = "Newer and older briefs"
 
 
 def neighbours(out: Path, slug: str, label: str) -> list[tuple[str, str, str]]:
-    """The links of one of a brief page's navigations: (what, the brief it leads to, rel)."""
+    """The links of one of a brief page's navigations: (what, the brief it leads to, rel).
+    `label` and `what` in English: a page in another language says them in its own (brief d
+    is Chinese), read back here through its catalogue."""
     page = navigation(out, f"briefs/{slug}/index.html")
+    lang = "zh-Hans" if slug == "d" else "en"
+    words = ("Previous in this series", "Next in this series", "Newer brief", "Older brief")
+    english = {tr(lang, word): word for word in words}
     here = f"{BASE}briefs/{slug}/"
     found = []
-    for link in page.navs.get(label, []):
+    for link in page.navs.get(tr(lang, label), []):
         target = urljoin(here, link["href"]).removeprefix(BASE + "briefs/").rstrip("/")
         what = link["text"].split(":")[0]
-        found.append((what, target, link["rel"]))
+        found.append((english.get(what, what), target, link["rel"]))
     return found
 
 
@@ -369,8 +375,10 @@ def test_a_title_edit_renders_the_pages_beside_the_brief_and_equals_a_cold_build
     # Its own page, its neighbours in the archive (b, d) and in its series (d, a); no other.
     assert brief_pages(rendered_pages) == ["a", "b", "c", "d"]
     assert ("Older brief", "c", "") in neighbours(site / "site", "b", ARCHIVE)
-    assert "Newer brief: Gamma ray" in [
-        link["text"] for link in navigation(site / "site", "briefs/d/index.html").navs[ARCHIVE]
+    # d is a Chinese brief: its page says what each link is in Chinese.
+    assert f"{tr('zh-Hans', 'Newer brief')}: Gamma ray" in [
+        link["text"]
+        for link in navigation(site / "site", "briefs/d/index.html").navs[tr("zh-Hans", ARCHIVE)]
     ]
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 

@@ -34,6 +34,7 @@ HEAVY = (
     "importlib.metadata",
     "multiprocessing",
     "urllib.request",
+    "babel",  # dates, numbers and translations (`formats`, `i18n`): only where pages are made
 )
 
 # Runs `briefsite.cli.main` on its arguments, then prints its exit status and which of HEAVY

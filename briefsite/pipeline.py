@@ -768,7 +768,8 @@ def _build(
         return result, None
     from .typography import typeset  # topic names as pages show them (`build_pages`)
 
-    topic_links = {t.slug: TopicLink(typeset(t.name), t.path) for t in catalog.topics}
+    # By address: a topic's slug is unique only within its language (`Land` in both).
+    topic_links = {t.path: TopicLink(typeset(t.name), t.path) for t in catalog.topics}
     source_of = {brief.slug: nfc(brief.source_path) for brief in catalog.briefs}
     # On a site of several languages, each brief page's versions (`with_languages`), and
     # each brief's translations, for the edit path (`BriefState`).
@@ -785,7 +786,7 @@ def _build(
             item.problems,
             fragment_links(rendered[brief.slug], source_of),
             page_keys.get(brief.path, ""),
-            tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
+            tuple(topic_links[t.path] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
             file_keys.get(brief.slug, ""),
             adjacent.get(brief.slug, NO_ADJACENT),

@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import urls
 from .brief import Brief
-from .catalog import Catalog, index_catalog, listing_order, nfc
+from .catalog import Catalog, index_catalog, listing_order
 from .config import SiteConfig
 from .pages import (
     FACET_KINDS,
@@ -72,6 +72,7 @@ from .pages import (
     BriefSummary,
     FeedLink,
     FilterOption,
+    LanguageLink,
     Page,
     Pagination,
     TopicLink,
@@ -109,6 +110,14 @@ class BriefState(NamedTuple):
     # The slugs of the briefs beside it that its page links (`pages.Adjacent`): a body edit
     # renders its page with their titles again.
     adjacent: Adjacent = (None, None, None, None)
+    # On a site of several languages (empty on a site of one): the slug of each version of
+    # the brief, itself included, by language (`Catalog.translations_of`), so that the edit
+    # path sends a link to this file where the full build does (`links.resolve`: to the
+    # linking brief's language's version); and its page's links to its versions in the other
+    # languages (`pages.with_languages`). A body edit changes neither: which translations
+    # exist is front matter and file names.
+    translations: tuple[tuple[str, str], ...] = ()
+    languages: tuple[LanguageLink, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,11 +156,17 @@ class SiteRecord:
             object.__setattr__(self, name, value)
 
 
-def fragment_links(item: RenderedBrief) -> tuple[tuple[str, str], ...]:
-    """The links of a brief that ask a published brief for an anchor: (its source path in
-    NFC, the anchor). Those are the links an edit of the target's body could break."""
+def fragment_links(
+    item: RenderedBrief, source_of: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """The links of a brief that ask a published brief for an anchor: (the source path, in
+    NFC, of the brief whose page the link leads to, the anchor). Those are the links an edit
+    of the target's body could break. The page led to, not the file written: on a site of
+    several languages a link to `land-offer.md` from a Chinese brief leads to (and asks its
+    anchor of) `land-offer.zh.md`. `source_of`: each published brief's source path (NFC) by
+    slug."""
     return tuple(
-        (nfc(link.target_path), link.fragment)
+        (source_of[link.target_slug], link.fragment)
         for link in item.links
         if link.fragment and link.target_slug is not None
     )

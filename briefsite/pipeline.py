@@ -61,6 +61,7 @@ from .pages import (
     BriefLink,
     BriefSummary,
     FacetKind,
+    LanguageLink,
     Page,
     TopicLink,
     brief_page,
@@ -765,14 +766,14 @@ def _build(
         # `check` asks each link of the day its brief is first published, which the edit
         # path does not know: it always takes the full path.
         return result, None
-    if config.multilingual:
-        # The edit path does not know translations yet (a title edit changes the language
-        # switcher's pages in the other language, and each language has its own lists): a
-        # site of several languages takes the full path, which is always right.
-        return result, None
     from .typography import typeset  # topic names as pages show them (`build_pages`)
 
-    topic_links = {t.slug: TopicLink(typeset(t.name), t.path) for t in catalog.topics}
+    # By address: a topic's slug is unique only within its language (`Land` in both).
+    topic_links = {t.path: TopicLink(typeset(t.name), t.path) for t in catalog.topics}
+    source_of = {brief.slug: nfc(brief.source_path) for brief in catalog.briefs}
+    # On a site of several languages, each brief page's versions (`with_languages`), and
+    # each brief's translations, for the edit path (`BriefState`).
+    versions = {p.path: p.languages for p in pages if p.template == "brief.html"}
     states = {}
     for path, item in by_path.items():
         brief = catalog.by_source.get(nfc(path))
@@ -783,12 +784,14 @@ def _build(
             sources.keys[path],
             brief.slug,
             item.problems,
-            fragment_links(rendered[brief.slug]),
+            fragment_links(rendered[brief.slug], source_of),
             page_keys.get(brief.path, ""),
-            tuple(topic_links[t.slug] for t in catalog.topics_of(brief)),
+            tuple(topic_links[t.path] for t in catalog.topics_of(brief)),
             related.get(brief.slug, ()),
             file_keys.get(brief.slug, ""),
             adjacent.get(brief.slug, NO_ADJACENT),
+            _translations(config, catalog, brief),
+            versions.get(brief.path, ()),
         )
     # The search bundle is not in the record: the edit path makes it again whole, and its
     # files' names change with each edit, which would make every edit write the whole record.
@@ -871,6 +874,11 @@ def _build_edit(
                 before.brief
             ):
                 return None  # more of its front matter changed than what lists show
+            if config.multilingual:
+                # Not yet on a site of several languages: the `Listing` and the pages it
+                # makes do not know each language's own lists, feeds and neighbours. The
+                # full path is always right, and renders only the pages whose keys moved.
+                return None
             reworded.append(item.brief)
         if item.brief.superseded_by is not None:
             return None  # its page shows its replacement, which the record does not keep
@@ -878,6 +886,19 @@ def _build_edit(
             return None  # a failed build: the full build reports all it finds
     by_nfc = {nfc(path): path for path in site.briefs}
     slug_at = {nfc(path): s.slug for path, s in site.briefs.items() if s.slug is not None}
+    source_of = {slug: path for path, slug in slug_at.items() if slug is not None}
+    versions = {nfc(path): dict(s.translations) for path, s in site.briefs.items()}
+
+    def slug_in(lang: str) -> Callable[[str], str | None]:
+        """The slug a link from a brief in `lang` to a file (NFC) leads to, as
+        `links.resolve` finds it: that file's version in `lang`, when it has one."""
+
+        def slug_of(path: str) -> str | None:
+            slug = slug_at.get(path)
+            return None if slug is None else versions[path].get(lang, slug)
+
+        return slug_of
+
     # The standalone pages are as recorded (`setting`): from the cache, as the full path had.
     page_files = standalone.compile_pages(
         config, inputs.pages, brief_settings(config), options.jobs, cache
@@ -898,7 +919,7 @@ def _build_edit(
             resolved[path] = resolve_with(
                 item.brief,
                 item.body,
-                slug_at.get,
+                slug_in(item.brief.lang),
                 config.directory_urls,
                 config.base_url,
                 standalones.page_at,
@@ -937,7 +958,8 @@ def _build_edit(
             if link.target_slug is None:
                 return None
             if link.fragment:
-                asked.setdefault(nfc(link.target_path), set()).add(link.fragment)
+                # (Asked of the page it leads to: a translation, maybe.)
+                asked.setdefault(source_of[link.target_slug], set()).add(link.fragment)
     if not asked.keys() <= by_nfc.keys():
         return None
     others = {by_nfc[t]: site.briefs[by_nfc[t]].key for t in asked if by_nfc[t] not in rendered}
@@ -953,7 +975,11 @@ def _build_edit(
                 return None
             ids[target] = brief_page_ids(
                 resolve_with(
-                    other.brief, other.body, slug_at.get, config.directory_urls, config.base_url
+                    other.brief,
+                    other.body,
+                    slug_in(other.brief.lang),
+                    config.directory_urls,
+                    config.base_url,
                 )
             )
         if not fragments <= ids[target]:
@@ -1011,7 +1037,7 @@ def _build_edit(
             state = state._replace(
                 key=sources.keys[path],
                 problems=new[path].problems,
-                fragments=fragment_links(shows),
+                fragments=fragment_links(shows, source_of),
             )
         if shows.brief.slug in file_keys:
             state = state._replace(files=file_keys[shows.brief.slug])
@@ -1074,18 +1100,31 @@ def _edited_pages(
         return shown_briefs[path_of[slug]]
 
     pages = [
-        brief_page(
-            rendered[path],
-            states[path].topics,
-            tuple(summary(slug) for slug in states[path].related),
+        _with_versions(
             shown,
-            None,
-            neighbours(states[path].adjacent, lambda slug: BriefLink.of(summary(slug))),
+            brief_page(
+                rendered[path],
+                states[path].topics,
+                tuple(summary(slug) for slug in states[path].related),
+                shown,
+                None,
+                neighbours(states[path].adjacent, lambda slug: BriefLink.of(summary(slug))),
+            ),
+            states[path].languages,
         )
         for path in states
     ]
     # (A changed brief has no replacement: `_build_edit` sends one that has the full way.)
     return _EditPages(pages, rendered, [(rendered[path], None) for path in states])
+
+
+def _with_versions(config: SiteConfig, page: Page, links: tuple[LanguageLink, ...]) -> Page:
+    """A brief's page with its versions in the other languages as the full build gave it
+    (`pages.with_languages`, recorded in `BriefState.languages`), on a site of several."""
+    if not config.multilingual:
+        return page
+    inputs = None if page.inputs is None else (*page.inputs, links)
+    return replace(page, languages=links, inputs=inputs)
 
 
 def _reworded_pages(
@@ -1222,6 +1261,16 @@ def _facet_feeds(listing: Listing) -> Iterator[tuple[FacetKind, str, str, tuple[
         kind = FACET_KINDS[folder]
         if kind.feed_scope is not None:
             yield kind, name, path, slugs
+
+
+def _translations(
+    config: SiteConfig, catalog: Catalog, brief: Brief
+) -> tuple[tuple[str, str], ...]:
+    """A brief's versions' slugs by language, itself included, on a site of several
+    languages; none on a site of one (whose links never go to a translation)."""
+    if not config.multilingual:
+        return ()
+    return tuple(sorted((lang, b.slug) for lang, b in catalog.translations_of(brief).items()))
 
 
 def _slug_at(catalog: Catalog) -> Callable[[str], str | None]:

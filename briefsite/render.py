@@ -178,6 +178,7 @@ def _environment(template_dirs: tuple[Path, ...], digest: bytes) -> jinja2.Envir
     env.globals["asset"] = _asset(assets)
     env.globals["paths"] = SimpleNamespace(
         home=urls.HOME,
+        root=urls.HOME,  # the site's root in every language (Pagefind's addresses start there)
         archive=urls.ARCHIVE,
         topics=urls.TOPICS,
         stylesheet=assets.paths.get("site.css", urls.asset_path("site.css")),

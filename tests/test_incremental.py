@@ -162,6 +162,9 @@ EDITS = st.lists(
             "delete",
             "corrupt-cache",
             "next-day",
+            "zh-body",  # the Chinese edits: on the site of two languages only
+            "zh-anchors",
+            "zh-title",
         ]
     ),
     min_size=1,
@@ -190,13 +193,19 @@ def make_listed(root: Path, site_yml: str = SITE_YML) -> Path:
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(edits=EDITS, settled=st.booleans())
-@example(edits=["title-first", "title", "summary", "title-last"], settled=False)
-@example(edits=["title-replacement", "body", "title-first"], settled=True)
-def test_any_sequence_of_edits_builds_what_a_cold_build_builds(tmp_path_factory, edits, settled):
+@given(edits=EDITS, settled=st.booleans(), bilingual=st.booleans())
+@example(edits=["title-first", "title", "summary", "title-last"], settled=False, bilingual=False)
+@example(edits=["title-replacement", "body", "title-first"], settled=True, bilingual=False)
+@example(edits=["zh-body", "body", "zh-anchors", "zh-title"], settled=True, bilingual=True)
+def test_any_sequence_of_edits_builds_what_a_cold_build_builds(
+    tmp_path_factory, edits, settled, bilingual
+):
     root = tmp_path_factory.mktemp("edits")
     # The search index too is what a cold build makes.
-    site = make_listed(root / "s", SEARCH_SITE_YML)
+    site = make_listed(root / "s", SEARCH_SITE_YML + ("languages: [en, zh-Hans]\n" * bilingual))
+    if bilingual:  # Chinese versions of a and b; a's link to b.md#terms leads to b.zh.md
+        (site / "briefs" / "a.zh.md").write_text(brief("甲"), encoding="utf-8")
+        (site / "briefs" / "b.zh.md").write_text(brief("乙"), encoding="utf-8")
     today = TODAY
     with pytest.MonkeyPatch.context() as patch:
         if settled:  # every file older than the racy window: trusted by its stamp
@@ -255,6 +264,16 @@ def apply(site: Path, edit: str, step: int) -> None:
         remaining = sorted(p for p in briefs.glob("*.md") if p.name not in ("b.md", "d.md"))
         if remaining:
             remaining[0].unlink()
+    elif edit.startswith("zh-") and not (briefs / "b.zh.md").exists():
+        return  # a site of one language (or one whose b.zh.md was deleted)
+    elif edit == "zh-body":
+        (briefs / "a.zh.md").write_text(brief("甲", body=f"改动{step}。"), encoding="utf-8")
+    elif edit == "zh-anchors":  # other ids in b.zh.md, whose #terms a.zh.md's link asks
+        (briefs / "b.zh.md").write_text(
+            brief("乙", body=f"文字。\n\n## 第{step}步"), encoding="utf-8"
+        )
+    elif edit == "zh-title":
+        (briefs / "a.zh.md").write_text(brief(f"甲{step}"), encoding="utf-8")
     elif edit == "corrupt-cache":
         database = site / ".briefsite-cache" / "cache.sqlite"
         for extra in database.parent.glob("cache.sqlite-*"):

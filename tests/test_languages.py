@@ -384,33 +384,73 @@ def rebuild(site: Path, output: Path, cache: bool = True) -> None:
     publish(result, config)
 
 
-@pytest.mark.parametrize(
-    ("name", "old", "new"),
-    [
-        ("land-offer.zh.md", "工业用地供应", "工业用地的供应"),  # a title: both languages' pages
-        ("land-offer.md", "See [the park]", "Now see [the park]"),  # a body
-    ],
-)
+# Each edit: the file, the text replaced, the new text, the path the build takes and the
+# pages it renders when it takes the edit path.
+EDITS = [
+    # A title: the full way (the edit path of titles does not know languages yet).
+    ("land-offer.zh.md", "工业用地供应", "工业用地的供应", "full", None),
+    # Bodies: that brief's page alone, its translation's page untouched.
+    ("land-offer.md", "See [the park]", "Now see [the park]", "edit", "briefs/land-offer/"),
+    ("land-offer.zh.md", "见[园区]", "请见[园区]", "edit", "zh/briefs/land-offer/"),
+    # Asked for #tiao-kuan by the Chinese land offer's link to park.md, which leads here.
+    ("yuanqu.md", "文字。", "新的文字。", "edit", "zh/briefs/yuanqu/"),
+]
+
+
+@pytest.mark.parametrize(("name", "old", "new", "way", "page"), EDITS)
 def test_an_edit_builds_what_a_cold_build_builds(
-    tmp_path: Path, full_builds: list[str], name: str, old: str, new: str
+    tmp_path: Path,
+    full_builds: list[str],
+    rendered_pages: list[str],
+    name: str,
+    old: str,
+    new: str,
+    way: str,
+    page: str | None,
 ) -> None:
     site = write_site(tmp_path / "s", BRIEFS, TWO)
     rebuild(site, site / "site")
     full_builds.clear()
+    rendered_pages.clear()
     path = site / "briefs" / name
     path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
 
     rebuild(site, site / "site")
 
-    # The edit paths do not know translations yet: a site of two languages goes the full way.
-    assert full_builds == ["full"]
+    assert full_builds == [way]
+    if page is not None:
+        assert rendered_pages == [page]  # not its translation's, nor any list's
     rebuild(site, tmp_path / "cold", cache=False)
-    assert site_files(site / "site") == site_files(tmp_path / "cold")
+    assert site_files(site / "site") == site_files(tmp_path / "cold")  # every file, every byte
     switch = parse(site / "site" / "briefs/land-offer/index.html")
     assert Page.text(switcher(switch)[0]) == "中文"
     if name == "land-offer.zh.md":
-        listed = (site / "site" / "zh/briefs/index.html").read_text(encoding="utf-8")
-        assert new in listed
+        shown = new.partition("[")[0]  # the title, or the body's new words
+        assert shown in (site / "site" / "zh/briefs/land-offer/index.html").read_text("utf-8")
+
+
+def test_a_body_edit_removing_an_anchor_a_link_to_its_translation_asks_for_is_reported(
+    tmp_path: Path, full_builds: list[str]
+) -> None:
+    # The Chinese land offer links park.md#tiao-kuan, which leads to park.md's Chinese
+    # version, yuanqu.md: removing that heading from yuanqu.md breaks the link, as the full
+    # build finds. (The edit path must know the link asks it, not park.md, for the anchor.)
+    site = write_site(tmp_path / "s", BRIEFS, TWO)
+    rebuild(site, site / "site")
+    full_builds.clear()
+    path = site / "briefs" / "yuanqu.md"
+    path.write_text(path.read_text("utf-8").replace("## 条款", "## 其他"), encoding="utf-8")
+    config = load_config(site, site / "site")
+    assert not isinstance(config, list), config
+    options = BuildOptions(today=TODAY, jobs=1)
+
+    result = build(config, options, published_hashes(site / "site"))
+
+    assert full_builds == ["full"]
+    broken = [p for p in result.problems if "#tiao-kuan" in p.message]
+    assert [p.path for p in broken] == ["briefs/land-offer.zh.md"], result.problems
+    cold = build(config, BuildOptions(today=TODAY, jobs=1, cache=False), {})
+    assert result.problems == cold.problems
 
 
 def test_a_brief_without_chinese_never_loads_pinyin() -> None:

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Mapping
@@ -517,8 +518,8 @@ def _open_filter(page: Any, name: str, option: str, seconds: float = 15.0) -> An
 
 
 def _count(page: Any) -> int:
-    """How many results Pagefind's message says there are ("7 results for ...")."""
-    return int((page.locator(".pagefind-ui__message").text_content() or "").split()[0])
+    """How many results Pagefind's message says there are ("7 results for ...", "找到 7 个 ...")."""
+    return int(re.findall(r"\d+", page.locator(".pagefind-ui__message").text_content() or "")[0])
 
 
 def _results_for(page: Any, words: str, previous: int | None = None) -> list[dict[str, str]]:
@@ -529,7 +530,7 @@ def _results_for(page: Any, words: str, previous: int | None = None) -> list[dic
             const m = document.querySelector('.pagefind-ui__message');
             if (!m || !m.textContent.includes(words)) return false;
             const shown = document.querySelectorAll('.pagefind-ui__result-link').length;
-            const count = parseInt(m.textContent, 10);
+            const count = parseInt(m.textContent.match(/\\d+/), 10);  // ("找到 2 个 ...")
             return shown === Math.min(count, 5) && (previous === null || count !== previous);
         }""",
         arg=[words, previous],
@@ -611,3 +612,40 @@ def test_without_javascript_the_search_box_leads_to_the_same_brief(
     page.get_by_role("link", name=title).click()
     page.wait_for_url(site_url + LAND_OFFER_PATH)
     assert _plain(page.locator("h1").text_content() or "") == title
+
+
+ZH_LAND_OFFER_PATH = "zh/briefs/land-offer/"
+EN_LAND_OFFER_TITLE = (
+    "Qingdao offers 37.3 km² of net industrial land and an award of up to 100 million yuan"
+)
+
+
+@pytest.mark.slow
+def test_searching_chinese_words_on_the_chinese_search_page_finds_the_chinese_brief(
+    new_page: Callable[..., Any], site_url: str, briefs_site: Path
+) -> None:
+    # Issue #15: "searching 工业用地 finds the Chinese land-offer brief". The extended Pagefind
+    # splits the brief into words at build time; the reader types the phrase unsplit.
+    zh_page = parse(briefs_site / ZH_LAND_OFFER_PATH / "index.html")
+    title = _plain(Page.text(zh_page.find_all("h1")[0]))
+    assert title.startswith("青岛提供37.3平方公里净工业用地")
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url + "zh/search/")
+    assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+
+    page.get_by_label("按词语、数字或名称搜索简报").fill("工业用地")
+    results = _results_for(page, "工业用地")
+    # At its address under /zh/ (Pagefind's addresses start at the site's root, not at the
+    # Chinese home page: not /zh/zh/briefs/...), first.
+    assert results[0] == {"text": title, "href": f"/briefs-site/{ZH_LAND_OFFER_PATH}"}, results
+    # The filters are named in Chinese, as the page is.
+    names = page.locator(".pagefind-ui__filter-name").all_text_contents()
+    assert "主题" in [_plain(name) for name in names] and "Topic" not in names, names
+
+    # The English page, the English words: the English brief first, and each result once
+    # (the Chinese index joins the English one; it does not add the English one again).
+    page.goto(site_url + "search/")
+    results = _search(page, "industrial land")
+    assert results[0] == {"text": EN_LAND_OFFER_TITLE, "href": f"/briefs-site/{LAND_OFFER_PATH}"}
+    paths = [urlsplit(result["href"]).path for result in results]
+    assert len(paths) == len(set(paths)), paths

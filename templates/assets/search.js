@@ -19,7 +19,12 @@
   var bundle = new URL(".", new URL(root.getAttribute("data-bundle"), here)).href;
   var base = new URL(".", new URL(root.getAttribute("data-base"), here)).pathname;
   // Pagefind keeps one index per language and searches the page's; the others join it.
-  var languages = (root.getAttribute("data-languages") || "").split(" ").filter(Boolean);
+  // Its index names are lower case (zh-hans): a tag as written (zh-Hans) is not found, and
+  // Pagefind then merges its largest index, the page's own, again (every result twice).
+  var languages = (root.getAttribute("data-languages") || "")
+    .toLowerCase()
+    .split(" ")
+    .filter(Boolean);
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];

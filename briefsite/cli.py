@@ -19,7 +19,7 @@ from typing import TextIO
 
 from . import __version__
 from .config import CONFIG_NAME, SiteConfig, load_config
-from .output import OutputError, published_hashes
+from .output import OutputError, published_hashes, spooled
 from .pipeline import (
     BuildOptions,
     build,
@@ -334,13 +334,16 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         jobs=args.jobs,
         cache=not args.no_cache,
     )
-    result = build(config, options, published_hashes(config.output))
-    bar.clear()
-    report(shown_from_here(result.problems, config.root), err, config.root)
-    if not result.ok:
-        print(f"Build failed; nothing was written to {visible(str(config.output))}.", file=err)
-        return EXIT_PROBLEMS
-    sync = publish(result, config)
+    # The pages' bytes go to a spool beside the output folder as they are made, and are
+    # linked into the new site from there: a site of 10,000 briefs is not held in memory.
+    with spooled(config.output) as spool:
+        result = build(config, options, published_hashes(config.output), spool)
+        bar.clear()
+        report(shown_from_here(result.problems, config.root), err, config.root)
+        if not result.ok:
+            print(f"Build failed; nothing was written to {visible(str(config.output))}.", file=err)
+            return EXIT_PROBLEMS
+        sync = publish(result, config)
     if not args.quiet:
         for line in held_back_lines([_shown(h, config.root) for h in result.held_back]):
             print(visible(line), file=err)  # file names may hold control characters

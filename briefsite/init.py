@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__
 from .cache import CACHE_DIR
 from .config import BRIEFS_DIR, CONFIG_NAME, PAGES_DIR
-from .output import previous_path
+from .output import previous_path, spool_pattern
 
 # Where briefsite's releases are tagged: what repositories of briefs install and hook.
 SOURCE_REPOSITORY = "https://github.com/briefsite/briefsite"
@@ -95,10 +95,11 @@ page links to a brief by the brief's file, as briefs link to each other:
 def gitignore() -> str:
     """What builds leave beside the briefs, named as `output` and `cache` name them."""
     previous = previous_path(Path(OUTPUT_DIR)).name
+    spools = spool_pattern(Path(OUTPUT_DIR))
     return (
-        "# Left by briefsite: the built site, the build cache, and the site a build replaced\n"
-        "# (kept to assemble the next one). None of them belongs in git.\n"
-        f"/{OUTPUT_DIR}/\n/{CACHE_DIR}/\n/{previous}/\n"
+        "# Left by briefsite: the built site, the build cache, the site a build replaced\n"
+        "# (kept to assemble the next one) and a killed build's spool. None belongs in git.\n"
+        f"/{OUTPUT_DIR}/\n/{CACHE_DIR}/\n/{previous}/\n/{spools}/\n"
     )
 
 

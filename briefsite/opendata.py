@@ -32,7 +32,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -357,9 +357,11 @@ def brief_outputs(
     cache: Cache | None,
     fingerprints: Fingerprints | None,
     entries: Mapping[str, str] | None = None,
+    keep: Callable[[Output], Output] | None = None,
 ) -> tuple[list[Output], dict[str, str]]:
     """The files beside each brief's page, for (rendered brief, its replacement) pairs;
-    `entries`: their `record_json`s by slug, when the caller has them.
+    `entries`: their `record_json`s by slug, when the caller has them; `keep`, what is kept
+    of each file made (`output.Spool.put`: its bytes written out as it is made).
 
     A brief whose files, made from the same inputs, the output folder holds as they were
     made is skipped: its `Output`s carry only the hashes, and publishing keeps the files (as
@@ -386,12 +388,16 @@ def brief_outputs(
         if entry is None:
             entry = record_json(brief_record(item.brief, config, replacement))
         files = brief_files(item, config, replacement, entry)
-        outputs += files
+        outputs += map(keep, files) if keep else files
         if key:
             made[key] = tuple((o.path, o.digest) for o in files)
     if cache is not None and made:
         cache.put_many(made)
     return outputs, keys
+
+
+def _same(output: Output) -> Output:
+    return output
 
 
 def build_open_data(
@@ -401,9 +407,11 @@ def build_open_data(
     on_disk: Mapping[str, str],
     cache: Cache | None,
     fingerprints: Fingerprints | None,
+    keep: Callable[[Output], Output] | None = None,
 ) -> tuple[list[Output], dict[str, str]]:
     """Every open-data file of the site (see the module's notes), and each brief's files'
     key, by slug. `config` as `pages.reader_settings` gives it: text as pages show it.
+    `keep`: what is kept of each file made (see `brief_outputs`).
 
     The site-wide files are made of every published brief, in order, and the settings (never
     of today's date): a build in which none of those changed (a template edit, the next
@@ -420,7 +428,7 @@ def build_open_data(
             key = ""
     kept = _kept(key, cache.get_many([key]) if cache is not None and key else {}, on_disk)
     if kept is not None:
-        files, keys = brief_outputs(config, items, on_disk, cache, fingerprints)
+        files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, keep=keep)
         return kept + files, keys
     entries = {
         b.slug: record_json(brief_record(b, config, replaced[b.slug])) for b in catalog.briefs
@@ -432,5 +440,5 @@ def build_open_data(
     ]
     if cache is not None and key:
         cache.put_many({key: tuple((o.path, o.digest) for o in outputs)})
-    files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, entries)
-    return outputs + files, keys
+    files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, entries, keep)
+    return [*map(keep or _same, outputs), *files], keys

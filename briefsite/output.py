@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import gc
 import hashlib
 import json
@@ -36,6 +37,7 @@ import posixpath
 import re
 import shutil
 import stat
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -64,17 +66,27 @@ class Output:
     """The bytes of one file, at a path relative to the output folder (forward slashes).
 
     `data` is None for a page the build did not render again because the published file
-    already holds it: then `sha256` names those bytes, and publishing keeps that file.
+    already holds it: then `sha256` names those bytes, and publishing keeps that file. It is
+    None too for bytes written to the build's `Spool` (`spooled` names that file): publishing
+    links it into the new site.
     """
 
     path: str
     data: bytes | None
     sha256: str = ""
+    spooled: str = ""  # the file in the build's spool that holds the bytes, if any
 
     @property
     def digest(self) -> str:
         """The SHA-256 of the file's bytes, in hex."""
         return self.sha256 or hashlib.sha256(self.data or b"").hexdigest()
+
+    def content(self) -> bytes | None:
+        """The bytes, from memory or from the spool; None for a file only named by its hash."""
+        if self.data is not None or not self.spooled:
+            return self.data
+        with open(self.spooled, "rb") as file:
+            return file.read()
 
 
 @dataclass(frozen=True)
@@ -418,6 +430,115 @@ def _is_regular(status: os.stat_result) -> bool:
     return stat.S_ISREG(status.st_mode)
 
 
+# ------------------------------------------------------------------------------- the spool
+
+_SPOOL_INFIX = ".briefsite-spool-"  # .<name>.briefsite-spool-<random>: a build's spool
+_SPOOL_MARKER = ".briefsite-spool"  # in it, so that only a spool of ours is ever removed
+_SPOOL_TEXT = b"A build of briefsite keeps the files it makes here until it publishes them.\n"
+
+
+def spool_pattern(folder: Path) -> str:
+    """The names of the spools of builds into `folder`, as a glob (for `.gitignore`)."""
+    return f".{folder.name}{_SPOOL_INFIX}*"
+
+
+class Spool:
+    """The bytes of outputs written to files as a build makes them, in a folder beside the
+    output folder (where the new site is assembled too), so that a build does not hold every
+    file's bytes until it publishes: about 30 KB a brief, 300 MB at 10,000 briefs. Publishing
+    links each file into the new site.
+
+    The folder is made at the first file (a build with nothing to write makes none), under a
+    new name each time, locked while in use, and removed by `close`; one a killed build left
+    is removed by a later build (`_remove_old_spools`), only when it holds the marker file a
+    spool starts with and no running build holds its lock. Where the folder cannot be made
+    (the output's parent does not exist yet: a failed build must leave nothing behind), the
+    bytes stay in memory, as without a spool."""
+
+    def __init__(self, folder: Path) -> None:
+        self._beside = Path(os.path.abspath(folder))
+        self.root: str | None = None
+        self._lock: int | None = None  # an open descriptor of the folder, holding its lock
+        self._failed = False
+        self._count = 0
+
+    def put(self, output: Output) -> Output:
+        """`output` with its bytes in the spool, not in memory (as it was, when it has none)."""
+        if output.data is None or self._failed or (self.root is None and not self._open()):
+            return output
+        name = f"{self.root}/{self._count}"
+        self._count += 1
+        try:
+            _create(name, output.data, name)
+        except OutputError:  # a full disk: kept in memory, and publishing will say so
+            self._failed = True
+            return output
+        return Output(output.path, None, output.digest, name)
+
+    def _open(self) -> bool:
+        """Make the folder, its lock and its marker; False (and never again) if it cannot be."""
+        try:
+            _remove_old_spools(self._beside)
+            prefix = f".{self._beside.name}{_SPOOL_INFIX}"
+            root = tempfile.mkdtemp(prefix=prefix, dir=self._beside.parent)
+        except OSError:
+            self._failed = True
+            return False
+        self.root = root
+        try:
+            self._lock = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new folder: never busy
+            _create(f"{root}/{_SPOOL_MARKER}", _SPOOL_TEXT, f"{root}/{_SPOOL_MARKER}")
+        except (OSError, OutputError):
+            self.close()
+            self._failed = True
+            return False
+        return True
+
+    def close(self) -> None:
+        """Remove the folder (its files are ours alone: a new, private folder)."""
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+@contextlib.contextmanager
+def spooled(folder: Path) -> Iterator[Spool]:
+    """A `Spool` beside the output folder `folder` for one build and its publishing."""
+    spool = Spool(folder)
+    try:
+        yield spool
+    finally:
+        spool.close()
+
+
+def _remove_old_spools(folder: Path) -> None:
+    """Remove the spools that killed builds left beside `folder`: folders with a spool's name
+    that hold a spool's marker file, with its text, and that no running build holds locked;
+    nothing else."""
+    prefix = f".{folder.name}{_SPOOL_INFIX}"
+    with os.scandir(folder.parent) as listing:
+        found = [e.path for e in listing if e.name.startswith(prefix)]
+    for path in found:
+        marker = f"{path}/{_SPOOL_MARKER}"
+        try:
+            fd = os.open(marker, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as file:
+            ours = file.read(len(_SPOOL_TEXT) + 1) == _SPOOL_TEXT
+        if not ours or not os.path.isdir(path) or os.path.islink(path):
+            continue
+        try:
+            with folders.locked(Path(path)):  # not while the build that made it runs
+                shutil.rmtree(path, ignore_errors=True)  # its entries: numbered files of ours
+        except (folders.Busy, OSError):
+            continue
+
+
 # ------------------------------------------------------------------------------- publishing
 
 
@@ -679,7 +800,7 @@ def _trusted_names(
 class _Plan:
     """What the next site is made of."""
 
-    write: Mapping[str, bytes]  # new or changed files
+    write: Mapping[str, bytes | str]  # new or changed files: their bytes, or a spool file
     link: Mapping[str, Listed]  # unchanged files of ours, hard-linked from the old site
     removed: tuple[str, ...]  # our files no page produces any more
     kept: tuple[str, ...]  # entries we did not write (or that changed since), carried over
@@ -731,15 +852,23 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
     return plan, status
 
 
-def _all_data(outputs: Mapping[str, Output], linked: Mapping[str, Listed]) -> dict[str, bytes]:
-    """The bytes of each file to write; a page that was not rendered must be one of ours."""
-    missing = sorted(path for path, output in outputs.items() if output.data is None)
+def _all_data(
+    outputs: Mapping[str, Output], linked: Mapping[str, Listed]
+) -> dict[str, bytes | str]:
+    """The bytes of each file to write, or the spool file holding them; a page that was not
+    rendered must be one of ours."""
+    missing = sorted(
+        path for path, output in outputs.items() if output.data is None and not output.spooled
+    )
     if missing:
         raise OutputError(
             f"{missing[0]} was not rendered again but is not in the output folder as it was; "
             "build again (the output folder changed during the build)"
         )
-    return {path: output.data for path, output in outputs.items() if output.data is not None}
+    return {
+        path: output.data if output.data is not None else output.spooled
+        for path, output in outputs.items()
+    }
 
 
 def published_hashes(folder: Path) -> dict[str, str]:
@@ -920,7 +1049,10 @@ def _previous_site(path: Path) -> Manifest | None:
 
 def _check_space(folder: Path, plan: _Plan) -> None:
     """Refuse before writing anything when the disk cannot hold the new files."""
-    needed = sum(-(-len(data) // _BLOCK) * _BLOCK for data in plan.write.values())
+    # (A spooled file is on this disk already: it is linked, not written again.)
+    needed = sum(
+        -(-len(data) // _BLOCK) * _BLOCK for data in plan.write.values() if isinstance(data, bytes)
+    )
     needed += _BLOCK * (len(plan.write) + len(plan.link)) // 8  # folders and the manifest
     free = shutil.disk_usage(folder.parent).free
     if needed > free:
@@ -1012,7 +1144,7 @@ def _fill(
         if path in reused:  # the site before the live one held these bytes already
             continue
         _parents(fresh, path, made)
-        written = _create(f"{fresh}/{path}", plan.write[path], f"{live}/{path}")
+        written = _put(f"{fresh}/{path}", plan.write[path], f"{live}/{path}")
         touched.add(posixpath.dirname(path))
         listed[path] = (plan.hashes[path], written.st_size, written.st_mtime_ns, written.st_ino)
     for path in sorted(plan.link.keys() - reused.keys()):
@@ -1053,6 +1185,21 @@ def _parents(root: str, path: str, made: set[str]) -> None:
         if folder not in made:
             made.add(folder)
             os.mkdir(f"{root}/{folder}")
+
+
+def _put(target: str, data: bytes | str, shown: str) -> os.stat_result:
+    """Put a new file in place: its bytes written, or its spool file (`data` a path) linked
+    there (copied where the file system refuses a link)."""
+    if isinstance(data, bytes):
+        return _create(target, data, shown)
+    try:
+        os.link(data, target, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+            raise _write_error(exc, shown, 0) from exc
+        with open(data, "rb") as file:
+            return _create(target, file.read(), shown)
+    return os.lstat(target)
 
 
 def _create(target: str, data: bytes, shown: str) -> os.stat_result:

@@ -33,11 +33,16 @@ from .workers import Pool, internal_error_text
 
 Progress = Callable[[int], None]  # called with the number of pages done so far
 Result = Output | Problem
+Keep = Callable[[Output], Output]  # what is kept of each page's output, as it arrives
 
 CHUNK = 32  # pages per message at most: about 32 x 20 KB of HTML in one answer
 # Fewer pages than this are rendered in this process: starting workers would cost more than
 # they save (a page takes about 3 ms; starting a worker, a few).
 MIN_PAGES = 16
+
+
+def _as_it_is(output: Output) -> Output:
+    return output
 
 
 def render_one(env: jinja2.Environment, site: SiteConfig, page: Page, today: dt.date) -> Result:
@@ -62,20 +67,25 @@ def render_all(
     today: dt.date,
     workers: int,
     progress: Progress = lambda done: None,
+    keep: Keep | None = None,
 ) -> list[Result | None]:
-    """Every page's result, in the order of `pages`, on up to `workers` processes.
+    """Every page's result, in the order of `pages`, on up to `workers` processes. `keep`
+    is given each `Output` as it arrives, and what it gives back is kept (`output.Spool.put`:
+    its bytes written to a file, so that the pages' bytes are not all held at once).
 
     None marks a page that was not rendered because a worker died before it (a problem
     about that stands in the place of the page that killed it)."""
+    kept = keep or _as_it_is
     if workers <= 1 or len(pages) < MIN_PAGES:
         results: list[Result | None] = []
         for done, page in enumerate(pages, 1):
-            results.append(render_one(env, site, page, today))
+            result = render_one(env, site, page, today)
+            results.append(kept(result) if isinstance(result, Output) else result)
             progress(done)
         return results
     size = max(1, min(CHUNK, -(-len(pages) // (workers * 4))))  # a few chunks per worker
     chunks = [tuple(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
-    tasks = _Chunks(pages, chunks, progress)
+    tasks = _Chunks(pages, chunks, progress, kept)
 
     def work(chunk: tuple[int, ...]) -> list[tuple[int, Result]]:
         return [(i, render_one(env, site, pages[i], today)) for i in chunk]
@@ -92,9 +102,13 @@ class _Chunks:
     """Chunks of page numbers as tasks for `workers.Pool`."""
 
     def __init__(
-        self, pages: Sequence[Page], chunks: Sequence[tuple[int, ...]], progress: Progress
+        self,
+        pages: Sequence[Page],
+        chunks: Sequence[tuple[int, ...]],
+        progress: Progress,
+        keep: Keep,
     ) -> None:
-        self.pages, self.progress = pages, progress
+        self.pages, self.progress, self.keep = pages, progress, keep
         self.results: list[Result | None] = [None] * len(pages)
         self.waiting = list(reversed(chunks))  # popped from the end: in order
         self.done = 0
@@ -117,7 +131,7 @@ class _Chunks:
             if not isinstance(item[1], Output | Problem):
                 return False
         for index, result in answer:
-            self.results[index] = result
+            self.results[index] = self.keep(result) if isinstance(result, Output) else result
         self.done += len(task)
         self.progress(self.done)
         return True

@@ -48,6 +48,7 @@ from .incremental import (
 from .output import (
     Output,
     OutputError,
+    Spool,
     SyncReport,
     check_location,
     check_outputs,
@@ -381,6 +382,7 @@ def build(
     config: SiteConfig,
     options: BuildOptions | None = None,
     on_disk: Mapping[str, str] = MappingProxyType({}),
+    spool: Spool | None = None,
 ) -> BuildResult:
     """Build the whole site in memory: validate everything, then render, then list outputs.
 
@@ -390,11 +392,12 @@ def build(
     wrote exactly those files (`inputs_fingerprint`), that build's result is given again;
     when only the bodies of some briefs changed since the last build, only they are built
     again (`incremental`). Without `options`, the defaults of a build made now (today is the
-    day it is called).
+    day it is called). With a `spool` (`output.spooled`, for a build that publishes), the
+    pages' and open data's bytes go to files as they are made instead of staying in memory.
     """
     options = options or BuildOptions()
     if not options.cache:
-        return _build(config, options, BuildInputs.find(config), on_disk, None)[0]
+        return _build(config, options, BuildInputs.find(config), on_disk, None, spool=spool)[0]
     cache = Cache.open(config.root)
     try:
         with collection_paused():  # bookkeeping, and the edit path: see `collection_paused`
@@ -411,7 +414,7 @@ def build(
             made = None
             if site is not None and site.setting == setting:
                 made = _build_edit(config, options, inputs, sources, on_disk, cache, site)
-        result, state = made or _build(config, options, inputs, on_disk, cache, sources)
+        result, state = made or _build(config, options, inputs, on_disk, cache, sources, spool)
         if result.ok:
             if key:
                 cache.put_many({key: BuildRecord.of(result)})
@@ -587,6 +590,7 @@ def _build(
     on_disk: Mapping[str, str],
     cache: Cache | None,
     sources: Sources | None = None,
+    spool: Spool | None = None,
 ) -> tuple[BuildResult, SiteRecord | None]:
     """The stages, in order; see `build`. Also the record the edit path starts from, when
     this build could be one (it kept results in a cache, and its links were all good).
@@ -720,12 +724,13 @@ def _build(
         problems += made_pdfs.problems
         pages, pdfs = made_pdfs.pages, made_pdfs.outputs
     outputs, rendering_problems, page_keys = render_pages(
-        env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates
+        env, shown, pages, options, on_disk, cache, fingerprints, inputs.templates, spool
     )
     problems += rendering_problems
     outputs.extend(build_feeds(shown, catalog))
     outputs.extend(build_sitemap(config, catalog, pages))
-    data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints)
+    keep = spool.put if spool else None
+    data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints, keep)
     outputs += data
     # The theme's files and `_headers`: no brief's title or summary shapes them, so a title
     # edit keeps them as they are (`SiteRecord.fixed`, with the other such files below).
@@ -1354,6 +1359,7 @@ def render_pages(
     cache: Cache | None,
     fingerprints: Fingerprints,
     templates: bytes,
+    spool: Spool | None = None,
 ) -> tuple[list[Output], list[Problem], dict[str, str]]:
     """Stage `render`: each page through its template, on every core, unless the same inputs
     made the bytes the destination already holds (the page's key: its context, the templates,
@@ -1381,6 +1387,7 @@ def render_pages(
         options.today,
         options.jobs,
         lambda done: options.progress("writing pages", skipped + done, len(pages)),
+        spool.put if spool else None,
     )
     for index, result in zip(todo, fresh, strict=True):
         results[index] = result
@@ -1393,7 +1400,7 @@ def render_pages(
         elif result is not None:  # None: not rendered, after a worker died (a problem says)
             outputs.append(result)
             key = keys.get(page.path)
-            if key and result.data is not None:
+            if key and (result.data is not None or result.spooled):  # (rendered now)
                 made[key] = result.digest
     if cache and not has_errors(problems):
         cache.put_many(made)

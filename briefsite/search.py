@@ -249,7 +249,7 @@ def make_bundle(
             return [Output(path, None, digest) for path, digest in kept], []
     html: dict[str, bytes] = {}
     for page in pages:
-        data = page.data
+        data = page.content()  # in memory, or in the build's spool
         if data is None:
             data = published(config.output, page.path, page.digest)
         if data is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import posixpath
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -71,6 +72,18 @@ def test_land_offer_page_shows_the_key_figures(sample_site: Path) -> None:
     ]
     assert doc.find_all("time", datetime="2020-04-07")
     assert doc.find_all("section", class_="key-figures")
+
+
+def test_the_chinese_briefs_show_their_key_figures_in_chinese(sample_site: Path) -> None:
+    # Issue #15's forms: 37.3平方公里, 最高1亿元; and no English unit left in a Chinese page's
+    # figures (the online signing brief once showed "近 300projects").
+    values = {}
+    for slug in ("land-offer", "online-investment-signing"):
+        doc = parse(sample_site / "zh" / "briefs" / slug / "index.html")
+        values[slug] = [doc.text(e) for e in doc.find_all("span", class_="key-figures__value")]
+    assert values["land-offer"] == ["37.3平方公里", "最高1亿元"]
+    assert values["online-investment-signing"] == ["近300个项目", "超过3900亿元"]
+    assert not any(re.search("[A-Za-z]", v) for shown in values.values() for v in shown)
 
 
 def test_every_internal_link_and_anchor_resolves(sample_site: Path) -> None:

@@ -336,8 +336,9 @@ def run_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     # The pages' bytes go to a spool beside the output folder as they are made, and are
     # linked into the new site from there: a site of 10,000 briefs is not held in memory.
-    with spooled(config.output) as spool:
-        result = build(config, options, published_hashes(config.output), spool)
+    on_disk = published_hashes(config.output)
+    with spooled(config.output, on_disk) as spool:
+        result = build(config, options, on_disk, spool)
         bar.clear()
         report(shown_from_here(result.problems, config.root), err, config.root)
         if not result.ok:

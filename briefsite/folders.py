@@ -43,7 +43,7 @@ def locked(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _renameat2(source: Path, target: Path, flags: int) -> bool:
+def _renameat2(source: Path | str, target: Path | str, flags: int) -> bool:
     """Call renameat2; False when this system or file system does not offer it."""
     libc = _libc()
     function = getattr(libc, "renameat2", None) if libc is not None else None
@@ -82,8 +82,9 @@ def exchange(new: Path, live: Path, old: Path) -> Path:
     return old
 
 
-def move_into_place(new: Path, live: Path) -> None:
-    """Rename `new` to `live`, which must not exist (the first build into a folder)."""
+def move_into_place(new: Path | str, live: Path | str) -> None:
+    """Rename `new` to `live`, which must not exist (the first build into a folder, a spooled
+    file into the new site)."""
     if _renameat2(new, live, _RENAME_NOREPLACE):
         return
     if os.path.lexists(live):  # the fallback must not replace an empty folder made meanwhile

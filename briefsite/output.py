@@ -446,7 +446,7 @@ class Spool:
     """The bytes of outputs written to files as a build makes them, in a folder beside the
     output folder (where the new site is assembled too), so that a build does not hold every
     file's bytes until it publishes: about 30 KB a brief, 300 MB at 10,000 briefs. Publishing
-    links each file into the new site.
+    moves each file into the new site (`_put`).
 
     The folder is made at the first file (a build with nothing to write makes none), under a
     new name each time, locked while in use, and removed by `close`; one a killed build left
@@ -455,16 +455,26 @@ class Spool:
     (the output's parent does not exist yet: a failed build must leave nothing behind), the
     bytes stay in memory, as without a spool."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, published: Mapping[str, str] = MappingProxyType({})) -> None:
         self._beside = Path(os.path.abspath(folder))
+        self._published = published  # `published_hashes(folder)`: files already as wanted
         self.root: str | None = None
         self._lock: int | None = None  # an open descriptor of the folder, holding its lock
         self._failed = False
         self._count = 0
 
     def put(self, output: Output) -> Output:
-        """`output` with its bytes in the spool, not in memory (as it was, when it has none)."""
-        if output.data is None or self._failed or (self.root is None and not self._open()):
+        """`output` with its bytes in the spool, not in memory (as it was, when it has none).
+        Bytes the output folder holds already at that path are not written again: the
+        `Output` keeps only their hash, and publishing keeps the published file, as it does
+        for a page that was not rendered again (a change of settings renders every page,
+        and most come out as they were)."""
+        if output.data is None:
+            return output
+        digest = output.digest
+        if self._published.get(output.path) == digest:
+            return Output(output.path, None, digest)
+        if self._failed or (self.root is None and not self._open()):
             return output
         name = f"{self.root}/{self._count}"
         self._count += 1
@@ -473,7 +483,7 @@ class Spool:
         except OutputError:  # a full disk: kept in memory, and publishing will say so
             self._failed = True
             return output
-        return Output(output.path, None, output.digest, name)
+        return Output(output.path, None, digest, name)
 
     def _open(self) -> bool:
         """Make the folder, its lock and its marker; False (and never again) if it cannot be."""
@@ -506,9 +516,10 @@ class Spool:
 
 
 @contextlib.contextmanager
-def spooled(folder: Path) -> Iterator[Spool]:
-    """A `Spool` beside the output folder `folder` for one build and its publishing."""
-    spool = Spool(folder)
+def spooled(folder: Path, published: Mapping[str, str] = MappingProxyType({})) -> Iterator[Spool]:
+    """A `Spool` beside the output folder `folder` for one build and its publishing;
+    `published`: what `published_hashes(folder)` said (those files are not spooled again)."""
+    spool = Spool(folder, published)
     try:
         yield spool
     finally:
@@ -1049,7 +1060,7 @@ def _previous_site(path: Path) -> Manifest | None:
 
 def _check_space(folder: Path, plan: _Plan) -> None:
     """Refuse before writing anything when the disk cannot hold the new files."""
-    # (A spooled file is on this disk already: it is linked, not written again.)
+    # (A spooled file is on this disk already: it is moved, not written again.)
     needed = sum(
         -(-len(data) // _BLOCK) * _BLOCK for data in plan.write.values() if isinstance(data, bytes)
     )
@@ -1188,14 +1199,17 @@ def _parents(root: str, path: str, made: set[str]) -> None:
 
 
 def _put(target: str, data: bytes | str, shown: str) -> os.stat_result:
-    """Put a new file in place: its bytes written, or its spool file (`data` a path) linked
-    there (copied where the file system refuses a link)."""
+    """Put a new file in place: its bytes written, or its spool file (`data` a path) moved
+    there. Moved, not linked: one change to the folders rather than a link now and an unlink
+    when the spool is removed, and making entries in folders is most of what publishing
+    costs on a slow disk. Like a file written, it never replaces an entry that is there;
+    where it fails for another file system, the bytes are copied."""
     if isinstance(data, bytes):
         return _create(target, data, shown)
     try:
-        os.link(data, target, follow_symlinks=False)
+        folders.move_into_place(data, target)  # never over an entry that is there
     except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+        if exc.errno != errno.EXDEV:
             raise _write_error(exc, shown, 0) from exc
         with open(data, "rb") as file:
             return _create(target, file.read(), shown)

@@ -1394,13 +1394,14 @@ def render_pages(
     outputs: list[Output] = []
     problems: list[Problem] = []
     made: dict[str, str] = {}
-    for page, result in zip(pages, results, strict=True):
+    rendered_now = set(todo)
+    for index, (page, result) in enumerate(zip(pages, results, strict=True)):
         if isinstance(result, Problem):
             problems.append(result)
         elif result is not None:  # None: not rendered, after a worker died (a problem says)
             outputs.append(result)
             key = keys.get(page.path)
-            if key and (result.data is not None or result.spooled):  # (rendered now)
+            if key and index in rendered_now:  # (its bytes may be in the spool, or on disk)
                 made[key] = result.digest
     if cache and not has_errors(problems):
         cache.put_many(made)

@@ -135,3 +135,45 @@ def test_the_spool_is_locked_while_in_use(tmp_path):
     finally:
         os.close(fd)
         spool.close()
+
+
+def test_bytes_the_output_folder_holds_already_are_not_spooled_again(tmp_path):
+    # A change of settings renders every page again, and most come out as published: those
+    # keep only their hash (publishing keeps the published file), and only the others are
+    # written to the spool. Their page keys are still recorded, so the next build skips them.
+    same, other = b"<p>as published</p>", b"<p>changed</p>"
+    published = {"a/index.html": output._sha256(same), "b/index.html": output._sha256(same)}
+    spool = Spool(tmp_path / "site", published)
+    try:
+        kept = spool.put(Output("a/index.html", same))
+        changed = spool.put(Output("b/index.html", other))
+        assert (kept.data, kept.spooled, kept.digest) == (None, "", output._sha256(same))
+        assert changed.data is None and Path(changed.spooled).read_bytes() == other
+    finally:
+        spool.close()
+
+
+def test_an_unchanged_page_rendered_again_is_skipped_by_the_next_build(tmp_path, monkeypatch):
+    # The first build after a settings change renders every page (its key moved) but most
+    # come out as published; their new keys are recorded all the same, so a later full
+    # build (a brief added) renders only the pages the new brief changes.
+    site = site_of(tmp_path, count=6)
+    assert run_build("--source", site, "--quiet").returncode == 0
+    settings = site / "site.yml"
+    settings.write_text(settings.read_text() + "description: A new description.\n")
+    assert run_build("--source", site, "--quiet").returncode == 0
+    rendered: list[int] = []
+    from briefsite import pagework
+
+    real = pagework.render_all
+
+    def counting(env, site_, pages, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rendered.append(len(pages))
+        return real(env, site_, pages, *args, **kwargs)
+
+    monkeypatch.setattr(pagework, "render_all", counting)
+    added = GOOD_BRIEF.replace("Land offer", "A new brief").replace("2020-04-07", "2019-01-02")
+    (site / "briefs" / "new.md").write_text(added)
+    assert run_build("--source", site, "--quiet").returncode == 0
+    pages = len(list((site / "site").rglob("index.html")))
+    assert rendered and rendered[0] < pages - 4, (rendered, pages)  # (all of them, before)

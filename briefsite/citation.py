@@ -94,7 +94,8 @@ def one_line(text: str) -> str:
 
 def reference(brief: Brief, config: SiteConfig) -> Reference:
     """A brief's reference. `config` as `pages.reader_settings` gives it, so the publisher is
-    named as every page names it."""
+    named as every page names it, in the brief's part of the site (`SiteConfig.texts_at`)."""
+    config = config.texts_at(brief.path)
     if brief.authors:
         authors, people = tuple(one_line(a) for a in brief.authors), True
     else:

@@ -72,6 +72,18 @@ SITE_FIELDS: tuple[schema.Field, ...] = (
     schema.Field("licence", schema.Text(), "the licence line in the footer", default=""),
     schema.Field("licence_url", schema.Url(), "a link for the licence line"),
     schema.Field(
+        "translations",
+        schema.ByLanguage(
+            schema.SITE_TEXT_FIELDS,
+            schema.SiteTexts,
+            "language tags, each to its texts: {title, description, publisher, licence}",
+        ),
+        "the site's texts above in the other languages of 'languages', by tag (zh-Hans: "
+        "{title: ...}): that language's pages, feeds and citations use them; a text not given "
+        "is the default language's (README, 'Two languages')",
+        default=(),
+    ),
+    schema.Field(
         "latest_count", schema.Integer(1), "how many briefs the home page lists", default=10
     ),
     schema.Field(
@@ -215,6 +227,9 @@ class SiteConfig:
     publisher: str
     licence: str
     licence_url: str | None
+    # The texts above (title, description, publisher, licence) in other languages, by tag of
+    # `languages`; see `texts_in`.
+    translations: tuple[schema.SiteTexts, ...]
     latest_count: int
     main_topic_count: int
     page_size: int
@@ -259,6 +274,27 @@ class SiteConfig:
         if not folder:
             return self.language
         return self.languages[1:][self.language_folders.index(folder)]
+
+    def texts_in(self, lang: str) -> SiteConfig:
+        """The settings as a page in `lang` shows them: the site's title, description,
+        publisher and licence line in that language (`translations`), each not given there
+        the default language's. The default language's, and a one-language site's, are these
+        settings themselves, so their pages are as they always were."""
+        own = next((t for t in self.translations if t.lang == lang), None)
+        if own is None:
+            return self
+        return replace(
+            self,
+            title=own.title or self.title,
+            description=own.description or self.description,
+            publisher=own.publisher or self.publisher,
+            licence=own.licence or self.licence,
+        )
+
+    def texts_at(self, path: str) -> SiteConfig:
+        """The settings as the page at a site path shows them: its folder's language's texts
+        (`texts_in`, `language_at`)."""
+        return self.texts_in(self.language_at(path)) if self.translations else self
 
     @property
     def language_folders(self) -> tuple[str, ...]:
@@ -317,6 +353,7 @@ def load_config(
         return problems
     checked.update(overrides or {})
     problems = _language_problems(checked, node, source)
+    problems += _translation_problems(checked, node, source)
     if problems:
         return problems
     if checked["languages"]:
@@ -394,6 +431,39 @@ def _language_problems(
                 "'language'",
             )
         )
+    return problems
+
+
+def _translation_problems(
+    checked: dict[str, Any], node: yaml.Node, source: SourceFile
+) -> list[Problem]:
+    """A language of `translations` that is not one of `languages` besides the default (its
+    pages would never show the texts, or the default's would be given twice), at its key."""
+    given: tuple[schema.SiteTexts, ...] = checked["translations"]
+    if not given:
+        return []
+    mapping = _value_node(node, "translations")
+    keys = {k.value: k for k, _ in mapping.value} if isinstance(mapping, yaml.MappingNode) else {}
+    languages: tuple[str, ...] = checked["languages"]
+    problems = []
+    for texts in given:
+        if texts.lang in languages[1:]:
+            continue
+        at = keys.get(texts.lang, node)
+        if languages and texts.lang == languages[0]:
+            message = f"'translations' gives texts for '{texts.lang}', the default language"
+            hint = "the default language's texts are 'title', 'description', 'publisher' and "
+            hint += "'licence' at the top of site.yml: move them there"
+        elif len(languages) > 1:
+            message = f"'translations' gives texts for '{texts.lang}', which is not in 'languages'"
+            others = ", ".join(languages[1:])
+            hint = f"use one of the other languages of 'languages' ({others}), or add it there"
+        else:
+            message = (
+                f"'translations' gives texts for '{texts.lang}', but the site has one language"
+            )
+            hint = "list the site's languages first, e.g. 'languages: [en, zh-Hans]'"
+        problems.append(error(CONFIG_NAME, *source.position(at.start_mark.index), message, hint))
     return problems
 
 

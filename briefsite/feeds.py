@@ -62,21 +62,23 @@ def build_feeds(config: SiteConfig, catalog: Catalog) -> list[Output]:
 
     if config.multilingual:  # each language's own, in its folder (zh/feed.xml), always there
         feeds = [
-            _feed(config, urls.in_language(folder, urls.HOME), config.title, found)
+            _feed(config, home, config.texts_at(home).title, found)
             for folder in ("", *config.language_folders)
+            for home in [urls.in_language(folder, urls.HOME)]
             for found in [tuple(b for b in catalog.briefs if b.folder == folder)]
         ]
     else:
         feeds = [_feed(config, urls.HOME, config.title, catalog.briefs)]
     for topic in catalog.topics:
-        title = topic_feed_title(config.title, typeset(topic.name))
+        title = topic_feed_title(config.texts_at(topic.path).title, typeset(topic.name))
         feeds.append(_feed(config, topic.path, title, topic.briefs))
     for folder, groups in catalog.facets.items():
         kind = FACET_KINDS[folder]
         if kind.feed_scope is None:
             continue  # statuses: see `pages.facet_feed`
         for group in groups:
-            title = facet_feed_title(config.title, kind, group.name, config.language)
+            site_title, lang = config.texts_at(group.path).title, config.language_at(group.path)
+            title = facet_feed_title(site_title, kind, group.name, lang)
             feeds.append(_feed(config, group.path, title, group.briefs))
     return feeds
 
@@ -98,6 +100,7 @@ def feed(
 
     page = urls.absolute(listing, config.base_url)
     language = config.language_at(listing)  # a language's feeds are in its folder
+    config = config.texts_in(language)  # ... and say what the site is in that language
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(language)}>',

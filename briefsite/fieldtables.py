@@ -16,6 +16,7 @@ from .schema import (
     FIGURE_FIELDS,
     FOOTER_FIELDS,
     PAGE_FIELDS,
+    SITE_TEXT_FIELDS,
     SOURCE_FIELDS,
     UPDATE_FIELDS,
     WITHDRAWN_FIELDS,
@@ -31,6 +32,7 @@ TABLES = {
     "site-fields": SITE_FIELDS,
     "page-fields": PAGE_FIELDS,
     "footer-fields": FOOTER_FIELDS,
+    "translation-fields": SITE_TEXT_FIELDS,
 }
 
 

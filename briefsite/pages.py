@@ -63,8 +63,8 @@ def topic_feed_title(site_title: str, topic_name: str) -> str:
 
 def topic_feed(config: SiteConfig, name: str, path: str) -> FeedLink:
     """The link to a topic's feed from its pages; `name` typeset, `config` as
-    `reader_settings` gives it."""
-    return FeedLink(urls.feed_path(path), topic_feed_title(config.title, name))
+    `reader_settings` gives it (the site title of the topic's folder's language)."""
+    return FeedLink(urls.feed_path(path), topic_feed_title(config.texts_at(path).title, name))
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,13 @@ def facet_feed_title(site_title: str, kind: FacetKind, name: str, lang: str = "e
 
 def facet_feed(config: SiteConfig, kind: FacetKind, name: str, path: str) -> FeedLink | None:
     """The feed a value's pages link to (`config` as `reader_settings` gives it): its own,
-    the site's for the current briefs (the same briefs; its language's), else none."""
+    the site's for the current briefs (the same briefs; its language's), else none. Titled
+    in the language of the value's folder, with that language's site title."""
+    config = config.texts_at(path)
     if kind.feed_scope is not None:
         return FeedLink(
             urls.feed_path(path),
-            facet_feed_title(config.title, kind, name, config.language),
+            facet_feed_title(config.title, kind, name, config.language_at(path)),
             kind.feed_scope,
         )
     home = urls.in_language(config.folder_at(path), urls.HOME)
@@ -514,8 +516,12 @@ def main_topics(topics: Sequence[TopicSummary], limit: int) -> tuple[TopicSummar
 
 def reader_settings(config: SiteConfig) -> SiteConfig:
     """The settings with the text readers see (the site's name, description, publisher and
-    licence line) typeset as the briefs' text is, once per build, for pages and the feed."""
+    licence line, in every language of `translations`) typeset as the briefs' text is, once
+    per build, for pages and the feed."""
     from .typography import typeset  # loads Markdown: only where pages are made
+
+    def shown(text: str | None) -> str | None:
+        return None if text is None else typeset(text)
 
     return dataclasses.replace(
         config,
@@ -523,6 +529,16 @@ def reader_settings(config: SiteConfig) -> SiteConfig:
         description=typeset(config.description),
         publisher=typeset(config.publisher),
         licence=typeset(config.licence),
+        translations=tuple(
+            dataclasses.replace(
+                texts,
+                title=shown(texts.title),
+                description=shown(texts.description),
+                publisher=shown(texts.publisher),
+                licence=shown(texts.licence),
+            )
+            for texts in config.translations
+        ),
     )
 
 
@@ -632,6 +648,7 @@ def listing_pages(
     `language`: the language whose lists these are (the catalog holds its briefs alone), for
     a site of several; its pages are in its folder (`SiteConfig.folder_of`)."""
     lang, size = language or config.language, config.page_size
+    config = config.texts_in(lang)  # the site's name and description in this language
     folder = config.folder_of(lang)
     home = urls.in_language(folder, urls.HOME)
     links = topic_links(catalog)
@@ -731,6 +748,7 @@ def home_page(
     brief is not news), how many there are, the main topics and the years. `language`: whose
     home page, on a site of several (in its folder)."""
     lang = language or config.language
+    config = config.texts_in(lang)
     home = urls.in_language(config.folder_of(lang), urls.HOME)
     return Page(
         path=home,

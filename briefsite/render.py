@@ -236,7 +236,9 @@ def render_page(
         template = env.get_template(page.template)
         folder = site.folder_at(page.path)
         html = template.render(
-            site=site,
+            # The site's name, description, publisher and licence in the page's part of the
+            # site (`SiteConfig.texts_at`): a Chinese page's header is Chinese.
+            site=site.texts_at(page.path),
             page=page,
             # A language's pages link its own home, lists, search page and feed.
             **({"paths": _paths_in(_site_paths(env), folder)} if folder else {}),

@@ -844,6 +844,8 @@ class FooterLink:
     line: int = 0  # ... as a line and column, for problems (`config` places it)
     col: int = 0
     path: str = ""  # the page's address, once the build has found it (`standalone`)
+    # The page's language, once found: a page in another language marks the link with it.
+    lang: str = ""
 
 
 FOOTER_FIELDS = (
@@ -889,6 +891,75 @@ class FooterEntry:
             node,
         )
         return FooterLink(**values, offset=where.start_mark.index), []
+
+
+@dataclass(frozen=True)
+class SiteTexts:
+    """The site's own texts in one of its languages besides the default (site.yml's
+    `translations`); a text not given (None) is the default language's."""
+
+    lang: str  # a tag of `languages`, as written there
+    title: str | None = None
+    description: str | None = None
+    publisher: str | None = None
+    licence: str | None = None
+
+
+SITE_TEXT_FIELDS = (
+    Field("title", Text(), "the site's name in this language"),
+    Field("description", Text(), "the home page's line under its heading, in this language"),
+    Field("publisher", Text(), "the publisher line of the footer and citations, in this language"),
+    Field("licence", Text(), "the licence line of the footer, in this language"),
+)
+
+
+@dataclass(frozen=True)
+class ByLanguage:
+    """A mapping of language tags, each to a mapping of the same declared fields (the site's
+    texts per language). Whether each tag is one of the site's `languages` is checked by
+    `config`, which knows them."""
+
+    fields: tuple[Field, ...]
+    build: Callable[..., Any]  # called with `lang` and the checked fields
+    description: str = ""
+
+    def check(self, name: str, node: yaml.Node, value: Any) -> tuple[Any, list[Issue]]:
+        """Check each tag's form and each tag's fields, every issue at its node."""
+        if not isinstance(value, dict) or not isinstance(node, yaml.MappingNode):
+            return None, [
+                Issue(
+                    node,
+                    f"'{name}' must be a mapping of language tags, each to its texts",
+                    "write e.g. 'zh-Hans:' on its own line, and under it 'title: ...'",
+                )
+            ]
+        found: list[Any] = []
+        issues: list[Issue] = []
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            tag = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            # YAML reads some two-letter words as other things (`no:` is false): the key as
+            # written must be the key as read.
+            if not isinstance(tag, str) or not LANG_RE.fullmatch(tag) or tag not in value:
+                issues.append(
+                    Issue(
+                        key_node,
+                        f"'{name}' must be keyed by language tags, got "
+                        f"{shown(getattr(key_node, 'value', tag))}",
+                        "use a tag of 'languages', e.g. zh-Hans (in quotes if YAML reads it "
+                        "as something else, such as 'no')",
+                    )
+                )
+                continue
+            if tag in seen:
+                issues.append(Issue(key_node, f"'{name}.{tag}' is given twice"))
+                continue
+            seen.add(tag)
+            values, more = check_mapping(self.fields, value_node, value[tag], f"{name}.{tag}.")
+            issues.extend(more)
+            if values is not None and not more:
+                found.append(self.build(lang=tag, **values))
+        return tuple(found), issues
 
 
 def field_table(fields: Sequence[Field]) -> str:

@@ -555,7 +555,13 @@ def with_footer(shown: SiteConfig, found: SitePages) -> SiteConfig:
         if item is None or item.page is None:
             continue  # a problem says so, and the build stops
         links.append(
-            schema.FooterLink(title or item.page.title, link.page, None, path=item.page.path)
+            schema.FooterLink(
+                title or item.page.title,
+                link.page,
+                None,
+                path=item.page.path,
+                lang=item.page.lang,
+            )
         )
     return dataclasses.replace(shown, footer_links=tuple(links))
 

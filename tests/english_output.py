@@ -154,12 +154,19 @@ def _copy_sample(dest: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
     # In English alone, as the sample was when the digest was made (ec2980e): its Chinese
-    # translations (`*.zh.md`) and the `languages` setting out, `language: en` in.
+    # translations (`*.zh.md`), the `languages` setting and the site's Chinese texts (the
+    # `translations` block) out, `language: en` in.
     for translated in (dest / "briefs").glob("*.*.md"):
         translated.unlink()
     settings = dest / "site.yml"
     lines = settings.read_text(encoding="utf-8").splitlines(keepends=True)
-    kept = ["language: en\n" if line.startswith("languages:") else line for line in lines]
+    kept, in_translations = [], False
+    for line in lines:
+        if in_translations and line.startswith(" "):
+            continue
+        in_translations = line.startswith("translations:")
+        if not in_translations:
+            kept.append("language: en\n" if line.startswith("languages:") else line)
     settings.write_text("".join(kept), encoding="utf-8")
     return dest
 

@@ -243,6 +243,14 @@ def run_build(*args: str | Path, cwd: Path | None = None) -> subprocess.Complete
     return subprocess.CompletedProcess(command, status, out.getvalue(), err.getvalue())
 
 
+def build_site(site: Path, out: Path, *args: str) -> Path:
+    """Build `site` into `out` as `python build.py` does (quietly), and insist that it
+    succeeded; `out` for chaining."""
+    result = run_build("--source", site, "--output", out, "--quiet", *args)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
 def without_excerpts(text: str) -> list[str]:
     """Printed problems' lines without the source line and caret shown under each (`   7 |
     status: maybe`, `     |         ^`), for tests about the message and its hint."""

@@ -13,7 +13,16 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-from conftest import SITE_YML, Page, parse, run_build, site_files, without_excerpts, write_site
+from conftest import (
+    SITE_YML,
+    Page,
+    build_site,
+    parse,
+    run_build,
+    site_files,
+    without_excerpts,
+    write_site,
+)
 
 from briefsite import urls
 from briefsite.config import BUILTIN_TEMPLATES, SiteConfig, load_config
@@ -59,12 +68,6 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def built(source: Path) -> Path:
     return build_site(source, source.parent / "out")
-
-
-def build_site(site: Path, out: Path, *args: str) -> Path:
-    result = run_build("--source", site, "--output", out, "--quiet", *args)
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 def listed(page: Path) -> list[str]:

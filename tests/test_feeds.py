@@ -11,7 +11,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from conftest import parse, run_build, write_site
+from conftest import build_site, parse, write_site
 
 from briefsite.config import SiteConfig, load_config
 from briefsite.feeds import FEED_SIZE
@@ -40,12 +40,6 @@ BRIEFS = {
     "replaced.md": brief("Replaced brief", "2022-01-01", extra="superseded_by: new.md\n"),
     "zh.md": brief("青岛 <土地> & 投资", "2021-01-01", extra="lang: zh\n"),
 }
-
-
-def build_site(site: Path, out: Path) -> Path:
-    result = run_build("--source", site, "--output", out, "--quiet")
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 @pytest.fixture(scope="module")

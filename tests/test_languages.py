@@ -16,6 +16,7 @@ from conftest import (
     REPO,
     SITE_YML,
     Page,
+    build_site,
     parse,
     position,
     run_build,
@@ -66,12 +67,6 @@ BRIEFS = {
     # English only: its switcher leads to the Chinese home page.
     "alone.md": brief("Alone", "2019-05-01", "Finance"),
 }
-
-
-def build_site(site: Path, out: Path) -> Path:
-    result = run_build("--source", site, "--output", out, "--quiet")
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GOOD_BRIEF, REPO, parse, run_build, write_site
+from conftest import GOOD_BRIEF, REPO, build_site, parse, run_build, write_site
 
 from briefsite.assets import IMMUTABLE, fingerprinted, minified
 
 SUB_PATH_SITE = "title: T\nbase_url: https://example.org/briefs-site/\n"
 HASHED = re.compile(r"assets/[\w-]+\.[0-9a-f]{10}\.\w+")
-
-
-def build_site(site: Path, out: Path, *args: str) -> Path:
-    result = run_build("--source", site, "--output", out, "--quiet", *args)
-    assert result.returncode == 0, result.stderr
-    return out
 
 
 def asset_links(page: Path) -> list[str]:

@@ -638,11 +638,15 @@ def test_searching_chinese_words_on_the_chinese_search_page_finds_the_chinese_br
     # At its address under /zh/ (Pagefind's addresses start at the site's root, not at the
     # Chinese home page: not /zh/zh/briefs/...), first.
     assert results[0] == {"text": title, "href": f"/briefs-site/{ZH_LAND_OFFER_PATH}"}, results
-    # The Chinese briefs' filters are named in Chinese, as their pages are. (The English
-    # index, merged in when it has loaded, adds its own "Topic" and "Region": whether it has
-    # loaded by now depends on the machine's load, so only the Chinese names are asserted.)
-    names = page.locator(".pagefind-ui__filter-name").all_text_contents()
-    assert {"主题", "地区", "年份"} <= {_plain(name) for name in names}, names
+
+    # The Chinese briefs' filters are named in Chinese, as their pages are. The panel fills
+    # in as the indexes load, so it is read until they are there. (The English index, merged
+    # in when it has loaded, adds its own "Topic" and "Region": whether it has loaded by then
+    # depends on the machine's load, so only the Chinese names are asserted.)
+    def filter_names() -> set[str]:
+        return {_plain(n) for n in page.locator(".pagefind-ui__filter-name").all_text_contents()}
+
+    poll(lambda: {"主题", "地区", "年份"} <= filter_names(), "the Chinese filter names")
 
     # The English page, the English words: the English brief first, and each result once
     # (the Chinese index joins the English one; it does not add the English one again).

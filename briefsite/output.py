@@ -209,14 +209,6 @@ def _symlink_on_the_way(output: Path, root: Path) -> Path | None:
 # ----------------------------------------------------------------------------- the manifest
 
 
-def _quoted(paths: list[str]) -> dict[str, str]:
-    """Each path as a JSON string: plain paths (the usual case, checked in one pass) need
-    only the quotes."""
-    if _all_plain(paths):
-        return {path: f'"{path}"' for path in paths}
-    return {path: json.dumps(path) for path in paths}
-
-
 def _all_plain(paths: Iterable[str]) -> bool:
     """Whether every path is plain (see `_PLAIN_PATH`), checked in a few passes over all of
     them at once: one line each (no path holds a line break of its own), only the plain
@@ -283,12 +275,23 @@ class Manifest:
         row per file, because a build reads the manifest of a site of fifty thousand files
         in every edit: one list of strings and a few lists of numbers parse several times
         faster than as many small lists, and need no check row by row."""
-        files = sorted(self.files.items())
-        stamps = sorted(self.folders.items())
-        quoted = _quoted([*self.files, *self.folders])
+        # Sorted, then turned into columns (`zip(*rows)`) and joined: no Python step per
+        # file, since every edit build writes a manifest of fifty thousand rows.
+        file_paths = sorted(self.files)
+        files = self.files
+        hashes, sizes, mtimes, inodes = _columns([files[path] for path in file_paths], 4)
+        folder_paths = sorted(self.folders)
+        stamps = self.folders
+        folder_mtimes, ctimes, folder_inodes = _columns([stamps[p] for p in folder_paths], 3)
 
         def column(values: Iterable[object]) -> str:
             return "[\n" + ",\n".join(map(str, values)) + "\n]"
+
+        def strings(values: Sequence[str]) -> str:
+            return '[\n"' + '",\n"'.join(values) + '"\n]' if values else "[\n\n]"
+
+        def quoted(paths: list[str]) -> str:
+            return strings(paths) if _all_plain(paths) else column(map(json.dumps, paths))
 
         return (
             "{\n"
@@ -297,19 +300,24 @@ class Manifest:
             f'"folder": [{self.folder[0]}, {self.folder[1]}],\n'
             f'"taken": {self.taken},\n'
             '"files": {\n'
-            f'"paths": {column(quoted[path] for path, _ in files)},\n'
-            f'"sha256": {column(chr(34) + item[SHA] + chr(34) for _, item in files)},\n'
-            f'"sizes": {column(item[SIZE] for _, item in files)},\n'
-            f'"mtimes": {column(item[2] for _, item in files)},\n'
-            f'"inodes": {column(item[INODE] for _, item in files)}\n'
+            f'"paths": {quoted(file_paths)},\n'
+            f'"sha256": {strings(hashes)},\n'
+            f'"sizes": {column(sizes)},\n'
+            f'"mtimes": {column(mtimes)},\n'
+            f'"inodes": {column(inodes)}\n'
             "},\n"
             '"folders": {\n'
-            f'"paths": {column(quoted[path] for path, _ in stamps)},\n'
-            f'"mtimes": {column(stamp[0] for _, stamp in stamps)},\n'
-            f'"ctimes": {column(stamp[1] for _, stamp in stamps)},\n'
-            f'"inodes": {column(stamp[2] for _, stamp in stamps)}\n'
+            f'"paths": {quoted(folder_paths)},\n'
+            f'"mtimes": {column(folder_mtimes)},\n'
+            f'"ctimes": {column(ctimes)},\n'
+            f'"inodes": {column(folder_inodes)}\n'
             "}\n}\n"
         ).encode()
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    """Rows of `width` values as `width` columns (empty ones when there are no rows)."""
+    return list(zip(*rows, strict=True)) if rows else [()] * width
 
 
 # The last manifests read, by their file's place and status: a build reads the published
@@ -653,29 +661,30 @@ def _require_ours(path: Path) -> None:
 class _Found:
     """Everything in the current output folder, without following links."""
 
-    entries: Mapping[str, os.stat_result]  # every non-folder entry: files, links, others
+    # Every non-folder entry (files, links, others) with its status; None for a file of a
+    # folder whose names are as recorded, taken to be as written without looking (`_scan`).
+    entries: Mapping[str, os.stat_result | None]
     empty_folders: tuple[str, ...]
     folders: frozenset[str] = frozenset()  # every folder below the top one
     stamps: Mapping[str, FolderStamp] = field(default_factory=dict)  # of each folder seen
     taken: int = 0  # the clock before the first folder was looked at
 
 
-def _scan(
-    folder: Path,
-    known: Manifest | None = None,
-    seen: Mapping[int, os.stat_result] = MappingProxyType({}),
-) -> _Found:
+def _scan(folder: Path, known: Manifest | None = None) -> _Found:
     """List the tree below `folder`; symbolic links are listed, never followed.
 
     A folder whose stamp is as `known` recorded it (and was not racy then) holds the names it
-    held: our files listed in `known` and the folders below it. Those are looked at one by one
-    (`lstat`) rather than listed; a file whose inode is in `seen` (the live site's files, just
-    looked at) has that status, since one inode has one status under any of its names.
+    held: our files listed in `known` and the folders below it. Its files are not looked at:
+    each name still leads to the file a build wrote there (replacing, removing or adding a
+    name moves the folder's stamp), and their entries are None. Only a file changed in place
+    keeps its name; publishing looks at each file it would replace or remove before it does
+    (`_plan`), and a file it keeps is the same file, changed or not. At fifty thousand files,
+    looking at each costs more than all else an edit build does.
     Paths are plain strings: at ten thousand pages, a `Path` per entry costs more than the
     listing itself."""
     taken = clock_ns()
     if known is not None and known.folders:
-        settled = _scan_settled(os.fspath(folder), known, seen, taken)
+        settled = _scan_settled(os.fspath(folder), known, taken)
         if settled is not None:
             return settled
     stamps = known.folders if known else {}
@@ -687,7 +696,7 @@ def _scan(
             files_in.setdefault(path.rpartition("/")[0], []).append((path, listed))
         for path in stamps:
             folders_in.setdefault(path.rpartition("/")[0], []).append(path)
-    entries: dict[str, os.stat_result] = {}
+    entries: dict[str, os.stat_result | None] = {}
     empty: list[str] = []
     found: list[str] = []
     seen_stamps: dict[str, FolderStamp] = {}
@@ -704,15 +713,14 @@ def _scan(
                 and _settled(stamp, trusted_before)
                 and stamp == seen_stamps[relative]
             ):
-                names = _trusted_names(base, files_in.get(relative, ()), seen)
-                if names is not None:
-                    entries.update(names)
-                    below = folders_in.get(relative, [])
-                    stack.extend(below)
-                    found.extend(below)
-                    if not names and not below:
-                        empty.append(relative)
-                    continue
+                names = files_in.get(relative, ())
+                entries.update((path, None) for path, _ in names)
+                below = folders_in.get(relative, [])
+                stack.extend(below)
+                found.extend(below)
+                if not names and not below:
+                    empty.append(relative)
+                continue
         with os.scandir(where) as listing:
             items = list(listing)
         if relative and not items:
@@ -728,20 +736,18 @@ def _scan(
     return _Found(entries, tuple(sorted(empty)), frozenset(found), seen_stamps, taken)
 
 
-def _scan_settled(
-    base: str, known: Manifest, seen: Mapping[int, os.stat_result], taken: int
-) -> _Found | None:
+def _scan_settled(base: str, known: Manifest, taken: int) -> _Found | None:
     """`_scan` when the folders below the top one are the folders `known` stamped, as after
     most builds: the same answer without walking the tree. Each folder is looked at once
     (`lstat`); one whose stamp is as recorded (and was settled) holds the names it held, and
-    its files are looked at as `_trusted_names` does; any other is listed (never through a
-    link). None when a folder is gone or is no longer a folder, a file of a trusted folder is
-    gone, or a listed folder holds a folder `known` did not stamp: then the tree is walked.
+    its files are not looked at; any other is listed (never through a link). None when a
+    folder is gone or is no longer a folder, or a listed folder holds a folder `known` did not
+    stamp: then the tree is walked.
 
     The top folder is listed: it holds the names of the folders below it."""
     trusted_before = known.taken - RACY_NS
     stamps = known.folders
-    entries: dict[str, os.stat_result] = {}
+    entries: dict[str, os.stat_result | None] = {}
     listed: dict[str, bool] = {}  # the folders listed: whether each was empty
     with os.scandir(base) as listing:
         for item in listing:
@@ -775,36 +781,24 @@ def _scan_settled(
                 else:
                     entries[name] = item.stat(follow_symlinks=False)
             listed[path] = not items
-        for path, recorded in known.files.items():
-            parent = path.rpartition("/")[0]
-            if not parent:
-                continue  # in the top folder, which was listed
-            if parent not in stamps:
-                return None
-            holding.add(parent)
-            if parent not in listed:
-                entries[path] = seen.get(recorded[INODE]) or lstat(f"{base}/{path}")
+        # Each file below the top folder (which was listed) whose folder holds the names it
+        # held is as written: None. In a few passes, each over all files at once.
+        paths = list(known.files)
+        parents = [path.rpartition("/")[0] for path in paths]
+        holding.update(parents)
+        if not holding <= stamps.keys() | {""}:
+            return None  # a file in a folder the manifest did not stamp
+        entries.update(
+            dict.fromkeys(
+                path
+                for path, parent in zip(paths, parents, strict=True)
+                if parent and parent not in listed
+            )
+        )
     except OSError:  # gone, or changed while we looked: the walk finds what is there
         return None
     empty = tuple(sorted(path for path in stamps if listed.get(path, path not in holding)))
     return _Found(entries, empty, frozenset(stamps), seen_stamps, taken)
-
-
-def _trusted_names(
-    base: str, files: Iterable[tuple[str, Listed]], seen: Mapping[int, os.stat_result]
-) -> dict[str, os.stat_result] | None:
-    """The status of each file in a folder whose names are as recorded; None if one is gone
-    after all (the folder changed while we looked: it is listed instead)."""
-    found = {}
-    for path, item in files:
-        status = seen.get(item[INODE])
-        if status is None:
-            try:
-                status = os.lstat(f"{base}/{path}")
-            except FileNotFoundError:
-                return None
-        found[path] = status
-    return found
 
 
 @dataclass(frozen=True)
@@ -817,9 +811,6 @@ class _Plan:
     kept: tuple[str, ...]  # entries we did not write (or that changed since), carried over
     kept_folders: tuple[str, ...]  # empty folders we did not make, carried over
     hashes: Mapping[str, str]  # SHA-256 of every wanted file
-    # The status of our files in the live site, by inode: the site before it shares most of
-    # them (hard links), and need not look at them again.
-    live: Mapping[int, os.stat_result] = field(default_factory=dict)
 
     @property
     def changes_nothing(self) -> bool:
@@ -836,31 +827,58 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
     if not os.path.isdir(folder):
         raise OutputError(f"{folder} exists and is not a folder; choose another --output")
     manifest = read_manifest(folder)
-    found = _scan(folder, manifest, _looked_at(folder, manifest))
+    found = _scan(folder, manifest)
     if manifest is None and (found.entries or found.empty_folders or _has_marker(folder)):
         raise OutputError(
             f"{folder} is not empty and was not written by briefsite (or was copied from "
             "elsewhere); choose an empty or new folder with --output, or empty it yourself"
         )
     listed = manifest.files if manifest else {}
-    ours = {}
-    entries = found.entries
-    for path, item in listed.items():
-        entry = entries.get(path)
-        if entry is None:
-            continue
-        # Most files are as written (`_untouched`, a regular file): said here without a call.
-        as_written = (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
-        if (as_written and stat.S_ISREG(entry.st_mode)) or _still_ours(folder, path, entry, item):
-            ours[path] = item
+    entries = dict(found.entries)
+    ours = _ours(folder, listed, entries)
     link = {path: ours[path] for path in wanted if path in ours and ours[path][SHA] == hashes[path]}
+    # A file of ours not looked at (its folder's names are as recorded) that this build would
+    # replace or remove is looked at now: changed in place since it was written, it is not
+    # ours any more, and is carried over (or stops the build) instead.
+    for path in [path for path in ours.keys() - link.keys() if entries[path] is None]:
+        item = ours.pop(path)
+        try:
+            entries[path] = now = os.lstat(f"{folder}/{path}")
+        except FileNotFoundError:
+            del entries[path]  # gone while we looked: nothing to keep or to remove
+            continue
+        if _still_ours(folder, path, now, item):
+            ours[path] = item
     write = _all_data({p: o for p, o in wanted.items() if p not in link}, link)
-    kept = tuple(sorted(p for p in found.entries if p not in ours))
+    kept = tuple(sorted(p for p in entries if p not in ours))
     _refuse_clashes(folder, wanted, kept, found.empty_folders, listed)
     removed = tuple(sorted(p for p in ours if p not in wanted))
-    live = {found.entries[path].st_ino: found.entries[path] for path in ours}
-    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes, live)
+    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes)
     return plan, status
+
+
+def _ours(
+    folder: Path, listed: Mapping[str, Listed], entries: Mapping[str, os.stat_result | None]
+) -> dict[str, Listed]:
+    """The listed files still in the folder as a build wrote them: those not looked at (their
+    folder's names are as recorded), those with the status they were written with, and those
+    whose bytes still have the listed hash."""
+    ours = {}
+    for path, item in listed.items():
+        if path not in entries:
+            continue
+        entry = entries[path]
+        # Most files are as written (`_untouched`, a regular file): said here without a call.
+        if (
+            entry is None
+            or (
+                (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
+                and stat.S_ISREG(entry.st_mode)
+            )
+            or _still_ours(folder, path, entry, item)
+        ):
+            ours[path] = item
+    return ours
 
 
 def _all_data(
@@ -885,7 +903,10 @@ def _all_data(
 def published_hashes(folder: Path) -> dict[str, str]:
     """The files of ours in `folder` that still hold what a build wrote: path -> SHA-256.
 
-    A page whose new bytes would equal one of these need not be rendered again.
+    A page whose new bytes would equal one of these need not be rendered again. The files of
+    a folder whose names are as recorded are not looked at (`_scan`): one changed in place
+    is left as it is, since publishing keeps that very file, and is looked at before any
+    build replaces or removes it.
     """
     with collection_paused():
         return _published_hashes(Path(os.path.abspath(folder)))
@@ -911,38 +932,20 @@ def _published_hashes(folder: Path) -> dict[str, str]:
     manifest = read_manifest(folder)
     if manifest is None:
         return {}
+    entries = _scan(folder, manifest).entries
     found = {}
-    looked: dict[int, os.stat_result] = {}
-    base = str(folder) + os.sep  # plain strings: ten thousand Path objects cost a third of a second
-    lstat, regular = os.lstat, stat.S_ISREG
+    regular = stat.S_ISREG
     for path, item in manifest.files.items():
-        try:
-            status = lstat(base + path)
-        except OSError:
+        if path not in entries:
             continue
-        looked[status.st_ino] = status
-        # `_untouched` and `_is_regular`, said here: this runs for every file of the site.
-        if (status.st_size, status.st_mtime_ns, status.st_ino) == item[1:] and regular(
-            status.st_mode
+        entry = entries[path]
+        # Not looked at (None: its folder holds the names it held), or `_untouched` and
+        # `_is_regular`, said here: this runs for every file of the site.
+        if entry is None or (
+            (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:] and regular(entry.st_mode)
         ):
             found[path] = item[SHA]
-    _LOOKED.clear()
-    _LOOKED[str(folder)] = (manifest, looked)
     return found
-
-
-# What `published_hashes` saw of each file, by inode, with the manifest it read: publishing
-# the build that follows need not look at ten thousand files again. A file changed in place
-# since is as safe as one changed just after publishing looked (each build checks anew, and
-# a file whose times moved is no longer ours); one replaced or added moves its folder's stamp.
-_LOOKED: dict[str, tuple[Manifest, dict[int, os.stat_result]]] = {}
-
-
-def _looked_at(folder: Path, manifest: Manifest | None) -> Mapping[int, os.stat_result]:
-    """The status of the files `published_hashes` looked at in `folder`, when it read the
-    very manifest the folder has now (no other build published in between)."""
-    kept = _LOOKED.get(str(folder))
-    return kept[1] if kept is not None and manifest is not None and kept[0] is manifest else {}
 
 
 def _has_marker(folder: Path) -> bool:
@@ -1101,18 +1104,24 @@ def _update(
     over), and the folder is a leftover to remove if this is interrupted."""
     os.chmod(new, status.st_mode & 0o7777)
     listed = manifest.files  # renamed, the folder is the same one: its manifest still holds
-    found = _scan(new, manifest, plan.live)
+    found = _scan(new, manifest)
     reused: dict[str, Listed] = {}
     touched: set[str] = set()  # folders whose entries change: their stamps are taken again
     hashes = plan.hashes
     for path, entry in found.entries.items():
         item = listed.get(path)
-        # Reused when still as written (`_untouched`, a regular file) and wanted as it is.
+        # Reused when still as written (not looked at, or `_untouched` and a regular file)
+        # and wanted as it is.
         if (
             item is not None
-            and (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
-            and stat.S_ISREG(entry.st_mode)
             and hashes.get(path) == item[SHA]
+            and (
+                entry is None
+                or (
+                    (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
+                    and stat.S_ISREG(entry.st_mode)
+                )
+            )
         ):
             reused[path] = item
         else:

@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar, overload
 
@@ -552,7 +553,14 @@ def setting_digest(config: SiteConfig, options: BuildOptions, inputs: BuildInput
     standalone pages' files and the code's version. Not git's HEAD: a build reads nothing from
     git (`BuildOptions.git`), so a new commit that changes no file is a build with nothing to do."""
     fingerprints = Fingerprints()
-    digest = hashlib.sha256(fingerprints.of(config))
+    # The site's folders in one spelling: `--source .` and the same folder's full path are one
+    # site, and a build from another folder (or an editor's script) is not a full rebuild.
+    steady = replace(
+        config,
+        root=Path(os.path.abspath(config.root)),
+        output=Path(os.path.abspath(config.output)),
+    )
+    digest = hashlib.sha256(fingerprints.of(steady))
     choices = (options.drafts, options.future, options.every_brief, options.today)
     digest.update(fingerprints.of((*choices, options.search)))
     digest.update(fingerprints.of(inputs.problems))

@@ -317,3 +317,18 @@ def test_a_build_with_nothing_to_do_gives_the_recorded_files_again(tmp_path, mon
     assert (again.outputs[-1].path, again.outputs[-1].digest) == wanted[-1]
     assert [o.path for o in again.outputs[1:3]] == [p for p, _ in wanted[1:3]]
     assert publish(again, config).unchanged == len(wanted)
+
+
+def test_the_site_folder_named_two_ways_is_one_site(tmp_path, monkeypatch, full_builds):
+    # `--source .` in the site's folder, then its full path (an editor's script, CI): the
+    # same site, so the second build is not a full one (it has nothing to do).
+    site = write_site(tmp_path / "s", briefs(3))
+    monkeypatch.chdir(site)
+    publish(build(config_of(Path("."))), config_of(Path(".")))
+
+    again = build(config_of(site), BuildOptions(), output.published_hashes(site / "site"))
+
+    assert full_builds[0] == "full"
+    assert full_builds[1:] in ([], ["edit"])  # the edit path (or the record) answers
+    assert again.ok
+    assert (site / "site" / "briefs" / "b1" / "index.html").is_file()

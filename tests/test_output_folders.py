@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from pathlib import Path
 
 import pytest
 from conftest import manifest_of, snapshot
@@ -37,6 +38,16 @@ def later(monkeypatch: pytest.MonkeyPatch) -> None:
     """Publish as if a minute from now: folders the test made are then long settled."""
     real = time.time_ns
     monkeypatch.setattr(output, "clock_ns", lambda: real() + 60 * 10**9)
+
+
+def published_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A site published twice "a minute from now" (see `later`): the second build assembles
+    the site kept beside it, so the next build updates that one, as most builds do."""
+    later(monkeypatch)
+    out = tmp_path / "site"
+    sync(site(), out)
+    sync(site(edit=1), out)
+    return out
 
 
 @pytest.fixture
@@ -104,10 +115,7 @@ def test_the_manifest_keeps_each_folders_stamp(tmp_path, monkeypatch):
 
 
 def test_a_file_someone_adds_to_a_pages_folder_is_kept_in_every_later_site(tmp_path, monkeypatch):
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     (out / "briefs" / "p3" / "notes.txt").write_text("mine")
 
     for edit in (2, 3, 4, 5):  # through both the live site and the one kept before it
@@ -117,10 +125,7 @@ def test_a_file_someone_adds_to_a_pages_folder_is_kept_in_every_later_site(tmp_p
 
 
 def test_a_pages_folder_replaced_by_a_link_is_never_listed_through(tmp_path, monkeypatch, listings):
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "index.html").write_text("theirs")
@@ -141,10 +146,7 @@ def test_a_pages_folder_replaced_by_a_link_is_never_listed_through(tmp_path, mon
 def test_a_folder_whose_modification_time_was_put_back_is_still_listed(tmp_path, monkeypatch):
     # `tar x` or `rsync -t` over the site put a folder's old time back after adding a file:
     # the change time moved all the same.
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     folder = out / "briefs" / "p3"
     before = os.lstat(folder)
     (folder / "notes.txt").write_text("mine")
@@ -182,10 +184,7 @@ def test_a_folder_changed_just_after_its_stamp_is_listed_even_if_its_stamp_holds
 
 
 def test_a_page_someone_replaced_in_a_settled_folder_stops_the_build(tmp_path, monkeypatch):
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     page = out / "briefs" / "p3" / "index.html"
     other = page.with_name("other.html")
     other.write_text("their page")
@@ -197,10 +196,7 @@ def test_a_page_someone_replaced_in_a_settled_folder_stops_the_build(tmp_path, m
 
 
 def test_a_file_dropped_into_the_kept_previous_site_is_never_published(tmp_path, monkeypatch):
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     (previous_path(out) / "briefs" / "p4" / "dropped.html").write_text("not ours")
 
     sync(site(edit=2), out)
@@ -230,10 +226,7 @@ def test_a_manifest_without_folder_stamps_is_still_ours(tmp_path, monkeypatch):
 def test_a_manifest_of_rows_with_folder_stamps_is_still_ours(tmp_path, monkeypatch):
     # As the releases before columns wrote it: a row per file and per folder. The site is
     # recognised, nothing of someone else's is touched, and the next manifest is in columns.
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     (out / "briefs" / "p3" / "notes.txt").write_text("mine")
     data = json.loads((out / MARKER).read_bytes())
     files, stamps = manifest_of(out)
@@ -275,10 +268,7 @@ def test_a_page_changed_in_place_while_a_build_runs_is_never_overwritten(tmp_pat
     # someone edits in place goes out as it is (it is the same file) while no build changes
     # it; the first build that would replace it looks at it, sees its times moved, and treats
     # it as theirs.
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     published_hashes(out)  # as `build` does before building
     page = out / "briefs" / "p3" / "index.html"
     with page.open("r+") as handle:  # the same file (inode), other bytes of the same size
@@ -297,10 +287,7 @@ def test_a_page_changed_in_place_while_a_build_runs_is_never_overwritten(tmp_pat
 
 
 def test_a_page_changed_in_place_is_kept_when_the_site_no_longer_has_it(tmp_path, monkeypatch):
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     page = out / "briefs" / "p3" / "index.html"
     with page.open("r+") as handle:  # in place: its folder's names and stamp do not move
         handle.write("<p>PAGE 3</p>\n")
@@ -316,10 +303,7 @@ def test_a_page_changed_in_place_is_kept_when_the_site_no_longer_has_it(tmp_path
 def test_publishing_an_edit_looks_only_at_the_files_it_replaces(tmp_path, monkeypatch):
     # Ten thousand briefs make fifty thousand files: looking at each (`lstat`) cost half a
     # second of every edit build. Folders are looked at; files only where they change.
-    later(monkeypatch)
-    out = tmp_path / "site"
-    sync(site(), out)
-    sync(site(edit=1), out)
+    out = published_twice(tmp_path, monkeypatch)
     looked: list[str] = []
     real = os.lstat
 

@@ -43,7 +43,7 @@ from .catalog import Catalog, link_target_path
 from .config import SiteConfig
 from .fingerprint import Fingerprints, Unfingerprintable
 from .formats import format_quantity
-from .output import Output
+from .output import Output, held
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
     from .links import RenderedBrief
@@ -396,10 +396,6 @@ def brief_outputs(
     return outputs, keys
 
 
-def _same(output: Output) -> Output:
-    return output
-
-
 def build_open_data(
     config: SiteConfig,
     catalog: Catalog,
@@ -441,4 +437,4 @@ def build_open_data(
     if cache is not None and key:
         cache.put_many({key: tuple((o.path, o.digest) for o in outputs)})
     files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, entries, keep)
-    return [*map(keep or _same, outputs), *files], keys
+    return [*map(keep or held, outputs), *files], keys

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import gc
 import hashlib
 import json
@@ -87,6 +86,12 @@ class Output:
             return self.data
         with open(self.spooled, "rb") as file:
             return file.read()
+
+
+def held(output: Output) -> Output:
+    """What a build without a `Spool` keeps of each file it makes: the file as made, its bytes
+    in memory (`keep` of the stages that make files; a `Spool`'s `put` is the other)."""
+    return output
 
 
 @dataclass(frozen=True)
@@ -467,7 +472,7 @@ class Spool:
         self._beside = Path(os.path.abspath(folder))
         self._published = published  # `published_hashes(folder)`: files already as wanted
         self.root: str | None = None
-        self._lock: int | None = None  # an open descriptor of the folder, holding its lock
+        self._lock = contextlib.ExitStack()  # holds the folder's lock while it is in use
         self._failed = False
         self._count = 0
 
@@ -504,10 +509,9 @@ class Spool:
             return False
         self.root = root
         try:
-            self._lock = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new folder: never busy
+            self._lock.enter_context(folders.locked(Path(root)))  # a new folder: never busy
             _create(f"{root}/{_SPOOL_MARKER}", _SPOOL_TEXT, f"{root}/{_SPOOL_MARKER}")
-        except (OSError, OutputError):
+        except (OSError, OutputError, folders.Busy):
             self.close()
             self._failed = True
             return False
@@ -518,9 +522,7 @@ class Spool:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
+        self._lock.close()
 
 
 @contextlib.contextmanager
@@ -542,14 +544,8 @@ def _remove_old_spools(folder: Path) -> None:
     with os.scandir(folder.parent) as listing:
         found = [e.path for e in listing if e.name.startswith(prefix)]
     for path in found:
-        marker = f"{path}/{_SPOOL_MARKER}"
-        try:
-            fd = os.open(marker, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            continue
-        with os.fdopen(fd, "rb") as file:
-            ours = file.read(len(_SPOOL_TEXT) + 1) == _SPOOL_TEXT
-        if not ours or not os.path.isdir(path) or os.path.islink(path):
+        ours = _read_not_through_links(f"{path}/{_SPOOL_MARKER}", len(_SPOOL_TEXT) + 1)
+        if ours != _SPOOL_TEXT or not os.path.isdir(path) or os.path.islink(path):
             continue
         try:
             with folders.locked(Path(path)):  # not while the build that made it runs
@@ -916,13 +912,22 @@ def published(folder: Path, path: str, digest: str) -> bytes | None:
     """A file's bytes as the output folder holds it, when they are still the bytes a build
     wrote there (`digest`), for a build that makes a file again from it; never read through
     a symbolic link. None otherwise."""
+    data = _read_not_through_links(folder / path)
+    return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
+
+
+def _read_not_through_links(path: str | Path, limit: int = -1) -> bytes | None:
+    """A file's bytes (up to `limit`), never read through a symbolic link; None when it
+    cannot be read."""
     try:
-        fd = os.open(folder / path, os.O_RDONLY | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as file:
-        data = file.read()
-    return data if hashlib.sha256(data).hexdigest() == digest else None
+        try:
+            return file.read(limit)
+        except OSError:  # a folder, or the disk failed
+            return None
 
 
 def _published_hashes(folder: Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ import jinja2
 
 from . import urls
 from .config import SiteConfig
-from .output import Output
+from .output import Output, held
 from .pages import Page
 from .problems import Problem, error
 from .render import _template_position, render_page
@@ -39,10 +39,6 @@ CHUNK = 32  # pages per message at most: about 32 x 20 KB of HTML in one answer
 # Fewer pages than this are rendered in this process: starting workers would cost more than
 # they save (a page takes about 3 ms; starting a worker, a few).
 MIN_PAGES = 16
-
-
-def _as_it_is(output: Output) -> Output:
-    return output
 
 
 def render_one(env: jinja2.Environment, site: SiteConfig, page: Page, today: dt.date) -> Result:
@@ -75,7 +71,7 @@ def render_all(
 
     None marks a page that was not rendered because a worker died before it (a problem
     about that stands in the place of the page that killed it)."""
-    kept = keep or _as_it_is
+    kept = keep or held
     if workers <= 1 or len(pages) < MIN_PAGES:
         results: list[Result | None] = []
         for done, page in enumerate(pages, 1):

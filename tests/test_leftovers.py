@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 from conftest import Page, parse, position, run_build, write_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from briefsite import leftovers
 from briefsite.config import SiteConfig, load_config
 from briefsite.frontmatter import load_brief
 from briefsite.leftovers import REPORTED_AT_MOST
@@ -220,3 +223,42 @@ def test_a_cached_brief_reports_its_warnings_again(tmp_path: Path) -> None:
     assert len(first) == 5
     assert warnings() == first
     assert (site / ".briefsite-cache").is_dir()
+
+
+_PIECES = [
+    '<a href="', '<img src="', '<A HREF="', "<a href='", '" title="t">', '"/>', '">', "'>",
+    "</a>", "<code>", "</code>", "<pre>", "</pre>", "<p>", "</p>", "<iframe src=\"https://v.example/1\">",
+    "</iframe>", "<IFRAME/>", "{{ x }}", "{% y %}", "{", "}", "|", "\\", "&quot;", "&#123;",
+    "&#x7d;", "&lbrace;", "&vert;", "&amp;", "&lt;", "&gt;", "&ldquo;", '"', "'", "<", ">", "&",
+    " ", "\n", "https://a.example/b?c=1&amp;d=2", "text", "<!-- {{ c }} -->", "<br/>",
+    "&#123;&#123;", "&#125;&#125;", "&lbrace;&lcub;", "&rcub;&rbrace;", "&#x7B;&#37;", " y ",
+    "&#123;&#123; a &#125;&#125;", "&#x7B;&#37; b &#37;&#x7D;", "&lcub;&lcub; c &rcub;&rcub;",
+    "&#160;", "&#X7c;", "&#0060;", "&#x3E", "&#1234;", "&#x7b0;", "&#34;",
+]  # fmt: skip
+
+
+_OPENERS = ['<a href="', '<img src="', "<a href='", "<a href=", "<p>", "<code>"]
+_CLOSERS = ['">', "'>", ">", "</p>", "</code>"]
+
+
+def test_bodies_passed_over_unparsed_have_nothing_to_find():
+    # Most bodies are not parsed (`leftovers._may_find`): only where parsing finds nothing.
+    # Every piece alone, every two in a row, and every piece inside a tag or some text.
+    htmls = [
+        *_PIECES,
+        *(first + second for first in _PIECES for second in _PIECES),
+        *(
+            opener + piece + closer
+            for opener in _OPENERS
+            for piece in _PIECES
+            for closer in _CLOSERS
+        ),
+    ]
+    assert [html for html in htmls if leftovers.scan(html) != leftovers._parse(html)] == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_any_body_passed_over_unparsed_has_nothing_to_find(pieces):
+    html = "".join(pieces)
+    assert leftovers.scan(html) == leftovers._parse(html)

@@ -911,12 +911,11 @@ _TARGET_END = re.compile(r"[\s)>\"']")
 def _link_targets(body: str) -> dict[str, list[int]]:
     """Every place a link target starts, by its text up to the first character that can end
     one (the whole target, unless it holds spaces, quotes or parentheses), in order."""
-    ends = [m.start() for m in _TARGET_END.finditer(body)]
     targets: dict[str, list[int]] = defaultdict(list)
     for match in _TARGET_START.finditer(body):
         start = match.end()
-        index = bisect_left(ends, start)
-        end = ends[index] if index < len(ends) else len(body)
+        found = _TARGET_END.search(body, start)  # (not every space of the body: a few links)
+        end = found.start() if found else len(body)
         targets[body[start:end]].append(start)
     return targets
 

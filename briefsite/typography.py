@@ -318,6 +318,7 @@ _UNIT_WORDS = (
 )
 _NUMBER_UNIT = re.compile(rf"(?<=\d) (?=(?:{_UNIT_WORDS})\b)")
 _SCALE_UNIT = re.compile(r"(?<=million|billion) (?=yuan\b)|(?<=trillion) (?=yuan\b)")
+_DIGIT_SPACE = re.compile(r"\d ")  # where `_NUMBER_UNIT` may apply
 
 
 def bind_units(text: str) -> str:
@@ -326,7 +327,13 @@ def bind_units(text: str) -> str:
 
     The body's text nodes (`markup._bind_units`) and plain text (`typeset`) both come here.
     """
-    return _SCALE_UNIT.sub(NBSP, _NUMBER_UNIT.sub(NBSP, text))
+    # Each rule only where it can apply (a digit before a space; "yuan"): a body has tens of
+    # thousands of text pieces at a thousand briefs, most with neither.
+    if _DIGIT_SPACE.search(text):
+        text = _NUMBER_UNIT.sub(NBSP, text)
+    if "yuan" in text:
+        text = _SCALE_UNIT.sub(NBSP, text)
+    return text
 
 
 # A web address written as text: kept exactly as written, as the body keeps an autolink's text

@@ -28,7 +28,7 @@ from briefsite.frontmatter import load_brief
 from briefsite.links import RenderedBrief, render_brief
 from briefsite.markup import Markup
 from briefsite.source import make_source
-from briefsite.typography import TypographyExtension
+from briefsite.typography import NBSP, TypographyExtension
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from corpus import brief_text as corpus_brief
@@ -336,3 +336,13 @@ def test_a_paragraph_of_many_quotes_renders_in_linear_time() -> None:
 
     assert elapsed < 5
     assert new.body_html.count("\u2018") + new.body_html.count("\u201d") == 50_000
+
+
+def test_units_are_bound_wherever_the_rules_apply():
+    # `bind_units` runs a rule only where it may apply: never with another answer. Every
+    # text of up to four of these words.
+    words = ["37.3", "100", "1", " ", "km²", "million", "billion", "yuan", "a", "\n"]
+    for count in range(5):
+        for text in map("".join, itertools.product(words, repeat=count)):
+            rules = typography._SCALE_UNIT.sub(NBSP, typography._NUMBER_UNIT.sub(NBSP, text))
+            assert typography.bind_units(text) == rules, text

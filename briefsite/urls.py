@@ -12,6 +12,7 @@ from the site root, using the path part of `base_url`.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
@@ -175,14 +176,20 @@ def relative_path(path: str, start: str) -> str:
     `posixpath.relpath` makes both absolute against the working folder first, which was a
     third of the time of rendering ten thousand pages; site paths need only their segments.
     """
-    to = [part for part in posixpath.normpath(path).split("/") if part != "."]
-    base = [part for part in posixpath.normpath(start).split("/") if part != "."]
+    to, base = _parts(path), _parts(start)
     shared = 0
     for mine, theirs in zip(to, base, strict=False):
         if mine != theirs or mine == "..":
             break
         shared += 1
-    return "/".join([".."] * (len(base) - shared) + to[shared:]) or "."
+    return "/".join((*([".."] * (len(base) - shared)), *to[shared:])) or "."
+
+
+@functools.lru_cache(maxsize=8192)
+def _parts(path: str) -> tuple[str, ...]:
+    """A site path's segments, normalised. Memoised: every page links to the same few dozen
+    places (the home page, the lists, the stylesheet), and `posixpath.normpath` is Python."""
+    return tuple(part for part in posixpath.normpath(path).split("/") if part != ".")
 
 
 def root_relative(target: str, base_url: str) -> str:

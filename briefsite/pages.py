@@ -1263,6 +1263,12 @@ def with_languages(config: SiteConfig, catalog: Catalog, pages: Iterable[Page]) 
             for lang in config.languages
             if lang != own
         )
-        inputs = None if page.inputs is None else (*page.inputs, links)
-        result.append(dataclasses.replace(page, languages=links, inputs=inputs))
+        result.append(with_language_links(page, links))
     return result
+
+
+def with_language_links(page: Page, links: tuple[LanguageLink, ...]) -> Page:
+    """`page` with the links to its versions in the other languages, which are part of what
+    its key is made of (`Page.inputs`): a page whose versions change is rendered again."""
+    inputs = None if page.inputs is None else (*page.inputs, links)
+    return dataclasses.replace(page, languages=links, inputs=inputs)

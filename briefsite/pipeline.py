@@ -76,6 +76,7 @@ from .pages import (
     related_briefs,
     related_inputs,
     topic_feed_title,
+    with_language_links,
     with_languages,
 )
 from .problems import Problem, Severity, has_errors, sort_problems, warning
@@ -1134,10 +1135,7 @@ def _edited_pages(
 def _with_versions(config: SiteConfig, page: Page, links: tuple[LanguageLink, ...]) -> Page:
     """A brief's page with its versions in the other languages as the full build gave it
     (`pages.with_languages`, recorded in `BriefState.languages`), on a site of several."""
-    if not config.multilingual:
-        return page
-    inputs = None if page.inputs is None else (*page.inputs, links)
-    return replace(page, languages=links, inputs=inputs)
+    return with_language_links(page, links) if config.multilingual else page
 
 
 def _reworded_pages(

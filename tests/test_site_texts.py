@@ -86,27 +86,38 @@ def feed_texts(path: Path) -> tuple[str, str, str]:
     return tuple(part.text or "" for part in parts if part is not None)  # type: ignore[return-value]
 
 
-def test_a_chinese_page_says_the_site_s_texts_in_chinese(built: Path) -> None:
-    page = parse(built / "zh/briefs/land-offer/index.html")
-    assert texts(page) == {
-        "header": "测试简报",
-        "title": "工业用地供应 – 测试简报",
-        "og": "测试简报",
-        "footer": ["发布者：示例局。", "注明出处即可自由使用。"],
-        # The About page is English alone: the Chinese footer links it, marked as English.
-        "about": ("About these briefs", "en", "en"),
-    }
-
-
-def test_an_english_page_says_them_in_english(built: Path) -> None:
-    page = parse(built / "briefs/land-offer/index.html")
-    assert texts(page) == {
-        "header": "Test briefs",
-        "title": "Land offer – Test briefs",
-        "og": "Test briefs",
-        "footer": ["Published by Example Bureau.", "Free to reuse with credit."],
-        "about": ("About these briefs", None, None),
-    }
+@pytest.mark.parametrize(
+    ("page", "said"),
+    [
+        (
+            "zh/briefs/land-offer/index.html",
+            {
+                "header": "测试简报",
+                "title": "工业用地供应 – 测试简报",
+                "og": "测试简报",
+                "footer": ["发布者：示例局。", "注明出处即可自由使用。"],
+                # The About page is English alone: the Chinese footer links it, marked as
+                # English.
+                "about": ("About these briefs", "en", "en"),
+            },
+        ),
+        (
+            "briefs/land-offer/index.html",
+            {
+                "header": "Test briefs",
+                "title": "Land offer – Test briefs",
+                "og": "Test briefs",
+                "footer": ["Published by Example Bureau.", "Free to reuse with credit."],
+                "about": ("About these briefs", None, None),
+            },
+        ),
+    ],
+    ids=["chinese", "english"],
+)
+def test_each_page_says_the_site_s_texts_in_its_language(
+    built: Path, page: str, said: dict[str, object]
+) -> None:
+    assert texts(parse(built / page)) == said
 
 
 def test_the_chinese_home_page_has_the_chinese_name_and_falls_back_for_the_rest(

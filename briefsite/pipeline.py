@@ -1306,33 +1306,30 @@ def _indexes(config: SiteConfig, options: BuildOptions) -> bool:
 
 
 def _load_templates(env: jinja2.Environment, cache: Cache | None) -> None:
-    """Compile every template before pages are rendered, or take it compiled from the cache.
+    """Compile every template before pages are rendered, or take its code as compiled before
+    (`render.TemplateCode`): in this process, or from the cache.
 
     Compiling a site's templates costs a tenth of a second or more in each process that
-    renders a page; their code is kept in the cache under the hash of each template's source
-    (and the code's version, Jinja's and Python's included), signed like every entry, so only
-    code this machine compiled is ever loaded. It is used here, in this process, and not
-    while pages render: worker processes must never use the parent's database connection.
+    renders a page; their code is kept in the cache under the hash of each template's name and
+    source (and the code's version, Jinja's and Python's included), signed like every entry,
+    so only code this machine compiled is ever loaded. It is used here, in this process, and
+    not while pages render: worker processes must never use the parent's database connection.
     A template that fails to compile is left for rendering to report.
     """
     import jinja2
 
-    if cache is None:
-        return
-    store = cache
+    from .render import TemplateCode
 
-    class TemplateCode(jinja2.BytecodeCache):
-        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            key = entry_key("template-code", bucket.key, bucket.checksum)
-            found = store.get_many([key]).get(key)
-            if isinstance(found, bytes):
-                bucket.bytecode_from_string(found)
+    def load(key: str) -> bytes | None:
+        found = cache.get_many([entry_key("template-code", key)]) if cache else {}
+        code = next(iter(found.values()), None)
+        return code if isinstance(code, bytes) else None
 
-        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            key = entry_key("template-code", bucket.key, bucket.checksum)
-            store.put_many({key: bucket.bytecode_to_string()})
+    def dump(key: str, code: bytes) -> None:
+        if cache:
+            cache.put_many({entry_key("template-code", key): code})
 
-    env.bytecode_cache = TemplateCode()
+    env.bytecode_cache = TemplateCode(load, dump)
     try:
         for name in env.list_templates(filter_func=lambda name: name.endswith(".html")):
             try:

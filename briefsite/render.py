@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import threading
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType, SimpleNamespace
+from types import CodeType, MappingProxyType, SimpleNamespace
 
 import jinja2
 from markupsafe import Markup, escape
@@ -140,6 +141,76 @@ def _asset(assets: Assets) -> Callable[[str], str]:
             ) from None
 
     return asset
+
+
+# Compiled templates by name and source, for the life of the process (`TemplateCode`).
+_CODE: dict[tuple[str, str], CodeType] = {}
+_CODE_KEPT = 128  # sources at most: a preview whose templates are edited all day stays small
+_CODE_LOCK = threading.Lock()
+
+
+class TemplateCode(jinja2.BytecodeCache):
+    """Jinja's compiled code for each template, kept by the template's name and source.
+
+    Compiling costs about 10 ms a template. Jinja keys its code by the file's path too, but
+    the code of one name and source is the same wherever the file lies, but for the path it
+    names in tracebacks (how a template error finds its file and line): so the code is kept
+    once, in this process, and given the path of the file it is loaded for. A process that
+    builds more than one site folder (a script, the tests) or whose environment is made again
+    (an edited template) compiles each source once. `load` and `dump` reach a second store
+    that outlives the process (the build cache), by a key of the same name and source.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[str], bytes | None] = lambda key: None,
+        dump: Callable[[str, bytes], None] = lambda key, code: None,
+    ) -> None:
+        self.load, self.dump = load, dump
+
+    def get_bucket(
+        self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+    ) -> jinja2.bccache.Bucket:
+        bucket = jinja2.bccache.Bucket(environment, name, self.get_source_checksum(source))
+        with _CODE_LOCK:
+            code = _CODE.get((name, bucket.checksum))
+        if code is None and (stored := self.load(f"{name}\0{bucket.checksum}")) is not None:
+            bucket.bytecode_from_string(stored)  # (code of another Python: left empty)
+            code = bucket.code
+            if code is not None:
+                _remember(name, bucket.checksum, code)
+        if code is not None:
+            bucket.code = _refiled(code, filename or "<template>")
+        return bucket
+
+    def set_bucket(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is not None:
+            _remember(bucket.key, bucket.checksum, bucket.code)
+            self.dump(f"{bucket.key}\0{bucket.checksum}", bucket.bytecode_to_string())
+
+    # Jinja's own cache methods, unused: `get_bucket` and `set_bucket` do their work.
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _remember(name: str, checksum: str, code: CodeType) -> None:
+    """Keep a template's code for this process, the oldest forgotten past `_CODE_KEPT`."""
+    with _CODE_LOCK:
+        _CODE[(name, checksum)] = code
+        while len(_CODE) > _CODE_KEPT:
+            del _CODE[next(iter(_CODE))]
+
+
+def _refiled(code: CodeType, filename: str) -> CodeType:
+    """`code` (a template module's, and every function's in it) naming `filename` as its
+    file, as compiling that file would have."""
+    if code.co_filename == filename:
+        return code
+    consts = tuple(_refiled(c, filename) if isinstance(c, CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:

@@ -593,7 +593,8 @@ def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch)
         return real(self, source, name, filename, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", compiling)
-    render.environment_for.cache_clear()  # as in a new process
+    render.environment_for.cache_clear()  # as in a new process: no environment, no code kept
+    monkeypatch.setattr(render, "_CODE", {})
     (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
 
     rebuild(site)
@@ -607,6 +608,40 @@ def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch)
 
     assert compiled_templates == ["base.html"]  # the edited one alone
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
+
+
+def test_a_second_site_with_the_same_templates_compiles_none_and_names_its_own_files(
+    tmp_path, monkeypatch
+):
+    """Code compiled for one site folder's templates serves another folder's templates of the
+    same source (kept in the process), and a template error still names the file it is in."""
+    sites = [make(tmp_path / name) for name in ("one", "two")]
+    for site in sites:  # a template error, in a source no other test compiles
+        path = site / "templates" / "base.html"
+        unique = tmp_path.name.replace("-", "_")
+        path.write_text(
+            path.read_text().replace("</body>", f"{{{{ no_such_name_{unique} }}}}\n</body>", 1)
+        )
+    line = 1 + path.read_text().split("{{ no_such_name_")[0].count("\n")
+    compiled_templates: list[str] = []
+    real = jinja2.Environment.compile
+
+    def compiling(self, source, name=None, filename=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        compiled_templates.append(name)
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    for number, site in enumerate(sites):
+        config = config_of(site, site / "site")
+        compiled_templates.clear()
+        result = build(config, BuildOptions(today=TODAY, jobs=1, cache=False))
+
+        if number == 0:
+            assert "base.html" in compiled_templates
+        else:
+            assert compiled_templates == []
+        places = {(p.path, p.line) for p in result.problems if "no_such_name" in p.message}
+        assert places == {("templates/base.html", line)}, result.problems
 
 
 @pytest.mark.parametrize("most", [256, 1])

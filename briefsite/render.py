@@ -172,13 +172,18 @@ class TemplateCode(jinja2.BytecodeCache):
         self, environment: jinja2.Environment, name: str, filename: str | None, source: str
     ) -> jinja2.bccache.Bucket:
         bucket = jinja2.bccache.Bucket(environment, name, self.get_source_checksum(source))
+        key = f"{name}\0{bucket.checksum}"
         with _CODE_LOCK:
             code = _CODE.get((name, bucket.checksum))
-        if code is None and (stored := self.load(f"{name}\0{bucket.checksum}")) is not None:
+        stored = self.load(key)
+        if code is None and stored is not None:
             bucket.bytecode_from_string(stored)  # (code of another Python: left empty)
             code = bucket.code
             if code is not None:
                 _remember(name, bucket.checksum, code)
+        elif code is not None and stored is None:  # compiled for another site: kept for this
+            bucket.code = code
+            self.dump(key, bucket.bytecode_to_string())
         if code is not None:
             bucket.code = _refiled(code, filename or "<template>")
         return bucket

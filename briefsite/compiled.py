@@ -62,6 +62,11 @@ def _renderer(raw_html: str, lang: str) -> Markup:
     return Markup(raw_html, lang)
 
 
+def forget_renderers() -> None:
+    """Make the Markdown renderers afresh from now on: one was stopped mid-brief."""
+    _renderer.cache_clear()
+
+
 # A small brief using what briefs use (front matter, headings, a list, a table, a footnote, a
 # link, highlighted code), compiled once by `prepare`.
 _WARM_UP = b"""---

@@ -7,6 +7,10 @@ message: the parent knows which brief each worker is on and since when, and a wo
 limit is killed and replaced, its brief reported, and every other brief still built. Results
 come back in the order the briefs were given, so problems print exactly as in one process.
 
+A few briefs (an edit, a small site) are compiled in this process instead, under a timer
+signal that stops a brief past the limit just as killing its worker would (`_compile_here`):
+forking costs tens of milliseconds in a large process, more than compiling a brief.
+
 Workers are forked: they start in milliseconds and inherit the loaded code (and whatever the
 parent built before forking them: `pagework` forks after the pages exist, so it sends only
 numbers). A bug that raises in a worker becomes a problem for that brief ("internal error ...
@@ -21,13 +25,14 @@ import contextlib
 import gc
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from .compiled import BriefSettings, CompiledBrief, compile_brief
+from .compiled import BriefSettings, CompiledBrief, compile_brief, forget_renderers
 from .problems import error
 
 if TYPE_CHECKING:  # multiprocessing loads sockets and more: only when there is work to share
@@ -38,6 +43,11 @@ Progress = Callable[[int], None]  # called with the number of items done so far
 T = TypeVar("T")
 # The exit status of a worker whose own loop failed: the parent sees a worker that stopped.
 _LOOP_FAILED = 70
+# At most this many briefs are compiled in this process (`_compile_here`), not in workers: a
+# brief takes about 10 ms, forking a worker from a large process (a preview, a site of
+# thousands of briefs) 20-40 ms of the parent's and the worker's time, and two cores gain
+# nothing on so few.
+HERE_AT_MOST = 4
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ def compile_all(
     """Compile every job in worker processes; results in the order of `jobs`."""
     if not jobs:
         return []
+    if len(jobs) <= HERE_AT_MOST and _timer_is_free():
+        return _compile_here(jobs, settings, time_limit, progress)
     tasks = _Briefs(jobs, time_limit, progress)
     pool: Pool[int] = Pool(lambda message: _compile(message, settings), min(workers, len(jobs)))
     try:
@@ -80,6 +92,73 @@ def compile_all(
     finally:
         pool.close()
     return [r for r in tasks.results if r is not None]
+
+
+class _OutOfTime(BaseException):
+    """A brief compiled in this process ran out of time. A BaseException, as KeyboardInterrupt
+    is, so that no `except Exception` in the code reading the brief can catch it."""
+
+
+def _timer_is_free() -> bool:
+    """Whether this thread may time a brief with SIGALRM: only the main thread receives
+    signals, and a real-time timer that something else set is left alone."""
+    return (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    )
+
+
+def _compile_here(
+    jobs: Sequence[Job], settings: BriefSettings, time_limit: float, progress: Progress
+) -> list[CompiledBrief]:
+    """Compile `jobs` in this process, each stopped past `time_limit` (0: none) as a worker
+    would be: a timer signal raises `_OutOfTime` wherever the brief's work is (Python code,
+    or a regular expression: `re` looks for signals as it matches), and the brief gets the
+    problem a killed worker's brief gets. The Markdown renderers are then made afresh, since
+    one was stopped mid-way."""
+    armed = False
+
+    def stop(signum: int, frame: object) -> None:
+        if armed:  # (a signal that arrives as the timer is being disarmed is too late to act)
+            raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    results: list[CompiledBrief] = []
+    try:
+        for done, job in enumerate(jobs, 1):
+            try:
+                armed = True
+                if time_limit:
+                    signal.setitimer(signal.ITIMER_REAL, time_limit)
+                result = _compile((0, job.path, job.data), settings)[1]
+                armed = False
+            except _OutOfTime:
+                forget_renderers()
+                result = stopped(job.path, time_limit)
+            finally:
+                armed = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            assert isinstance(result, CompiledBrief)
+            results.append(result)
+            progress(done)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return results
+
+
+def stopped(path: str, time_limit: float) -> CompiledBrief:
+    """The result of a brief stopped past the time limit: a problem that says what to do."""
+    problem = error(
+        path,
+        0,
+        0,
+        f"reading this brief took longer than {time_limit:g} s, so it was stopped",
+        "Markdown slows down sharply on some text, such as thousands of '[' in a row "
+        "or very many headings or empty paragraphs: look for such a run, or split the "
+        "brief ('brief_time_limit' in site.yml sets the limit)",
+    )
+    return CompiledBrief(path, None, None, (problem,), cacheable=False)
 
 
 def _compile(message: tuple[int, str, bytes], settings: BriefSettings) -> tuple[int, object]:
@@ -130,23 +209,15 @@ class _Briefs:
     def lost(self, task: int, timed_out: bool) -> None:
         path = self.jobs[task].path
         if timed_out:
-            problem = error(
-                path,
-                0,
-                0,
-                f"reading this brief took longer than {self.time_limit:g} s, so it was stopped",
-                "Markdown slows down sharply on some text, such as thousands of '[' in a row "
-                "or very many headings or empty paragraphs: look for such a run, or split the "
-                "brief ('brief_time_limit' in site.yml sets the limit)",
-            )
-        else:
-            problem = error(
-                path,
-                0,
-                0,
-                "the process reading this brief stopped unexpectedly",
-                "this may be a lack of memory; if it happens again, please report it",
-            )
+            self._finish(task, stopped(path, self.time_limit))
+            return
+        problem = error(
+            path,
+            0,
+            0,
+            "the process reading this brief stopped unexpectedly",
+            "this may be a lack of memory; if it happens again, please report it",
+        )
         self._finish(task, CompiledBrief(path, None, None, (problem,), cacheable=False))
 
     def _finish(self, task: int, result: CompiledBrief) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -184,18 +186,96 @@ def test_a_cache_folder_that_is_a_link_is_not_used(tmp_path, compiled_counts):
 # ----------------------------------------------------------------------- worker processes
 
 
-def test_one_slow_brief_is_stopped_and_every_other_brief_builds(tmp_path):
+@pytest.fixture(params=["here", "workers"])
+def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Briefs compiled in the building process (a few, as here) or in worker processes
+    (however few): the two must give the same results."""
+    if request.param == "workers":
+        monkeypatch.setattr(workers, "HERE_AT_MOST", 0)
+    return str(request.param)
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each pool of worker processes started."""
+    sizes: list[int] = []
+    real = workers.Pool.__init__
+
+    def counting(self, work, size):  # type: ignore[no-untyped-def]
+        sizes.append(size)
+        real(self, work, size)
+
+    monkeypatch.setattr(workers.Pool, "__init__", counting)
+    return sizes
+
+
+def test_one_slow_brief_is_stopped_and_every_other_brief_builds(tmp_path, where, pools):
     site_yml = "title: T\nbase_url: https://example.org/\nbrief_time_limit: 1\n"
-    site = write_site(tmp_path / "s", {**briefs(3), "slow.md": SLOW}, site_yml)
+    # The slow brief first: the briefs after it are compiled as if it had never been.
+    files = {"a-slow.md": SLOW, **briefs(3)}
+    site = write_site(tmp_path / "s", files, site_yml)
+    alone = build(config_of(write_site(tmp_path / "t", briefs(3), site_yml)), BuildOptions(jobs=2))
 
     result = build(config_of(site), BuildOptions(jobs=2))
 
-    (problem,) = [p for p in result.problems if p.path == "briefs/slow.md"]
+    (problem,) = [p for p in result.problems if p.path == "briefs/a-slow.md"]
     assert "took longer than 1 s, so it was stopped" in problem.message
     assert "brief_time_limit" in problem.hint
     assert not result.ok
     catalog_paths = {b.source_path for b in result.catalog.briefs}
     assert catalog_paths == {"briefs/b0.md", "briefs/b1.md", "briefs/b2.md"}
+    assert result.catalog.briefs == alone.catalog.briefs
+    assert result.rendered == alone.rendered
+    assert bool(pools) == (where == "workers")
+
+
+def test_briefs_compiled_here_leave_the_timer_signal_as_it_was(tmp_path, pools):
+    site_yml = "title: T\nbase_url: https://example.org/\nbrief_time_limit: 1\n"
+    site = write_site(tmp_path / "s", {"slow.md": SLOW, **briefs(1)}, site_yml)
+
+    def theirs(signum, frame):  # type: ignore[no-untyped-def]
+        raise AssertionError("the build's timer reached the handler it replaced")
+
+    previous = signal.signal(signal.SIGALRM, theirs)
+    try:
+        result = build(config_of(site), BuildOptions(jobs=2))
+
+        assert signal.getsignal(signal.SIGALRM) is theirs
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    assert [p.path for p in result.problems] == ["briefs/slow.md"]
+    assert pools == []
+
+
+def test_a_timer_in_use_or_another_thread_sends_even_a_few_briefs_to_workers(tmp_path, pools):
+    """Only the main thread receives signals, and a timer someone else set is theirs: the
+    briefs are then compiled in workers, with the same result."""
+    site = write_site(tmp_path / "s", briefs(2))
+    here = build(config_of(site), BuildOptions(jobs=2, cache=False))
+    assert pools == []
+
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: None)
+    signal.setitimer(signal.ITIMER_REAL, 600)
+    try:
+        timed = build(config_of(site), BuildOptions(jobs=2, cache=False))
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert 0 < left <= 600
+    assert pools == [2]
+
+    done: list[pipeline.BuildResult] = []
+    thread = threading.Thread(
+        target=lambda: done.append(build(config_of(site), BuildOptions(jobs=2, cache=False)))
+    )
+    thread.start()
+    thread.join(timeout=120)
+    assert pools == [2, 2]
+    for result in (timed, done[0]):
+        assert result.catalog.briefs == here.catalog.briefs
+        assert result.rendered == here.rendered
 
 
 def test_a_stopped_brief_is_not_cached(tmp_path, compiled_counts):
@@ -220,6 +300,7 @@ def test_a_bug_in_a_worker_is_a_problem_for_that_brief(tmp_path, monkeypatch):
         return real(path, data, settings)
 
     monkeypatch.setattr(workers, "compile_brief", buggy)  # forked workers inherit it
+    monkeypatch.setattr(workers, "HERE_AT_MOST", 0)  # (here, b2 would end the tests' process)
 
     result = build(config_of(site), BuildOptions(jobs=2))
 

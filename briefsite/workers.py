@@ -7,7 +7,8 @@ message: the parent knows which brief each worker is on and since when, and a wo
 limit is killed and replaced, its brief reported, and every other brief still built. Results
 come back in the order the briefs were given, so problems print exactly as in one process.
 
-A few briefs (an edit, a small site) are compiled in this process instead, under a timer
+A few briefs (an edit, a small site), or any number with one core to use (`--jobs 1`), are
+compiled in this process instead, under a timer
 signal that stops a brief past the limit just as killing its worker would (`_compile_here`):
 forking costs tens of milliseconds in a large process, more than compiling a brief.
 
@@ -83,7 +84,7 @@ def compile_all(
     """Compile every job in worker processes; results in the order of `jobs`."""
     if not jobs:
         return []
-    if len(jobs) <= HERE_AT_MOST and _timer_is_free():
+    if (workers <= 1 or len(jobs) <= HERE_AT_MOST) and _timer_is_free():
         return _compile_here(jobs, settings, time_limit, progress)
     tasks = _Briefs(jobs, time_limit, progress)
     pool: Pool[int] = Pool(lambda message: _compile(message, settings), min(workers, len(jobs)))

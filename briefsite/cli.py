@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import os
 import shlex
 import sys
@@ -245,6 +246,12 @@ def make_parser(prog: str = "briefsite") -> argparse.ArgumentParser:
     return parser
 
 
+# The parser for each way the command was typed, made once per process (8 ms each time, and a
+# process that runs many commands, the tests' or a script's, made one per command). Parsing
+# does not change it.
+_parser_for = functools.lru_cache(maxsize=4)(make_parser)
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -257,7 +264,7 @@ def main(
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = make_parser(prog)
+    parser = _parser_for(prog)
     try:
         # argparse prints help, usage and its errors on sys.stdout and sys.stderr and then
         # exits: here they go to the command's own streams and become its exit status.

@@ -105,13 +105,30 @@ LINKS_JS = """() => [...document.querySelectorAll('a[href], link[href]')].map(e 
 IDS_JS = """() => [...document.querySelectorAll('[id], a[name]')].map(e => e.id || e.name)"""
 
 
+OVERFLOW_JS = """() => {
+    const doc = document.documentElement;
+    if (doc.scrollWidth <= window.innerWidth) return null;
+    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+        (typeof e.className === 'string' && e.className.trim()
+            ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
+    const wide = [...document.body.querySelectorAll('*')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .slice(0, 8)
+        .map(e => `${name(e)} (right edge ${Math.round(e.getBoundingClientRect().right)}px)`);
+    return {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, wide};
+}"""
+
+
 @pytest.mark.slow
-def test_every_internal_link_and_anchor_resolves(
+def test_every_link_and_anchor_resolves_and_no_page_scrolls_sideways(
     reused_page: NewPage, briefs_site: Path, site_url: str
 ) -> None:
     """Crawl from every built page (home first): every same-origin link answers 200 and every
-    #fragment names an id on the page it leads to."""
-    page = reused_page()
+    #fragment names an id on the page it leads to; and no page scrolls sideways at any of
+    `WIDTHS`. One test, so each page is loaded once (a load costs a browser several times what
+    laying the page out again at another width does)."""
+    page = reused_page(viewport={"width": WIDTHS[0], "height": 800})
+    sideways: list[str] = []
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(site_url))
     queue = _page_urls(briefs_site, site_url)
     linked_from: dict[str, str] = {url: "(built page)" for url in queue}
@@ -131,7 +148,13 @@ def test_every_internal_link_and_anchor_resolves(
             failures.append(f"{url} answered {status} (linked from {linked_from[url]})")
             continue
         ids[url] = set(page.evaluate(IDS_JS))
-        for link in page.evaluate(LINKS_JS):
+        links = page.evaluate(LINKS_JS)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            if overflow := page.evaluate(OVERFLOW_JS):
+                sideways.append(f"{url} at {width}px: {overflow}")
+        page.set_viewport_size({"width": WIDTHS[0], "height": 800})
+        for link in links:
             target, fragment = urldefrag(link["url"])
             if not target.startswith(origin + "/"):
                 continue  # another site: canonical links, licence links, sources
@@ -159,6 +182,7 @@ def test_every_internal_link_and_anchor_resolves(
 
     assert len(ids) >= 14 and assets, (ids, assets)
     assert not failures, "\n".join(failures)
+    assert not sideways, "horizontal scrolling:\n" + "\n".join(sideways)
 
 
 # --- Keyboard -------------------------------------------------------------------------------
@@ -270,37 +294,6 @@ def test_contents_links_scroll_to_their_headings(
 
 
 # --- Layout, print, screenshots -------------------------------------------------------------
-
-OVERFLOW_JS = """() => {
-    const doc = document.documentElement;
-    if (doc.scrollWidth <= window.innerWidth) return null;
-    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
-        (typeof e.className === 'string' && e.className.trim()
-            ? '.' + e.className.trim().split(/\\s+/).join('.') : '');
-    const wide = [...document.body.querySelectorAll('*')]
-        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
-        .slice(0, 8)
-        .map(e => `${name(e)} (right edge ${Math.round(e.getBoundingClientRect().right)}px)`);
-    return {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, wide};
-}"""
-
-
-@pytest.mark.slow
-def test_no_page_scrolls_sideways(reused_page: NewPage, briefs_site: Path, site_url: str) -> None:
-    # Each page is loaded once and laid out again at every width (a load costs a browser
-    # several times what a new layout does).
-    page = reused_page(viewport={"width": WIDTHS[0], "height": 800})
-    failures = []
-    for url in _page_urls(briefs_site, site_url):
-        page.set_viewport_size({"width": WIDTHS[0], "height": 800})
-        response = page.goto(url)
-        assert response is not None and response.status == 200, url
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 800})
-            overflow = page.evaluate(OVERFLOW_JS)
-            if overflow:
-                failures.append(f"{url} at {width}px: {overflow}")
-    assert not failures, "horizontal scrolling:\n" + "\n".join(failures)
 
 
 def _display(page: Any, selector: str) -> list[str]:

@@ -23,6 +23,7 @@ a task is, and what its loss means, belongs to its `Tasks`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import signal
@@ -81,11 +82,19 @@ def compile_all(
     time_limit: float,
     progress: Progress = lambda done: None,
 ) -> list[CompiledBrief]:
-    """Compile every job in worker processes; results in the order of `jobs`."""
+    """Compile every job, here or in worker processes (`here`); results in the order of
+    `jobs`."""
     if not jobs:
         return []
-    if (workers <= 1 or len(jobs) <= HERE_AT_MOST) and _timer_is_free():
-        return _compile_here(jobs, settings, time_limit, progress)
+    if here(len(jobs), workers):
+        results = []
+        for done, job in enumerate(jobs, 1):
+            result = timed(functools.partial(_compile_one, job, settings), time_limit)
+            results.append(
+                result if isinstance(result, CompiledBrief) else stopped(job.path, time_limit)
+            )
+            progress(done)
+        return results
     tasks = _Briefs(jobs, time_limit, progress)
     pool: Pool[int] = Pool(lambda message: _compile(message, settings), min(workers, len(jobs)))
     try:
@@ -95,29 +104,33 @@ def compile_all(
     return [r for r in tasks.results if r is not None]
 
 
-class _OutOfTime(BaseException):
-    """A brief compiled in this process ran out of time. A BaseException, as KeyboardInterrupt
-    is, so that no `except Exception` in the code reading the brief can catch it."""
-
-
-def _timer_is_free() -> bool:
-    """Whether this thread may time a brief with SIGALRM: only the main thread receives
-    signals, and a real-time timer that something else set is left alone."""
+def here(count: int, workers: int) -> bool:
+    """Whether `count` files (briefs, pages) are compiled in this process, each `timed`, and
+    not in worker processes: when they are few (`HERE_AT_MOST`) or one core is to be used,
+    and this thread may use the timer signal (only the main thread receives signals, and a
+    real-time timer that something else set is left alone)."""
     return (
-        hasattr(signal, "setitimer")
+        (workers <= 1 or count <= HERE_AT_MOST)
+        and hasattr(signal, "setitimer")
         and threading.current_thread() is threading.main_thread()
         and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     )
 
 
-def _compile_here(
-    jobs: Sequence[Job], settings: BriefSettings, time_limit: float, progress: Progress
-) -> list[CompiledBrief]:
-    """Compile `jobs` in this process, each stopped past `time_limit` (0: none) as a worker
-    would be: a timer signal raises `_OutOfTime` wherever the brief's work is (Python code,
-    or a regular expression: `re` looks for signals as it matches), and the brief gets the
-    problem a killed worker's brief gets. The Markdown renderers are then made afresh, since
-    one was stopped mid-way."""
+class _OutOfTime(BaseException):
+    """Work done in this process ran out of time. A BaseException, as KeyboardInterrupt is,
+    so that no `except Exception` in the code reading a file can catch it."""
+
+
+_STOPPED = object()  # what `timed` gives for work it stopped
+
+
+def timed(call: Callable[[], T], time_limit: float) -> T | object:
+    """`call()` in this process (the main thread, where `here` said so), stopped past
+    `time_limit` seconds (0: none) as a worker would be: a timer signal raises `_OutOfTime`
+    wherever the work is (Python code, or a regular expression: `re` looks for signals as it
+    matches). Its result, or `_STOPPED`; the Markdown renderers are then made afresh, since
+    one was stopped mid-way. The signal's handler is put back as it was."""
     armed = False
 
     def stop(signum: int, frame: object) -> None:
@@ -125,27 +138,20 @@ def _compile_here(
             raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, stop)
-    results: list[CompiledBrief] = []
     try:
-        for done, job in enumerate(jobs, 1):
-            try:
-                armed = True
-                if time_limit:
-                    signal.setitimer(signal.ITIMER_REAL, time_limit)
-                result = _compile((0, job.path, job.data), settings)[1]
-                armed = False
-            except _OutOfTime:
-                forget_renderers()
-                result = stopped(job.path, time_limit)
-            finally:
-                armed = False
-                signal.setitimer(signal.ITIMER_REAL, 0)
-            assert isinstance(result, CompiledBrief)
-            results.append(result)
-            progress(done)
+        armed = True
+        if time_limit:
+            signal.setitimer(signal.ITIMER_REAL, time_limit)
+        result = call()
+        armed = False
+        return result
+    except _OutOfTime:
+        forget_renderers()
+        return _STOPPED
     finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-    return results
 
 
 def stopped(path: str, time_limit: float) -> CompiledBrief:
@@ -160,6 +166,11 @@ def stopped(path: str, time_limit: float) -> CompiledBrief:
         "brief ('brief_time_limit' in site.yml sets the limit)",
     )
     return CompiledBrief(path, None, None, (problem,), cacheable=False)
+
+
+def _compile_one(job: Job, settings: BriefSettings) -> object:
+    """One brief here: its result, or a bug in briefsite reported against it."""
+    return _compile((0, job.path, job.data), settings)[1]
 
 
 def _compile(message: tuple[int, str, bytes], settings: BriefSettings) -> tuple[int, object]:

@@ -22,7 +22,7 @@ from conftest import (
     write_site,
 )
 
-from briefsite import pipeline, standalone, urls
+from briefsite import pipeline, standalone, urls, workers
 from briefsite.config import SiteConfig, load_config
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
@@ -343,15 +343,35 @@ def test_a_bad_footer_entry_is_an_error_at_its_place_in_site_yml(tmp_path):
     ]
 
 
-def test_a_slow_page_is_stopped_and_reported(tmp_path):
+@pytest.mark.parametrize("where", ["here", "workers"])
+def test_a_slow_page_is_stopped_and_reported(tmp_path, monkeypatch, where):
+    # A few pages are compiled in the building process, more in workers: the same answer.
+    pools: list[int] = []
+    real = workers.Pool.__init__
+    monkeypatch.setattr(workers.Pool, "__init__", lambda *a: pools.append(a[2]) or real(*a))
+    if where == "workers":
+        monkeypatch.setattr(workers, "HERE_AT_MOST", 0)
     site_yml = SITE_YML + "brief_time_limit: 1\n"
-    site = make(tmp_path / "s", {"slow.md": "---\ntitle: Slow\n---\n" + "[" * 40_000}, site_yml)
+    # First: the pages after it are compiled as if it had never been.
+    slow = {"a-slow.md": "---\ntitle: Slow\n---\n" + "[" * 40_000}
+    site = make(tmp_path / "s", slow, site_yml)
 
-    result = build(config_of(site, site / "site"), BuildOptions(today=TODAY, git=False))
+    result = build(config_of(site, site / "site"), BuildOptions(today=TODAY, git=False, jobs=2))
 
-    (problem,) = [p for p in result.problems if p.path == "pages/slow.md"]
+    (problem,) = result.problems
+    assert problem.path == "pages/a-slow.md"
     assert "took longer than 1 s, so it was stopped" in problem.message
     assert not result.ok
+    assert bool(pools) == (where == "workers")
+    # The page after the stopped one is compiled as it is alone.
+    files = [
+        (f"pages/{name}", (site / "pages" / name).read_bytes())
+        for name in ("a-slow.md", "about.md")
+    ]
+    settings = pipeline.brief_settings(config_of(site, site / "site"))
+    after = standalone.compile_fresh(files, settings, 2, 0.5)
+    assert after[1] == standalone.compile_fresh(files[1:], settings, 2, 0.5)[0]
+    assert after[1].page is not None and not after[1].problems
 
 
 # -------------------------------------------------------------- the cache and the edit path

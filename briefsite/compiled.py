@@ -55,8 +55,9 @@ class CompiledBrief:
 
 
 @functools.lru_cache(maxsize=8)
-def _renderer(raw_html: str, lang: str) -> Markup:
-    """One Markdown renderer per mode and language, per process (each is costly to make)."""
+def renderer(raw_html: str, lang: str) -> Markup:
+    """One Markdown renderer per mode and language, per process (each is costly to make),
+    for briefs and standalone pages alike."""
     from .markup import Markup
 
     return Markup(raw_html, lang)
@@ -64,7 +65,7 @@ def _renderer(raw_html: str, lang: str) -> Markup:
 
 def forget_renderers() -> None:
     """Make the Markdown renderers afresh from now on: one was stopped mid-brief."""
-    _renderer.cache_clear()
+    renderer.cache_clear()
 
 
 # A small brief using what briefs use (front matter, headings, a list, a table, a footnote, a
@@ -113,12 +114,12 @@ def compile_brief(path: str, data: bytes, settings: BriefSettings) -> CompiledBr
         stand_in = _stand_in(source, settings)
         if stand_in is None:
             return CompiledBrief(path, None, None, tuple(loaded))
-        body = _renderer(settings.raw_html, stand_in.lang).body(stand_in)
+        body = renderer(settings.raw_html, stand_in.lang).body(stand_in)
         stand_in = dataclasses.replace(stand_in, body_markdown="")
         unseen = invisible_characters(source, stand_in.body_line)
         problems = (*loaded, *unseen, *body.problems)
         return CompiledBrief(path, None, body, problems, stand_in=stand_in)
-    body = _renderer(settings.raw_html, loaded.lang).body(loaded)
+    body = renderer(settings.raw_html, loaded.lang).body(loaded)
     # A brief ready for readers may keep none of the text `new` wrote for its editor.
     unfinished = () if loaded.draft else tuple(placeholder_problems(source, loaded.body_line))
     hidden = tuple(invisible_characters(source, loaded.body_line))

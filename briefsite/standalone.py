@@ -46,7 +46,7 @@ from . import pageids, schema, urls
 from .brief import Brief
 from .cache import Cache, entry_key
 from .catalog import nfc
-from .compiled import BriefSettings
+from .compiled import BriefSettings, renderer
 from .config import CONFIG_NAME, PAGES_DIR, SiteConfig
 from .frontmatter import default_slug, read_front_matter, split, value_positions
 from .pages import HOME_CRUMB, Crumb, Page, crumbs
@@ -57,7 +57,7 @@ from .workers import Pool, here, internal_error_text, timed
 
 if TYPE_CHECKING:  # links and markup load Markdown, Pygments and nh3: only when compiling
     from .links import RenderedBrief
-    from .markup import Body, Markup
+    from .markup import Body
 
 TEMPLATE = "page.html"
 CACHE_KIND = "standalone"  # the kind of the cache entries of compiled pages
@@ -145,14 +145,6 @@ class CompiledPage:
     cacheable: bool = True  # False for a time-out or a crash: tried again next build
 
 
-@functools.lru_cache(maxsize=8)
-def _renderer(raw_html: str, lang: str) -> Markup:
-    """The briefs' Markdown renderer, one per mode and language per process."""
-    from .markup import Markup
-
-    return Markup(raw_html, lang)
-
-
 def compile_page(path: str, data: bytes, settings: BriefSettings) -> CompiledPage:
     """Decode, validate and render one page file: a function of these arguments alone."""
     source = decode(path, data)
@@ -164,7 +156,7 @@ def compile_page(path: str, data: bytes, settings: BriefSettings) -> CompiledPag
         if isinstance(part, Problem):
             return CompiledPage(path, None, None, problems=tuple(read))
         stand_in = _brief_of(path, settings, "", part.body, part.body_line)
-        body = _renderer(settings.raw_html, settings.language).body(stand_in)
+        body = renderer(settings.raw_html, settings.language).body(stand_in)
         kept = dataclasses.replace(stand_in, body_markdown="")
         hidden = invisible_characters(source, part.body_line)
         return CompiledPage(path, None, body, kept, (*read, *hidden, *body.problems))
@@ -175,7 +167,7 @@ def compile_page(path: str, data: bytes, settings: BriefSettings) -> CompiledPag
     stand_in = _brief_of(
         path, settings, values.get("title") or "", read.part.body, read.part.body_line
     )
-    body = _renderer(settings.raw_html, settings.language).body(stand_in)
+    body = renderer(settings.raw_html, settings.language).body(stand_in)
     problems += placeholder_problems(source, read.part.body_line)
     problems += invisible_characters(source, read.part.body_line)
     problems += body.problems

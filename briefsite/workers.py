@@ -8,9 +8,10 @@ limit is killed and replaced, its brief reported, and every other brief still bu
 come back in the order the briefs were given, so problems print exactly as in one process.
 
 A few briefs (an edit, a small site), or any number with one core to use (`--jobs 1`), are
-compiled in this process instead, under a timer
-signal that stops a brief past the limit just as killing its worker would (`_compile_here`):
-forking costs tens of milliseconds in a large process, more than compiling a brief.
+compiled in this process instead (`here`), each under a timer signal that stops it past the
+limit just as killing its worker would (`timed`): forking costs tens of milliseconds in a
+large process, more than compiling a brief. What only a worker survives (a crash in a C
+extension, the process killed for memory) then ends the build.
 
 Workers are forked: they start in milliseconds and inherit the loaded code (and whatever the
 parent built before forking them: `pagework` forks after the pages exist, so it sends only
@@ -45,7 +46,7 @@ Progress = Callable[[int], None]  # called with the number of items done so far
 T = TypeVar("T")
 # The exit status of a worker whose own loop failed: the parent sees a worker that stopped.
 _LOOP_FAILED = 70
-# At most this many briefs are compiled in this process (`_compile_here`), not in workers: a
+# At most this many briefs are compiled in this process (`here`), not in workers: a
 # brief takes about 10 ms, forking a worker from a large process (a preview, a site of
 # thousands of briefs) 20-40 ms of the parent's and the worker's time, and two cores gain
 # nothing on so few.
@@ -91,7 +92,7 @@ def compile_all(
         for done, job in enumerate(jobs, 1):
             result = timed(functools.partial(_compile_one, job, settings), time_limit)
             results.append(
-                result if isinstance(result, CompiledBrief) else stopped(job.path, time_limit)
+                result if isinstance(result, CompiledBrief) else _stopped(job.path, time_limit)
             )
             progress(done)
         return results
@@ -154,7 +155,7 @@ def timed(call: Callable[[], T], time_limit: float) -> T | object:
         signal.signal(signal.SIGALRM, previous)
 
 
-def stopped(path: str, time_limit: float) -> CompiledBrief:
+def _stopped(path: str, time_limit: float) -> CompiledBrief:
     """The result of a brief stopped past the time limit: a problem that says what to do."""
     problem = error(
         path,
@@ -221,7 +222,7 @@ class _Briefs:
     def lost(self, task: int, timed_out: bool) -> None:
         path = self.jobs[task].path
         if timed_out:
-            self._finish(task, stopped(path, self.time_limit))
+            self._finish(task, _stopped(path, self.time_limit))
             return
         problem = error(
             path,

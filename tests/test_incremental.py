@@ -603,20 +603,29 @@ def test_body_edits_one_after_another_keep_the_cache_to_what_is_used(tmp_path, f
     assert site_files(site / "site") == cold(site, tmp_path / "cold")
 
 
-def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch):
+@pytest.fixture
+def compiled_templates(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of each template Jinja compiles from now on (the rest came compiled)."""
+    names: list[str] = []
+    real = jinja2.Environment.compile
+
+    def compiling(self, source, name=None, filename=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        names.append(name)
+        return real(self, source, name, filename, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    return names
+
+
+def test_templates_compiled_once_are_taken_from_the_cache(
+    tmp_path, monkeypatch, compiled_templates
+):
     # Another site folder's build first: this process holds the templates' code already, and
     # the site's build must still keep it in its cache for the next process.
     rebuild(make(tmp_path / "another"))
     site = make(tmp_path / "s")
     rebuild(site)
-    compiled_templates: list[str] = []
-    real = jinja2.Environment.compile
-
-    def compiling(self, source, name=None, filename=None, *args, **kwargs):  # type: ignore[no-untyped-def]
-        compiled_templates.append(name)
-        return real(self, source, name, filename, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
+    compiled_templates.clear()
     render.environment_for.cache_clear()  # as in a new process: no environment, no code kept
     monkeypatch.setattr(render, "_CODE", {})
     (site / "briefs" / "a.md").write_text(brief("Alpha", body="New text."))
@@ -635,7 +644,7 @@ def test_templates_compiled_once_are_taken_from_the_cache(tmp_path, monkeypatch)
 
 
 def test_a_second_site_with_the_same_templates_compiles_none_and_names_its_own_files(
-    tmp_path, monkeypatch
+    tmp_path, compiled_templates
 ):
     """Code compiled for one site folder's templates serves another folder's templates of the
     same source (kept in the process), and a template error still names the file it is in."""
@@ -647,14 +656,6 @@ def test_a_second_site_with_the_same_templates_compiles_none_and_names_its_own_f
             path.read_text().replace("</body>", f"{{{{ no_such_name_{unique} }}}}\n</body>", 1)
         )
     line = 1 + path.read_text().split("{{ no_such_name_")[0].count("\n")
-    compiled_templates: list[str] = []
-    real = jinja2.Environment.compile
-
-    def compiling(self, source, name=None, filename=None, *args, **kwargs):  # type: ignore[no-untyped-def]
-        compiled_templates.append(name)
-        return real(self, source, name, filename, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", compiling)
     for number, site in enumerate(sites):
         config = config_of(site, site / "site")
         compiled_templates.clear()

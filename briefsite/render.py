@@ -152,10 +152,10 @@ _CODE_LOCK = threading.Lock()
 class TemplateCode(jinja2.BytecodeCache):
     """Jinja's compiled code for each template, kept by the template's name and source.
 
-    Compiling costs about 10 ms a template. Jinja keys its code by the file's path too, but
-    the code of one name and source is the same wherever the file lies, but for the path it
-    names in tracebacks (how a template error finds its file and line): so the code is kept
-    once, in this process, and given the path of the file it is loaded for. A process that
+    Compiling costs about 10 ms a template. Jinja keys its code by the file's path too, yet
+    the code of one name and source is the same wherever the file lies, except for the path
+    it names in tracebacks (how a template error finds its file and line): so the code is
+    kept once, in this process, and given the path of the file it is loaded for. A process that
     builds more than one site folder (a script, the tests) or whose environment is made again
     (an edited template) compiles each source once. `load` and `dump` reach a second store
     that outlives the process (the build cache), by a key of the same name and source.

@@ -92,7 +92,7 @@ from .source import (
     source_files,
 )
 from .statics import STATIC_DIR, StaticFiles
-from .workers import Job, compile_all, default_jobs
+from .workers import Job, compile_all, default_jobs, here
 
 if TYPE_CHECKING:
     import jinja2
@@ -322,7 +322,12 @@ def compile_some(
     # Preparing costs about a quarter of a second once per process and settings and saves
     # each worker about a tenth: worth it when each worker has several briefs, and in a process
     # that compiles again (a preview, a test run), where it is paid once for every later build.
-    if jobs and (len(jobs) > max(1, options.jobs) or settings in _COMPILED_HERE):
+    # Briefs compiled in this process (`workers.here`) warm it themselves.
+    if (
+        jobs
+        and not here(len(jobs), options.jobs)
+        and (len(jobs) > max(1, options.jobs) or settings in _COMPILED_HERE)
+    ):
         prepare(settings)
     if jobs:
         _COMPILED_HERE.add(settings)

@@ -50,10 +50,9 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from urllib.parse import quote, unquote
 
 from . import annexes
-from .compiled import prepare
 from .config import BRIEFS_DIR, BUILTIN_TEMPLATES, CONFIG_NAME, PAGES_DIR, SiteConfig, load_config
 from .output import is_safe_relative
-from .pipeline import BuildOptions, brief_settings, build
+from .pipeline import BuildOptions, build
 from .problems import Problem, has_errors, visible
 from .reporting import paint, report, shown_from_here
 from .search import BackgroundIndex, in_bundle, indexed
@@ -724,7 +723,6 @@ def _build_once(root: Path, base_url: str, state: PreviewState, err: TextIO) -> 
         problems: tuple[Problem, ...] = tuple(config)
     else:
         previous = state.plain
-        prepare(brief_settings(config))  # once: every save's worker starts warm
         # Search is indexed in the background (`index_in_background`): never waited for.
         options = BuildOptions(drafts=True, future=True, git=False, search=False)
         result = build(config, options, {path: item[0] for path, item in previous.items()})

@@ -12,7 +12,7 @@ import pytest
 from conftest import GOOD_BRIEF, SEARCH_SITE_YML, run_build, site_files, write_site
 
 from briefsite import cache as cache_module
-from briefsite import output, pipeline, workers
+from briefsite import compiled, output, pipeline, workers
 from briefsite.cli import main
 from briefsite.config import SiteConfig, load_config
 from briefsite.pipeline import BuildOptions, build, publish
@@ -310,6 +310,34 @@ def test_a_bug_in_a_worker_is_a_problem_for_that_brief(tmp_path, monkeypatch):
     )
     assert messages["briefs/b2.md"] == "the process reading this brief stopped unexpectedly"
     assert [b.source_path for b in result.catalog.briefs] == ["briefs/b0.md"]
+
+
+def test_the_warm_up_brief_is_compiled_only_before_workers_start(tmp_path, monkeypatch):
+    """`compiled.prepare` compiles a small brief so that forked workers start warm: briefs
+    compiled in the building process warm it themselves, and a preview's first build (or a
+    test's) need not pay it."""
+    warm_ups: list[str] = []
+    real = compiled.compile_brief
+
+    def counting(path, data, settings):  # type: ignore[no-untyped-def]
+        if path == "briefs/warm-up.md":
+            warm_ups.append(path)
+        return real(path, data, settings)
+
+    monkeypatch.setattr(compiled, "compile_brief", counting)
+    site = write_site(tmp_path / "s", briefs(3))
+    config = config_of(site)
+    # As in a process that has compiled with these settings before, but not prepared them.
+    monkeypatch.setattr(pipeline, "_COMPILED_HERE", {pipeline.brief_settings(config)})
+    compiled.prepare.cache_clear()
+
+    build(config, BuildOptions(jobs=2, cache=False))
+    assert warm_ups == []  # three briefs: compiled here
+
+    monkeypatch.setattr(workers, "HERE_AT_MOST", 0)
+    build(config, BuildOptions(jobs=2, cache=False))
+    assert warm_ups == ["briefs/warm-up.md"]  # in workers: prepared first
+    compiled.prepare.cache_clear()  # (its one call saw the counting function)
 
 
 def test_every_number_of_workers_gives_the_same_site_and_problems(tmp_path, pools):

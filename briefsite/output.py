@@ -864,15 +864,8 @@ def _ours(
         if path not in entries:
             continue
         entry = entries[path]
-        # Most files are as written (`_untouched`, a regular file): said here without a call.
-        if (
-            entry is None
-            or (
-                (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
-                and stat.S_ISREG(entry.st_mode)
-            )
-            or _still_ours(folder, path, entry, item)
-        ):
+        # (Most entries are None: said here, before any call, as this runs for every file.)
+        if entry is None or _as_written(entry, item) or _still_ours(folder, path, entry, item):
             ours[path] = item
     return ours
 
@@ -939,16 +932,13 @@ def _published_hashes(folder: Path) -> dict[str, str]:
         return {}
     entries = _scan(folder, manifest).entries
     found = {}
-    regular = stat.S_ISREG
     for path, item in manifest.files.items():
         if path not in entries:
             continue
         entry = entries[path]
-        # Not looked at (None: its folder holds the names it held), or `_untouched` and
-        # `_is_regular`, said here: this runs for every file of the site.
-        if entry is None or (
-            (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:] and regular(entry.st_mode)
-        ):
+        # Not looked at (None, said before any call: its folder holds the names it held), or
+        # looked at and as written.
+        if entry is None or _as_written(entry, item):
             found[path] = item[SHA]
     return found
 
@@ -967,6 +957,11 @@ def _still_ours(folder: Path, path: str, status: os.stat_result, item: Listed) -
         return _sha256((folder / path).read_bytes()) == item[SHA]
     except OSError:
         return False
+
+
+def _as_written(status: os.stat_result, item: Listed) -> bool:
+    """Whether a listed file looked at is the regular file a build wrote, untouched since."""
+    return _untouched(status, item) and _is_regular(status)
 
 
 def _untouched(status: os.stat_result, item: Listed) -> bool:
@@ -1115,18 +1110,11 @@ def _update(
     hashes = plan.hashes
     for path, entry in found.entries.items():
         item = listed.get(path)
-        # Reused when still as written (not looked at, or `_untouched` and a regular file)
-        # and wanted as it is.
+        # Reused when still as written (not looked at, or `_as_written`) and wanted as it is.
         if (
             item is not None
             and hashes.get(path) == item[SHA]
-            and (
-                entry is None
-                or (
-                    (entry.st_size, entry.st_mtime_ns, entry.st_ino) == item[1:]
-                    and stat.S_ISREG(entry.st_mode)
-                )
-            )
+            and (entry is None or _as_written(entry, item))
         ):
             reused[path] = item
         else:

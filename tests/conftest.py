@@ -441,6 +441,33 @@ def installed(tmp_path_factory: pytest.TempPathFactory, dist: Path) -> Path:
     return once_per_run(tmp_path_factory, "installed", make)
 
 
+@pytest.fixture(params=["here", "workers"])
+def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Briefs and pages compiled in the building process (a few, as here) or in worker
+    processes (however few, `workers.HERE_AT_MOST` 0): the two must give the same results."""
+    if request.param == "workers":
+        from briefsite import workers
+
+        monkeypatch.setattr(workers, "HERE_AT_MOST", 0)
+    return str(request.param)
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each pool of worker processes started."""
+    from briefsite import workers
+
+    sizes: list[int] = []
+    real = workers.Pool.__init__
+
+    def counting(self, work, size):  # type: ignore[no-untyped-def]
+        sizes.append(size)
+        real(self, work, size)
+
+    monkeypatch.setattr(workers.Pool, "__init__", counting)
+    return sizes
+
+
 @pytest.fixture
 def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """One entry per build that went through the stages (not answered from its record):

@@ -186,29 +186,6 @@ def test_a_cache_folder_that_is_a_link_is_not_used(tmp_path, compiled_counts):
 # ----------------------------------------------------------------------- worker processes
 
 
-@pytest.fixture(params=["here", "workers"])
-def where(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Briefs compiled in the building process (a few, as here) or in worker processes
-    (however few): the two must give the same results."""
-    if request.param == "workers":
-        monkeypatch.setattr(workers, "HERE_AT_MOST", 0)
-    return str(request.param)
-
-
-@pytest.fixture
-def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The size of each pool of worker processes started."""
-    sizes: list[int] = []
-    real = workers.Pool.__init__
-
-    def counting(self, work, size):  # type: ignore[no-untyped-def]
-        sizes.append(size)
-        real(self, work, size)
-
-    monkeypatch.setattr(workers.Pool, "__init__", counting)
-    return sizes
-
-
 def test_one_slow_brief_is_stopped_and_every_other_brief_builds(tmp_path, where, pools):
     site_yml = "title: T\nbase_url: https://example.org/\nbrief_time_limit: 1\n"
     # The slow brief first: the briefs after it are compiled as if it had never been.

@@ -22,7 +22,7 @@ from conftest import (
     write_site,
 )
 
-from briefsite import pipeline, standalone, urls, workers
+from briefsite import pipeline, standalone, urls
 from briefsite.config import SiteConfig, load_config
 from briefsite.output import published_hashes
 from briefsite.pipeline import BuildOptions, build, publish
@@ -343,14 +343,8 @@ def test_a_bad_footer_entry_is_an_error_at_its_place_in_site_yml(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("where", ["here", "workers"])
-def test_a_slow_page_is_stopped_and_reported(tmp_path, monkeypatch, where):
+def test_a_slow_page_is_stopped_and_reported(tmp_path, where, pools):
     # A few pages are compiled in the building process, more in workers: the same answer.
-    pools: list[int] = []
-    real = workers.Pool.__init__
-    monkeypatch.setattr(workers.Pool, "__init__", lambda *a: pools.append(a[2]) or real(*a))
-    if where == "workers":
-        monkeypatch.setattr(workers, "HERE_AT_MOST", 0)
     site_yml = SITE_YML + "brief_time_limit: 1\n"
     # First: the pages after it are compiled as if it had never been.
     slow = {"a-slow.md": "---\ntitle: Slow\n---\n" + "[" * 40_000}

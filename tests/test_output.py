@@ -856,3 +856,35 @@ def test_an_output_known_only_by_its_hash_must_be_in_the_folder(tmp_path):
         sync([Output("index.html", None, "0" * 64), *SITE[1:]], out)
 
     assert snapshot(out) == before
+
+
+def test_what_a_paused_collection_made_is_old_and_its_cycles_are_still_collected() -> None:
+    # Publishing pauses the cycle collector (`collection_paused`). What was made meanwhile is
+    # not left young, where the first collection after the pause would walk all of it; yet a
+    # cycle made then is still found by a full collection (nothing stays frozen for good).
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        with output.collection_paused():
+            assert not gc.isenabled()
+            kept = [[i] for i in range(50_000)]
+            cycle = Node()
+            cycle.self = cycle  # type: ignore[attr-defined]
+            gone = weakref.ref(cycle)
+            del cycle
+        assert gc.isenabled()
+        assert gc.get_count()[0] < 1_000, gc.get_count()  # not fifty thousand young objects
+        assert gc.get_freeze_count() == 0
+        assert gone() is not None  # (a cycle waits for a collection)
+        gc.collect()
+        assert gone() is None
+        assert len(kept) == 50_000
+    finally:
+        if not was:
+            gc.disable()

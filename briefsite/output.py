@@ -274,6 +274,10 @@ class Manifest:
     files: Mapping[str, Listed]
     folders: Mapping[str, FolderStamp] = field(default_factory=dict)
     taken: int = 0  # the clock before the stamps were taken
+    before: Before | None = None  # the manifest of the site this one replaced (see `Before`)
+    # The status of the file it was read from (None when made here), to be named by the
+    # next manifest's `before`. Not written, nor compared.
+    file: FileStamp | None = field(default=None, compare=False)
 
     @cached_property
     def layout(self) -> _Layout:
@@ -288,44 +292,164 @@ class Manifest:
         row per file, because a build reads the manifest of a site of fifty thousand files
         in every edit: one list of strings and a few lists of numbers parse several times
         faster than as many small lists, and need no check row by row."""
-        # Sorted, then turned into columns (`zip(*rows)`) and joined: no Python step per
-        # file, since every edit build writes a manifest of fifty thousand rows.
-        file_paths = sorted(self.files)
-        files = self.files
-        hashes, sizes, mtimes, inodes = _columns([files[path] for path in file_paths], 4)
-        folder_paths = sorted(self.folders)
-        stamps = self.folders
-        folder_mtimes, ctimes, folder_inodes = _columns([stamps[p] for p in folder_paths], 3)
-
-        def column(values: Iterable[object]) -> str:
-            return "[\n" + ",\n".join(map(str, values)) + "\n]"
-
-        def strings(values: Sequence[str]) -> str:
-            return '[\n"' + '",\n"'.join(values) + '"\n]' if values else "[\n\n]"
-
-        def quoted(paths: list[str]) -> str:
-            return strings(paths) if _all_plain(paths) else column(map(json.dumps, paths))
-
+        before = "" if self.before is None else f'"before": {self.before.to_json(self)},\n'
         return (
             "{\n"
             f'"about": "This folder is written by briefsite: it lists the files it wrote.",\n'
             f'"format": "{MANIFEST_FORMAT}",\n'
             f'"folder": [{self.folder[0]}, {self.folder[1]}],\n'
             f'"taken": {self.taken},\n'
-            '"files": {\n'
-            f'"paths": {quoted(file_paths)},\n'
-            f'"sha256": {strings(hashes)},\n'
-            f'"sizes": {column(sizes)},\n'
-            f'"mtimes": {column(mtimes)},\n'
-            f'"inodes": {column(inodes)}\n'
-            "},\n"
-            '"folders": {\n'
-            f'"paths": {quoted(folder_paths)},\n'
-            f'"mtimes": {column(folder_mtimes)},\n'
-            f'"ctimes": {column(ctimes)},\n'
-            f'"inodes": {column(folder_inodes)}\n'
-            "}\n}\n"
+            f'"files": {_file_columns_json(self.files)},\n'
+            f"{before}"
+            f'"folders": {_folder_columns_json(self.folders)}\n'
+            "}\n"
         ).encode()
+
+
+FileStamp = tuple[int, int, int, int, int]  # a file's device, inode, size, times (ns)
+
+
+def file_stamp(status: os.stat_result) -> FileStamp:
+    """A file's stamp, from its status: a manifest file with the same one holds the same
+    bytes (manifests are only ever replaced, never changed in place)."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+@dataclass(frozen=True)
+class Before:
+    """The manifest of the site a manifest's site replaced, as the difference from it.
+
+    That site is kept as the previous one and becomes the start of the next build's site
+    (`_update`), which needs its manifest: fifty thousand rows to parse again, a tenth of a
+    second, though all but a few are this manifest's rows too. So a manifest carries that one
+    as its difference: its rows that this one lacks or lists otherwise, the paths this one
+    added, and its folders' stamps (every folder of a site is its own). It is used only while
+    that manifest's file is the very file it was (`file`); otherwise that file is read.
+    """
+
+    file: FileStamp  # the stamp of the manifest file this describes
+    folder: tuple[int, int]  # its folder's device and inode
+    taken: int
+    added: tuple[str, ...]  # paths listed here that it did not list
+    files: Mapping[str, Listed]  # its rows that are not listed here, or listed otherwise
+    folders: Mapping[str, FolderStamp]
+
+    @classmethod
+    def of(cls, old: Manifest | None, files: Mapping[str, Listed]) -> Before | None:
+        """`old` as the difference from a manifest of `files`; None when `old` was not read
+        from a file."""
+        if old is None or old.file is None:
+            return None
+        changed = {path: row for path, row in old.files.items() if files.get(path) != row}
+        added = tuple(sorted(files.keys() - old.files.keys()))
+        return cls(old.file, old.folder, old.taken, added, changed, old.folders)
+
+    def manifest(self, now: Manifest) -> Manifest:
+        """The manifest this describes, from `now`, the manifest that carries it."""
+        files = dict(now.files)
+        for path in self.added:
+            files.pop(path, None)
+        files.update(self.files)
+        old = Manifest(self.folder, files, self.folders, self.taken, None, self.file)
+        if (
+            not self.added
+            and self.files.keys() <= now.files.keys()
+            and self.folders.keys() == now.folders.keys()
+        ):
+            # The same files (in the same order) and folders: the same layout, not worked
+            # out again. (Set as `cached_property` sets it.)
+            old.__dict__["layout"] = now.layout
+        return old
+
+    def to_json(self, now: Manifest) -> str:
+        """As JSON, in the manifest `now` that carries it. Its folders are most often the
+        same as `now`'s (the two sites have the same pages): their paths are then not
+        written again ("paths": "same")."""
+        folders = _folder_columns_json(self.folders, same=self.folders.keys() == now.folders.keys())
+        return (
+            "{\n"
+            f'"manifest": [{", ".join(map(str, self.file))}],\n'
+            f'"folder": [{self.folder[0]}, {self.folder[1]}],\n'
+            f'"taken": {self.taken},\n'
+            f'"added": {_paths_json(self.added)},\n'
+            f'"files": {_file_columns_json(self.files)},\n'
+            f'"folders": {folders}\n'
+            "}"
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], now: Mapping[str, Any]) -> Before:
+        """From `to_json`'s output parsed, in the parsed manifest `now`; TypeError,
+        ValueError or KeyError if it is not."""
+        device, inode, size, mtime, ctime = map(_integer, data["manifest"])
+        folder_device, folder_inode = map(_integer, data["folder"])
+        added = data["added"]
+        if not set(map(type, added)) <= {str}:
+            raise TypeError("not a manifest of ours")
+        stamps = data["folders"]
+        if stamps["paths"] == "same":
+            stamps = {**stamps, "paths": now["folders"]["paths"]}
+        return cls(
+            (device, inode, size, mtime, ctime),
+            (folder_device, folder_inode),
+            _integer(data["taken"]),
+            tuple(added),
+            _file_columns(data["files"]),
+            _folder_columns(stamps),
+        )
+
+
+def _integer(value: object) -> int:
+    if type(value) is not int:
+        raise TypeError("not a manifest of ours")
+    return value
+
+
+# The columns of a manifest: sorted, then turned into columns (`zip(*rows)`) and joined, with
+# no Python step per file, since every edit build writes a manifest of fifty thousand rows.
+
+
+def _file_columns_json(files: Mapping[str, Listed]) -> str:
+    paths = sorted(files)
+    hashes, sizes, mtimes, inodes = _columns([files[path] for path in paths], 4)
+    return (
+        "{\n"
+        f'"paths": {_paths_json(paths)},\n'
+        f'"sha256": {_strings_json(hashes)},\n'
+        f'"sizes": {_numbers_json(sizes)},\n'
+        f'"mtimes": {_numbers_json(mtimes)},\n'
+        f'"inodes": {_numbers_json(inodes)}\n'
+        "}"
+    )
+
+
+def _folder_columns_json(stamps: Mapping[str, FolderStamp], same: bool = False) -> str:
+    """The folders' stamps; with `same`, their paths are those of the manifest that holds
+    them, and are written as "same"."""
+    paths = sorted(stamps)
+    mtimes, ctimes, inodes = _columns([stamps[path] for path in paths], 3)
+    written = '"same"' if same else _paths_json(paths)
+    return (
+        "{\n"
+        f'"paths": {written},\n'
+        f'"mtimes": {_numbers_json(mtimes)},\n'
+        f'"ctimes": {_numbers_json(ctimes)},\n'
+        f'"inodes": {_numbers_json(inodes)}\n'
+        "}"
+    )
+
+
+def _numbers_json(values: Iterable[object]) -> str:
+    return "[\n" + ",\n".join(map(str, values)) + "\n]"
+
+
+def _strings_json(values: Sequence[str]) -> str:
+    """Strings that need no escaping (hashes, plain paths), one a line."""
+    return '[\n"' + '",\n"'.join(values) + '"\n]' if values else "[\n\n]"
+
+
+def _paths_json(paths: Sequence[str]) -> str:
+    return _strings_json(paths) if _all_plain(paths) else _numbers_json(map(json.dumps, paths))
 
 
 @dataclass(frozen=True)
@@ -381,31 +505,30 @@ def read_manifest(folder: Path) -> Manifest | None:
         return None
     if not _is_regular(status) or status.st_size > 512 * 1024 * 1024:
         return None
-    seen = (
-        os.fspath(folder),
-        status.st_dev,
-        status.st_ino,
-        status.st_size,
-        status.st_mtime_ns,
-        status.st_ctime_ns,
-    )
+    stamp = file_stamp(status)
+    seen = (os.fspath(folder), *stamp)
     if seen not in _MANIFESTS:
         _MANIFESTS.clear()  # one or two are read per build: keep only the newest
-        _MANIFESTS[seen] = _parse_manifest(folder)
+        _MANIFESTS[seen] = _parse_manifest(folder, stamp)
     manifest = _MANIFESTS[seen]
     return manifest if manifest and manifest.folder == folders.identity(folder) else None
 
 
-def _parse_manifest(folder: Path) -> Manifest | None:
-    """A manifest file's contents, or None when it is not one (of either format)."""
+def _parse_manifest(folder: Path, stamp: FileStamp | None = None) -> Manifest | None:
+    """A manifest file's contents, or None when it is not one (of either format); `stamp`,
+    the file's."""
     try:
         data = json.loads((folder / MARKER).read_bytes())
         if not isinstance(data, dict):
             return None
         device, inode = data["folder"]
         taken = int(data.get("taken", 0))
+        before = None
         if data.get("format") == MANIFEST_FORMAT:
             files, stamps = _file_columns(data["files"]), _folder_columns(data["folders"])
+            # A damaged description of the manifest before: that one is read from its file.
+            with contextlib.suppress(ValueError, TypeError, KeyError, IndexError, AttributeError):
+                before = Before.from_json(data["before"], data) if "before" in data else None
         elif data.get("format") == _MANIFEST_ROWS:  # written by releases before columns
             files = {
                 path: (row[0], row[1], row[2], row[3])
@@ -417,7 +540,7 @@ def _parse_manifest(folder: Path) -> Manifest | None:
             }
         else:
             return None
-        return Manifest((int(device), int(inode)), files, stamps, taken)
+        return Manifest((int(device), int(inode)), files, stamps, taken, before, stamp)
     except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
         return None
 
@@ -845,6 +968,7 @@ class _Plan:
     kept: tuple[str, ...]  # entries we did not write (or that changed since), carried over
     kept_folders: tuple[str, ...]  # empty folders we did not make, carried over
     hashes: Mapping[str, str]  # SHA-256 of every wanted file
+    live: Manifest | None = None  # the manifest of the site published now
 
     @property
     def changes_nothing(self) -> bool:
@@ -887,7 +1011,7 @@ def _plan(wanted: Mapping[str, Output], folder: Path) -> tuple[_Plan, os.stat_re
     kept = tuple(sorted(p for p in entries if p not in ours))
     _refuse_clashes(folder, wanted, kept, found.empty_folders, listed)
     removed = tuple(sorted(p for p in ours if p not in wanted))
-    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes)
+    plan = _Plan(write, link, removed, kept, found.empty_folders, hashes, manifest)
     return plan, status
 
 
@@ -1068,7 +1192,7 @@ def _publish(wanted: Mapping[str, Output], folder: Path) -> SyncReport:
     _check_space(folder, plan)
     new, previous = _new_path(folder), previous_path(folder)
     try:
-        earlier = _previous_site(previous) if status is not None else None
+        earlier = _previous_site(previous, plan.live) if status is not None else None
         if earlier is not None and status is not None:
             os.rename(previous, new)  # from here on a leftover to remove, like any new one
             _update(new, earlier, folder, plan, status)
@@ -1091,11 +1215,21 @@ def _publish(wanted: Mapping[str, Output], folder: Path) -> SyncReport:
     return report
 
 
-def _previous_site(path: Path) -> Manifest | None:
+def _previous_site(path: Path, live: Manifest | None) -> Manifest | None:
     """The manifest of `path` when it is a site a build of ours published (a real folder whose
-    manifest was written for it), so it may be taken apart to make the next one."""
+    manifest was written for it), so it may be taken apart to make the next one. When its
+    manifest file is the one the `live` manifest describes as the one before, that
+    description is used rather than the file read."""
     if not path.is_dir() or path.is_symlink():
         return None
+    if live is not None and live.before is not None:
+        try:
+            status = os.lstat(path / MARKER)
+        except OSError:
+            return None
+        if _is_regular(status) and file_stamp(status) == live.before.file:
+            manifest = live.before.manifest(live)
+            return manifest if manifest.folder == folders.identity(path) else None
     return read_manifest(path)
 
 
@@ -1219,7 +1353,8 @@ def _fill(
         if stamp is None or not _settled(stamp, stamps.taken - RACY_NS):
             stamp = stamp_of(os.lstat(f"{base}/{path}"))
         folder_stamps[path] = stamp
-    manifest = Manifest(folders.identity(new), listed, folder_stamps, taken)
+    before = Before.of(plan.live, listed)
+    manifest = Manifest(folders.identity(new), listed, folder_stamps, taken, before)
     temp = new / (MARKER + ".next")  # before carrying over: no entry of theirs has this name yet
     _create(os.fspath(temp), manifest.to_bytes(), f"{live}/{MARKER}")
     os.replace(temp, new / MARKER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import subprocess
 import sys
@@ -888,3 +889,92 @@ def test_what_a_paused_collection_made_is_old_and_its_cycles_are_still_collected
     finally:
         if not was:
             gc.disable()
+
+
+def _two_sites(out: Path) -> list[Output]:
+    """Publish a site of twenty pages, then one with a page changed, one added and one gone:
+    the first is then the previous site, and the live manifest describes it."""
+    first = [Output(f"briefs/b{n}/index.html", f"<p>{n}</p>\n".encode()) for n in range(20)]
+    sync([*SITE, *first], out)
+    second = [*SITE, *first[1:19], Output("briefs/b0/index.html", b"<p>zero, edited</p>\n")]
+    second.append(Output("briefs/b20/index.html", b"<p>20</p>\n"))
+    sync(second, out)
+    return second
+
+
+def test_the_live_manifest_describes_the_previous_site_so_its_file_is_not_parsed(
+    tmp_path, monkeypatch
+):
+    out = tmp_path / "site"
+    second = _two_sites(out)
+    previous = previous_path(out)
+    live = read_manifest(out)
+    assert live is not None and live.before is not None
+    assert live.before.file == output.file_stamp(os.lstat(previous / output.MARKER))
+    assert live.before.added == ("briefs/b20/index.html",)
+    parsed = output._parse_manifest(previous)
+    assert parsed is not None
+
+    def not_parsed(folder: Path, stamp: object = None) -> None:
+        raise AssertionError(f"{folder}'s manifest was parsed")
+
+    monkeypatch.setattr(output, "_parse_manifest", not_parsed)
+    output._MANIFESTS.clear()  # (the live one too: read again from here on, and not parsed)
+    monkeypatch.setattr(output, "_MANIFESTS", {(os.fspath(out), *live.file): live})  # type: ignore[misc]
+    derived = output._previous_site(previous, live)
+
+    assert derived is not None
+    assert derived.files == parsed.files != live.files
+    assert (derived.folders, derived.taken, derived.folder) == (
+        parsed.folders,
+        parsed.taken,
+        parsed.folder,
+    )
+    # Publishing again starts from the previous site as described, and gets it right.
+    third = [o for o in second if o.path != "briefs/b5/index.html"]
+    sync(third, out)
+    monkeypatch.undo()
+    assert pages(out) == {o.path: o.data for o in third}
+    assert leftovers(out) == []
+
+
+def test_a_previous_manifest_replaced_since_is_read_from_its_file(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    second = _two_sites(out)
+    previous = previous_path(out)
+    marker = previous / output.MARKER
+    copy = marker.read_bytes()
+    marker.unlink()
+    marker.write_bytes(copy)  # the same bytes in another file: not the file described
+    read: list[Path] = []
+    parse = output._parse_manifest
+
+    def counted(folder: Path, stamp: object = None) -> object:
+        read.append(folder)
+        return parse(folder, stamp)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(output, "_parse_manifest", counted)
+    live = read_manifest(out)
+    assert live is not None and live.before is not None
+    assert output._previous_site(previous, live) is not None
+    assert previous in read
+
+    sync(second[:-1], out)
+    assert pages(out) == {o.path: o.data for o in second[:-1]}
+
+
+def test_a_damaged_description_of_the_previous_site_is_ignored(tmp_path):
+    out = tmp_path / "site"
+    second = _two_sites(out)
+    marker = out / output.MARKER
+    data = json.loads(marker.read_bytes())
+    data["before"]["manifest"] = ["not", "a", "stamp"]
+    marker.unlink()
+    marker.write_text(json.dumps(data))
+    manifest = read_manifest(out)
+    assert manifest is not None and manifest.before is None  # the rest of it still holds
+    assert manifest.files.keys() == {o.path for o in second}
+
+    sync(second[:-1], out)
+    assert pages(out) == {o.path: o.data for o in second[:-1]}
+    assert leftovers(out) == []

@@ -36,12 +36,14 @@ import posixpath
 import re
 import shutil
 import stat
+import string
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, TypeVar
@@ -223,9 +225,15 @@ def _all_plain(paths: Iterable[str]) -> bool:
     if not names:
         return True
     lines = "\n" + "\n".join(names) + "\n"
-    if lines.count("\n") != len(names) + 1 or not _PLAIN_CHARS.fullmatch(lines):
+    if lines.count("\n") != len(names) + 1:
         return False
-    return not any(bad in lines for bad in ("\n\n", "\n.", "\n/", "/.", "//", "/\n"))
+    # As bytes: a character outside ASCII becomes bytes no plain character is. Then with
+    # every line break a slash, a part empty or starting with a dot is "//" or "/.".
+    data = lines.encode()
+    if data.translate(None, _PLAIN_BYTES):
+        return False
+    parts = data.replace(b"\n", b"/")
+    return b"//" not in parts and b"/." not in parts
 
 
 FolderStamp = tuple[int, int, int]  # a folder's modification time, change time (ns), inode
@@ -439,8 +447,14 @@ def _folder_columns_json(stamps: Mapping[str, FolderStamp], same: bool = False) 
     )
 
 
-def _numbers_json(values: Iterable[object]) -> str:
-    return "[\n" + ",\n".join(map(str, values)) + "\n]"
+def _numbers_json(values: Sequence[int]) -> str:
+    # (A list's own text, "[1, 2]", is made without a Python step per number.)
+    return "[\n" + str(list(values))[1:-1].replace(", ", ",\n") + "\n]"
+
+
+def _lines_json(values: Iterable[str]) -> str:
+    """JSON texts (each a value), one a line, in a list."""
+    return "[\n" + ",\n".join(values) + "\n]"
 
 
 def _strings_json(values: Sequence[str]) -> str:
@@ -449,7 +463,7 @@ def _strings_json(values: Sequence[str]) -> str:
 
 
 def _paths_json(paths: Sequence[str]) -> str:
-    return _strings_json(paths) if _all_plain(paths) else _numbers_json(map(json.dumps, paths))
+    return _strings_json(paths) if _all_plain(paths) else _lines_json(map(json.dumps, paths))
 
 
 @dataclass(frozen=True)
@@ -485,9 +499,9 @@ class _Layout:
         ]
 
 
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
-    """Rows of `width` values as `width` columns (empty ones when there are no rows)."""
-    return list(zip(*rows, strict=True)) if rows else [()] * width
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    """Rows of `width` values as `width` columns."""
+    return [list(map(itemgetter(i), rows)) for i in range(width)]
 
 
 # The last manifests read, by their file's place and status: a build reads the published
@@ -584,7 +598,7 @@ def _safe_paths(rows: dict[str, T]) -> dict[str, T]:
 
 
 # The characters of plain paths (see _PLAIN_PATH), one a line: checked over a whole manifest.
-_PLAIN_CHARS = re.compile(r"[A-Za-z0-9_.~+/\n-]*")
+_PLAIN_BYTES = (string.ascii_letters + string.digits + "_.~+/\n-").encode()
 
 
 def _safe_rows(

@@ -242,9 +242,6 @@ def llms_txt(config: SiteConfig, catalog: Catalog) -> Output:
     copy with its summary. Briefs still current are under "Briefs"; withdrawn and replaced
     ones under "Optional", the section the convention lets a reader skip."""
 
-    def copy(brief: Brief) -> str:
-        return urls.absolute(urls.brief_file(brief.slug, urls.BRIEF_MARKDOWN), config.base_url)
-
     lines = [f"# {markdown_text(config.title)}", ""]
     if config.description:
         lines += [f"> {markdown_text(config.description)}", ""]
@@ -255,7 +252,7 @@ def llms_txt(config: SiteConfig, catalog: Catalog) -> Output:
         "## Briefs",
         "",
     ]
-    lines += [_link(b.title, copy(b), b.summary) for b in catalog.briefs if not b.retired]
+    lines += [llms_line(config, b) for b in catalog.briefs if not b.retired]
     lines += ["", "## Open data", ""]
     lines.append(
         _link(
@@ -274,13 +271,34 @@ def llms_txt(config: SiteConfig, catalog: Catalog) -> Output:
     retired = [b for b in catalog.briefs if b.retired]
     if retired:
         lines += ["", "## Optional", ""]
-        for brief in retired:
-            if brief.withdrawn is not None:
-                note = f"Withdrawn on {brief.withdrawn.date.isoformat()}. {brief.summary}"
-            else:
-                note = f"Replaced by a newer brief. {brief.summary}"
-            lines.append(_link(brief.title, copy(brief), note))
+        lines += [llms_line(config, brief) for brief in retired]
     return Output(urls.LLMS, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def llms_line(config: SiteConfig, brief: Brief) -> str:
+    """A brief's line in `llms.txt`: a link to its Markdown copy, with its summary (and, for
+    a withdrawn or replaced brief, a word on that first)."""
+    copy = urls.absolute(urls.brief_file(brief.slug, urls.BRIEF_MARKDOWN), config.base_url)
+    note = brief.summary
+    if brief.withdrawn is not None:
+        note = f"Withdrawn on {brief.withdrawn.date.isoformat()}. {brief.summary}"
+    elif brief.retired:
+        note = f"Replaced by a newer brief. {brief.summary}"
+    return _link(brief.title, copy, note)
+
+
+def llms_txt_again(published: bytes, changed: Mapping[str, str]) -> Output | None:
+    """`llms.txt` as `published` holds it, with each line in `changed` put in the place of
+    its key: an edit of a few titles changes a few lines of a file that lists every brief.
+    None when a line to replace is not in `published` exactly once (then the file is made
+    whole)."""
+    lines = published.decode("utf-8", "surrogateescape").split("\n")
+    found = {line: index for index, line in enumerate(lines) if line in changed}
+    if len(found) != len(changed) or sum(lines.count(line) for line in found) != len(found):
+        return None
+    for old, new in changed.items():
+        lines[found[old]] = new
+    return Output(urls.LLMS, "\n".join(lines).encode("utf-8", "surrogateescape"))
 
 
 def markdown_copy(item: RenderedBrief, config: SiteConfig, replacement: Brief | None) -> str:

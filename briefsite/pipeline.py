@@ -1163,7 +1163,14 @@ def _reworded_pages(
     is the order's last tie-break, within one day and report number) changes related briefs
     and the sitemap: it goes the full way. The other briefs whose pages it renders are
     loaded from the cache and made as the full build makes them (`shown_as_published`)."""
-    from .opendata import BRIEF_FILES, brief_record, briefs_json_again, llms_txt, record_json
+    from .opendata import (
+        BRIEF_FILES,
+        brief_record,
+        briefs_json_again,
+        llms_line,
+        llms_txt_again,
+        record_json,
+    )
     from .redirects import redirect_page
     from .typography import typeset
 
@@ -1213,8 +1220,14 @@ def _reworded_pages(
     if data is None:
         return None
     outputs.append(data)
-    every = Catalog(tuple(after.brief(slug) for slug in after.slugs), {}, (), ())
-    outputs.append(llms_txt(shown, every))
+    published = output_published(config.output, urls.LLMS, site.outputs[urls.LLMS])
+    retold = {
+        llms_line(shown, before.brief(slug)): llms_line(shown, after.brief(slug)) for slug in edited
+    }
+    llms = llms_txt_again(published, retold) if published is not None else None
+    if llms is None:
+        return None
+    outputs.append(llms)
     outputs += [redirect_page(shown, alias, edited[slug]) for alias, slug in after.aliases()
                 if slug in edited]  # fmt: skip
     redo = set(rendered)

@@ -273,6 +273,21 @@ def test_llms_txt_keeps_withdrawn_briefs_apart_and_escapes_markdown(tmp_path: Pa
     assert f"- [Old offer]({BASE}briefs/b/index.md): Withdrawn on 2020-05-01. About" in optional
 
 
+def test_llms_txt_again_replaces_the_lines_of_retitled_briefs_and_nothing_else():
+    # A title edit changes a line or two of a file that lists every brief: the edit path
+    # replaces them in the published file, or makes the file whole when it cannot.
+    published = "# Site\n\n- [A](x/a/index.md): About A.\n- [B](x/b/index.md): About B.\n"
+    again = opendata.llms_txt_again(
+        published.encode(), {"- [B](x/b/index.md): About B.": "- [B2](x/b/index.md): About B."}
+    )
+    assert again is not None and again.path == "llms.txt"
+    assert again.data == published.replace("[B]", "[B2]").encode()
+    # A line not there, or there twice, is not guessed at.
+    assert opendata.llms_txt_again(published.encode(), {"- [C](x/c/index.md): C.": "x"}) is None
+    doubled = (published + "- [A](x/a/index.md): About A.\n").encode()
+    assert opendata.llms_txt_again(doubled, {"- [A](x/a/index.md): About A.": "x"}) is None
+
+
 # ------------------------------------------------------------------------------- index.md
 
 

@@ -168,22 +168,26 @@ def briefs_json_again(
     """`briefs.json` as `published` holds it (the briefs `order` names, in that order), with
     the entries of the briefs in `changed` (`record_json`s by slug) put in the place of theirs:
     an edit of a few titles changes a few lines of a file that holds every brief, which the
-    edit path does not load. None when `published` is not that file exactly (the framing
-    made again from its own entries must give back its bytes)."""
-    lines = published.decode("utf-8", "surrogateescape").split("\n")
-    entries = []
-    for index, slug in enumerate(order):
-        line = lines[4 + index] if 4 + index < len(lines) else ""
-        entry = line.removeprefix("    ")
-        if index < len(order) - 1:
-            entry = entry.removesuffix(",")
-        if not entry.startswith('{"slug": ' + json.dumps(slug, ensure_ascii=False) + ","):
-            return None
-        entries.append(entry)
-    if briefs_json(config, entries).data != published:
+    edit path does not load. None when `published` is not that file exactly: its framing must
+    be the one `briefs_json` writes, and each line an entry of the brief `order` names there."""
+    if not order:
         return None
-    now = [changed.get(slug, entry) for slug, entry in zip(order, entries, strict=True)]
-    return briefs_json(config, now)
+    lines = published.decode("utf-8", "surrogateescape").split("\n")
+    frame = briefs_json(config, ["{}"]).content() or b""
+    head, tail = frame.decode("utf-8").split("\n    {}\n")
+    head_lines, tail_lines = head.split("\n"), tail.split("\n")
+    start, end = len(head_lines), len(head_lines) + len(order)
+    if lines[:start] != head_lines or lines[end:] != tail_lines:
+        return None
+    last = len(order) - 1
+    for index, slug in enumerate(order):
+        line = lines[start + index]
+        prefix = '    {"slug": ' + json.dumps(slug, ensure_ascii=False) + ","
+        if not line.startswith(prefix) or line.endswith(",") != (index < last):
+            return None
+        if slug in changed:
+            lines[start + index] = "    " + changed[slug] + ("," if index < last else "")
+    return Output(urls.BRIEFS_DATA, "\n".join(lines).encode("utf-8", "surrogateescape"))
 
 
 # A cell a spreadsheet reads as a formula (OWASP's "CSV injection"): =, +, - and @ start

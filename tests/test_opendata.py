@@ -273,6 +273,30 @@ def test_llms_txt_keeps_withdrawn_briefs_apart_and_escapes_markdown(tmp_path: Pa
     assert f"- [Old offer]({BASE}briefs/b/index.md): Withdrawn on 2020-05-01. About" in optional
 
 
+def test_briefs_json_again_replaces_the_entries_of_edited_briefs_and_checks_the_rest(
+    tmp_path: Path,
+):
+    site = write_site(tmp_path / "s", {"a.md": brief("Alpha"), "b.md": brief("Beta")}, SITE_YML)
+    config = load_config(site, site / "site")
+    assert isinstance(config, SiteConfig)
+    entries = [opendata.record_json({"slug": s, "title": s.upper()}) for s in ("a", "b", "c")]
+    published = opendata.briefs_json(config, entries).data or b""
+    retitled = opendata.record_json({"slug": "b", "title": "Bee"})
+
+    again = opendata.briefs_json_again(config, published, ["a", "b", "c"], {"b": retitled})
+    assert again is not None
+    assert again.data == opendata.briefs_json(config, [entries[0], retitled, entries[2]]).data
+    last = opendata.briefs_json_again(config, published, ["a", "b", "c"], {"c": retitled})
+    assert last is not None and b'"Bee"}\n  ]' in (last.data or b"")
+    # Another order, another site's framing, or a line out of place: made whole instead.
+    assert opendata.briefs_json_again(config, published, ["a", "c", "b"], {}) is None
+    assert opendata.briefs_json_again(config, published, ["a", "b"], {}) is None
+    other = published.replace(b'"version"', b'"versions"')
+    assert opendata.briefs_json_again(config, other, ["a", "b", "c"], {}) is None
+    unended = published.replace(b'"A"},\n', b'"A"}\n')
+    assert opendata.briefs_json_again(config, unended, ["a", "b", "c"], {}) is None
+
+
 def test_llms_txt_again_replaces_the_lines_of_retitled_briefs_and_nothing_else():
     # A title edit changes a line or two of a file that lists every brief: the edit path
     # replaces them in the published file, or makes the file whole when it cannot.

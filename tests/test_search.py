@@ -680,7 +680,9 @@ def test_a_search_on_arrival_waits_for_every_filter_so_the_panel_has_them_all(
     page.route("**/pagefind/filter/zh-hans_*.pf_filter", hold_one)
     with page.expect_request(lambda request: request.url.endswith(".pf_filter")):
         page.goto(site_url + "zh/search/?q=" + "工业用地")
+    deadline = time.monotonic() + 30
     while not held:  # (the handler runs while Playwright is called)
+        assert time.monotonic() < deadline, "no Chinese filter file was asked for"
         page.wait_for_timeout(20)  # a poll step, not a wait for something to happen
 
     # While a filter is loading there is no search box, so no search: the links to every

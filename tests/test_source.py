@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from briefsite import source
 from briefsite.problems import error
 from briefsite.source import (
     SourceFile,
@@ -262,3 +263,15 @@ def test_display_path_is_the_path_relative_to_the_site_as_pathlib_gives_it(parts
         except ValueError:
             expected = Path(path).as_posix()
         assert display_path(Path(root), path) == expected
+
+
+_TRICKY = "a\t\n\r\x00\x08\x0b\x1f\x7f\x80\x9f\xa0é²\ufdcf\ufdd0\ufdef\ufdf0\ufffd\ufffe\uffff"
+_TRICKY += "\U00010000\U0001fffd\U0001fffe\U0001ffff\U0010fffe\U0010ffff"
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY), max_size=30), st.integers(0, 31))
+def test_invisible_characters_are_found_as_the_whole_class_finds_them(text, start):
+    # Text without astral characters is searched with the class's part below U+10000 (a
+    # table lookup); the answer must be the whole class's, with astral characters or not.
+    whole = [m.start() for m in source._INVISIBLE.finditer(text, start)]
+    assert source.invisible_offsets(text, start) == whole

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefsite import schema
 from briefsite.brief import Brief
@@ -317,3 +319,34 @@ def test_check_mapping_fills_defaults_for_absent_optional_fields():
 def test_check_mapping_reports_a_key_given_twice_at_the_second():
     _, issues = check(schema.UPDATE_FIELDS, "date: 2020-03-26\nnote: a\nnote: b\n")
     assert [(i.message, i.node.start_mark.line) for i in issues] == [("'note' is given twice", 2)]
+
+
+_NESTED_PIECES = ["[", "]", "{", "}", "a: ", "- ", "\n", "  ", ", ", "x", "!!str ", "!!python/none"]
+
+
+@given(
+    st.lists(st.sampled_from(_NESTED_PIECES), max_size=60),
+    st.integers(min_value=0, max_value=30),
+)
+@settings(max_examples=300)
+def test_front_matter_composed_first_gets_the_problems_the_events_check_gets(pieces, depth):
+    # Front matter without aliases and with few collection marks is composed first and its
+    # depth judged in the tree; the problem (or none) must be the one the events pass finds,
+    # at the same place.
+    from briefsite import safeyaml
+
+    text = "title: " + "[" * depth + "".join(pieces) + "]" * depth + "\n"
+    source = make_source("briefs/x.md", "---\n" + text + "---\n")
+    first = safeyaml.parse_yaml(source, text, 2)[2]
+    real = safeyaml._COMPOSED_FIRST_AT_MOST
+    safeyaml._COMPOSED_FIRST_AT_MOST = 0  # (every text by its events first, as before)
+    try:
+        events_first = safeyaml.parse_yaml(source, text, 2)[2]
+    finally:
+        safeyaml._COMPOSED_FIRST_AT_MOST = real
+    # The one difference: text nested too deep that is not YAML after all. Its events are
+    # refused as they come; composed first, it gets YAML's own error instead.
+    if first != events_first:
+        assert [p.message for p in events_first] == ["front matter is nested too deeply"]
+        with pytest.raises(yaml.YAMLError):
+            yaml.compose(text, Loader=yaml.SafeLoader)

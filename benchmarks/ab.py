@@ -10,8 +10,8 @@ out of git (`git archive`, into its own folder), each gets its own copy of the s
 corpus (a build's cache is keyed by the code, so the two cannot share one), both are built
 once untimed, and then every scenario runs in pairs: the same edit made to both corpora,
 then one build of each, the pair's order switched each time. It prints each side's median
-and spread, and the median of the per-pair ratios (the second revision over the first):
-below 1 means the second is faster.
+and spread and median CPU time, and the medians of the per-pair ratios of wall and CPU time
+(the second revision over the first): below 1 means the second is faster.
 
 `--keep DIR --reuse` builds on checkouts and corpora already in DIR, as `run.py` does.
 Scenarios are `run.py`'s that edit and build: cold, no-change, body, title, template,
@@ -73,24 +73,35 @@ def compare(
     """Table rows: for each scenario, each side's median and spread, and the per-pair ratio."""
     rows = []
     for name in only:
-        times: dict[str, list[float]] = {label: [] for label, _, _ in sides}
+        samples: dict[str, list[Sample]] = {label: [] for label, _, _ in sides}
         for run in range(pairs):
             for _, _, site in sides:
                 EDITS[name](site, count, run)
             order = sides if run % 2 == 0 else sides[::-1]
             for label, code, site in order:
-                times[label].append(build_with(code, site).seconds)
+                samples[label].append(build_with(code, site))
         (first, *_), (second, *_) = sides
-        ratios = [b / a for a, b in zip(times[first], times[second], strict=True)]
-        cells = [
-            f"{statistics.median(t):.2f} s ({min(t):.2f}-{max(t):.2f})" for t in times.values()
-        ]
+        pairs_of = list(zip(samples[first], samples[second], strict=True))
+        cells = []
+        for taken in samples.values():
+            times = [s.seconds for s in taken]
+            cpu = statistics.median(s.cpu_seconds for s in taken)
+            cells.append(
+                f"{statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f}), "
+                f"CPU {cpu:.2f} s"
+            )
         rows.append(
-            f"| {count:,} | {name} | {cells[0]} | {cells[1]} | {statistics.median(ratios):.3f} "
-            f"({min(ratios):.2f}-{max(ratios):.2f}) | {pairs} |"
+            f"| {count:,} | {name} | {cells[0]} | {cells[1]} | {_ratio(pairs_of, 'seconds')} "
+            f"| {_ratio(pairs_of, 'cpu_seconds')} | {pairs} |"
         )
         print(rows[-1], flush=True)
     return rows
+
+
+def _ratio(pairs: list[tuple[Sample, Sample]], of: str) -> str:
+    """The median (and spread) of the second's `of` over the first's, pair by pair."""
+    ratios = [getattr(b, of) / getattr(a, of) for a, b in pairs]
+    return f"{statistics.median(ratios):.3f} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 def main() -> int:
@@ -125,8 +136,8 @@ def main() -> int:
             sides.append((commit, code, site))
         header = [
             f"| briefs | scenario | {commits[0]} | {commits[1]} "
-            f"| {commits[1]} / {commits[0]}, per pair | pairs |",
-            "| ---: | --- | ---: | ---: | ---: | ---: |",
+            f"| {commits[1]} / {commits[0]}, per pair | CPU, per pair | pairs |",
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: |",
         ]
         print(f"Python {sys.version.split()[0]}, pairs in alternating order")
         print("\n".join(header), flush=True)

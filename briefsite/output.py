@@ -345,10 +345,13 @@ class Before:
     @classmethod
     def of(cls, old: Manifest | None, files: Mapping[str, Listed]) -> Before | None:
         """`old` as the difference from a manifest of `files`; None when `old` was not read
-        from a file."""
+        from a file, or when most of its rows differ (a build that made every page again):
+        then the difference would cost as much to write and read as that manifest itself."""
         if old is None or old.file is None:
             return None
         changed = {path: row for path, row in old.files.items() if files.get(path) != row}
+        if len(changed) * 2 > len(old.files):
+            return None
         added = tuple(sorted(files.keys() - old.files.keys()))
         return cls(old.file, old.folder, old.taken, added, changed, old.folders)
 

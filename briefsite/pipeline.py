@@ -1220,11 +1220,11 @@ def _reworded_pages(
     if data is None:
         return None
     outputs.append(data)
-    published = output_published(config.output, urls.LLMS, site.outputs[urls.LLMS])
+    published_llms = output_published(config.output, urls.LLMS, site.outputs[urls.LLMS])
     retold = {
         llms_line(shown, before.brief(slug)): llms_line(shown, after.brief(slug)) for slug in edited
     }
-    llms = llms_txt_again(published, retold) if published is not None else None
+    llms = llms_txt_again(published_llms, retold) if published_llms is not None else None
     if llms is None:
         return None
     outputs.append(llms)

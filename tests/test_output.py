@@ -978,3 +978,18 @@ def test_a_damaged_description_of_the_previous_site_is_ignored(tmp_path):
     sync(second[:-1], out)
     assert pages(out) == {o.path: o.data for o in second[:-1]}
     assert leftovers(out) == []
+
+
+def test_a_site_whose_every_file_changed_does_not_carry_the_one_before(tmp_path):
+    # The difference would be as large as the manifest before it: that one is read from its
+    # file instead, as when there is none.
+    out = tmp_path / "site"
+    first = [Output(f"briefs/b{n}/index.html", f"<p>{n}</p>\n".encode()) for n in range(20)]
+    sync(first, out)
+    sync([Output(o.path, b"<p>all new</p>\n" + o.path.encode()) for o in first], out)
+    manifest = read_manifest(out)
+    assert manifest is not None and manifest.before is None
+    again = [Output(o.path, b"<p>again</p>\n" + o.path.encode()) for o in first]
+    sync(again, out)
+    assert pages(out) == {o.path: o.data for o in again}
+    assert leftovers(out) == []

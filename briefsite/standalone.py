@@ -53,7 +53,7 @@ from .pages import HOME_CRUMB, Crumb, Page, crumbs
 from .placeholders import placeholder_problems
 from .problems import Problem, did_you_mean, error
 from .source import Walk, decode, display_path, invisible_characters, read_brief_bytes, walk_files
-from .workers import Pool, here, internal_error_text, timed
+from .workers import internal_error_text, run_tasks
 
 if TYPE_CHECKING:  # links and markup load Markdown, Pygments and nh3: only when compiling
     from .links import RenderedBrief
@@ -281,7 +281,7 @@ def compile_fresh(
     files: Sequence[tuple[str, bytes]], settings: BriefSettings, jobs: int, limit: float
 ) -> list[CompiledPage]:
     """Compile page files in forked workers, one page per message, as briefs are (or a few
-    here, `workers.here`): a page that makes Markdown slow is stopped after `limit` seconds,
+    here: `workers.run_tasks`): a page that makes Markdown slow is stopped after `limit` seconds,
     and reported."""
     if not files:
         return []
@@ -296,17 +296,7 @@ def compile_fresh(
             hint = "this is a bug in briefsite: please report it with the page attached"
             return index, _lost(path, text, hint)
 
-    if here(len(files), jobs):  # (a few pages: no worker to start)
-        for index, (path, data) in enumerate(files):
-            answer = timed(functools.partial(work, (index, path, data)), limit)
-            if not isinstance(answer, tuple) or not tasks.answer(index, answer):
-                tasks.lost(index, timed_out=True)
-        return [item for item in tasks.results if item is not None]
-    pool: Pool[int] = Pool(work, min(max(1, jobs), len(files)))
-    try:
-        pool.run(tasks, limit)
-    finally:
-        pool.close()
+    run_tasks(tasks, work, len(files), jobs, limit)
     return [item for item in tasks.results if item is not None]
 
 

@@ -83,26 +83,34 @@ def compile_all(
     time_limit: float,
     progress: Progress = lambda done: None,
 ) -> list[CompiledBrief]:
-    """Compile every job, here or in worker processes (`here`); results in the order of
-    `jobs`."""
+    """Compile every job, here or in worker processes (`run_tasks`); results in the order
+    of `jobs`."""
     if not jobs:
         return []
-    if here(len(jobs), workers):
-        results = []
-        for done, job in enumerate(jobs, 1):
-            result = timed(functools.partial(_compile_one, job, settings), time_limit)
-            results.append(
-                result if isinstance(result, CompiledBrief) else _stopped(job.path, time_limit)
-            )
-            progress(done)
-        return results
     tasks = _Briefs(jobs, time_limit, progress)
-    pool: Pool[int] = Pool(lambda message: _compile(message, settings), min(workers, len(jobs)))
-    try:
-        pool.run(tasks, time_limit)
-    finally:
-        pool.close()
+    run_tasks(tasks, lambda message: _compile(message, settings), len(jobs), workers, time_limit)
     return [r for r in tasks.results if r is not None]
+
+
+def run_tasks(
+    tasks: Tasks[T], work: Callable[[Any], object], count: int, jobs: int, time_limit: float
+) -> None:
+    """Do `count` tasks: in this process, each `timed`, where `here` says so, else in a
+    `Pool` of at most `jobs` workers. Either way each task's answer goes to `tasks.answer`, or
+    `tasks.lost` says why there is none, as `Pool.run` does."""
+    if not here(count, jobs):
+        pool: Pool[T] = Pool(work, min(jobs, count))
+        try:
+            pool.run(tasks, time_limit)
+        finally:
+            pool.close()
+        return
+    while (task := tasks.next()) is not None:
+        answer = timed(functools.partial(work, tasks.message(task)), time_limit)
+        if answer is _STOPPED:
+            tasks.lost(task, timed_out=True)
+        elif not tasks.answer(task, answer):
+            tasks.lost(task, timed_out=False)
 
 
 def here(count: int, workers: int) -> bool:
@@ -169,13 +177,8 @@ def _stopped(path: str, time_limit: float) -> CompiledBrief:
     return CompiledBrief(path, None, None, (problem,), cacheable=False)
 
 
-def _compile_one(job: Job, settings: BriefSettings) -> object:
-    """One brief here: its result, or a bug in briefsite reported against it."""
-    return _compile((0, job.path, job.data), settings)[1]
-
-
 def _compile(message: tuple[int, str, bytes], settings: BriefSettings) -> tuple[int, object]:
-    """One brief, in a worker: its result, or a bug in briefsite reported against it."""
+    """One brief, in a worker or here: its result, or a bug in briefsite reported against it."""
     index, path, data = message
     try:
         result: object = compile_brief(path, data, settings)

@@ -31,7 +31,7 @@ import tempfile
 from pathlib import Path
 
 from corpus import write_corpus
-from run import EDITS, REPO, Sample, timed
+from run import EDITS, REPO, Sample, build
 
 SCENARIOS = ("cold", "no-change", "body", "title", "template", "settings", "add")
 
@@ -62,11 +62,6 @@ def commit_of(revision: str) -> str:
     return found.stdout.strip()
 
 
-def build_with(code: Path, site: Path) -> Sample:
-    """One `python build.py` of `site` with the checkout `code`."""
-    return timed([sys.executable, str(code / "build.py"), "--source", str(site), "--quiet"])
-
-
 def compare(
     sides: list[tuple[str, Path, Path]], count: int, pairs: int, only: tuple[str, ...]
 ) -> list[str]:
@@ -79,7 +74,7 @@ def compare(
                 EDITS[name](site, count, run)
             order = sides if run % 2 == 0 else sides[::-1]
             for label, code, site in order:
-                samples[label].append(build_with(code, site))
+                samples[label].append(build(site, code))
         (first, *_), (second, *_) = sides
         pairs_of = list(zip(samples[first], samples[second], strict=True))
         cells = []
@@ -132,7 +127,7 @@ def main() -> int:
             if not (args.reuse and (site / "briefs").is_dir()):
                 shutil.rmtree(site, ignore_errors=True)
                 write_corpus(site, args.n)
-            build_with(code, site)  # untimed: every scenario starts from a built site
+            build(site, code)  # untimed: every scenario starts from a built site
             sides.append((commit, code, site))
         header = [
             f"| briefs | scenario | {commits[0]} | {commits[1]} "

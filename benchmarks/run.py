@@ -117,9 +117,9 @@ def load_average() -> float:
         return float("nan")
 
 
-def build(site: Path) -> Sample:
-    """One `python build.py` of the site, as an editor runs it."""
-    return timed([sys.executable, str(REPO / "build.py"), "--source", str(site), "--quiet"])
+def build(site: Path, code: Path = REPO) -> Sample:
+    """One `python build.py` of the site, as an editor runs it (with the checkout `code`)."""
+    return timed([sys.executable, str(code / "build.py"), "--source", str(site), "--quiet"])
 
 
 def floor(site: Path, scratch: Path) -> Sample:

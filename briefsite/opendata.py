@@ -32,7 +32,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +43,8 @@ from .catalog import Catalog, link_target_path
 from .config import SiteConfig
 from .fingerprint import Fingerprints, Unfingerprintable
 from .formats import format_quantity
-from .output import Output, held
+from .output import Output, Spool, held
+from .workers import map_in_order
 
 if TYPE_CHECKING:  # links loads Markdown, Pygments and nh3: only for the type here
     from .links import RenderedBrief
@@ -372,6 +373,11 @@ def _kept(key: str, known: Mapping[str, Any], on_disk: Mapping[str, str]) -> lis
     return None
 
 
+# Briefs' files are made in worker processes when at least this many briefs need them: fewer
+# take less time than forking (a brief's four files, about a millisecond).
+IN_WORKERS_AT_LEAST = 64
+
+
 def brief_outputs(
     config: SiteConfig,
     items: Sequence[tuple[RenderedBrief, Brief | None]],
@@ -379,11 +385,14 @@ def brief_outputs(
     cache: Cache | None,
     fingerprints: Fingerprints | None,
     entries: Mapping[str, str] | None = None,
-    keep: Callable[[Output], Output] | None = None,
+    spool: Spool | None = None,
+    workers: int = 1,
 ) -> tuple[list[Output], dict[str, str]]:
     """The files beside each brief's page, for (rendered brief, its replacement) pairs;
-    `entries`: their `record_json`s by slug, when the caller has them; `keep`, what is kept
-    of each file made (`output.Spool.put`: its bytes written out as it is made).
+    `entries`: their `record_json`s by slug, when the caller has them. With a `spool`, each
+    file's bytes go to it as the file is made (`output.Spool`). Many briefs' files are made
+    on up to `workers` processes (four small files a brief, a millisecond of Python: a
+    second at a thousand briefs, which one core would spend alone after the pages).
 
     A brief whose files, made from the same inputs, the output folder holds as they were
     made is skipped: its `Output`s carry only the hashes, and publishing keeps the files (as
@@ -398,24 +407,30 @@ def brief_outputs(
             except Unfingerprintable:
                 continue  # made in every build, as a page whose context cannot be keyed
     known = cache.get_many(keys.values()) if cache is not None else {}
-    outputs: list[Output] = []
-    made: dict[str, tuple[tuple[str, str], ...]] = {}
-    for item, replacement in items:
-        key = keys.get(item.brief.slug, "")
-        kept = _kept(key, known, on_disk)
-        if kept is not None:
-            outputs += kept
-            continue
+    found: list[list[Output] | None] = [
+        _kept(keys.get(item.brief.slug, ""), known, on_disk) for item, _ in items
+    ]
+    todo = [index for index, kept in enumerate(found) if kept is None]
+    keep = spool.share() if spool is not None and todo else held
+
+    def make(number: int) -> tuple[Output, ...]:
+        item, replacement = items[todo[number]]
         entry = (entries or {}).get(item.brief.slug)
         if entry is None:
             entry = record_json(brief_record(item.brief, config, replacement))
-        files = brief_files(item, config, replacement, entry)
-        outputs += map(keep, files) if keep else files
+        return tuple(map(keep, brief_files(item, config, replacement, entry)))
+
+    made: dict[str, tuple[tuple[str, str], ...]] = {}
+    for index, files in zip(
+        todo, map_in_order(make, len(todo), workers, IN_WORKERS_AT_LEAST), strict=True
+    ):
+        found[index] = list(files)
+        key = keys.get(items[index][0].brief.slug, "")
         if key:
             made[key] = tuple((o.path, o.digest) for o in files)
     if cache is not None and made:
         cache.put_many(made)
-    return outputs, keys
+    return [output for files in found if files for output in files], keys
 
 
 def build_open_data(
@@ -425,11 +440,13 @@ def build_open_data(
     on_disk: Mapping[str, str],
     cache: Cache | None,
     fingerprints: Fingerprints | None,
-    keep: Callable[[Output], Output] | None = None,
+    spool: Spool | None = None,
+    workers: int = 1,
 ) -> tuple[list[Output], dict[str, str]]:
     """Every open-data file of the site (see the module's notes), and each brief's files'
     key, by slug. `config` as `pages.reader_settings` gives it: text as pages show it.
-    `keep`: what is kept of each file made (see `brief_outputs`).
+    `spool` and `workers`: where the files' bytes go, and on how many processes the
+    briefs' own files are made (see `brief_outputs`).
 
     The site-wide files are made of every published brief, in order, and the settings (never
     of today's date): a build in which none of those changed (a template edit, the next
@@ -446,7 +463,9 @@ def build_open_data(
             key = ""
     kept = _kept(key, cache.get_many([key]) if cache is not None and key else {}, on_disk)
     if kept is not None:
-        files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, keep=keep)
+        files, keys = brief_outputs(
+            config, items, on_disk, cache, fingerprints, spool=spool, workers=workers
+        )
         return kept + files, keys
     entries = {
         b.slug: record_json(brief_record(b, config, replaced[b.slug])) for b in catalog.briefs
@@ -458,5 +477,7 @@ def build_open_data(
     ]
     if cache is not None and key:
         cache.put_many({key: tuple((o.path, o.digest) for o in outputs)})
-    files, keys = brief_outputs(config, items, on_disk, cache, fingerprints, entries, keep)
-    return [*map(keep or held, outputs), *files], keys
+    files, keys = brief_outputs(
+        config, items, on_disk, cache, fingerprints, entries, spool, workers
+    )
+    return [*map(spool.put if spool else held, outputs), *files], keys

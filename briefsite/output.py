@@ -34,13 +34,14 @@ import json
 import os
 import posixpath
 import re
+import secrets
 import shutil
 import stat
 import string
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import itemgetter
@@ -636,6 +637,9 @@ def spool_pattern(folder: Path) -> str:
     return f".{folder.name}{_SPOOL_INFIX}*"
 
 
+Keep = Callable[[Output], Output]  # what is kept of an output as it is made (`Spool.put`)
+
+
 class Spool:
     """The bytes of outputs written to files as a build makes them, in a folder beside the
     output folder (where the new site is assembled too), so that a build does not hold every
@@ -656,6 +660,19 @@ class Spool:
         self._lock = contextlib.ExitStack()  # holds the folder's lock while it is in use
         self._failed = False
         self._count = 0
+        # Workers forked while the spool is open put their files in it too (`share`), each
+        # under names of its own: the process that opened it numbers them plainly, every other
+        # one after its process id and a random part (a process id may come round again).
+        self._pid = os.getpid()
+        self._prefix = ""
+
+    def share(self) -> Keep:
+        """`put`, ready to be called in worker processes forked after this: the folder is made
+        now (in a worker it would be that worker's alone). The bytes stay in memory where it
+        cannot be made, as with `put`."""
+        if self.root is None and not self._failed:
+            self._open()
+        return self.put
 
     def put(self, output: Output) -> Output:
         """`output` with its bytes in the spool, not in memory (as it was, when it has none).
@@ -670,7 +687,10 @@ class Spool:
             return Output(output.path, None, digest)
         if self._failed or (self.root is None and not self._open()):
             return output
-        name = f"{self.root}/{self._count}"
+        if os.getpid() != self._pid:  # in a worker forked from the build (`share`)
+            self._pid, self._count = os.getpid(), 0
+            self._prefix = f"{self._pid}-{secrets.token_hex(4)}-"
+        name = f"{self.root}/{self._prefix}{self._count}"
         self._count += 1
         try:
             _create(name, output.data, name)

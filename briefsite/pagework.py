@@ -4,8 +4,9 @@ The workers are forked after the pages and the Jinja environment exist, so each 
 them (shared with the parent until written) and is sent only page numbers, a chunk at a time.
 It answers with each page's `Output` or `Problem`; the parent puts them back in page order,
 so a build gives the same bytes and the same problems in the same order on any number of
-cores. Chunks keep messages few, and each chunk's HTML is held only until the parent has it:
-the parent keeps the one copy of every page's bytes.
+cores. Chunks keep messages few. A build that publishes has each worker write its pages'
+bytes to the build's spool (`output.Spool.share`) and answer with their names and hashes;
+without a spool, each chunk's HTML is held only until the parent has it.
 
 Templates are trusted code, but may still fail: a template error comes back as the Problem
 `render.render_page` makes of it, an exception that is not a template error as an "internal
@@ -25,7 +26,7 @@ import jinja2
 
 from . import urls
 from .config import SiteConfig
-from .output import Output, held
+from .output import Keep, Output, Spool, held
 from .pages import Page
 from .problems import Problem, error
 from .render import _template_position, render_page
@@ -33,7 +34,6 @@ from .workers import Pool, internal_error_text
 
 Progress = Callable[[int], None]  # called with the number of pages done so far
 Result = Output | Problem
-Keep = Callable[[Output], Output]  # what is kept of each page's output, as it arrives
 
 CHUNK = 32  # pages per message at most: about 32 x 20 KB of HTML in one answer
 # Fewer pages than this are rendered in this process: starting workers would cost more than
@@ -63,28 +63,31 @@ def render_all(
     today: dt.date,
     workers: int,
     progress: Progress = lambda done: None,
-    keep: Keep | None = None,
+    spool: Spool | None = None,
 ) -> list[Result | None]:
-    """Every page's result, in the order of `pages`, on up to `workers` processes. `keep`
-    is given each `Output` as it arrives, and what it gives back is kept (`output.Spool.put`:
-    its bytes written to a file, so that the pages' bytes are not all held at once).
+    """Every page's result, in the order of `pages`, on up to `workers` processes. With a
+    `spool`, each page's bytes go to a file in it as soon as the page is made, by the process
+    that made it (`Spool.share`), so that the pages' bytes are neither all held at once nor
+    sent through a pipe; its `Output` carries the file's name.
 
     None marks a page that was not rendered because a worker died before it (a problem
     about that stands in the place of the page that killed it)."""
-    kept = keep or held
     if workers <= 1 or len(pages) < MIN_PAGES:
+        kept: Keep = spool.put if spool else held
         results: list[Result | None] = []
         for done, page in enumerate(pages, 1):
             result = render_one(env, site, page, today)
             results.append(kept(result) if isinstance(result, Output) else result)
             progress(done)
         return results
+    kept = spool.share() if spool else held
     size = max(1, min(CHUNK, -(-len(pages) // (workers * 4))))  # a few chunks per worker
     chunks = [tuple(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
-    tasks = _Chunks(pages, chunks, progress, kept)
+    tasks = _Chunks(pages, chunks, progress)
 
     def work(chunk: tuple[int, ...]) -> list[tuple[int, Result]]:
-        return [(i, render_one(env, site, pages[i], today)) for i in chunk]
+        made = [(i, render_one(env, site, pages[i], today)) for i in chunk]
+        return [(i, kept(r) if isinstance(r, Output) else r) for i, r in made]
 
     pool: Pool[tuple[int, ...]] = Pool(work, min(workers, len(chunks)))
     try:
@@ -102,9 +105,8 @@ class _Chunks:
         pages: Sequence[Page],
         chunks: Sequence[tuple[int, ...]],
         progress: Progress,
-        keep: Keep,
     ) -> None:
-        self.pages, self.progress, self.keep = pages, progress, keep
+        self.pages, self.progress = pages, progress
         self.results: list[Result | None] = [None] * len(pages)
         self.waiting = list(reversed(chunks))  # popped from the end: in order
         self.done = 0
@@ -127,7 +129,7 @@ class _Chunks:
             if not isinstance(item[1], Output | Problem):
                 return False
         for index, result in answer:
-            self.results[index] = self.keep(result) if isinstance(result, Output) else result
+            self.results[index] = result
         self.done += len(task)
         self.progress(self.done)
         return True

@@ -743,8 +743,9 @@ def _build(
     problems += rendering_problems
     outputs.extend(build_feeds(shown, catalog))
     outputs.extend(build_sitemap(config, catalog, pages))
-    keep = spool.put if spool else None
-    data, file_keys = build_open_data(shown, catalog, rendered, on_disk, cache, fingerprints, keep)
+    data, file_keys = build_open_data(
+        shown, catalog, rendered, on_disk, cache, fingerprints, spool, options.jobs
+    )
     outputs += data
     # The theme's files and `_headers`: no brief's title or summary shapes them, so a title
     # edit keeps them as they are (`SiteRecord.fixed`, with the other such files below).
@@ -1408,7 +1409,7 @@ def render_pages(
         options.today,
         options.jobs,
         lambda done: options.progress("writing pages", skipped + done, len(pages)),
-        spool.put if spool else None,
+        spool,
     )
     for index, result in zip(todo, fresh, strict=True):
         results[index] = result

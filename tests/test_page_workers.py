@@ -203,3 +203,33 @@ def test_pages_skipped_by_their_key_never_reach_a_worker(tmp_path, renderers, mo
     assert "briefs/g3/index.html" in fresh
     assert 0 < len(fresh) < pages
     assert os.getpid() not in {pid for pid, _ in rendered}
+
+
+def test_workers_write_pages_and_briefs_files_into_the_spool_themselves(tmp_path, monkeypatch):
+    """With a spool, a worker writes each page and each brief's open-data file it makes into
+    the build's spool and answers with its name, instead of sending the bytes to the parent
+    to write: the parent's share of a cold build shrinks, and the site is the same."""
+    from briefsite import opendata
+    from briefsite.output import spooled
+
+    monkeypatch.setattr(opendata, "IN_WORKERS_AT_LEAST", 2)
+    site = make_site(tmp_path / "s")
+    one = config_of(site, tmp_path / "one")
+    publish(build(one, BuildOptions(jobs=1, cache=False)), one)
+    config = config_of(site, tmp_path / "two")
+    with spooled(config.output) as spool:
+        result = build(config, BuildOptions(jobs=2, cache=False), {}, spool)
+        assert result.ok, result.problems
+        made_by: dict[str, set[str]] = {"page": set(), "brief file": set()}
+        for output in result.outputs:
+            kind = "page" if output.path.endswith(".html") else "brief file"
+            if output.path.endswith(("index.html", "index.json", "index.md", ".bib", ".ris")):
+                assert output.data is None and output.spooled, output.path
+                name = os.path.basename(output.spooled)
+                # A worker's files carry its process id; the parent numbers its own plainly.
+                made_by[kind].add(name.split("-", 1)[0] if "-" in name else "parent")
+        publish(result, config)
+    for kind, makers in made_by.items():
+        assert "parent" not in makers and str(os.getpid()) not in makers, (kind, makers)
+        assert len(makers) == 2, (kind, makers)  # both workers had a share
+    assert site_files(config.output) == site_files(one.output)

@@ -331,19 +331,25 @@ def compile_some(
         prepare(settings)
     if jobs:
         _COMPILED_HERE.add(settings)
+
+    def keep(job: Job, item: CompiledBrief) -> None:
+        # Each result is kept as it arrives, while the workers compile the next briefs (after
+        # them, storing 10,000 results took a core alone for nearly two seconds). Only results
+        # of the brief itself are kept: not a time-out or an internal error.
+        if cache and item.cacheable:
+            cache.put_many({sources.keys[job.path]: item})
+
     fresh = compile_all(
         jobs,
         settings,
         options.jobs,
         config.brief_time_limit,
         lambda done: options.progress("rendering", done, len(jobs)),
+        keep,
     )
     made = {sources.keys[job.path]: item for job, item in zip(jobs, fresh, strict=True)}
     for shown in wanted:  # ten thousand briefs' bytes are 80 MB: not kept while pages render
         sources.data.pop(shown, None)
-    if cache:
-        # Only results of the brief itself are kept: not a time-out or an internal error.
-        cache.put_many({k: v for k, v in made.items() if v.cacheable})
     found = {**stored, **made}
     return {shown: found[sources.keys[shown]] for shown in wanted if sources.keys[shown] in found}
 

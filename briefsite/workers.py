@@ -82,12 +82,15 @@ def compile_all(
     workers: int,
     time_limit: float,
     progress: Progress = lambda done: None,
+    arrived: Callable[[Job, CompiledBrief], None] = lambda job, result: None,
 ) -> list[CompiledBrief]:
     """Compile every job, here or in worker processes (`run_tasks`); results in the order
-    of `jobs`."""
+    of `jobs`. Each result is also given to `arrived` as it comes in (in any order): what
+    the parent does with it then (keeping it in the cache) is done while workers still
+    compile, not after them with one core idle."""
     if not jobs:
         return []
-    tasks = _Briefs(jobs, time_limit, progress)
+    tasks = _Briefs(jobs, time_limit, progress, arrived)
     run_tasks(tasks, lambda message: _compile(message, settings), len(jobs), workers, time_limit)
     return [r for r in tasks.results if r is not None]
 
@@ -254,8 +257,15 @@ def _internal_error(path: str, exc: BaseException) -> CompiledBrief:
 class _Briefs:
     """The briefs of `compile_all` as tasks for `Pool`: one brief (its index) per task."""
 
-    def __init__(self, jobs: Sequence[Job], time_limit: float, progress: Progress) -> None:
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        time_limit: float,
+        progress: Progress,
+        arrived: Callable[[Job, CompiledBrief], None],
+    ) -> None:
         self.jobs, self.time_limit, self.progress = jobs, time_limit, progress
+        self.arrived = arrived
         self.results: list[CompiledBrief | None] = [None] * len(jobs)
         self.waiting = list(range(len(jobs) - 1, -1, -1))  # popped from the end: in order
         self.done = 0
@@ -291,6 +301,7 @@ class _Briefs:
     def _finish(self, task: int, result: CompiledBrief) -> None:
         self.results[task] = result
         self.done += 1
+        self.arrived(self.jobs[task], result)
         self.progress(self.done)
 
 

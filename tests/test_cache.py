@@ -420,3 +420,36 @@ def test_the_site_folder_named_two_ways_is_one_site(tmp_path, monkeypatch, full_
     assert full_builds[1:] in ([], ["edit"])  # the edit path (or the record) answers
     assert again.ok
     assert (site / "site" / "briefs" / "b1" / "index.html").is_file()
+
+
+def test_results_are_kept_in_the_cache_while_the_workers_still_compile(tmp_path, monkeypatch):
+    """The parent keeps each brief's result as it arrives, between the workers' answers, not
+    all of them after the last one with one core idle; and the next build finds them all."""
+    events: list[str] = []
+    real_put = cache_module.Cache.put_many
+
+    def put_many(self, items):  # type: ignore[no-untyped-def]
+        if any(isinstance(value, compiled.CompiledBrief) for value in items.values()):
+            events.append("put")
+        return real_put(self, items)
+
+    monkeypatch.setattr(cache_module.Cache, "put_many", put_many)
+    site = write_site(tmp_path / "s", briefs(12))
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "rendering":
+            events.append(f"{done}/{total}")
+
+    build(config_of(site), BuildOptions(jobs=2, progress=progress))
+    assert events.count("put") == 12
+    assert events.index("put") < events.index("12/12")  # before the last brief was done
+    assert [e for e in events if e != "put"][-1] == "12/12"
+    counts: list[int] = []
+    real = pipeline.compile_all
+    monkeypatch.setattr(
+        pipeline,
+        "compile_all",
+        lambda jobs, *a, **k: counts.append(len(jobs)) or real(jobs, *a, **k),
+    )
+    build(config_of(site), BuildOptions(jobs=2))
+    assert counts == [0]

@@ -155,11 +155,11 @@ def output_file(path: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def relative(target: str, current: str, directory_urls: bool = True) -> str:
     """The href that leads from page `current` to site path `target` (which may carry '#frag').
-    Memoised: a page's links to the lists, the stylesheet and its topics are the same as its
-    neighbours' at the same depth (50,000 calls for 1,000 briefs, most of them repeats)."""
+    Memoised for the page being rendered: about one link in five is one the page made
+    already (a topic in its header and its list, the home page in the menu and the footer)."""
     path, _, fragment = target.partition("#")
     suffix = "#" + fragment if fragment else ""
     if path == current and suffix:

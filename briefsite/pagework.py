@@ -30,7 +30,7 @@ from .output import Keep, Output, Spool, held
 from .pages import Page
 from .problems import Problem, error
 from .render import _template_position, render_page
-from .workers import Pool, internal_error_text
+from .workers import Pool, internal_error_text, shares
 
 Progress = Callable[[int], None]  # called with the number of pages done so far
 Result = Output | Problem
@@ -81,8 +81,7 @@ def render_all(
             progress(done)
         return results
     kept = spool.share() if spool else held
-    size = max(1, min(CHUNK, -(-len(pages) // (workers * 4))))  # a few chunks per worker
-    chunks = [tuple(range(i, min(i + size, len(pages)))) for i in range(0, len(pages), size)]
+    chunks = [tuple(share) for share in shares(len(pages), workers, CHUNK)]
     tasks = _Chunks(pages, chunks, progress)
 
     def work(chunk: tuple[int, ...]) -> list[tuple[int, Result]]:

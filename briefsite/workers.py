@@ -119,6 +119,14 @@ def run_tasks(
 R = TypeVar("R")
 
 
+def shares(count: int, workers: int, most: int) -> list[range]:
+    """`range(count)` cut into consecutive ranges of at most `most` items, about four per
+    worker: messages stay few, and the last range handed out is short enough that no worker
+    waits long for another at the end."""
+    size = max(1, min(most, -(-count // (workers * 4))))
+    return [range(i, min(i + size, count)) for i in range(0, count, size)]
+
+
 def map_in_order(work: Callable[[int], R], count: int, workers: int, at_least: int) -> list[R]:
     """`[work(i) for i in range(count)]`, on up to `workers` forked processes when there are
     at least `at_least` items (fewer would not pay for the forks). The workers inherit what
@@ -130,9 +138,10 @@ def map_in_order(work: Callable[[int], R], count: int, workers: int, at_least: i
     exception `work` raises, are those of one process."""
     if workers <= 1 or count < at_least:
         return [work(i) for i in range(count)]
-    size = max(1, min(64, -(-count // (workers * 4))))  # a few ranges per worker
-    tasks = _Ranges([range(i, min(i + size, count)) for i in range(0, count, size)])
-    pool: Pool[int] = Pool(lambda task: [work(i) for i in tasks.ranges[task]], workers)
+    tasks = _Ranges(shares(count, workers, 64))
+    pool: Pool[int] = Pool(
+        lambda task: [work(i) for i in tasks.ranges[task]], min(workers, len(tasks.ranges))
+    )
     try:
         pool.run(tasks)
     finally:

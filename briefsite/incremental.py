@@ -83,6 +83,7 @@ from .pages import (
     facet_page,
     finder,
     home_page,
+    page_count,
     paginate,
     topic_feed,
     topic_page,
@@ -341,7 +342,7 @@ class Listing:
             *((path, len(slugs)) for _, path, slugs in self.topics),
             *((path, len(slugs)) for _, _, path, slugs in self.facets),
         ]:
-            found += [urls.list_page(first, n) for n in range(1, max(1, -(-count // size)) + 1)]
+            found += [urls.list_page(first, n) for n in range(1, page_count(count, size) + 1)]
         return found
 
     def relisted(self, edited: Sequence[Brief]) -> tuple[Listing, dict[str, ListedRow]]:

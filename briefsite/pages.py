@@ -470,6 +470,12 @@ def page_numbers(current: int, count: int) -> tuple[int, ...]:
     return tuple(shown)
 
 
+def page_count(count: int, size: int) -> int:
+    """How many pages a list of `count` entries has, `size` to a page: an empty list still
+    has its one page, which says so."""
+    return max(1, -(-count // size))
+
+
 def paginate(
     first: str, count: int, size: int, only: Iterable[int] | None = None
 ) -> tuple[tuple[Pagination, slice], ...]:
@@ -477,7 +483,7 @@ def paginate(
     `first`: each page's pagination and the slice of the list it shows. An empty list still
     has its one page, which says so. `only`: just those pages (numbers from 1), in order, for
     a build that makes a few pages of lists two hundred pages long."""
-    pages = max(1, -(-count // size))
+    pages = page_count(count, size)
     made = []
     for number in range(1, pages + 1) if only is None else sorted(only):
         links = tuple(

@@ -127,6 +127,9 @@ def shares(count: int, workers: int, most: int) -> list[range]:
     return [range(i, min(i + size, count)) for i in range(0, count, size)]
 
 
+RANGE_MOST = 64  # items per message of `map_in_order` at most: a brief's open-data files, a few KB
+
+
 def map_in_order(work: Callable[[int], R], count: int, workers: int, at_least: int) -> list[R]:
     """`[work(i) for i in range(count)]`, on up to `workers` forked processes when there are
     at least `at_least` items (fewer would not pay for the forks). The workers inherit what
@@ -138,7 +141,7 @@ def map_in_order(work: Callable[[int], R], count: int, workers: int, at_least: i
     exception `work` raises, are those of one process."""
     if workers <= 1 or count < at_least:
         return [work(i) for i in range(count)]
-    tasks = _Ranges(shares(count, workers, 64))
+    tasks = _Ranges(shares(count, workers, RANGE_MOST))
     pool: Pool[int] = Pool(
         lambda task: [work(i) for i in tasks.ranges[task]], min(workers, len(tasks.ranges))
     )

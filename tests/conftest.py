@@ -22,17 +22,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
-
-# Property tests: no deadline anywhere (the machine is shared and its load varies, so a time
-# limit per example only measures the neighbours); in CI (CI set) the same examples every run,
-# no example database in the checkout, and a failure prints the blob that reproduces it.
-settings.register_profile("dev", deadline=None)
-settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True,
-                          database=None, print_blob=True)  # fmt: skip
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
-)
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -66,7 +55,22 @@ def _keep_bytecode_outside_the_checkout() -> None:
         sys.dont_write_bytecode = False
 
 
-_keep_bytecode_outside_the_checkout()  # before pytest imports the test modules
+# Before anything else is imported: pytest rewrites the asserts of its plugins' whole
+# packages too, Hypothesis's among them (about two CPU-seconds in each test process), and keeps
+# the result only where bytecode may be written.
+_keep_bytecode_outside_the_checkout()
+
+from hypothesis import settings  # noqa: E402 (after the bytecode cache is set)
+
+# Property tests: no deadline anywhere (the machine is shared and its load varies, so a time
+# limit per example only measures the neighbours); in CI (CI set) the same examples every run,
+# no example database in the checkout, and a failure prints the blob that reproduces it.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", parent=settings.get_profile("dev"), derandomize=True,
+                          database=None, print_blob=True)  # fmt: skip
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 # No search index (Pagefind runs at each build: a quarter to a third of a small site's build)
 # unless a test is about search or what it adds to pages: those use SEARCH_SITE_YML.

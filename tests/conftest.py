@@ -55,9 +55,9 @@ def _keep_bytecode_outside_the_checkout() -> None:
         sys.dont_write_bytecode = False
 
 
-# Before anything else is imported: pytest rewrites the asserts of its plugins' whole
-# packages too, Hypothesis's among them (about two CPU-seconds in each test process), and keeps
-# the result only where bytecode may be written.
+# Before Hypothesis is imported: pytest rewrites the asserts of its plugins' whole packages
+# too, Hypothesis's among them (about two CPU-seconds in each test process), and keeps the
+# result only where bytecode may be written (tests/test_suite_setup.py).
 _keep_bytecode_outside_the_checkout()
 
 from hypothesis import settings  # noqa: E402 (after the bytecode cache is set)

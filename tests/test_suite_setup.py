@@ -1,0 +1,40 @@
+"""The test suite's own set-up, where it keeps the suite fast (benchmarks/README.md, "The test
+suite"): each of these, undone, made every run slower without failing any other test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, HEADLESS_SHELL
+
+
+def test_hypothesis_is_imported_after_the_bytecode_cache_is_set() -> None:
+    """pytest rewrites Hypothesis's whole package (a plugin's) and keeps the result only where
+    bytecode may be written: imported before conftest points the cache at the temporary
+    folder, it was compiled again in every test process, two CPU-seconds each."""
+    if sys.pycache_prefix is None:  # (conftest sets it to `bytecode_cache()`, when safe)
+        pytest.skip("the tests' bytecode cache folder is not safely this user's")
+    import hypothesis.core
+
+    cached = hypothesis.core.__cached__  # where its bytecode went when it was imported
+    assert cached.startswith(sys.pycache_prefix + os.sep), cached
+
+
+@pytest.mark.parametrize("name", ["anyio", "benchmark"])
+def test_plugins_other_packages_bring_are_not_loaded(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    assert not request.config.pluginmanager.has_plugin(name)
+
+
+def test_the_browser_tests_drive_the_headless_shell_where_it_is_installed() -> None:
+    """The same Chromium without the browser's interface: 40 % less CPU for the same tests."""
+    if os.environ.get("BRIEFSITE_CHROMIUM"):
+        assert Path(os.environ["BRIEFSITE_CHROMIUM"]) == CHROMIUM
+    elif HEADLESS_SHELL.is_file():
+        assert CHROMIUM == HEADLESS_SHELL
+    else:
+        assert Path("/usr/bin/chromium") == CHROMIUM

@@ -203,11 +203,35 @@ def _user_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) 
 def _bytecode_cache_for_test_processes(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The tests start `python build.py` many times. Compiling briefsite's modules afresh in
     each (PYTHONDONTWRITEBYTECODE, as set on this machine) costs about a tenth of a second of
-    CPU each time; the tests' bytecode cache (or, if it is not safely ours, one for this run
-    in its temporary folder) saves it and still writes nothing into the checkout."""
+    CPU each time; the tests' bytecode cache, the one this process uses (or, if it is not
+    safely ours, one for this run in its temporary folder), saves it and still writes nothing
+    into the checkout."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    cache = bytecode_cache() or run_folder(tmp_path_factory) / "pycache"
-    os.environ["PYTHONPYCACHEPREFIX"] = str(cache)
+    run = run_folder(tmp_path_factory)
+    prefix = sys.pycache_prefix  # `bytecode_cache()`, set at import; None if not safely ours
+    if prefix is None:
+        os.environ["PYTHONPYCACHEPREFIX"] = str(run / "pycache")
+        return
+    os.environ["PYTHONPYCACHEPREFIX"] = prefix
+    # The runs' folders (pytest's, beside this one) and the temporary folder they are in.
+    folders = (run.parent, Path(tempfile.gettempdir()))
+    once_per_run(tmp_path_factory, "pycache-pruned",
+                 lambda _: forget_gone_folders(Path(prefix), *folders))  # fmt: skip
+
+
+def forget_gone_folders(cache: Path, *folders: Path) -> None:
+    """Drop what the bytecode cache `cache` holds for the folders inside `folders` that are
+    gone. Tests make virtualenvs and copies of the checkout in temporary folders (pip its
+    build environments), and those compile into the cache too: a hundred megabytes a run,
+    which would pile up run after run (in memory, where the temporary folders are on
+    /dev/shm). What still exists (a run going on beside this one, a failed run's folder
+    kept) keeps its bytecode."""
+    for folder in folders:
+        mirror = cache / folder.relative_to(folder.anchor)
+        if mirror.is_dir():
+            for kept in mirror.iterdir():
+                if not (folder / kept.name).exists():
+                    shutil.rmtree(kept, ignore_errors=True)
 
 
 def write_site(root: Path, briefs: Mapping[str, str | bytes], site_yml: str = SITE_YML) -> Path:

@@ -1,5 +1,5 @@
 """The test suite's own set-up, where it keeps the suite fast (benchmarks/README.md, "The test
-suite"): each of these, undone, made every run slower without failing any other test."""
+suite") and its bytecode cache from growing: each of these, undone, failed no other test."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import CHROMIUM, HEADLESS_SHELL
+from conftest import forget_gone_folders
 
 
 def test_hypothesis_is_imported_after_the_bytecode_cache_is_set() -> None:
@@ -21,6 +22,35 @@ def test_hypothesis_is_imported_after_the_bytecode_cache_is_set() -> None:
 
     cached = hypothesis.core.__cached__  # where its bytecode went when it was imported
     assert cached.startswith(sys.pycache_prefix + os.sep), cached
+
+
+def test_the_bytecode_cache_forgets_folders_that_are_gone(tmp_path: Path) -> None:
+    """The virtualenvs and copies tests make in their temporary folders compile into the
+    tests' bytecode cache too: a hundred megabytes a run, kept in memory on /dev/shm."""
+    temp = tmp_path / "temp"
+    runs = temp / "pytest-of-someone"
+    cache = tmp_path / "cache"
+
+    def compiled(folder: Path) -> Path:
+        pyc = cache / folder.relative_to(folder.anchor) / "venv" / "m.pyc"
+        pyc.parent.mkdir(parents=True)
+        pyc.write_bytes(b"bytecode")
+        return pyc
+
+    # Run 7 is gone, 8 is kept, 9 is this one; pip's build environment is gone.
+    for name in ("pytest-7", "pytest-8", "pytest-9"):
+        compiled(runs / name)
+    compiled(temp / "pip-build-env-x")
+    (runs / "pytest-8").mkdir(parents=True)
+    (runs / "pytest-9").mkdir()
+    elsewhere = compiled(tmp_path / "usr")  # what lies outside the folders given stays
+
+    forget_gone_folders(cache, runs, temp)
+
+    mirror = cache / runs.relative_to(runs.anchor)
+    assert sorted(p.name for p in mirror.iterdir()) == ["pytest-8", "pytest-9"]
+    assert sorted(p.name for p in mirror.parent.iterdir()) == [runs.name]
+    assert elsewhere.exists()
 
 
 @pytest.mark.parametrize("name", ["anyio", "benchmark"])
